@@ -1,0 +1,248 @@
+//! Lap and sector boundaries from a stream of frames, as the server sees it live.
+//!
+//! Method: a lap ends when the game's lap counter increases. Its time is the game's own `last_lap_s` when
+//! the game publishes one (every supported game does, and it is exact); otherwise it is reconstructed from
+//! `lap_time_s` on both sides of the crossing: time of the previous sample into the old lap, plus the
+//! sample interval, minus the time already run into the new lap. Sector splits are taken at the first
+//! sample of each new sector (error at most one sample interval); the last sector is the remainder, so
+//! sectors always sum to the lap time. A lap is an out-lap when it was joined after its start, invalid when
+//! the game flagged it (`lap_valid` = 0) or when the capture had a gap of more than [`MAX_GAP_US`].
+
+use crate::{Channel, Frame};
+
+/// A hole in the capture longer than this invalidates the lap (the lap time may still be the game's).
+pub const MAX_GAP_US: i64 = 1_000_000;
+
+/// A finished lap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletedLap {
+    /// The game's number for the lap that ended.
+    pub lap_number: u32,
+    /// Lap time, seconds.
+    pub lap_time_s: f64,
+    /// Sector times, seconds; they sum to `lap_time_s`. Empty when the source has no sectors.
+    pub sectors_s: Vec<f64>,
+    /// Session time when the lap started, microseconds.
+    pub start_t_us: i64,
+    /// Session time when the lap ended, microseconds.
+    pub end_t_us: i64,
+    /// Frames seen during the lap.
+    pub frame_count: u64,
+    /// Neither flagged invalid by the game nor broken by a capture gap, and not an out-lap.
+    pub valid: bool,
+    /// The capture joined after the lap had started.
+    pub out_lap: bool,
+    /// The car was in the pit lane at some point of the lap.
+    pub pit: bool,
+}
+
+/// Follows the lap counter of one car and reports each lap as it completes.
+#[derive(Debug, Clone, Default)]
+pub struct LapTracker {
+    current: Option<Current>,
+    last: Option<Frame>,
+}
+
+#[derive(Debug, Clone)]
+struct Current {
+    lap_number: u32,
+    start_t_us: i64,
+    frame_count: u64,
+    sector: Option<u8>,
+    /// Lap time at which each sector after the first started.
+    sector_starts_s: Vec<f64>,
+    out_lap: bool,
+    invalid: bool,
+    pit: bool,
+}
+
+impl LapTracker {
+    /// A tracker that has seen nothing yet.
+    pub fn new() -> LapTracker {
+        LapTracker::default()
+    }
+
+    /// The lap in progress, if any.
+    pub fn current_lap(&self) -> Option<u32> {
+        self.current.as_ref().map(|c| c.lap_number)
+    }
+
+    /// Feeds the next frame (in time order); returns the lap it completed, if any. Frames without a lap
+    /// number carry no lap information and are only counted.
+    pub fn push(&mut self, frame: &Frame) -> Option<CompletedLap> {
+        let Some(lap) = frame.lap() else {
+            if let Some(c) = self.current.as_mut() {
+                c.frame_count += 1;
+            }
+            return None;
+        };
+        let prev = self.last.replace(*frame);
+        let mut completed = None;
+        match self.current.as_mut() {
+            Some(cur) if lap == cur.lap_number => {
+                cur.observe(frame, prev.as_ref());
+            }
+            Some(cur) if lap > cur.lap_number => {
+                let cur = self.current.take().expect("matched Some");
+                completed = Some(cur.finish(frame, prev.as_ref()));
+                self.current = Some(Current::start(lap, frame, prev.as_ref()));
+            }
+            _ => {
+                // First frame, or the counter went backwards (session restart): start afresh.
+                self.current = Some(Current::start(lap, frame, None));
+            }
+        }
+        completed
+    }
+}
+
+impl Current {
+    fn start(lap_number: u32, frame: &Frame, prev: Option<&Frame>) -> Current {
+        let into_lap_s = frame.lap_time_s().map(f64::from);
+        let start_t_us = match into_lap_s {
+            Some(s) => frame.t_us - (s * 1e6).round() as i64,
+            None => frame.t_us,
+        };
+        // Joined mid-lap when the first frame we see is already well into it; a crossing seen from the
+        // previous lap (prev is Some) is a proper start.
+        let out_lap = prev.is_none()
+            && (into_lap_s.is_some_and(|s| s > 1.0) || frame.get(Channel::LapDistPct).is_some_and(|p| p > 0.02));
+        let mut cur = Current {
+            lap_number,
+            start_t_us,
+            frame_count: 0,
+            sector: frame.sector(),
+            sector_starts_s: Vec::new(),
+            out_lap,
+            invalid: false,
+            pit: false,
+        };
+        cur.observe(frame, None);
+        cur
+    }
+
+    fn observe(&mut self, frame: &Frame, prev: Option<&Frame>) {
+        self.frame_count += 1;
+        if frame.get(Channel::LapValid) == Some(0.0) {
+            self.invalid = true;
+        }
+        if frame.get(Channel::InPit).is_some_and(|p| p > 0.5) {
+            self.pit = true;
+        }
+        if let Some(prev) = prev
+            && frame.t_us - prev.t_us > MAX_GAP_US
+        {
+            self.invalid = true;
+        }
+        if let Some(sector) = frame.sector()
+            && self.sector.is_some_and(|s| sector > s)
+        {
+            let at = frame.lap_time_s().map(f64::from).unwrap_or((frame.t_us - self.start_t_us) as f64 * 1e-6);
+            self.sector_starts_s.push(at);
+            self.sector = Some(sector);
+        }
+    }
+
+    fn finish(self, next: &Frame, prev: Option<&Frame>) -> CompletedLap {
+        let reconstructed = || {
+            let prev = prev?;
+            let into_old = f64::from(prev.lap_time_s()?);
+            let into_new = f64::from(next.lap_time_s()?);
+            Some(into_old + (next.t_us - prev.t_us) as f64 * 1e-6 - into_new)
+        };
+        let lap_time_s = next
+            .last_lap_s()
+            .map(f64::from)
+            .filter(|t| *t > 0.0)
+            .or_else(reconstructed)
+            .unwrap_or_else(|| (next.t_us - self.start_t_us) as f64 * 1e-6);
+        let mut sectors_s = Vec::new();
+        if !self.sector_starts_s.is_empty() {
+            let mut from = 0.0;
+            for &at in &self.sector_starts_s {
+                sectors_s.push(at - from);
+                from = at;
+            }
+            sectors_s.push(lap_time_s - from);
+        }
+        let gap = prev.is_some_and(|p| next.t_us - p.t_us > MAX_GAP_US);
+        CompletedLap {
+            lap_number: self.lap_number,
+            lap_time_s,
+            sectors_s,
+            start_t_us: self.start_t_us,
+            end_t_us: self.start_t_us + (lap_time_s * 1e6).round() as i64,
+            frame_count: self.frame_count,
+            valid: !(self.invalid || self.out_lap || gap || self.pit),
+            out_lap: self.out_lap,
+            pit: self.pit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A car at a constant pace: `lap_s` per lap, three equal sectors, sampled every `dt_us`.
+    fn run(lap_s: f64, dt_us: i64, laps: u32, start_offset_s: f64) -> Vec<CompletedLap> {
+        let mut tracker = LapTracker::new();
+        let mut out = Vec::new();
+        let mut t_us = 0;
+        let total_s = lap_s * f64::from(laps) - start_offset_s - 1.0;
+        while (t_us as f64) * 1e-6 < total_s {
+            let race_s = t_us as f64 * 1e-6 + start_offset_s;
+            let lap = (race_s / lap_s).floor();
+            let into = race_s - lap * lap_s;
+            let frame = Frame::new(t_us)
+                .with(Channel::Lap, lap as f32 + 1.0)
+                .with(Channel::LapTime, into as f32)
+                .with(Channel::Sector, (into / lap_s * 3.0).floor() as f32)
+                .with(Channel::LapDistPct, (into / lap_s) as f32);
+            out.extend(tracker.push(&frame));
+            t_us += dt_us;
+        }
+        out
+    }
+
+    #[test]
+    fn reconstructs_lap_times_without_game_last_lap() {
+        let laps = run(80.0, 16_667, 3, 0.0);
+        assert_eq!(laps.len(), 2);
+        for lap in &laps {
+            assert!((lap.lap_time_s - 80.0).abs() < 1e-3, "{lap:?}");
+            assert_eq!(lap.sectors_s.len(), 3);
+            let sum: f64 = lap.sectors_s.iter().sum();
+            assert!((sum - lap.lap_time_s).abs() < 1e-9);
+            for s in &lap.sectors_s {
+                assert!((s - 80.0 / 3.0).abs() < 0.02, "{s}");
+            }
+        }
+        assert!(laps[0].valid && !laps[0].out_lap);
+        assert_eq!(laps[1].lap_number, 2);
+    }
+
+    #[test]
+    fn joining_mid_lap_marks_an_out_lap() {
+        let laps = run(60.0, 10_000, 2, 20.0);
+        assert_eq!(laps.len(), 1);
+        assert!(laps[0].out_lap);
+        assert!(!laps[0].valid);
+        assert!((laps[0].lap_time_s - 60.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn game_last_lap_time_wins_and_gaps_invalidate() {
+        let mut tracker = LapTracker::new();
+        let f = |t_us: i64, lap: f32, into: f32| {
+            Frame::new(t_us).with(Channel::Lap, lap).with(Channel::LapTime, into).with(Channel::LapDistPct, 0.0)
+        };
+        assert!(tracker.push(&f(0, 1.0, 0.0)).is_none());
+        assert!(tracker.push(&f(10_000, 1.0, 0.01)).is_none());
+        // Two-second gap, then the crossing with the game's own lap time.
+        let done = tracker.push(&f(2_500_000, 2.0, 0.1).with(Channel::LastLapTime, 2.4)).expect("lap");
+        assert_eq!(done.lap_time_s, f64::from(2.4f32));
+        assert!(!done.valid);
+        assert_eq!(tracker.current_lap(), Some(2));
+    }
+}

@@ -1,0 +1,24 @@
+//! The Racecraft channel model: what every game, file format, store and view agrees on.
+//!
+//! # Layout
+//! - [`Channel`]: the closed set of normalized channels (SI units, pedals 0..1, gear −1/0/1..), each with a
+//!   stable index, a name that carries its unit (`speed_mps`, `lap_dist_m`) and a unit string for display.
+//! - [`Frame`]: one sample in time: `t_us` plus any subset of channels. A channel a game does not publish is
+//!   absent, never zero.
+//! - [`SessionMeta`]: game, car, track, driver and start time of a session.
+//! - [`LapTracker`] and [`CompletedLap`]: lap and sector boundaries from a stream of frames.
+//!
+//! This crate has no required dependencies; `serde` support is behind the `serde` feature.
+
+mod channel;
+mod frame;
+mod lap;
+mod session;
+
+pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Wheel};
+pub use frame::Frame;
+pub use lap::{CompletedLap, LapTracker};
+pub use session::SessionMeta;
+
+/// Standard gravity, m/s², for converting between accelerations in g and SI.
+pub const STANDARD_GRAVITY_MPS2: f64 = 9.806_65;

@@ -1,0 +1,1 @@
+//! The Racecraft server: ingest, live fan-out, storage pipeline, REST API and the web UI.

@@ -1,0 +1,92 @@
+// REST types and helpers (docs/protocol.md, "REST").
+
+import type { ChannelInfo } from './channels';
+
+export interface SessionMeta {
+  game: string;
+  car: string;
+  track: string;
+  driver: string;
+  started_at_ms: number;
+}
+
+export interface Session extends SessionMeta {
+  id: number;
+  name: string;
+  archived: boolean;
+  live: boolean;
+  lap_count: number;
+  best_lap_s: number | null;
+  frame_count: number;
+}
+
+export interface Lap {
+  id: number;
+  session_id: number;
+  lap_number: number;
+  lap_time_s: number;
+  sectors_s: number[];
+  start_t_s: number;
+  frame_count: number;
+  valid: boolean;
+}
+
+/** Columnar telemetry as returned by /api/laps/{id} and /api/recent/{n}. */
+export interface Columns {
+  t_s: number[];
+  channels: Record<string, (number | null)[]>;
+}
+
+export interface LapData extends Columns {
+  lap: Lap;
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      const body = await res.json();
+      if (body && typeof body.error === 'string') msg = body.error;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, msg);
+  }
+  return (await res.json()) as T;
+}
+
+// Relative paths ("api/…") would break under "#/…" routes only if the app moved off "/"; the server
+// serves the UI at "/", so absolute paths are used.
+export const api = {
+  sessions: (signal?: AbortSignal) => getJson<Session[]>('/api/sessions', signal),
+  session: (id: number, signal?: AbortSignal) => getJson<Session>(`/api/sessions/${id}`, signal),
+  laps: (id: number, signal?: AbortSignal) => getJson<Lap[]>(`/api/sessions/${id}/laps`, signal),
+  channels: (signal?: AbortSignal) => getJson<ChannelInfo[]>('/api/channels', signal),
+  lapData: (lapId: number, channels: string[], maxPoints: number, signal?: AbortSignal) =>
+    getJson<LapData>(
+      `/api/laps/${lapId}?channels=${channels.map(encodeURIComponent).join(',')}&max_points=${maxPoints}`,
+      signal,
+    ),
+};
+
+/** Best lap time among valid laps (all laps if none is flagged valid); null when there are none. */
+export function bestLapTime(laps: readonly Lap[]): number | null {
+  const valid = laps.filter((l) => l.valid !== false);
+  const pool = valid.length ? valid : laps;
+  let best: number | null = null;
+  for (const l of pool) if (Number.isFinite(l.lap_time_s) && (best === null || l.lap_time_s < best)) best = l.lap_time_s;
+  return best;
+}
+
+/** Live viewer WebSocket URL for the page's origin. */
+export function liveSocketUrl(id: number, loc: { protocol: string; host: string } = location): string {
+  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${loc.host}/ws/${id}?format=binary`;
+}
