@@ -85,7 +85,7 @@ export function decodeMessage(buf: ArrayBuffer | ArrayBufferView, out: DecodedFr
 }
 
 /** Encodes a frame (for tests and tools). `values` maps channel index → value. */
-export function encodeFrame(tUs: number, values: ReadonlyMap<number, number> | Record<number, number>): Uint8Array {
+export function encodeFrame(tUs: number, values: ReadonlyMap<number, number> | Record<number, number>): Uint8Array<ArrayBuffer> {
   const entries = (values instanceof Map ? [...values.entries()] : Object.entries(values).map(([k, v]) => [Number(k), v] as [number, number]))
     .sort((a, b) => a[0] - b[0]);
   const buf = new Uint8Array(FRAME_HEADER_BYTES + 4 * entries.length);
@@ -99,7 +99,7 @@ export function encodeFrame(tUs: number, values: ReadonlyMap<number, number> | R
 }
 
 /** Encodes a live viewer binary message. */
-export function encodeMessage(seq: number, frame: Uint8Array): Uint8Array {
+export function encodeMessage(seq: number, frame: Uint8Array): Uint8Array<ArrayBuffer> {
   const buf = new Uint8Array(MESSAGE_HEADER_BYTES + frame.length);
   const view = new DataView(buf.buffer);
   view.setUint8(0, KIND_TELEMETRY);
