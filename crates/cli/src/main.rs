@@ -1,1 +1,254 @@
-fn main() {}
+//! `racecraft`: the one binary. `serve` runs the server, `simulate` drives a simulated car into a server
+//! through the agent, `demo` does both on the embedded default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use racecraft_agent::{Agent, AgentConfig};
+use racecraft_server::{RunningServer, ServerConfig};
+use racecraft_sim::{SimConfig, Simulation, Track};
+
+#[derive(Debug, Parser)]
+#[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: ingest, live WebSocket fan-out, storage, REST API and web UI.
+    Serve(ServerArgs),
+    /// Drive a simulated car round a real circuit and stream it to a server.
+    Simulate(SimulateArgs),
+    /// Start the server on the embedded database and a simulated driver lapping Monza, until Ctrl-C.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServerArgs {
+    /// Address to listen on. Access control comes later, so the default stays on loopback.
+    #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where the SQLite database and the storage spool live [default: $XDG_DATA_HOME/racecraft or ~/.local/share/racecraft].
+    #[arg(long, env = "RACECRAFT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data dir].
+    #[arg(long, env = "RACECRAFT_DB")]
+    db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct SimArgs {
+    /// A built-in circuit (Monza, Spa, Silverstone, ...) or the path of a centre-line CSV.
+    #[arg(long, env = "RACECRAFT_TRACK", default_value = "Monza")]
+    track: String,
+    /// Sample rate, Hz (60–333).
+    #[arg(long, env = "RACECRAFT_RATE", default_value_t = 60.0)]
+    rate: f64,
+    /// Time factor: 1 = real time, 4 = four times faster, 0 = as fast as possible.
+    #[arg(long, env = "RACECRAFT_SPEED", default_value_t = 1.0)]
+    speed: f64,
+    /// Seed for the driver's lap-to-lap variation and mistakes.
+    #[arg(long, env = "RACECRAFT_SEED", default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Laps to drive.
+    #[arg(long, env = "RACECRAFT_LAPS", default_value_t = 3)]
+    laps: u32,
+    /// Write the ground truth (lap and sector times, mistakes and their cost) to this JSON file.
+    #[arg(long, env = "RACECRAFT_TRUTH")]
+    truth: Option<PathBuf>,
+    /// Server to stream to.
+    #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Laps per simulated session; a new session starts when one ends.
+    #[arg(long, env = "RACECRAFT_LAPS", default_value_t = 10)]
+    laps: u32,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Simulate(args) => simulate(args).await,
+            Command::Demo(args) => demo(args).await,
+        }
+    })
+}
+
+fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
+    let data_dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir()?,
+    };
+    let mut config = ServerConfig::new(args.listen, data_dir);
+    config.db = args.db.clone();
+    Ok(config)
+}
+
+fn default_data_dir() -> Result<PathBuf> {
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("racecraft"));
+    }
+    if let Some(appdata) = std::env::var_os("LOCALAPPDATA").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(appdata).join("racecraft"));
+    }
+    let home = std::env::var_os("HOME").context("no HOME to put the data directory in; pass --data-dir")?;
+    Ok(Path::new(&home).join(".local/share/racecraft"))
+}
+
+async fn start(config: ServerConfig) -> Result<RunningServer> {
+    let db = config.db_url();
+    let server = RunningServer::start(config).await.with_context(|| format!("starting the server on {db}"))?;
+    tracing::info!(url = %server.url(), "racecraft server listening");
+    Ok(server)
+}
+
+async fn serve(args: ServerArgs) -> Result<()> {
+    let server = start(server_config(&args)?).await?;
+    println!("Racecraft is serving at {}", server.url());
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    server.shutdown().await.context("shutting down")?;
+    Ok(())
+}
+
+fn load_track(name: &str) -> Result<Track> {
+    let path = Path::new(name);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) || path.exists() {
+        return Track::from_csv_path(path).with_context(|| format!("loading track {}", path.display()));
+    }
+    Track::builtin(name).with_context(|| {
+        format!("unknown track `{name}`; built-in tracks: {}", Track::builtin_names().join(", "))
+    })
+}
+
+fn simulation(sim: &SimArgs, laps: u32) -> Result<Simulation> {
+    anyhow::ensure!((60.0..=333.0).contains(&sim.rate), "--rate must be between 60 and 333 Hz, not {}", sim.rate);
+    anyhow::ensure!(sim.speed >= 0.0 && sim.speed.is_finite(), "--speed must be 0 (as fast as possible) or positive");
+    anyhow::ensure!(laps >= 1, "--laps must be at least 1");
+    let track = load_track(&sim.track)?;
+    let config = SimConfig { laps, rate_hz: sim.rate, seed: sim.seed, ..SimConfig::default() };
+    Simulation::new(track, config).context("building the simulation")
+}
+
+/// Streams a simulation through an agent, paced by `speed`; returns the session id.
+async fn drive(simulation: &Simulation, server: &str, speed: f64) -> Result<i64> {
+    let meta = simulation.meta(now_ms());
+    let agent = Agent::spawn(AgentConfig::new(server, meta)).context("starting the agent")?;
+    let started = tokio::time::Instant::now();
+    for frame in simulation.frames() {
+        if speed > 0.0 {
+            let due = started + Duration::from_secs_f64(frame.t_us as f64 * 1e-6 / speed);
+            tokio::time::sleep_until(due).await;
+        }
+        agent.push(frame);
+    }
+    let stats = agent.finish(None).await.context("delivering the session")?;
+    stats.session_id.context("the server never assigned a session id")
+}
+
+async fn simulate(args: SimulateArgs) -> Result<()> {
+    let simulation = simulation(&args.sim, args.laps)?;
+    if let Some(path) = &args.truth {
+        simulation.truth().write_json(path).with_context(|| format!("writing ground truth to {}", path.display()))?;
+    }
+    let truth = simulation.truth();
+    println!(
+        "Simulating {} laps of {} ({:.0} m) at {} Hz, speed x{} → {}",
+        args.laps,
+        truth.track,
+        truth.length_m,
+        args.sim.rate,
+        args.sim.speed,
+        args.server
+    );
+    let session = drive(&simulation, &args.server, args.sim.speed).await?;
+    for lap in &truth.laps {
+        println!("  lap {:>2}  {}", lap.lap_number, format_lap(lap.lap_time_s));
+    }
+    println!("Session {session} stored.");
+    Ok(())
+}
+
+async fn demo(args: DemoArgs) -> Result<()> {
+    let server = start(server_config(&args.server)?).await?;
+    let url = server.url();
+    println!("Racecraft demo: open {url} (Ctrl-C to stop)");
+    let sim = args.sim;
+    let laps = args.laps;
+    let driving = async {
+        let mut seed = sim.seed;
+        loop {
+            let simulation = simulation(&SimArgs { seed, ..clone_sim(&sim) }, laps)?;
+            drive(&simulation, &url, sim.speed).await?;
+            seed += 1;
+        }
+        #[allow(unreachable_code)]
+        Ok::<(), anyhow::Error>(())
+    };
+    tokio::select! {
+        r = driving => r?,
+        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+    }
+    server.shutdown().await.context("shutting down")?;
+    Ok(())
+}
+
+fn clone_sim(s: &SimArgs) -> SimArgs {
+    SimArgs { track: s.track.clone(), rate: s.rate, speed: s.speed, seed: s.seed }
+}
+
+fn format_lap(s: f64) -> String {
+    let ms = (s * 1000.0).round() as u64;
+    format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lap_format() {
+        assert_eq!(format_lap(85.1234), "1:25.123");
+        assert_eq!(format_lap(59.9996), "1:00.000");
+    }
+}

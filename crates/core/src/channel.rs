@@ -99,6 +99,7 @@ channels! {
     SlipRatioRr = 37, "slip_ratio_rr", "", "Longitudinal slip ratio, rear right.";
     InPit = 38, "in_pit", "0/1", "1 while the car is in the pit lane.";
     LapValid = 39, "lap_valid", "0/1", "0 once the game has invalidated the current lap.";
+    SteerInput = 40, "steer_input", "-1..1", "Steering input as a fraction of full lock, for games that do not publish the wheel angle.";
 }
 
 // The presence mask is a u64.

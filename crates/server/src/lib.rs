@@ -1,1 +1,34 @@
-//! The Racecraft server: ingest, live fan-out, storage pipeline, REST API and the web UI.
+//! The Racecraft server.
+//!
+//! # Layout
+//! - [`app`] builds the axum [`axum::Router`] from an [`AppState`]; tests drive it without sockets, and
+//!   [`serve`] runs it on a listener.
+//! - [`live`]: per-session ingest state ([`live::LiveSession`]): sequence numbers and de-duplication, lap
+//!   tracking, the current lap's backlog for late joiners, and the broadcast that fans frames out to viewers.
+//! - `routes`: one module per endpoint family: agent ingest WebSocket, viewer WebSocket, JSON ingest,
+//!   sessions and laps, health and metrics, the embedded web UI.
+//! - [`metrics::Metrics`]: the typed counters behind `/metrics`.
+//!
+//! The live path never waits for storage: frames go to the viewers' broadcast and to the storage
+//! [`racecraft_store::Writer`]'s queue; the writer batches them into chunks and acks what is durable.
+
+mod error;
+pub mod live;
+pub mod metrics;
+mod routes;
+mod runner;
+mod state;
+
+pub use error::AppError;
+pub use routes::app;
+pub use runner::{RunningServer, ServerConfig, StartError};
+pub use state::{AppState, Limits};
+
+/// Runs the app on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

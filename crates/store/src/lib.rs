@@ -1,1 +1,104 @@
 //! Sessions, laps and telemetry chunks in SQLite or PostgreSQL, with a disk spool while the database is away.
+//!
+//! # Layout
+//! - [`Store`]: one handle over either backend ([`Backend`]), chosen by URL. Sessions ([`Session`]), laps
+//!   ([`LapRow`]) and telemetry chunks ([`ChunkRow`], frames encoded with `racecraft_codec::chunk`) are
+//!   written together in one transaction per [`WriteBatch`]; writing a batch twice is harmless.
+//! - [`Spool`]: an append-only, checksummed file of [`WriteBatch`]es that holds what the database could not
+//!   take, and replays it into the [`Store`] once the database is back.
+//! - [`Writer`]: the task between the live path and the store. It takes frames and laps without ever waiting
+//!   for the database, cuts them into chunks, flushes them periodically, falls back to the spool during an
+//!   outage, and publishes a per-session persisted watermark ([`Writer::persisted_seq`]) for agent acks.
+//!
+//! Data path: live frames → [`Writer`] → [`Store::write`] (or [`Spool::append`], later [`Spool::drain`]).
+
+mod model;
+mod spool;
+mod store;
+mod writer;
+
+pub use model::{ChunkRow, LapRow, NewLap, Session, WriteBatch};
+pub use spool::Spool;
+pub use store::{Backend, Store, StoreConfig};
+pub use writer::{Writer, WriterConfig, WriterStatus};
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database refused or failed a query, or could not be reached.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Running the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no backend this crate supports.
+    #[error("unsupported database URL (expected sqlite:// or postgres://): {url}")]
+    UnsupportedUrl {
+        /// The URL as given.
+        url: String,
+    },
+    /// A value does not fit its column (a sequence number beyond `i64::MAX`, say).
+    #[error("{what} {value} is out of range for the database")]
+    OutOfRange {
+        /// Which value.
+        what: &'static str,
+        /// The value.
+        value: u64,
+    },
+    /// A stored row holds something this build cannot read back.
+    #[error("corrupt {what} in session {session_id}: {detail}")]
+    CorruptRow {
+        /// Which kind of row.
+        what: &'static str,
+        /// Its session.
+        session_id: i64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A stored chunk does not decode.
+    #[error("corrupt chunk at seq {first_seq} of session {session_id}: {source}")]
+    CorruptChunk {
+        /// Its session.
+        session_id: i64,
+        /// Its first sequence number.
+        first_seq: u64,
+        /// The codec's complaint.
+        source: racecraft_codec::Error,
+    },
+    /// A file system operation failed (the spool, or the SQLite file's directory).
+    #[error("I/O failed: {source}: {path}")]
+    Io {
+        /// The I/O error.
+        source: std::io::Error,
+        /// The file or directory.
+        path: PathBuf,
+    },
+    /// The spool holds a record written by a newer version of this crate; it is left untouched.
+    #[error("spool record at byte {offset} has unsupported version {version}: {path}")]
+    SpoolVersion {
+        /// Byte offset of the record.
+        offset: u64,
+        /// The version found.
+        version: u8,
+        /// The spool file.
+        path: PathBuf,
+    },
+    /// The writer task is gone (the runtime is shutting down, or it panicked).
+    #[error("the storage writer has stopped")]
+    WriterClosed,
+    /// Neither the database nor the spool took a batch; it stays in memory and is retried.
+    #[error("batch not persisted (database unavailable and spool failed): {0}")]
+    NotPersisted(String),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Milliseconds since the Unix epoch, now.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

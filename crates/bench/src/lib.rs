@@ -1,0 +1,78 @@
+//! The measurements behind `racecraft bench`. Each returns numbers from code that ran in this invocation,
+//! with a reference measured in the same run where one applies: our machines are noisy, so a figure means
+//! something only beside its reference.
+//!
+//! # Layout
+//! - [`live_latency`]: a frame entering the agent → a WebSocket viewer receiving it, over loopback.
+//! - [`loopback_rtt`]: the TCP round trip on this machine, the floor for the latency paths.
+//! - [`ingest_binary`] / [`ingest_json`] / [`hello_world_http`]: ingest throughput against a do-nothing
+//!   handler of the same framework.
+//! - [`storage_size`]: stored bytes per frame against the raw frame and LZ4 over raw rows.
+//! - [`Scale`]: full size for `racecraft bench`, smoke size for `cargo test`.
+
+mod http;
+mod latency;
+mod size;
+
+pub use http::{hello_world_http, ingest_binary, ingest_json};
+pub use latency::{LatencyReport, live_latency, loopback_rtt};
+pub use size::{SizeReport, storage_size};
+
+/// Errors of a benchmark run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server under test failed to start.
+    #[error("server: {0}")]
+    Server(#[from] racecraft_server::StartError),
+    /// A socket failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// The simulator refused its configuration.
+    #[error("simulator: {0}")]
+    Sim(#[from] racecraft_sim::Error),
+    /// Something did not behave as the benchmark needs.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How big a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// The real measurement (seconds per workload).
+    Full,
+    /// A few hundred iterations: proves the code runs, measures nothing worth reporting.
+    Smoke,
+}
+
+impl Scale {
+    /// `full` at full scale, `smoke` otherwise.
+    pub fn pick(self, full: usize, smoke: usize) -> usize {
+        match self {
+            Scale::Full => full,
+            Scale::Smoke => smoke,
+        }
+    }
+}
+
+/// Percentile of a sorted slice (nearest rank).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// A server on a temporary SQLite database, bound to loopback port 0.
+pub(crate) async fn temp_server(
+    limits: racecraft_server::Limits,
+) -> Result<(racecraft_server::RunningServer, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let mut config = racecraft_server::ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().to_path_buf());
+    config.limits = limits;
+    let server = racecraft_server::RunningServer::start(config).await?;
+    Ok((server, dir))
+}

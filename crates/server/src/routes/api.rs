@@ -1,0 +1,284 @@
+//! REST: health, channels, sessions, laps, recent frames, metrics.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use racecraft_core::{Channel, Frame, SessionMeta};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppError;
+use crate::error::PathParam;
+use crate::live::columns_json;
+use crate::state::AppState;
+
+/// Most frames `/api/recent/{n}` returns.
+const RECENT_MAX: usize = 10_000;
+
+pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
+    let status = state.writer().status();
+    let ok = status.db_available && status.spooled_batches == 0;
+    Json(json!({
+        "status": if ok { "ok" } else { "degraded" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "db": {
+            "backend": format!("{:?}", state.store().backend()).to_lowercase(),
+            "available": status.db_available,
+            "spooled_chunks": status.spooled_batches,
+            "pending_frames": status.pending_frames,
+        },
+        "live_sessions": state.live().live_ids().len(),
+    }))
+}
+
+pub(super) async fn channels() -> Json<Value> {
+    Json(Value::Array(
+        Channel::ALL
+            .iter()
+            .map(|c| {
+                let i = c.info();
+                json!({"index": i.index, "name": i.name, "unit": i.unit, "description": i.description})
+            })
+            .collect(),
+    ))
+}
+
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+    let m = state.metrics();
+    let status = state.writer().status();
+    m.db_available.set(i64::from(status.db_available));
+    m.spooled_batches.set(status.spooled_batches as i64);
+    m.storage_pending_frames.set(status.pending_frames as i64);
+    m.stored_frames.set(status.written_frames as i64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], m.render()).into_response()
+}
+
+fn session_json(state: &AppState, session: &racecraft_store::Session) -> Value {
+    let mut v = serde_json::to_value(session).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        let live = state.live().get(session.id).is_some_and(|s| s.is_live());
+        map.insert("live".into(), Value::Bool(live));
+    }
+    v
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    archived: bool,
+}
+
+pub(super) async fn list_sessions(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let sessions = state.store().sessions(q.archived).await?;
+    Ok(Json(Value::Array(sessions.iter().map(|s| session_json(&state, s)).collect())))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CreateSession {
+    name: Option<String>,
+    #[serde(flatten)]
+    meta: MetaFields,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(super) struct MetaFields {
+    #[serde(default)]
+    game: String,
+    #[serde(default)]
+    car: String,
+    #[serde(default)]
+    track: String,
+    #[serde(default)]
+    driver: String,
+    started_at_ms: Option<i64>,
+}
+
+pub(super) async fn create_session(
+    State(state): State<AppState>,
+    body: Result<Json<CreateSession>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let Json(body) = body.map_err(json_rejection)?;
+    let m = body.meta;
+    let meta = SessionMeta {
+        game: m.game,
+        car: m.car,
+        track: m.track,
+        driver: m.driver,
+        started_at_ms: m.started_at_ms.unwrap_or_else(super::now_ms),
+    };
+    let session = state.store().create_session(&meta, body.name.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(session_json(&state, &session))))
+}
+
+pub(super) async fn get_session(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Result<Json<Value>, AppError> {
+    let session = state.store().session(id).await?.ok_or_else(|| no_session(id))?;
+    Ok(Json(session_json(&state, &session)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UpdateSession {
+    name: Option<String>,
+    archived: Option<bool>,
+}
+
+pub(super) async fn update_session(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+    body: Result<Json<UpdateSession>, JsonRejection>,
+) -> Result<Json<Value>, AppError> {
+    let Json(body) = body.map_err(json_rejection)?;
+    if body.name.is_none() && body.archived.is_none() {
+        return Err(AppError::Unprocessable("nothing to update: give `name` and/or `archived`".into()));
+    }
+    let session = state.store().update_session(id, body.name, body.archived).await?.ok_or_else(|| no_session(id))?;
+    Ok(Json(session_json(&state, &session)))
+}
+
+pub(super) async fn delete_session(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Result<StatusCode, AppError> {
+    if let Some(live) = state.live().remove(id) {
+        live.end();
+    }
+    if state.store().delete_session(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(no_session(id)) }
+}
+
+pub(super) async fn session_laps(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Result<Json<Value>, AppError> {
+    state.store().session(id).await?.ok_or_else(|| no_session(id))?;
+    let laps = state.store().laps(id).await?;
+    Ok(Json(serde_json::to_value(laps).unwrap_or(Value::Null)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LapQuery {
+    channels: Option<String>,
+    max_points: Option<usize>,
+}
+
+pub(super) async fn lap(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+    query: Result<Query<LapQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let channels = parse_channels(q.channels.as_deref())?;
+    if q.max_points == Some(0) {
+        return Err(AppError::BadRequest("max_points must be at least 1".into()));
+    }
+    let lap = state.store().lap(id).await?.ok_or_else(|| AppError::NotFound(format!("no lap {id}")))?;
+    let frames = state.store().lap_frames(&lap).await?;
+    let frames = match q.max_points {
+        Some(n) => decimate(&frames, n, channels.as_deref().and_then(|c| c.first().copied()).unwrap_or(Channel::Speed)),
+        None => frames,
+    };
+    let mut out = String::from(r#"{"lap":"#);
+    out.push_str(&serde_json::to_string(&lap).unwrap_or_default());
+    out.push(',');
+    columns_json(&frames, channels.as_deref(), &mut out);
+    out.push('}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RecentQuery {
+    session_id: Option<i64>,
+    channels: Option<String>,
+}
+
+pub(super) async fn recent(
+    State(state): State<AppState>,
+    PathParam(n): PathParam<usize>,
+    query: Result<Query<RecentQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    if n > RECENT_MAX {
+        return Err(AppError::BadRequest(format!("at most {RECENT_MAX} frames, asked for {n}")));
+    }
+    let channels = parse_channels(q.channels.as_deref())?;
+    let live = match q.session_id {
+        Some(id) => state
+            .live()
+            .get(id)
+            .filter(|s| s.is_live())
+            .ok_or_else(|| AppError::NotFound(format!("session {id} is not live")))?,
+        None => state.live().most_recent().ok_or_else(|| AppError::NotFound("no live session".into()))?,
+    };
+    let frames = live.recent(n);
+    let mut out = format!(r#"{{"session_id":{},"#, live.id);
+    columns_json(&frames, channels.as_deref(), &mut out);
+    out.push('}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
+}
+
+fn parse_channels(list: Option<&str>) -> Result<Option<Vec<Channel>>, AppError> {
+    let Some(list) = list else { return Ok(None) };
+    list.split(',')
+        .filter(|s| !s.is_empty())
+        .map(|name| Channel::from_name(name).ok_or_else(|| AppError::BadRequest(format!("unknown channel `{name}`"))))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Min/max decimation: at most `max_points` frames, keeping, per bucket of consecutive frames, the ones
+/// where `primary` is lowest and highest, so peaks (minimum corner speeds, braking spikes) survive.
+pub(crate) fn decimate(frames: &[Frame], max_points: usize, primary: Channel) -> Vec<Frame> {
+    if frames.len() <= max_points {
+        return frames.to_vec();
+    }
+    let buckets = (max_points / 2).max(1);
+    let mut out = Vec::with_capacity(buckets * 2);
+    for b in 0..buckets {
+        let lo = b * frames.len() / buckets;
+        let hi = ((b + 1) * frames.len() / buckets).max(lo + 1);
+        let bucket = &frames[lo..hi];
+        let key = |f: &&Frame| f.get(primary).unwrap_or(0.0);
+        let (imin, _) = bucket.iter().enumerate().min_by(|a, b| key(&a.1).total_cmp(&key(&b.1))).unwrap_or((0, &bucket[0]));
+        let (imax, _) = bucket.iter().enumerate().max_by(|a, b| key(&a.1).total_cmp(&key(&b.1))).unwrap_or((0, &bucket[0]));
+        let (first, second) = if imin <= imax { (imin, imax) } else { (imax, imin) };
+        out.push(bucket[first]);
+        if second != first && out.len() < max_points {
+            out.push(bucket[second]);
+        }
+    }
+    out
+}
+
+fn no_session(id: i64) -> AppError {
+    AppError::NotFound(format!("no session {id}"))
+}
+
+pub(super) fn json_rejection(e: JsonRejection) -> AppError {
+    match e {
+        JsonRejection::JsonDataError(e) => AppError::Unprocessable(e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(e.body_text()),
+        JsonRejection::MissingJsonContentType(e) => AppError::BadRequest(e.body_text()),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(e.body_text()),
+        other => AppError::BadRequest(other.body_text()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimation_keeps_extremes_and_bounds_size() {
+        let frames: Vec<Frame> = (0..10_000)
+            .map(|i| Frame::new(i).with(Channel::Speed, if i == 5_555 { -50.0 } else { (i as f32 * 0.01).sin() }))
+            .collect();
+        let d = decimate(&frames, 200, Channel::Speed);
+        assert!(d.len() <= 200);
+        assert!(d.iter().any(|f| f.speed_mps() == Some(-50.0)));
+        assert!(d.windows(2).all(|w| w[0].t_us < w[1].t_us));
+        assert_eq!(decimate(&frames[..10], 200, Channel::Speed).len(), 10);
+    }
+}

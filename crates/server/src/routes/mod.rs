@@ -1,0 +1,60 @@
+//! The router: one module per endpoint family.
+
+mod api;
+mod ingest_http;
+mod ingest_ws;
+mod view_ws;
+mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::AppError;
+use crate::live::LiveSession;
+use crate::state::AppState;
+
+/// Builds the application. No sockets here: tests call it with `tower::ServiceExt::oneshot`.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.inner.limits.max_body_bytes;
+    Router::new()
+        .route("/api/health", get(api::health))
+        .route("/api/channels", get(api::channels))
+        .route("/api/sessions", get(api::list_sessions).post(api::create_session))
+        .route(
+            "/api/sessions/{id}",
+            get(api::get_session).patch(api::update_session).delete(api::delete_session),
+        )
+        .route("/api/sessions/{id}/laps", get(api::session_laps))
+        .route("/api/laps/{id}", get(api::lap))
+        .route("/api/recent/{n}", get(api::recent))
+        .route("/api/ingest", post(ingest_http::api_ingest))
+        .route("/ingest", post(ingest_http::ac_ingest))
+        .route("/ws/ingest", get(ingest_ws::upgrade))
+        .route("/ws/{session_id}", get(view_ws::upgrade))
+        .route("/metrics", get(api::metrics))
+        .fallback(web::asset)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// The live session `id`, making it live if it exists in the store but is not live yet.
+pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSession>, AppError> {
+    if let Some(live) = state.live().get(id) {
+        return Ok(live);
+    }
+    let session = state.store().session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+    let stored = state.store().next_seq(id).await?;
+    let next_seq = stored.max(state.writer().persisted_seq(id));
+    Ok(state.live().activate(id, next_seq, session.best_lap_s))
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,105 @@
+//! A whole server from a [`ServerConfig`]: store, spool, writer, router and listener. Used by the binary and
+//! by end-to-end tests (bind to port 0).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use racecraft_store::{Spool, Store, Writer, WriterConfig};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::{AppState, Limits};
+
+/// Everything `racecraft serve` is configured with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and the spool.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` = SQLite at `<data_dir>/racecraft.db`.
+    pub db: Option<String>,
+    /// Storage writer tuning.
+    pub writer: WriterConfig,
+    /// Request and buffer limits.
+    pub limits: Limits,
+}
+
+impl ServerConfig {
+    /// Defaults with the given listen address and data directory.
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> ServerConfig {
+        ServerConfig { listen, data_dir, db: None, writer: WriterConfig::default(), limits: Limits::default() }
+    }
+
+    /// The database URL in effect.
+    pub fn db_url(&self) -> String {
+        self.db.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("racecraft.db").display()))
+    }
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] racecraft_store::Error),
+    /// The listen address could not be bound, or the data directory not created.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A server running in the background.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on (the real port when configured with port 0).
+    pub addr: SocketAddr,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Connects the store, opens the spool, starts the writer, binds and serves.
+    pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::connect(&config.db_url()).await?;
+        let spool = Spool::open(config.data_dir.join("spool")).await?;
+        let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
+        let state = AppState::new(store, writer, config.limits.clone());
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(crate::serve(listener, state.clone(), async move {
+            let _ = rx.await;
+        }));
+        Ok(RunningServer { addr, state, shutdown: Some(tx), task })
+    }
+
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's state (metrics, store, writer).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting, lets open connections finish, and flushes storage.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        // Open WebSockets keep graceful shutdown waiting; they are not ours to wait for.
+        let result = match tokio::time::timeout(std::time::Duration::from_secs(2), &mut self.task).await {
+            Ok(joined) => joined.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            Err(_) => {
+                self.task.abort();
+                Ok(())
+            }
+        };
+        self.state.writer().flush().await.map_err(std::io::Error::other)?;
+        result
+    }
+}

@@ -1,0 +1,66 @@
+//! Shared server state.
+
+use std::sync::Arc;
+
+use racecraft_store::{Store, Writer};
+
+use crate::live::LiveRegistry;
+use crate::metrics::Metrics;
+
+/// Tunables with their units.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest HTTP body accepted, bytes.
+    pub max_body_bytes: usize,
+    /// Live messages buffered per session before a slow viewer has to skip ahead.
+    pub viewer_buffer_messages: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_body_bytes: 4 << 20, viewer_buffer_messages: 1024 }
+    }
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) writer: Writer,
+    pub(crate) live: LiveRegistry,
+    pub(crate) metrics: Metrics,
+    pub(crate) limits: Limits,
+}
+
+impl AppState {
+    /// State over a connected store and its writer.
+    pub fn new(store: Store, writer: Writer, limits: Limits) -> AppState {
+        let live = LiveRegistry::new(limits.viewer_buffer_messages);
+        AppState { inner: Arc::new(Inner { store, writer, live, metrics: Metrics::new(), limits }) }
+    }
+
+    /// The metrics registry.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The storage writer.
+    pub fn writer(&self) -> &Writer {
+        &self.inner.writer
+    }
+
+    /// The live sessions.
+    pub fn live(&self) -> &LiveRegistry {
+        &self.inner.live
+    }
+}

@@ -1,0 +1,236 @@
+//! End to end over real sockets: simulator → agent → server → WebSocket viewer + storage, on SQLite and
+//! PostgreSQL, across a restart and across a database outage.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use racecraft_agent::{Agent, AgentConfig};
+use racecraft_server::{Limits, RunningServer, ServerConfig};
+use racecraft_sim::{SimConfig, Simulation, Track};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+fn config(dir: &std::path::Path, db: Option<String>) -> ServerConfig {
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.to_path_buf());
+    config.db = db;
+    config.writer.flush_interval = Duration::from_millis(200);
+    config.writer.retry_interval = Duration::from_millis(200);
+    // Room for a whole test session, so a viewer that reads as fast as it can never has to skip.
+    config.limits = Limits { viewer_buffer_messages: 1 << 16, ..Limits::default() };
+    config
+}
+
+fn simulation(track: &str, laps: u32, rate_hz: f64, seed: u64) -> Simulation {
+    let track = Track::builtin(track).expect("track");
+    Simulation::new(track, SimConfig { laps, rate_hz, seed, ..SimConfig::default() }).expect("simulation")
+}
+
+async fn get(url: &str) -> Value {
+    let body = reqwest_lite(url, "GET", None).await;
+    serde_json::from_str(&body).expect("json")
+}
+
+/// Tiny HTTP client on a raw socket, so the tests need no HTTP client crate.
+async fn reqwest_lite(url: &str, method: &str, body: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("http url");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let body = body.unwrap_or("");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.expect("read");
+    let text = String::from_utf8(out).expect("utf8");
+    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        // De-chunk.
+        let mut rest = body;
+        let mut out = String::new();
+        loop {
+            let (len, after) = rest.split_once("\r\n").expect("chunk size");
+            let n = usize::from_str_radix(len.trim(), 16).expect("hex");
+            if n == 0 {
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = &after[n + 2..];
+        }
+        return out;
+    }
+    body.to_string()
+}
+
+struct Viewer {
+    seqs: Vec<u64>,
+    laps: Vec<Value>,
+    received_at: Vec<tokio::time::Instant>,
+}
+
+/// Connects a JSON viewer and collects until `session_ended`.
+async fn view(url: String, id: i64) -> tokio::task::JoinHandle<Viewer> {
+    let ws_url = format!("{}/ws/{id}", url.replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("viewer connects");
+    // The hello comes once the viewer is subscribed: from then on it misses nothing.
+    let hello = ws.next().await.expect("hello").expect("hello");
+    let hello: Value = serde_json::from_str(hello.to_text().expect("text")).expect("json");
+    assert_eq!(hello["type"], "hello");
+    tokio::spawn(async move {
+        let mut v = Viewer { seqs: Vec::new(), laps: Vec::new(), received_at: Vec::new() };
+        while let Some(Ok(msg)) = ws.next().await {
+            let Message::Text(text) = msg else { continue };
+            let m: Value = serde_json::from_str(&text).expect("json message");
+            match m["type"].as_str() {
+                Some("lap_backlog") => {
+                    let first = m["first_seq"].as_u64().expect("first_seq");
+                    let n = m["t_s"].as_array().expect("t_s").len() as u64;
+                    v.seqs.extend(first..first + n);
+                }
+                Some("telemetry_update") => {
+                    v.seqs.push(m["seq"].as_u64().expect("seq"));
+                    v.received_at.push(tokio::time::Instant::now());
+                }
+                Some("lap_completed") => v.laps.push(m["lap"].clone()),
+                Some("session_ended") => break,
+                Some("lagged") => panic!("a fast viewer must not lag: {m}"),
+                _ => {}
+            }
+        }
+        v
+    })
+}
+
+/// Streams `sim` into a new session, with one viewer watching from the start; returns the session id.
+async fn stream(server_url: &str, sim: &Simulation, pace: Option<f64>) -> (i64, Viewer) {
+    let created = reqwest_lite(&format!("{server_url}/api/sessions"), "POST", Some(r#"{"game":"racecraft-sim","track":"test"}"#)).await;
+    let id = serde_json::from_str::<Value>(&created).expect("json")["id"].as_i64().expect("id");
+    let viewer = view(server_url.to_string(), id).await;
+    let mut cfg = AgentConfig::new(server_url, sim.meta(0));
+    cfg.session_id = Some(id);
+    let agent = Agent::spawn(cfg).expect("agent");
+    let start = tokio::time::Instant::now();
+    for frame in sim.frames() {
+        if let Some(speed) = pace {
+            tokio::time::sleep_until(start + Duration::from_secs_f64(frame.t_us as f64 * 1e-6 / speed)).await;
+        }
+        agent.push(frame);
+    }
+    let stats = agent.finish(Some(Duration::from_secs(60))).await.expect("agent delivers everything");
+    assert_eq!(stats.acked, sim.frame_count());
+    assert_eq!(stats.dropped, 0);
+    let viewer = tokio::time::timeout(Duration::from_secs(30), viewer).await.expect("viewer ends").expect("viewer task");
+    (id, viewer)
+}
+
+fn assert_laps_match_truth(laps: &[Value], sim: &Simulation) {
+    let truth = &sim.truth().laps;
+    assert_eq!(laps.len(), truth.len(), "{laps:?}");
+    for (lap, t) in laps.iter().zip(truth) {
+        assert_eq!(lap["lap_number"].as_u64(), Some(u64::from(t.lap_number)));
+        let got = lap["lap_time_s"].as_f64().expect("lap time");
+        assert!((got - t.lap_time_s).abs() < 1e-3, "lap {}: {got} vs truth {}", t.lap_number, t.lap_time_s);
+    }
+}
+
+async fn spine(db: Option<String>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(config(dir.path(), db.clone())).await.expect("server starts");
+    let url = server.url();
+    let sim = simulation("Monza", 3, 60.0, 7);
+    let (id, viewer) = stream(&url, &sim, None).await;
+
+    // Every frame, in order, live.
+    let n = sim.frame_count();
+    assert_eq!(viewer.seqs.len() as u64, n);
+    assert!(viewer.seqs.iter().enumerate().all(|(i, s)| *s == i as u64), "frames in order without gaps");
+    assert_laps_match_truth(&viewer.laps, &sim);
+
+    // Stored.
+    let laps = get(&format!("{url}/api/sessions/{id}/laps")).await;
+    assert_laps_match_truth(laps.as_array().expect("laps"), &sim);
+    let session = get(&format!("{url}/api/sessions/{id}")).await;
+    assert_eq!(session["frame_count"].as_u64(), Some(n));
+    assert_eq!(session["lap_count"].as_u64(), Some(3));
+    let lap_id = laps[1]["id"].as_i64().expect("lap id");
+    let lap = get(&format!("{url}/api/laps/{lap_id}?channels=speed_mps,pos_x_m&max_points=500")).await;
+    assert!(lap["t_s"].as_array().expect("t").len() <= 500);
+    assert!(lap["channels"]["speed_mps"].as_array().expect("speed").len() > 100);
+    server.shutdown().await.expect("shutdown");
+
+    // A restart keeps everything.
+    let server = RunningServer::start(config(dir.path(), db)).await.expect("server restarts");
+    let url = server.url();
+    let laps = get(&format!("{url}/api/sessions/{id}/laps")).await;
+    assert_laps_match_truth(laps.as_array().expect("laps"), &sim);
+    let session = get(&format!("{url}/api/sessions/{id}")).await;
+    assert_eq!(session["frame_count"].as_u64(), Some(n));
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spine_on_sqlite() {
+    spine(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spine_on_postgres() {
+    let db = racecraft_testkit::PgDatabase::create().await;
+    spine(Some(db.url().to_string())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_loses_nothing_and_viewers_keep_going() {
+    let mut pg = racecraft_testkit::TempPostgres::start().expect("throwaway postgres");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(config(dir.path(), Some(pg.url()))).await.expect("server starts");
+    let url = server.url();
+    // One lap of Monza at 60 Hz, played 12x real time: about 9 s of streaming.
+    let sim = simulation("Monza", 1, 60.0, 3);
+    let streaming = {
+        let url = url.clone();
+        let sim = simulation("Monza", 1, 60.0, 3);
+        tokio::spawn(async move { stream(&url, &sim, Some(12.0)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    pg.stop().expect("stop postgres");
+    let down_at = tokio::time::Instant::now();
+    // The writer notices on its next flush (within its connection timeout) and spools from then on.
+    let mut health = Value::Null;
+    for _ in 0..200 {
+        health = get(&format!("{url}/api/health")).await;
+        if health["db"]["available"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["db"]["available"], false, "{health}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    pg.restart().expect("start postgres again");
+    let up_at = tokio::time::Instant::now();
+
+    let (id, viewer) = streaming.await.expect("streaming task");
+    let during_outage = viewer.received_at.iter().filter(|t| **t > down_at && **t < up_at).count();
+    assert!(during_outage > 100, "viewers kept receiving while the database was down ({during_outage} frames)");
+    assert_eq!(viewer.seqs.len() as u64, sim.frame_count());
+
+    // Everything accepted reaches the database once it is back.
+    let mut stored = 0;
+    for _ in 0..100 {
+        let session = get(&format!("{url}/api/sessions/{id}")).await;
+        stored = session["frame_count"].as_u64().unwrap_or(0);
+        if stored == sim.frame_count() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored, sim.frame_count());
+    let laps = get(&format!("{url}/api/sessions/{id}/laps")).await;
+    assert_laps_match_truth(laps.as_array().expect("laps"), &sim);
+    let health = get(&format!("{url}/api/health")).await;
+    assert_eq!(health["status"], "ok", "{health}");
+    server.shutdown().await.expect("shutdown");
+}

@@ -1,0 +1,150 @@
+//! Row types: what the store reads back ([`Session`], [`LapRow`]) and what it writes ([`WriteBatch`]).
+
+use racecraft_core::{CompletedLap, SessionMeta};
+use serde::ser::SerializeStruct;
+
+/// A session as the REST API shows it: its metadata, state and a summary of its laps and telemetry.
+///
+/// Serializes as the protocol's `<Session>` without `live`, which only the server knows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Session {
+    /// Database id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Source game or tool.
+    pub game: String,
+    /// Car name.
+    pub car: String,
+    /// Track name.
+    pub track: String,
+    /// Driver name.
+    pub driver: String,
+    /// Wall-clock start, milliseconds since the Unix epoch.
+    pub started_at_ms: i64,
+    /// Wall-clock end, milliseconds since the Unix epoch; `None` while it has not ended.
+    pub ended_at_ms: Option<i64>,
+    /// Hidden from the default session list.
+    pub archived: bool,
+    /// Completed laps stored.
+    pub lap_count: u64,
+    /// Fastest valid lap, seconds; `None` without a valid lap.
+    pub best_lap_s: Option<f64>,
+    /// Telemetry frames stored.
+    pub frame_count: u64,
+}
+
+impl Session {
+    /// The metadata the session was created with.
+    pub fn meta(&self) -> SessionMeta {
+        SessionMeta {
+            game: self.game.clone(),
+            car: self.car.clone(),
+            track: self.track.clone(),
+            driver: self.driver.clone(),
+            started_at_ms: self.started_at_ms,
+        }
+    }
+}
+
+/// A stored lap.
+///
+/// Serializes as the protocol's `<Lap>`: times in seconds (`start_t_s`), plus `out_lap` and `pit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LapRow {
+    /// Database id.
+    pub id: i64,
+    /// The session it belongs to.
+    pub session_id: i64,
+    /// The game's lap number.
+    pub lap_number: u32,
+    /// Lap time, seconds.
+    pub lap_time_s: f64,
+    /// Sector times, seconds (empty when the source has none).
+    pub sectors_s: Vec<f64>,
+    /// Session time at the start of the lap, microseconds.
+    pub start_t_us: i64,
+    /// Session time at the end of the lap, microseconds.
+    pub end_t_us: i64,
+    /// Frames seen during the lap.
+    pub frame_count: u64,
+    /// A lap that counts (see [`CompletedLap::valid`]).
+    pub valid: bool,
+    /// The capture joined after the lap had started.
+    pub out_lap: bool,
+    /// The car was in the pit lane during the lap.
+    pub pit: bool,
+}
+
+impl serde::Serialize for LapRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Lap", 10)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("session_id", &self.session_id)?;
+        s.serialize_field("lap_number", &self.lap_number)?;
+        s.serialize_field("lap_time_s", &self.lap_time_s)?;
+        s.serialize_field("sectors_s", &self.sectors_s)?;
+        s.serialize_field("start_t_s", &(self.start_t_us as f64 / 1e6))?;
+        s.serialize_field("frame_count", &self.frame_count)?;
+        s.serialize_field("valid", &self.valid)?;
+        s.serialize_field("out_lap", &self.out_lap)?;
+        s.serialize_field("pit", &self.pit)?;
+        s.end()
+    }
+}
+
+/// Everything one flush writes, in one transaction. Writing the same batch again changes nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteBatch {
+    /// Telemetry chunks.
+    pub chunks: Vec<ChunkRow>,
+    /// Completed laps.
+    pub laps: Vec<NewLap>,
+}
+
+impl WriteBatch {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty() && self.laps.is_empty()
+    }
+
+    /// Frames in all chunks.
+    pub fn frame_count(&self) -> u64 {
+        self.chunks.iter().map(|c| u64::from(c.frame_count)).sum()
+    }
+}
+
+/// A run of consecutive frames of one session, encoded with `racecraft_codec::chunk`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkRow {
+    /// The session.
+    pub session_id: i64,
+    /// The game's lap number shared by every frame of the chunk, if known.
+    pub lap_number: Option<u32>,
+    /// Sequence number of the first frame; the chunk holds `first_seq .. first_seq + frame_count`.
+    pub first_seq: u64,
+    /// Frames in the chunk.
+    pub frame_count: u32,
+    /// Session time of the first frame, microseconds.
+    pub t_start_us: i64,
+    /// Session time of the last frame, microseconds.
+    pub t_end_us: i64,
+    /// The encoded chunk.
+    pub data: Vec<u8>,
+}
+
+impl ChunkRow {
+    /// Sequence number just after the last frame.
+    pub fn end_seq(&self) -> u64 {
+        self.first_seq + u64::from(self.frame_count)
+    }
+}
+
+/// A completed lap to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLap {
+    /// The session.
+    pub session_id: i64,
+    /// The lap.
+    pub lap: CompletedLap,
+}

@@ -1,0 +1,574 @@
+//! [`Spool`]: write batches on local disk while the database is away.
+//!
+//! ```text
+//! spool.log = record*
+//! record    = magic "RCSP" · u32 payload_len · u32 crc32(payload) · payload
+//! payload   = u8 version = 1 · u32 chunk_count · chunk* · u32 lap_count · lap*
+//! chunk     = i64 session_id · u8 has_lap · u32 lap_number · u64 first_seq · u32 frame_count
+//!             · i64 t_start_us · i64 t_end_us · u32 data_len · data (the codec chunk, as is)
+//! lap       = i64 session_id · u32 lap_number · f64 lap_time_s · u32 sector_count · f64 sectors_s*
+//!             · i64 start_t_us · i64 end_t_us · u64 frame_count · u8 flags (bit 0 valid, 1 out_lap, 2 pit)
+//! ```
+//! All little-endian. A record is acknowledged only after `fdatasync`, so a crash can leave at most a torn
+//! last record; opening or draining the spool keeps every complete record before a torn or corrupt one and
+//! discards the rest with a warning naming the byte offset. A record with a valid checksum but a version
+//! this build does not know is an error, and the file is left alone for the newer build.
+//!
+//! One process owns a spool directory at a time.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use racecraft_core::CompletedLap;
+
+use crate::model::{ChunkRow, NewLap, WriteBatch};
+use crate::{Error, Result, Store};
+
+const MAGIC: [u8; 4] = *b"RCSP";
+const VERSION: u8 = 1;
+const RECORD_HEADER_LEN: u64 = 12;
+/// Refuses absurd lengths from a corrupt header before allocating for them.
+const MAX_PAYLOAD_LEN: u32 = 1 << 30;
+const FILE_NAME: &str = "spool.log";
+
+/// An append-only log of [`WriteBatch`]es in `<dir>/spool.log`. Cheap to clone: clones share the file.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    inner: Arc<Mutex<Inner>>,
+    /// Serializes drains, which read outside the `inner` lock.
+    drain_lock: Arc<tokio::sync::Mutex<()>>,
+    path: Arc<PathBuf>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    file: File,
+    /// End of the last complete record; appends go here.
+    len: u64,
+    /// Records before this offset are in the database already (a drain that stopped part way).
+    drained_to: u64,
+    /// Records between `drained_to` and `len`.
+    pending: usize,
+    /// Per session, the sequence number after the last spooled frame.
+    next_seq: HashMap<i64, u64>,
+}
+
+/// What reading at an offset found.
+enum Scan {
+    Record {
+        batch: WriteBatch,
+        len: u64,
+    },
+    End,
+    /// A torn or corrupt record: everything from here on is unusable.
+    Bad(String),
+    Version(u8),
+}
+
+impl Spool {
+    /// Opens (or creates) the spool in `dir`, creating the directory if needed. A torn or corrupt tail left by
+    /// a crash is cut off with a warning.
+    pub async fn open(dir: impl AsRef<Path>) -> Result<Spool> {
+        let dir = dir.as_ref().to_path_buf();
+        let path = dir.join(FILE_NAME);
+        let path2 = path.clone();
+        let inner = blocking(&path, move || open_blocking(&dir, &path2)).await??;
+        Ok(Spool {
+            inner: Arc::new(Mutex::new(inner)),
+            drain_lock: Arc::new(tokio::sync::Mutex::new(())),
+            path: Arc::new(path),
+        })
+    }
+
+    /// The spool file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends a batch and syncs it to disk: when this returns `Ok`, the batch survives a crash.
+    pub async fn append(&self, batch: &WriteBatch) -> Result<()> {
+        let mut record = Vec::with_capacity(64 + batch.chunks.iter().map(|c| c.data.len() + 64).sum::<usize>());
+        encode_record(batch, &mut record);
+        let ends: Vec<(i64, u64)> = batch.chunks.iter().map(|c| (c.session_id, c.end_seq())).collect();
+        let inner = Arc::clone(&self.inner);
+        let path = Arc::clone(&self.path);
+        blocking(&self.path, move || {
+            let mut g = lock(&inner);
+            let at = g.len;
+            let written = g
+                .file
+                .seek(SeekFrom::Start(at))
+                .and_then(|_| g.file.write_all(&record))
+                .and_then(|()| g.file.sync_data());
+            if let Err(source) = written {
+                // Leave no partial record behind for the next append to follow.
+                let _ = g.file.set_len(at);
+                return Err(Error::Io { source, path: path.to_path_buf() });
+            }
+            g.len = at + record.len() as u64;
+            g.pending += 1;
+            for (session_id, end) in ends {
+                let next = g.next_seq.entry(session_id).or_default();
+                *next = (*next).max(end);
+            }
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Batches waiting to be written to the database.
+    pub fn pending_batches(&self) -> usize {
+        lock(&self.inner).pending
+    }
+
+    /// The sequence number after the last frame of `session_id` that ever went through this spool since it
+    /// was opened (0 if none). Combine with [`Store::next_seq`] to find where an agent resumes.
+    pub fn next_seq(&self, session_id: i64) -> u64 {
+        lock(&self.inner).next_seq.get(&session_id).copied().unwrap_or(0)
+    }
+
+    /// The batches waiting to be written, oldest first (for inspection and tests).
+    pub async fn read_batches(&self) -> Result<Vec<WriteBatch>> {
+        let _drain = self.drain_lock.lock().await;
+        let (from, to) = {
+            let g = lock(&self.inner);
+            (g.drained_to, g.len)
+        };
+        let path = Arc::clone(&self.path);
+        blocking(&self.path, move || {
+            let io = |source| Error::Io { source, path: path.to_path_buf() };
+            let mut reader = BufReader::new(File::open(&*path).map_err(io)?);
+            reader.seek(SeekFrom::Start(from)).map_err(io)?;
+            let mut batches = Vec::new();
+            let mut offset = from;
+            while offset < to {
+                match read_record(&mut reader, to - offset).map_err(io)? {
+                    Scan::Record { batch, len } => {
+                        batches.push(batch);
+                        offset += len;
+                    }
+                    Scan::End | Scan::Bad(_) => break,
+                    Scan::Version(version) => {
+                        return Err(Error::SpoolVersion { offset, version, path: path.to_path_buf() });
+                    }
+                }
+            }
+            Ok(batches)
+        })
+        .await?
+    }
+
+    /// Writes every spooled batch to `store`, oldest first, then empties the file; returns how many batches
+    /// it wrote. On a store error it stops and returns the error, keeping the batches not yet written (the
+    /// next drain carries on from there). A corrupt record ends the drain: the records before it are written,
+    /// it and everything after it discarded with a warning.
+    pub async fn drain(&self, store: &Store) -> Result<usize> {
+        let _drain = self.drain_lock.lock().await;
+        let mut written = 0;
+        let mut reader: Option<(BufReader<File>, u64)> = None;
+        loop {
+            let (offset, end) = {
+                let mut g = lock(&self.inner);
+                if g.drained_to >= g.len {
+                    // Everything is in the database: start the file afresh. Appends take the same lock, so
+                    // none can slip in between the check and the truncation.
+                    if g.len > 0 {
+                        let path = self.path.to_path_buf();
+                        g.file
+                            .set_len(0)
+                            .and_then(|()| g.file.sync_data())
+                            .map_err(|source| Error::Io { source, path })?;
+                        g.len = 0;
+                        g.drained_to = 0;
+                        g.pending = 0;
+                    }
+                    return Ok(written);
+                }
+                (g.drained_to, g.len)
+            };
+            let path = Arc::clone(&self.path);
+            let previous = reader.take();
+            let (rdr, scan) = blocking(&self.path, move || {
+                let io = |source| Error::Io { source, path: path.to_path_buf() };
+                let mut rdr = match previous {
+                    Some((rdr, pos)) if pos == offset => rdr,
+                    _ => {
+                        let mut rdr = BufReader::new(File::open(&*path).map_err(io)?);
+                        rdr.seek(SeekFrom::Start(offset)).map_err(io)?;
+                        rdr
+                    }
+                };
+                let scan = read_record(&mut rdr, end - offset).map_err(io)?;
+                Ok::<_, Error>((rdr, scan))
+            })
+            .await??;
+            match scan {
+                Scan::Record { batch, len } => {
+                    reader = Some((rdr, offset + len));
+                    store.write(&batch).await?;
+                    let mut g = lock(&self.inner);
+                    g.drained_to = offset + len;
+                    g.pending = g.pending.saturating_sub(1);
+                    written += 1;
+                }
+                Scan::End => {
+                    // The file is shorter than we thought: nothing more to read.
+                    let mut g = lock(&self.inner);
+                    g.len = offset;
+                    g.pending = 0;
+                }
+                Scan::Bad(reason) => {
+                    tracing::warn!(path = %self.path.display(), offset, reason, "discarding corrupt spool tail");
+                    let mut g = lock(&self.inner);
+                    let path = self.path.to_path_buf();
+                    g.file.set_len(offset).map_err(|source| Error::Io { source, path })?;
+                    g.len = offset;
+                    g.pending = 0;
+                }
+                Scan::Version(version) => {
+                    return Err(Error::SpoolVersion { offset, version, path: self.path.to_path_buf() });
+                }
+            }
+        }
+    }
+}
+
+fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
+    // The state is plain bookkeeping that every path keeps consistent before it can panic.
+    inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs blocking file work off the async worker threads.
+async fn blocking<T: Send + 'static>(path: &Path, f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Error::Io { source: std::io::Error::other("runtime shutting down"), path: path.to_path_buf() }),
+    }
+}
+
+fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
+    let io = |source, p: &Path| Error::Io { source, path: p.to_path_buf() };
+    std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
+    let existed = path.exists();
+    let file =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| io(e, path))?;
+    if !existed {
+        sync_dir(dir).map_err(|e| io(e, dir))?;
+    }
+    let file_len = file.metadata().map_err(|e| io(e, path))?.len();
+    let mut reader = BufReader::new(&file);
+    let mut inner_len = 0u64;
+    let mut pending = 0usize;
+    let mut next_seq = HashMap::new();
+    loop {
+        match read_record(&mut reader, file_len - inner_len).map_err(|e| io(e, path))? {
+            Scan::Record { batch, len } => {
+                for c in &batch.chunks {
+                    let next: &mut u64 = next_seq.entry(c.session_id).or_default();
+                    *next = (*next).max(c.end_seq());
+                }
+                pending += 1;
+                inner_len += len;
+            }
+            Scan::End => break,
+            Scan::Bad(reason) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    offset = inner_len,
+                    discarded_bytes = file_len - inner_len,
+                    reason,
+                    "discarding torn or corrupt spool tail"
+                );
+                file.set_len(inner_len).and_then(|()| file.sync_data()).map_err(|e| io(e, path))?;
+                break;
+            }
+            Scan::Version(version) => {
+                return Err(Error::SpoolVersion { offset: inner_len, version, path: path.to_path_buf() });
+            }
+        }
+    }
+    Ok(Inner { file, len: inner_len, drained_to: 0, pending, next_seq })
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    // A new file's directory entry is durable only once the directory itself is synced.
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Reads the record at the reader's position; `remaining` is how many bytes of the file follow it.
+fn read_record(r: &mut impl Read, remaining: u64) -> std::io::Result<Scan> {
+    if remaining == 0 {
+        return Ok(Scan::End);
+    }
+    if remaining < RECORD_HEADER_LEN {
+        return Ok(Scan::Bad(format!("torn record header: {remaining} bytes")));
+    }
+    let mut header = [0u8; RECORD_HEADER_LEN as usize];
+    r.read_exact(&mut header)?;
+    if header[..4] != MAGIC {
+        return Ok(Scan::Bad(format!("bad record magic {:02x?}", &header[..4])));
+    }
+    let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    let stored = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+    if len > MAX_PAYLOAD_LEN {
+        return Ok(Scan::Bad(format!("record length {len} exceeds {MAX_PAYLOAD_LEN}")));
+    }
+    if u64::from(len) > remaining - RECORD_HEADER_LEN {
+        return Ok(Scan::Bad(format!("torn record: {len} bytes announced, {} left", remaining - RECORD_HEADER_LEN)));
+    }
+    let mut payload = vec![0u8; len as usize];
+    r.read_exact(&mut payload)?;
+    let computed = crc32fast::hash(&payload);
+    if computed != stored {
+        return Ok(Scan::Bad(format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}")));
+    }
+    Ok(match decode_payload(&payload) {
+        Ok(batch) => Scan::Record { batch, len: RECORD_HEADER_LEN + u64::from(len) },
+        Err(Malformed::Version(v)) => Scan::Version(v),
+        Err(Malformed::Content(detail)) => Scan::Bad(detail),
+    })
+}
+
+fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&[0; 8]);
+    let payload_start = out.len();
+    out.push(VERSION);
+    out.extend_from_slice(&(batch.chunks.len() as u32).to_le_bytes());
+    for c in &batch.chunks {
+        out.extend_from_slice(&c.session_id.to_le_bytes());
+        out.push(u8::from(c.lap_number.is_some()));
+        out.extend_from_slice(&c.lap_number.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&c.first_seq.to_le_bytes());
+        out.extend_from_slice(&c.frame_count.to_le_bytes());
+        out.extend_from_slice(&c.t_start_us.to_le_bytes());
+        out.extend_from_slice(&c.t_end_us.to_le_bytes());
+        out.extend_from_slice(&(c.data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&c.data);
+    }
+    out.extend_from_slice(&(batch.laps.len() as u32).to_le_bytes());
+    for l in &batch.laps {
+        let lap = &l.lap;
+        out.extend_from_slice(&l.session_id.to_le_bytes());
+        out.extend_from_slice(&lap.lap_number.to_le_bytes());
+        out.extend_from_slice(&lap.lap_time_s.to_le_bytes());
+        out.extend_from_slice(&(lap.sectors_s.len() as u32).to_le_bytes());
+        for s in &lap.sectors_s {
+            out.extend_from_slice(&s.to_le_bytes());
+        }
+        out.extend_from_slice(&lap.start_t_us.to_le_bytes());
+        out.extend_from_slice(&lap.end_t_us.to_le_bytes());
+        out.extend_from_slice(&lap.frame_count.to_le_bytes());
+        out.push(u8::from(lap.valid) | u8::from(lap.out_lap) << 1 | u8::from(lap.pit) << 2);
+    }
+    let payload_len = (out.len() - payload_start) as u32;
+    let crc = crc32fast::hash(&out[payload_start..]);
+    out[start + 4..start + 8].copy_from_slice(&payload_len.to_le_bytes());
+    out[start + 8..start + 12].copy_from_slice(&crc.to_le_bytes());
+}
+
+enum Malformed {
+    Version(u8),
+    Content(String),
+}
+
+/// A little-endian reader over a checksummed payload; fails instead of panicking all the same.
+struct Bytes<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
+        if self.bytes.len() - self.pos < n {
+            return Err(Malformed::Content(format!(
+                "payload ends at {} where {n} more bytes were expected",
+                self.bytes.len()
+            )));
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Malformed> {
+        let mut out = [0; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, Malformed> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, Malformed> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64, Malformed> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Result<i64, Malformed> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+
+    fn f64(&mut self) -> Result<f64, Malformed> {
+        Ok(f64::from_le_bytes(self.array()?))
+    }
+
+    /// A count of items each at least `min_item_len` bytes long, checked against what is left so a corrupt
+    /// count cannot make us allocate.
+    fn count(&mut self, min_item_len: usize) -> Result<usize, Malformed> {
+        let n = self.u32()? as usize;
+        let left = self.bytes.len() - self.pos;
+        if n.saturating_mul(min_item_len) > left {
+            return Err(Malformed::Content(format!("count {n} does not fit in the {left} bytes left")));
+        }
+        Ok(n)
+    }
+}
+
+fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
+    let mut r = Bytes { bytes: payload, pos: 0 };
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(Malformed::Version(version));
+    }
+    let chunk_count = r.count(45)?;
+    let mut chunks = Vec::with_capacity(chunk_count);
+    for _ in 0..chunk_count {
+        let session_id = r.i64()?;
+        let has_lap = r.u8()?;
+        let lap = r.u32()?;
+        let lap_number = match has_lap {
+            0 => None,
+            1 => Some(lap),
+            other => return Err(Malformed::Content(format!("has_lap flag {other}"))),
+        };
+        let first_seq = r.u64()?;
+        let frame_count = r.u32()?;
+        let t_start_us = r.i64()?;
+        let t_end_us = r.i64()?;
+        let data_len = r.u32()? as usize;
+        let data = r.take(data_len)?.to_vec();
+        chunks.push(ChunkRow { session_id, lap_number, first_seq, frame_count, t_start_us, t_end_us, data });
+    }
+    let lap_count = r.count(49)?;
+    let mut laps = Vec::with_capacity(lap_count);
+    for _ in 0..lap_count {
+        let session_id = r.i64()?;
+        let lap_number = r.u32()?;
+        let lap_time_s = r.f64()?;
+        let sector_count = r.count(8)?;
+        let sectors_s = (0..sector_count).map(|_| r.f64()).collect::<Result<Vec<_>, _>>()?;
+        let start_t_us = r.i64()?;
+        let end_t_us = r.i64()?;
+        let frame_count = r.u64()?;
+        let flags = r.u8()?;
+        if flags & !0b111 != 0 {
+            return Err(Malformed::Content(format!("unknown lap flags {flags:#04x}")));
+        }
+        laps.push(NewLap {
+            session_id,
+            lap: CompletedLap {
+                lap_number,
+                lap_time_s,
+                sectors_s,
+                start_t_us,
+                end_t_us,
+                frame_count,
+                valid: flags & 1 != 0,
+                out_lap: flags & 2 != 0,
+                pit: flags & 4 != 0,
+            },
+        });
+    }
+    if r.pos != payload.len() {
+        return Err(Malformed::Content(format!("{} trailing bytes", payload.len() - r.pos)));
+    }
+    Ok(WriteBatch { chunks, laps })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch() -> WriteBatch {
+        WriteBatch {
+            chunks: vec![ChunkRow {
+                session_id: 7,
+                lap_number: Some(2),
+                first_seq: 100,
+                frame_count: 3,
+                t_start_us: -5,
+                t_end_us: 20,
+                data: vec![1, 2, 3],
+            }],
+            laps: vec![NewLap {
+                session_id: 7,
+                lap: CompletedLap {
+                    lap_number: 1,
+                    lap_time_s: 85.5,
+                    sectors_s: vec![30.0, 55.5],
+                    start_t_us: 1,
+                    end_t_us: 85_500_001,
+                    frame_count: 5,
+                    valid: true,
+                    out_lap: false,
+                    pit: true,
+                },
+            }],
+        }
+    }
+
+    #[test]
+    fn golden_bytes() {
+        let mut out = Vec::new();
+        encode_record(&WriteBatch::default(), &mut out);
+        let payload = [VERSION, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut expected = b"RCSP".to_vec();
+        expected.extend_from_slice(&9u32.to_le_bytes());
+        expected.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        expected.extend_from_slice(&payload);
+        assert_eq!(out, expected);
+
+        out.clear();
+        encode_record(&batch(), &mut out);
+        // header + version + 2 counts + chunk (45 + 3 data) + lap (49 + 2 sectors)
+        assert_eq!(out.len(), 12 + 1 + 8 + 48 + 65);
+    }
+
+    #[test]
+    fn payload_round_trip_and_every_truncation_fails() {
+        let mut out = Vec::new();
+        encode_record(&batch(), &mut out);
+        let payload = &out[12..];
+        assert!(matches!(decode_payload(payload), Ok(b) if b == batch()));
+        for n in 0..payload.len() {
+            assert!(decode_payload(&payload[..n]).is_err(), "truncated to {n}");
+        }
+    }
+
+    #[test]
+    fn unknown_version_is_reported_as_such() {
+        let mut out = Vec::new();
+        encode_record(&batch(), &mut out);
+        out[12] = 2;
+        let crc = crc32fast::hash(&out[12..]);
+        out[8..12].copy_from_slice(&crc.to_le_bytes());
+        let remaining = out.len() as u64;
+        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(2))));
+    }
+}

@@ -1,0 +1,574 @@
+//! [`Store`]: sessions, laps and chunks in SQLite or PostgreSQL behind one handle.
+//!
+//! Both backends run the same SQL text: `$N` placeholders, `ON CONFLICT ... DO NOTHING`, `RETURNING` and
+//! `CAST(... AS BIGINT)` mean the same in SQLite and PostgreSQL, and every integer column decodes as `i64`
+//! (BIGINT in PostgreSQL). Only the migrations differ, each in its backend's idioms. Queries are checked at
+//! run time, so building needs no database.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use racecraft_codec::chunk;
+use racecraft_core::{Frame, SessionMeta};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::model::{LapRow, Session, WriteBatch};
+use crate::{Error, Result, now_ms};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// `"sqlite"` or `"postgres"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Connection pool settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Longest wait for a pooled connection, which is also how long a query waits for an unreachable
+    /// PostgreSQL before failing. Kept short so the [`crate::Writer`] falls back to its spool quickly.
+    pub acquire_timeout: Duration,
+    /// Most connections held open.
+    pub max_connections: u32,
+    /// How long SQLite waits on a locked database before failing.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            acquire_timeout: Duration::from_secs(3),
+            max_connections: 8,
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Sessions, laps and telemetry in SQLite or PostgreSQL. Cheap to clone: clones share one pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Evaluates `$body` with `$p` bound to whichever pool the store has. The body is compiled once per
+/// backend, so the same query text gets each driver's argument and row types.
+macro_rules! with_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// The session columns plus the lap and telemetry summary, for `FROM sessions s`.
+macro_rules! select_session {
+    () => {
+        "SELECT s.id, s.name, s.game, s.car, s.track, s.driver, s.started_at_ms, s.ended_at_ms, s.archived, \
+         (SELECT COUNT(*) FROM laps l WHERE l.session_id = s.id) AS lap_count, \
+         (SELECT MIN(l.lap_time_s) FROM laps l WHERE l.session_id = s.id AND l.valid) AS best_lap_s, \
+         (SELECT CAST(COALESCE(SUM(c.frame_count), 0) AS BIGINT) FROM chunks c WHERE c.session_id = s.id) \
+           AS frame_count \
+         FROM sessions s "
+    };
+}
+
+const SELECT_SESSION: &str = concat!(select_session!(), "WHERE s.id = $1");
+const SELECT_SESSIONS: &str =
+    concat!(select_session!(), "WHERE $1 OR NOT s.archived ORDER BY s.started_at_ms DESC, s.id DESC");
+
+const LAP_COLUMNS_BY_SESSION: &str = "SELECT id, session_id, lap_number, lap_time_s, sectors_s, start_t_us, \
+     end_t_us, frame_count, valid, out_lap, pit FROM laps WHERE session_id = $1 ORDER BY lap_number";
+
+const LAP_COLUMNS_BY_ID: &str = "SELECT id, session_id, lap_number, lap_time_s, sectors_s, start_t_us, \
+     end_t_us, frame_count, valid, out_lap, pit FROM laps WHERE id = $1";
+
+// INSERT ... SELECT ... WHERE EXISTS: rows of a session deleted meanwhile are skipped like duplicates, so a
+// batch that raced a DELETE can never become a poison record that blocks the spool forever.
+const INSERT_CHUNK: &str = "INSERT INTO chunks \
+     (session_id, lap_number, first_seq, frame_count, t_start_us, t_end_us, data) \
+     SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
+     ON CONFLICT (session_id, first_seq) DO NOTHING";
+
+const INSERT_LAP: &str = "INSERT INTO laps \
+     (session_id, lap_number, lap_time_s, sectors_s, start_t_us, end_t_us, frame_count, valid, out_lap, pit) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
+     ON CONFLICT (session_id, lap_number) DO NOTHING";
+
+// Chunks are read a page at a time (keyset on first_seq) so a long session never holds all its blobs at once.
+const CHUNK_PAGE: i64 = 64;
+const SELECT_SESSION_CHUNKS: &str = "SELECT first_seq, frame_count, data FROM chunks \
+     WHERE session_id = $1 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
+const SELECT_LAP_CHUNKS: &str = "SELECT first_seq, frame_count, data FROM chunks \
+     WHERE session_id = $1 AND lap_number = $4 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
+
+#[derive(sqlx::FromRow)]
+struct SessionRecord {
+    id: i64,
+    name: String,
+    game: String,
+    car: String,
+    track: String,
+    driver: String,
+    started_at_ms: i64,
+    ended_at_ms: Option<i64>,
+    archived: bool,
+    lap_count: i64,
+    best_lap_s: Option<f64>,
+    frame_count: i64,
+}
+
+impl From<SessionRecord> for Session {
+    fn from(r: SessionRecord) -> Session {
+        Session {
+            id: r.id,
+            name: r.name,
+            game: r.game,
+            car: r.car,
+            track: r.track,
+            driver: r.driver,
+            started_at_ms: r.started_at_ms,
+            ended_at_ms: r.ended_at_ms,
+            archived: r.archived,
+            lap_count: r.lap_count.max(0) as u64,
+            best_lap_s: r.best_lap_s,
+            frame_count: r.frame_count.max(0) as u64,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LapRecord {
+    id: i64,
+    session_id: i64,
+    lap_number: i64,
+    lap_time_s: f64,
+    sectors_s: String,
+    start_t_us: i64,
+    end_t_us: i64,
+    frame_count: i64,
+    valid: bool,
+    out_lap: bool,
+    pit: bool,
+}
+
+impl TryFrom<LapRecord> for LapRow {
+    type Error = Error;
+
+    fn try_from(r: LapRecord) -> Result<LapRow> {
+        let corrupt = |detail: String| Error::CorruptRow { what: "lap", session_id: r.session_id, detail };
+        let sectors_s = serde_json::from_str(&r.sectors_s)
+            .map_err(|e| corrupt(format!("lap {} sectors_s {:?}: {e}", r.id, r.sectors_s)))?;
+        let lap_number = u32::try_from(r.lap_number)
+            .map_err(|_| corrupt(format!("lap {} has lap number {}", r.id, r.lap_number)))?;
+        Ok(LapRow {
+            id: r.id,
+            session_id: r.session_id,
+            lap_number,
+            lap_time_s: r.lap_time_s,
+            sectors_s,
+            start_t_us: r.start_t_us,
+            end_t_us: r.end_t_us,
+            frame_count: r.frame_count.max(0) as u64,
+            valid: r.valid,
+            out_lap: r.out_lap,
+            pit: r.pit,
+        })
+    }
+}
+
+/// A chunk row converted to column types up front, so a bad value fails before the transaction starts.
+struct ChunkArgs<'a> {
+    session_id: i64,
+    lap_number: Option<i64>,
+    first_seq: i64,
+    frame_count: i64,
+    t_start_us: i64,
+    t_end_us: i64,
+    data: &'a [u8],
+}
+
+struct LapArgs {
+    session_id: i64,
+    lap_number: i64,
+    lap_time_s: f64,
+    sectors_s: String,
+    start_t_us: i64,
+    end_t_us: i64,
+    frame_count: i64,
+    valid: bool,
+    out_lap: bool,
+    pit: bool,
+}
+
+fn to_i64(value: u64, what: &'static str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| Error::OutOfRange { what, value })
+}
+
+impl Store {
+    /// Connects with default settings; see [`Store::connect_with`].
+    pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, &StoreConfig::default()).await
+    }
+
+    /// Connects to `sqlite://<path>` (file and parent directories created when missing; WAL,
+    /// `synchronous=NORMAL`) or `postgres://...` / `postgresql://...`, and brings the schema up to date.
+    pub async fn connect_with(url: &str, config: &StoreConfig) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let mut options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL in WAL mode: a commit survives an application crash, only an OS crash may lose
+                // the last transactions, and those are what the agent resends from `next_seq`.
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(config.sqlite_busy_timeout)
+                .foreign_keys(true);
+            if !in_memory {
+                let path = options.get_filename().to_path_buf();
+                create_parent_dirs(&path)?;
+                options = options.filename(path);
+            }
+            let mut pool_options = SqlitePoolOptions::new()
+                .max_connections(config.max_connections)
+                .acquire_timeout(config.acquire_timeout);
+            if in_memory {
+                // An in-memory database lives as long as one of its connections: keep one forever.
+                pool_options = pool_options.min_connections(1).idle_timeout(None).max_lifetime(None);
+            }
+            let pool = pool_options.connect_with(options).await?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections)
+                .acquire_timeout(config.acquire_timeout)
+                .connect(url)
+                .await?;
+            POSTGRES_MIGRATIONS.run(&pool).await?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(Error::UnsupportedUrl { url: url.to_owned() });
+        };
+        Ok(Store { pool })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        with_pool!(&self.pool, p => p.close().await);
+    }
+
+    /// Creates a session. Without a `name`, it is named after track and car.
+    pub async fn create_session(&self, meta: &SessionMeta, name: Option<&str>) -> Result<Session> {
+        let name = name.map_or_else(|| default_name(meta), str::to_owned);
+        let sql = "INSERT INTO sessions (name, game, car, track, driver, started_at_ms, archived, created_at_ms) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+        let id: i64 = with_pool!(&self.pool, p => sqlx::query_scalar(sql)
+            .bind(&name)
+            .bind(&meta.game)
+            .bind(&meta.car)
+            .bind(&meta.track)
+            .bind(&meta.driver)
+            .bind(meta.started_at_ms)
+            .bind(false)
+            .bind(now_ms())
+            .fetch_one(p)
+            .await?);
+        Ok(Session {
+            id,
+            name,
+            game: meta.game.clone(),
+            car: meta.car.clone(),
+            track: meta.track.clone(),
+            driver: meta.driver.clone(),
+            started_at_ms: meta.started_at_ms,
+            ended_at_ms: None,
+            archived: false,
+            lap_count: 0,
+            best_lap_s: None,
+            frame_count: 0,
+        })
+    }
+
+    /// One session, if it exists.
+    pub async fn session(&self, id: i64) -> Result<Option<Session>> {
+        let record: Option<SessionRecord> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSION)
+            .bind(id)
+            .fetch_optional(p)
+            .await?);
+        Ok(record.map(Session::from))
+    }
+
+    /// All sessions, newest first; archived ones only when asked for.
+    pub async fn sessions(&self, include_archived: bool) -> Result<Vec<Session>> {
+        let records: Vec<SessionRecord> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSIONS)
+            .bind(include_archived)
+            .fetch_all(p)
+            .await?);
+        Ok(records.into_iter().map(Session::from).collect())
+    }
+
+    /// Renames and/or (un)archives a session; `None` leaves a field as it is. `Ok(None)` if there is no
+    /// such session.
+    pub async fn update_session(
+        &self,
+        id: i64,
+        name: Option<String>,
+        archived: Option<bool>,
+    ) -> Result<Option<Session>> {
+        let sql = "UPDATE sessions SET name = COALESCE($2, name), archived = COALESCE($3, archived) WHERE id = $1";
+        let affected = with_pool!(&self.pool, p => sqlx::query(sql)
+            .bind(id)
+            .bind(name.as_deref())
+            .bind(archived)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if affected == 0 {
+            return Ok(None);
+        }
+        self.session(id).await
+    }
+
+    /// Deletes a session with its laps and telemetry; `false` if there was no such session.
+    pub async fn delete_session(&self, id: i64) -> Result<bool> {
+        let affected = with_pool!(&self.pool, p => sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(affected > 0)
+    }
+
+    /// Records when a session ended; `false` if there is no such session.
+    pub async fn end_session(&self, id: i64, ended_at_ms: i64) -> Result<bool> {
+        let affected = with_pool!(&self.pool, p => sqlx::query("UPDATE sessions SET ended_at_ms = $2 WHERE id = $1")
+            .bind(id)
+            .bind(ended_at_ms)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(affected > 0)
+    }
+
+    /// Writes a batch in one transaction. Chunks whose `(session_id, first_seq)` and laps whose
+    /// `(session_id, lap_number)` are already stored are skipped, as are rows of sessions that no longer
+    /// exist, so replaying a batch (after a crash, from the spool) is harmless.
+    pub async fn write(&self, batch: &WriteBatch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let chunks = batch
+            .chunks
+            .iter()
+            .map(|c| {
+                Ok(ChunkArgs {
+                    session_id: c.session_id,
+                    lap_number: c.lap_number.map(i64::from),
+                    first_seq: to_i64(c.first_seq, "first_seq")?,
+                    frame_count: i64::from(c.frame_count),
+                    t_start_us: c.t_start_us,
+                    t_end_us: c.t_end_us,
+                    data: &c.data,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let laps = batch
+            .laps
+            .iter()
+            .map(|l| {
+                Ok(LapArgs {
+                    session_id: l.session_id,
+                    lap_number: i64::from(l.lap.lap_number),
+                    lap_time_s: l.lap.lap_time_s,
+                    sectors_s: sectors_json(&l.lap.sectors_s),
+                    start_t_us: l.lap.start_t_us,
+                    end_t_us: l.lap.end_t_us,
+                    frame_count: to_i64(l.lap.frame_count, "lap frame_count")?,
+                    valid: l.lap.valid,
+                    out_lap: l.lap.out_lap,
+                    pit: l.lap.pit,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        with_pool!(&self.pool, p => {
+            let mut tx = p.begin().await?;
+            for c in &chunks {
+                sqlx::query(INSERT_CHUNK)
+                    .bind(c.session_id)
+                    .bind(c.lap_number)
+                    .bind(c.first_seq)
+                    .bind(c.frame_count)
+                    .bind(c.t_start_us)
+                    .bind(c.t_end_us)
+                    .bind(c.data)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for l in &laps {
+                sqlx::query(INSERT_LAP)
+                    .bind(l.session_id)
+                    .bind(l.lap_number)
+                    .bind(l.lap_time_s)
+                    .bind(&l.sectors_s)
+                    .bind(l.start_t_us)
+                    .bind(l.end_t_us)
+                    .bind(l.frame_count)
+                    .bind(l.valid)
+                    .bind(l.out_lap)
+                    .bind(l.pit)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The laps of a session, by lap number.
+    pub async fn laps(&self, session_id: i64) -> Result<Vec<LapRow>> {
+        let records: Vec<LapRecord> = with_pool!(&self.pool, p => sqlx::query_as(LAP_COLUMNS_BY_SESSION)
+            .bind(session_id)
+            .fetch_all(p)
+            .await?);
+        records.into_iter().map(LapRow::try_from).collect()
+    }
+
+    /// One lap, if it exists.
+    pub async fn lap(&self, id: i64) -> Result<Option<LapRow>> {
+        let record: Option<LapRecord> = with_pool!(&self.pool, p => sqlx::query_as(LAP_COLUMNS_BY_ID)
+            .bind(id)
+            .fetch_optional(p)
+            .await?);
+        record.map(LapRow::try_from).transpose()
+    }
+
+    /// The frames of a lap: its session's chunks with that lap number, in sequence order.
+    pub async fn lap_frames(&self, lap: &LapRow) -> Result<Vec<Frame>> {
+        self.frames(lap.session_id, Some(lap.lap_number)).await
+    }
+
+    /// Every stored frame of a session, in sequence order.
+    pub async fn session_frames(&self, session_id: i64) -> Result<Vec<Frame>> {
+        self.frames(session_id, None).await
+    }
+
+    /// The sequence number after the last stored frame of a session (0 when it has none): where an agent
+    /// resumes.
+    pub async fn next_seq(&self, session_id: i64) -> Result<u64> {
+        let sql = "SELECT MAX(first_seq + frame_count) FROM chunks WHERE session_id = $1";
+        let next: Option<i64> = with_pool!(&self.pool, p => sqlx::query_scalar(sql)
+            .bind(session_id)
+            .fetch_one(p)
+            .await?);
+        Ok(next.map_or(0, |n| n.max(0) as u64))
+    }
+
+    async fn frames(&self, session_id: i64, lap_number: Option<u32>) -> Result<Vec<Frame>> {
+        let mut frames = Vec::new();
+        let mut from_seq = 0i64;
+        loop {
+            let page: Vec<(i64, i64, Vec<u8>)> = match lap_number {
+                Some(lap) => with_pool!(&self.pool, p => sqlx::query_as(SELECT_LAP_CHUNKS)
+                    .bind(session_id)
+                    .bind(from_seq)
+                    .bind(CHUNK_PAGE)
+                    .bind(i64::from(lap))
+                    .fetch_all(p)
+                    .await?),
+                None => with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSION_CHUNKS)
+                    .bind(session_id)
+                    .bind(from_seq)
+                    .bind(CHUNK_PAGE)
+                    .fetch_all(p)
+                    .await?),
+            };
+            let full_page = page.len() as i64 == CHUNK_PAGE;
+            for (first_seq, frame_count, data) in &page {
+                let before = frames.len();
+                chunk::decode_into(data, &mut frames).map_err(|source| Error::CorruptChunk {
+                    session_id,
+                    first_seq: (*first_seq).max(0) as u64,
+                    source,
+                })?;
+                let decoded = frames.len() - before;
+                if decoded as i64 != *frame_count {
+                    return Err(Error::CorruptRow {
+                        what: "chunk",
+                        session_id,
+                        detail: format!("chunk at seq {first_seq} holds {decoded} frames, its row says {frame_count}"),
+                    });
+                }
+                from_seq = first_seq + 1;
+            }
+            if !full_page {
+                return Ok(frames);
+            }
+        }
+    }
+}
+
+fn default_name(meta: &SessionMeta) -> String {
+    let parts: Vec<&str> = [meta.track.as_str(), meta.car.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() { meta.game.clone() } else { parts.join(" · ") }
+}
+
+fn sectors_json(sectors_s: &[f64]) -> String {
+    // JSON has no NaN or infinity; a non-finite sector (never produced by the lap tracker) becomes null and
+    // would fail to read back, so store 0 instead of refusing the whole batch.
+    let finite: Vec<f64> = sectors_s.iter().map(|s| if s.is_finite() { *s } else { 0.0 }).collect();
+    serde_json::to_string(&finite).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn create_parent_dirs(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io { source, path: dir.to_path_buf() })
+        }
+        _ => Ok(()),
+    }
+}

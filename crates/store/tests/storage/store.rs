@@ -1,0 +1,223 @@
+//! Store: sessions, write batches, idempotence, cascades, migrations; on both backends.
+
+use racecraft_store::{Backend, LapRow, Session, Store, WriteBatch};
+
+use crate::both_backends;
+use crate::common::{TestDb, assert_bit_exact, batch, chunk_rows, decode_rows, frames, lap, meta};
+
+both_backends!(
+    session_crud,
+    write_round_trip_is_bit_exact,
+    replaying_a_batch_is_harmless,
+    delete_cascades_to_laps_and_chunks,
+    next_seq_follows_the_last_chunk,
+    reconnecting_reruns_migrations_harmlessly,
+);
+
+async fn session_crud(db: TestDb) {
+    let store = &db.store;
+    assert!(store.session(1).await.expect("query").is_none());
+    let a = store.create_session(&meta("Monza", 1_000), Some("Quali")).await.expect("create");
+    let b = store.create_session(&meta("Spa", 3_000), None).await.expect("create");
+    let c = store.create_session(&meta("Imola", 2_000), None).await.expect("create");
+    assert_eq!(a.name, "Quali");
+    assert_eq!(b.name, "Spa · Ferrari 488 GT3");
+    assert_eq!(a.meta(), meta("Monza", 1_000));
+    assert_eq!((a.lap_count, a.best_lap_s, a.frame_count, a.archived, a.ended_at_ms), (0, None, 0, false, None));
+    assert_eq!(store.session(a.id).await.expect("query"), Some(a.clone()));
+
+    let ids = |list: Vec<Session>| list.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.sessions(false).await.expect("list")), vec![b.id, c.id, a.id], "newest first");
+
+    let renamed = store.update_session(c.id, Some("Race".to_owned()), None).await.expect("update").expect("exists");
+    assert_eq!((renamed.name.as_str(), renamed.archived), ("Race", false));
+    let archived = store.update_session(c.id, None, Some(true)).await.expect("update").expect("exists");
+    assert_eq!((archived.name.as_str(), archived.archived), ("Race", true));
+    assert_eq!(ids(store.sessions(false).await.expect("list")), vec![b.id, a.id]);
+    assert_eq!(ids(store.sessions(true).await.expect("list")), vec![b.id, c.id, a.id]);
+    assert_eq!(store.update_session(9_999, Some("x".to_owned()), None).await.expect("update"), None);
+
+    assert!(store.end_session(a.id, 5_000).await.expect("end"));
+    assert!(!store.end_session(9_999, 5_000).await.expect("end"));
+    assert_eq!(store.session(a.id).await.expect("query").expect("exists").ended_at_ms, Some(5_000));
+
+    assert!(store.delete_session(b.id).await.expect("delete"));
+    assert!(!store.delete_session(b.id).await.expect("delete"));
+    assert_eq!(store.session(b.id).await.expect("query"), None);
+    // Ids are never reused, even for the newest session.
+    let d = store.create_session(&meta("Spa", 4_000), None).await.expect("create");
+    assert!(d.id > c.id);
+}
+
+async fn write_round_trip_is_bit_exact(db: TestDb) {
+    let store = &db.store;
+    let s = store.create_session(&meta("Monza", 0), None).await.expect("create");
+    // 250 frames: laps 1 and 2 complete (100 each), lap 3 in progress.
+    let all = frames(0, 250, 100);
+    let laps = [lap(1, 80.5, false), lap(2, 79.25, true)];
+    let batch = batch(s.id, 0, &all, &laps);
+    assert_eq!(batch.chunks.len(), 3 + 3 + 2, "cut at 40 frames and at lap changes");
+    store.write(&batch).await.expect("write");
+
+    let rows = store.laps(s.id).await.expect("laps");
+    assert_eq!(rows.len(), 2);
+    for (row, want) in rows.iter().zip(&laps) {
+        let expected = LapRow {
+            id: row.id,
+            session_id: s.id,
+            lap_number: want.lap_number,
+            lap_time_s: want.lap_time_s,
+            sectors_s: want.sectors_s.clone(),
+            start_t_us: want.start_t_us,
+            end_t_us: want.end_t_us,
+            frame_count: want.frame_count,
+            valid: want.valid,
+            out_lap: want.out_lap,
+            pit: want.pit,
+        };
+        assert_eq!(row, &expected);
+        assert_eq!(store.lap(row.id).await.expect("lap").as_ref(), Some(row));
+    }
+    assert_eq!(store.lap(rows[1].id + 1_000).await.expect("lap"), None);
+
+    // One oracle, two paths: the original frames and the codec's decoding of the rows we wrote.
+    for (row, range) in rows.iter().zip([0..100, 100..200]) {
+        let got = store.lap_frames(row).await.expect("lap frames");
+        assert_bit_exact(&got, &all[range.clone()]);
+        let want = decode_rows(batch.chunks.iter().filter(|c| c.lap_number == Some(row.lap_number)));
+        assert_bit_exact(&got, &want);
+    }
+    assert_bit_exact(&store.session_frames(s.id).await.expect("session frames"), &all);
+    assert_bit_exact(&store.session_frames(s.id).await.expect("session frames"), &decode_rows(&batch.chunks));
+
+    let summary = store.session(s.id).await.expect("query").expect("exists");
+    assert_eq!((summary.lap_count, summary.best_lap_s, summary.frame_count), (2, Some(79.25), 250));
+}
+
+async fn replaying_a_batch_is_harmless(db: TestDb) {
+    let store = &db.store;
+    let s = store.create_session(&meta("Monza", 0), None).await.expect("create");
+    let all = frames(0, 120, 100);
+    let first = batch(s.id, 0, &all, &[lap(1, 80.0, true)]);
+    store.write(&first).await.expect("write");
+    store.write(&first).await.expect("replay");
+
+    // A replay whose rows differ (a resend cut differently, a recomputed lap) keeps what is stored.
+    let mut other = batch(s.id, 0, &all[..40], &[lap(1, 99.0, true)]);
+    other.chunks[0].data = racecraft_codec::chunk::encode(&frames(500, 40, 100));
+    store.write(&other).await.expect("conflicting replay");
+
+    assert_bit_exact(&store.session_frames(s.id).await.expect("frames"), &all);
+    let laps = store.laps(s.id).await.expect("laps");
+    assert_eq!(laps.len(), 1);
+    assert_eq!(laps[0].lap_time_s, 80.0);
+
+    // Rows of a session deleted meanwhile are skipped, not an error that would block a spool forever.
+    let gone = store.create_session(&meta("Spa", 0), None).await.expect("create");
+    assert!(store.delete_session(gone.id).await.expect("delete"));
+    store.write(&batch(gone.id, 0, &all, &[lap(1, 80.0, true)])).await.expect("write for deleted session");
+    assert!(store.session_frames(gone.id).await.expect("frames").is_empty());
+    assert!(store.laps(gone.id).await.expect("laps").is_empty());
+    store.write(&WriteBatch::default()).await.expect("empty batch");
+}
+
+async fn delete_cascades_to_laps_and_chunks(db: TestDb) {
+    let store = &db.store;
+    let a = store.create_session(&meta("Monza", 0), None).await.expect("create");
+    let b = store.create_session(&meta("Spa", 0), None).await.expect("create");
+    let all = frames(0, 150, 100);
+    for s in [&a, &b] {
+        store.write(&batch(s.id, 0, &all, &[lap(1, 80.0, true)])).await.expect("write");
+    }
+    let a_lap = store.laps(a.id).await.expect("laps")[0].clone();
+    assert!(store.delete_session(a.id).await.expect("delete"));
+
+    assert!(store.laps(a.id).await.expect("laps").is_empty());
+    assert_eq!(store.lap(a_lap.id).await.expect("lap"), None);
+    assert!(store.lap_frames(&a_lap).await.expect("frames").is_empty());
+    assert!(store.session_frames(a.id).await.expect("frames").is_empty());
+    assert_eq!(store.next_seq(a.id).await.expect("next_seq"), 0);
+    // The other session is untouched.
+    assert_eq!(store.laps(b.id).await.expect("laps").len(), 1);
+    assert_bit_exact(&store.session_frames(b.id).await.expect("frames"), &all);
+}
+
+async fn next_seq_follows_the_last_chunk(db: TestDb) {
+    let store = &db.store;
+    let s = store.create_session(&meta("Monza", 0), None).await.expect("create");
+    assert_eq!(store.next_seq(s.id).await.expect("next_seq"), 0);
+    store.write(&batch(s.id, 0, &frames(0, 100, 1000), &[])).await.expect("write");
+    assert_eq!(store.next_seq(s.id).await.expect("next_seq"), 100);
+    // After a gap, the end of the newest chunk counts.
+    let later = chunk_rows(s.id, 200, &frames(200, 10, 1000), 40);
+    store.write(&WriteBatch { chunks: later, laps: vec![] }).await.expect("write");
+    assert_eq!(store.next_seq(s.id).await.expect("next_seq"), 210);
+    assert_eq!(store.session(s.id).await.expect("query").expect("exists").frame_count, 110);
+}
+
+async fn reconnecting_reruns_migrations_harmlessly(db: TestDb) {
+    let s = db.store.create_session(&meta("Monza", 0), None).await.expect("create");
+    db.store.write(&batch(s.id, 0, &frames(0, 50, 100), &[])).await.expect("write");
+    for _ in 0..2 {
+        let again = Store::connect(&db.url).await.expect("reconnect");
+        again.ping().await.expect("ping");
+        assert_eq!(again.backend(), db.store.backend());
+        assert_eq!(again.session(s.id).await.expect("query").expect("exists").frame_count, 50);
+        again.close().await;
+    }
+    db.store.write(&batch(s.id, 50, &frames(50, 10, 100), &[])).await.expect("write after reconnect");
+    assert_eq!(db.store.next_seq(s.id).await.expect("next_seq"), 60);
+}
+
+#[tokio::test]
+async fn backend_follows_the_url() {
+    let db = crate::common::sqlite_db().await;
+    assert_eq!(db.store.backend(), Backend::Sqlite);
+    assert_eq!(db.store.backend().to_string(), "sqlite");
+    let memory = Store::connect("sqlite::memory:").await.expect("in-memory");
+    let s = memory.create_session(&meta("Monza", 0), None).await.expect("create");
+    assert_eq!(memory.session(s.id).await.expect("query").map(|s| s.id), Some(s.id));
+    assert!(matches!(Store::connect("mysql://localhost/x").await, Err(racecraft_store::Error::UnsupportedUrl { .. })));
+}
+
+#[test]
+fn rows_serialize_as_the_protocol_says() {
+    let session = Session {
+        id: 7,
+        name: "Monza · GT3".to_owned(),
+        game: "sim".to_owned(),
+        car: "GT3".to_owned(),
+        track: "Monza".to_owned(),
+        driver: "D".to_owned(),
+        started_at_ms: 1_763_700_000_000,
+        ended_at_ms: None,
+        archived: false,
+        lap_count: 3,
+        best_lap_s: Some(85.1),
+        frame_count: 12_345,
+    };
+    assert_eq!(
+        serde_json::to_value(&session).expect("json"),
+        serde_json::json!({"id":7,"name":"Monza · GT3","game":"sim","car":"GT3","track":"Monza","driver":"D",
+            "started_at_ms":1_763_700_000_000_i64,"ended_at_ms":null,"archived":false,"lap_count":3,
+            "best_lap_s":85.1,"frame_count":12345})
+    );
+    let lap = LapRow {
+        id: 31,
+        session_id: 7,
+        lap_number: 2,
+        lap_time_s: 85.123,
+        sectors_s: vec![28.1, 30.0, 27.0],
+        start_t_us: 90_200_000,
+        end_t_us: 175_323_000,
+        frame_count: 28_347,
+        valid: true,
+        out_lap: false,
+        pit: false,
+    };
+    assert_eq!(
+        serde_json::to_value(&lap).expect("json"),
+        serde_json::json!({"id":31,"session_id":7,"lap_number":2,"lap_time_s":85.123,"sectors_s":[28.1,30.0,27.0],
+            "start_t_s":90.2,"frame_count":28347,"valid":true,"out_lap":false,"pit":false})
+    );
+}

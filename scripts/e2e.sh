@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Browser end-to-end: a real server with a simulated driver, driven by headless Chromium (web/e2e).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/debug/racecraft}
+data=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$bin" demo --listen "127.0.0.1:$port" --data-dir "$data" --track Monza --rate 60 --speed 8 --laps 5 >"$data/demo.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+# Let at least one lap complete (Monza at x8 is about 12 s a lap) so lap tables have rows.
+for _ in $(seq 1 300); do
+  n=$(curl -fs "http://127.0.0.1:$port/api/sessions" | python3 -c 'import json,sys; print(sum(s["lap_count"] for s in json.load(sys.stdin)))')
+  [ "$n" -ge 1 ] && break; sleep 0.1
+done
+(cd web && RACECRAFT_URL="http://127.0.0.1:$port" npm run --silent e2e)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: web unit tests, Rust tests (SQLite and PostgreSQL), and the browser end-to-end test
+# against a real server with a simulated driver. Starts PostgreSQL/NATS/Redis and installs Chromium if needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh
+scripts/deps.sh --browser
+
+echo "== web: build and unit tests"
+(cd web && npm run build && npm test)
+
+echo "== browser end-to-end"
+cargo build --locked -p racecraft
+scripts/e2e.sh target/debug/racecraft
+
+echo "== rust"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
