@@ -200,7 +200,12 @@ enum LinkEnd {
 }
 
 impl Uplink {
-    fn new(config: AgentConfig, url: url::Url, rx: mpsc::UnboundedReceiver<Cmd>, stats_tx: watch::Sender<AgentStats>) -> Uplink {
+    fn new(
+        config: AgentConfig,
+        url: url::Url,
+        rx: mpsc::UnboundedReceiver<Cmd>,
+        stats_tx: watch::Sender<AgentStats>,
+    ) -> Uplink {
         let stats = AgentStats { session_id: config.session_id, ..AgentStats::default() };
         Uplink {
             config,
@@ -278,7 +283,9 @@ impl Uplink {
 
     async fn session<S>(&mut self, mut ws: S) -> Result<LinkEnd>
     where
-        S: futures_util::Sink<Message> + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+        S: futures_util::Sink<Message>
+            + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + Unpin,
     {
         let hello = serde_json::json!({"type": "hello", "session_id": self.stats.session_id, "meta": {
             "game": self.config.meta.game, "car": self.config.meta.car, "track": self.config.meta.track,

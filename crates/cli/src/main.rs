@@ -143,9 +143,8 @@ fn load_track(name: &str) -> Result<Track> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) || path.exists() {
         return Track::from_csv_path(path).with_context(|| format!("loading track {}", path.display()));
     }
-    Track::builtin(name).with_context(|| {
-        format!("unknown track `{name}`; built-in tracks: {}", Track::builtin_names().join(", "))
-    })
+    Track::builtin(name)
+        .with_context(|| format!("unknown track `{name}`; built-in tracks: {}", Track::builtin_names().join(", ")))
 }
 
 fn simulation(sim: &SimArgs, laps: u32) -> Result<Simulation> {
@@ -181,12 +180,7 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
     let truth = simulation.truth();
     println!(
         "Simulating {} laps of {} ({:.0} m) at {} Hz, speed x{} → {}",
-        args.laps,
-        truth.track,
-        truth.length_m,
-        args.sim.rate,
-        args.sim.speed,
-        args.server
+        args.laps, truth.track, truth.length_m, args.sim.rate, args.sim.speed, args.server
     );
     let session = drive(&simulation, &args.server, args.sim.speed).await?;
     for lap in &truth.laps {
@@ -230,10 +224,7 @@ fn format_lap(s: f64) -> String {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

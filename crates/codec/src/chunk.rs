@@ -182,8 +182,8 @@ pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
         Compression::None => body,
         Compression::Lz4 => {
             let mut buf = vec![0u8; h.raw_len as usize];
-            let got = lz4_flex::block::decompress_into(body, &mut buf)
-                .map_err(|e| malformed(format!("LZ4 body: {e}")))?;
+            let got =
+                lz4_flex::block::decompress_into(body, &mut buf).map_err(|e| malformed(format!("LZ4 body: {e}")))?;
             if got != buf.len() {
                 return Err(malformed(format!("LZ4 body decompressed to {got} bytes, header says {}", buf.len())));
             }

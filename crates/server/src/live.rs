@@ -64,7 +64,8 @@ impl TelemetryItem {
         self.json
             .get_or_init(|| {
                 let mut s = String::with_capacity(64 + 24 * self.frame.len());
-                let _ = write!(s, r#"{{"type":"telemetry_update","seq":{},"t_s":{},"frame":"#, self.seq, self.frame.t_s());
+                let _ =
+                    write!(s, r#"{{"type":"telemetry_update","seq":{},"t_s":{},"frame":"#, self.seq, self.frame.t_s());
                 frame_object(&self.frame, &mut s);
                 s.push('}');
                 Utf8Bytes::from(s)
@@ -295,7 +296,13 @@ impl LiveSession {
     /// Accepts a batch of frames numbered from `first_seq` (`None`: numbered by the server, for sources that
     /// carry no sequence), publishes them to viewers and hands them to the storage writer. Frames whose
     /// number was already accepted are dropped, so an agent may resend freely.
-    pub fn ingest(&self, first_seq: Option<u64>, mut frames: Vec<Frame>, writer: &Writer, metrics: &Metrics) -> Ingested {
+    pub fn ingest(
+        &self,
+        first_seq: Option<u64>,
+        mut frames: Vec<Frame>,
+        writer: &Writer,
+        metrics: &Metrics,
+    ) -> Ingested {
         let mut completed: Vec<CompletedLap> = Vec::new();
         let (start_seq, duplicates) = {
             let mut st = lock(&self.state);

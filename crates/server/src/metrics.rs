@@ -74,7 +74,11 @@ impl Metrics {
         registry.register("laps_completed", "Laps completed", m.laps_completed.clone());
         registry.register("db_available", "1 while the database accepts writes", m.db_available.clone());
         registry.register("spooled_batches", "Batches in the disk spool", m.spooled_batches.clone());
-        registry.register("storage_pending_frames", "Frames awaiting a storage flush", m.storage_pending_frames.clone());
+        registry.register(
+            "storage_pending_frames",
+            "Frames awaiting a storage flush",
+            m.storage_pending_frames.clone(),
+        );
         registry.register("stored_frames", "Frames written to the database by this process", m.stored_frames.clone());
         Metrics { registry, ..m }
     }

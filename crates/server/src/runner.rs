@@ -91,6 +91,7 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.state.close_connections();
         // Open WebSockets keep graceful shutdown waiting; they are not ours to wait for.
         let result = match tokio::time::timeout(std::time::Duration::from_secs(2), &mut self.task).await {
             Ok(joined) => joined.unwrap_or_else(|e| Err(std::io::Error::other(e))),

@@ -35,13 +35,16 @@ pub(crate) struct Inner {
     pub(crate) live: LiveRegistry,
     pub(crate) metrics: Metrics,
     pub(crate) limits: Limits,
+    /// Set once at shutdown; long-lived connections (WebSockets) watch it and close.
+    pub(crate) closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
     /// State over a connected store and its writer.
     pub fn new(store: Store, writer: Writer, limits: Limits) -> AppState {
         let live = LiveRegistry::new(limits.viewer_buffer_messages);
-        AppState { inner: Arc::new(Inner { store, writer, live, metrics: Metrics::new(), limits }) }
+        let (closing, _) = tokio::sync::watch::channel(false);
+        AppState { inner: Arc::new(Inner { store, writer, live, metrics: Metrics::new(), limits, closing }) }
     }
 
     /// The metrics registry.
@@ -57,6 +60,20 @@ impl AppState {
     /// The storage writer.
     pub fn writer(&self) -> &Writer {
         &self.inner.writer
+    }
+
+    /// Tells every WebSocket connection to close (graceful shutdown would otherwise wait for them).
+    pub fn close_connections(&self) {
+        self.inner.closing.send_replace(true);
+    }
+
+    /// Resolves once [`AppState::close_connections`] has been called.
+    pub(crate) fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.closing.subscribe();
+        async move {
+            // Err means the state is gone, which is a close too.
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
     }
 
     /// The live sessions.

@@ -31,7 +31,11 @@ async fn call(state: &AppState, method: &str, uri: &str, body: Option<&str>) -> 
     let resp = app(state.clone()).oneshot(req).await.expect("response");
     let status = resp.status();
     let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-    let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
     (status, value)
 }
 
@@ -61,13 +65,20 @@ async fn health_and_channels() {
 #[tokio::test]
 async fn session_lifecycle() {
     let f = fixture().await;
-    let (s, created) = call(&f.state, "POST", "/api/sessions", Some(r#"{"game":"sim","car":"GT","track":"Spa","driver":"Ana","name":"Quali"}"#)).await;
+    let (s, created) = call(
+        &f.state,
+        "POST",
+        "/api/sessions",
+        Some(r#"{"game":"sim","car":"GT","track":"Spa","driver":"Ana","name":"Quali"}"#),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().expect("id");
     assert_eq!(created["name"], "Quali");
     assert_eq!(created["live"], false);
 
-    let (s, v) = call(&f.state, "PATCH", &format!("/api/sessions/{id}"), Some(r#"{"name":"Race","archived":true}"#)).await;
+    let (s, v) =
+        call(&f.state, "PATCH", &format!("/api/sessions/{id}"), Some(r#"{"name":"Race","archived":true}"#)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["name"], "Race");
     assert_eq!(v["archived"], true);
@@ -142,7 +153,12 @@ async fn bad_input_gets_clear_4xx_json_and_is_counted() {
     let big = format!("[{}]", vec![r#"{"gas":0.5}"#; 10_000].join(","));
     let cases: Vec<(&str, String, Option<String>, StatusCode)> = vec![
         ("POST", format!("/ingest?session_id={id}"), Some("[{\"gas\":".into()), StatusCode::BAD_REQUEST),
-        ("POST", format!("/ingest?session_id={id}"), Some(r#"[{"gas":"full"}]"#.into()), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "POST",
+            format!("/ingest?session_id={id}"),
+            Some(r#"[{"gas":"full"}]"#.into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("POST", format!("/ingest?session_id={id}"), Some(r#"{"gas":0.5}"#.into()), StatusCode::UNPROCESSABLE_ENTITY),
         ("POST", format!("/ingest?session_id={id}"), Some(big.clone()), StatusCode::PAYLOAD_TOO_LARGE),
         ("POST", "/ingest?session_id=999999".into(), Some("[]".into()), StatusCode::NOT_FOUND),

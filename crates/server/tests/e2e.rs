@@ -105,7 +105,9 @@ async fn view(url: String, id: i64) -> tokio::task::JoinHandle<Viewer> {
 
 /// Streams `sim` into a new session, with one viewer watching from the start; returns the session id.
 async fn stream(server_url: &str, sim: &Simulation, pace: Option<f64>) -> (i64, Viewer) {
-    let created = reqwest_lite(&format!("{server_url}/api/sessions"), "POST", Some(r#"{"game":"racecraft-sim","track":"test"}"#)).await;
+    let created =
+        reqwest_lite(&format!("{server_url}/api/sessions"), "POST", Some(r#"{"game":"racecraft-sim","track":"test"}"#))
+            .await;
     let id = serde_json::from_str::<Value>(&created).expect("json")["id"].as_i64().expect("id");
     let viewer = view(server_url.to_string(), id).await;
     let mut cfg = AgentConfig::new(server_url, sim.meta(0));
@@ -121,7 +123,8 @@ async fn stream(server_url: &str, sim: &Simulation, pace: Option<f64>) -> (i64, 
     let stats = agent.finish(Some(Duration::from_secs(60))).await.expect("agent delivers everything");
     assert_eq!(stats.acked, sim.frame_count());
     assert_eq!(stats.dropped, 0);
-    let viewer = tokio::time::timeout(Duration::from_secs(30), viewer).await.expect("viewer ends").expect("viewer task");
+    let viewer =
+        tokio::time::timeout(Duration::from_secs(30), viewer).await.expect("viewer ends").expect("viewer task");
     (id, viewer)
 }
 
@@ -232,5 +235,104 @@ async fn database_outage_loses_nothing_and_viewers_keep_going() {
     assert_laps_match_truth(laps.as_array().expect("laps"), &sim);
     let health = get(&format!("{url}/api/health")).await;
     assert_eq!(health["status"], "ok", "{health}");
+    server.shutdown().await.expect("shutdown");
+}
+
+/// A free loopback port (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_buffers_while_the_server_is_away_and_across_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let mut cfg = config(dir.path(), None);
+    cfg.listen = ([127, 0, 0, 1], port).into();
+    let url = format!("http://127.0.0.1:{port}");
+    let sim = simulation("Spa", 1, 60.0, 11);
+    let frames: Vec<_> = sim.frames().collect();
+    let third = frames.len() / 3;
+
+    // No server yet: the agent takes frames and keeps retrying.
+    let mut agent_cfg = AgentConfig::new(&url, sim.meta(0));
+    agent_cfg.backoff_max = Duration::from_millis(200);
+    let agent = Agent::spawn(agent_cfg).expect("agent");
+    for f in &frames[..third] {
+        agent.push(*f);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(agent.stats().acked, 0);
+
+    // The server comes up: the backlog goes out and is acknowledged.
+    let server = RunningServer::start(cfg.clone()).await.expect("server starts");
+    let mut watch = agent.watch();
+    tokio::time::timeout(Duration::from_secs(20), watch.wait_for(|s| s.acked == third as u64))
+        .await
+        .expect("backlog acknowledged in time")
+        .expect("agent alive");
+
+    // The server restarts mid-stream; frames pushed meanwhile are kept and resent once, not twice.
+    for f in &frames[third..2 * third] {
+        agent.push(*f);
+    }
+    server.shutdown().await.expect("shutdown");
+    for f in &frames[2 * third..] {
+        agent.push(*f);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let server = RunningServer::start(cfg).await.expect("server restarts");
+    let stats = agent.finish(Some(Duration::from_secs(30))).await.expect("everything delivered");
+    assert_eq!(stats.acked, frames.len() as u64);
+    assert!(stats.reconnects >= 1, "{stats:?}");
+    let id = stats.session_id.expect("session id");
+    let session = get(&format!("{url}/api/sessions/{id}")).await;
+    assert_eq!(session["frame_count"].as_u64(), Some(frames.len() as u64), "every frame stored exactly once");
+    let laps = get(&format!("{url}/api/sessions/{id}/laps")).await;
+    assert_laps_match_truth(laps.as_array().expect("laps"), &sim);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_on_the_ingest_socket_is_refused_and_the_connection_survives() {
+    use futures_util::SinkExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(config(dir.path(), None)).await.expect("server starts");
+    let ws_url = format!("{}/ws/ingest", server.url().replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("connect");
+    let mut next_text = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
+        loop {
+            if let Message::Text(t) = ws.next().await.expect("message").expect("message") {
+                return serde_json::from_str(&t).expect("json");
+            }
+        }
+    };
+    // Frames before hello, a hello for a session that does not exist's neighbour: bad JSON.
+    ws.send(Message::Binary(vec![2, 0, 0].into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await["type"], "error");
+    ws.send(Message::Text("{not json".into())).await.expect("send");
+    assert_eq!(next_text(&mut ws).await["type"], "error");
+    ws.send(Message::Text(r#"{"type":"hello","meta":{"game":"sim","track":"Monza"}}"#.into())).await.expect("send");
+    let welcome = next_text(&mut ws).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    let id = welcome["session_id"].as_i64().expect("id");
+    for garbage in [vec![], vec![9u8; 40], vec![2, 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 2, 3]] {
+        ws.send(Message::Binary(garbage.into())).await.expect("send");
+        let reply = next_text(&mut ws).await;
+        assert_eq!(reply["type"], "error", "{reply}");
+    }
+    // Still accepted afterwards.
+    let frames: Vec<_> =
+        (0..10).map(|i| racecraft_core::Frame::new(i).with(racecraft_core::Channel::Speed, 1.0)).collect();
+    let mut bytes = Vec::new();
+    racecraft_codec::wire::encode_frames(&mut racecraft_codec::chunk::ChunkEncoder::new(), 0, &frames, &mut bytes);
+    ws.send(Message::Binary(bytes.into())).await.expect("send");
+    let ack = next_text(&mut ws).await;
+    assert_eq!(ack, serde_json::json!({"type": "ack", "persisted_seq": 10}));
+    let metrics = server.state().metrics().render();
+    assert!(metrics.contains(r#"racecraft_ingest_rejected_total{reason="malformed_frames"} 3"#), "{metrics}");
+    assert!(metrics.contains(r#"racecraft_ingest_rejected_total{reason="frames_before_hello"} 1"#), "{metrics}");
+    let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
+    assert_eq!(session["frame_count"], 10);
     server.shutdown().await.expect("shutdown");
 }

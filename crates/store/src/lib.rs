@@ -47,6 +47,16 @@ pub enum Error {
         /// The value.
         value: u64,
     },
+    /// A lap with a time that is not a finite number (NaN, infinite), refused before it reaches a batch.
+    #[error("lap {lap_number} of session {session_id} has a non-finite {what}")]
+    NotFinite {
+        /// Its session.
+        session_id: i64,
+        /// Its lap number.
+        lap_number: u32,
+        /// Which value.
+        what: &'static str,
+    },
     /// A stored row holds something this build cannot read back.
     #[error("corrupt {what} in session {session_id}: {detail}")]
     CorruptRow {

@@ -148,3 +148,22 @@ pub struct NewLap {
     /// The lap.
     pub lap: CompletedLap,
 }
+
+impl NewLap {
+    /// Refuses values no database column can hold, so a bad lap is an error at the door rather than a batch
+    /// that fails on every retry.
+    pub(crate) fn check(&self) -> crate::Result<()> {
+        let not_finite =
+            |what| crate::Error::NotFinite { session_id: self.session_id, lap_number: self.lap.lap_number, what };
+        if !self.lap.lap_time_s.is_finite() {
+            return Err(not_finite("lap_time_s"));
+        }
+        if !self.lap.sectors_s.iter().all(|s| s.is_finite()) {
+            return Err(not_finite("sectors_s"));
+        }
+        if i64::try_from(self.lap.frame_count).is_err() {
+            return Err(crate::Error::OutOfRange { what: "lap frame_count", value: self.lap.frame_count });
+        }
+        Ok(())
+    }
+}

@@ -421,6 +421,7 @@ impl Store {
             .laps
             .iter()
             .map(|l| {
+                l.check()?;
                 Ok(LapArgs {
                     session_id: l.session_id,
                     lap_number: i64::from(l.lap.lap_number),
@@ -558,10 +559,8 @@ fn default_name(meta: &SessionMeta) -> String {
 }
 
 fn sectors_json(sectors_s: &[f64]) -> String {
-    // JSON has no NaN or infinity; a non-finite sector (never produced by the lap tracker) becomes null and
-    // would fail to read back, so store 0 instead of refusing the whole batch.
-    let finite: Vec<f64> = sectors_s.iter().map(|s| if s.is_finite() { *s } else { 0.0 }).collect();
-    serde_json::to_string(&finite).unwrap_or_else(|_| "[]".to_owned())
+    // Cannot fail: a list of numbers, checked finite by `NewLap::check`.
+    serde_json::to_string(sectors_s).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn create_parent_dirs(path: &Path) -> Result<()> {

@@ -82,7 +82,7 @@ struct Shared {
 
 enum Command {
     Frames { session_id: i64, first_seq: u64, frames: Vec<Frame> },
-    Lap { session_id: i64, lap: CompletedLap },
+    Lap(NewLap),
     End { session_id: i64 },
     Flush(oneshot::Sender<Result<()>>),
 }
@@ -122,18 +122,26 @@ impl Writer {
     }
 
     /// Queues frames of one session: consecutive sequence numbers from `first_seq`, in order. Frames the
-    /// writer already has (a resend) are skipped; a jump forward starts a new chunk.
+    /// writer already has (a resend) are skipped; a jump forward starts a new chunk. Sequence numbers beyond
+    /// `i64::MAX` (what the database can hold) are refused here, before they could make a batch that no
+    /// retry would ever write.
     pub fn frames(&self, session_id: i64, first_seq: u64, frames: Vec<Frame>) -> Result<()> {
         let n = frames.len();
+        if first_seq.checked_add(n as u64).is_none_or(|end| end > i64::MAX as u64) {
+            return Err(Error::OutOfRange { what: "frame sequence number", value: first_seq });
+        }
         self.shared.pending_frames.fetch_add(n, Ordering::Relaxed);
         self.send(Command::Frames { session_id, first_seq, frames }).inspect_err(|_| {
             self.shared.pending_frames.fetch_sub(n, Ordering::Relaxed);
         })
     }
 
-    /// Queues a completed lap; it is written with the next flush.
+    /// Queues a completed lap; it is written with the next flush. A lap the database cannot hold (a
+    /// non-finite time) is refused here.
     pub fn lap(&self, session_id: i64, lap: CompletedLap) -> Result<()> {
-        self.send(Command::Lap { session_id, lap })
+        let lap = NewLap { session_id, lap };
+        lap.check()?;
+        self.send(Command::Lap(lap))
     }
 
     /// The session is over: flush now (everything pending, this session included) and forget its buffers.
@@ -263,7 +271,7 @@ impl Task {
     async fn handle(&mut self, command: Command) {
         match command {
             Command::Frames { session_id, first_seq, frames } => self.push_frames(session_id, first_seq, &frames),
-            Command::Lap { session_id, lap } => self.laps.push(NewLap { session_id, lap }),
+            Command::Lap(lap) => self.laps.push(lap),
             Command::End { session_id } => {
                 let _ = self.flush().await;
                 self.sessions.remove(&session_id);

@@ -26,7 +26,7 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
         "db": {
             "backend": format!("{:?}", state.store().backend()).to_lowercase(),
             "available": status.db_available,
-            "spooled_chunks": status.spooled_batches,
+            "spooled_batches": status.spooled_batches,
             "pending_frames": status.pending_frames,
         },
         "live_sessions": state.live().live_ids().len(),
@@ -118,7 +118,10 @@ pub(super) async fn create_session(
     Ok((StatusCode::CREATED, Json(session_json(&state, &session))))
 }
 
-pub(super) async fn get_session(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Result<Json<Value>, AppError> {
+pub(super) async fn get_session(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<Value>, AppError> {
     let session = state.store().session(id).await?.ok_or_else(|| no_session(id))?;
     Ok(Json(session_json(&state, &session)))
 }
@@ -143,14 +146,20 @@ pub(super) async fn update_session(
     Ok(Json(session_json(&state, &session)))
 }
 
-pub(super) async fn delete_session(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Result<StatusCode, AppError> {
+pub(super) async fn delete_session(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+) -> Result<StatusCode, AppError> {
     if let Some(live) = state.live().remove(id) {
         live.end();
     }
     if state.store().delete_session(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(no_session(id)) }
 }
 
-pub(super) async fn session_laps(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Result<Json<Value>, AppError> {
+pub(super) async fn session_laps(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<Value>, AppError> {
     state.store().session(id).await?.ok_or_else(|| no_session(id))?;
     let laps = state.store().laps(id).await?;
     Ok(Json(serde_json::to_value(laps).unwrap_or(Value::Null)))
@@ -241,8 +250,10 @@ pub(crate) fn decimate(frames: &[Frame], max_points: usize, primary: Channel) ->
         let hi = ((b + 1) * frames.len() / buckets).max(lo + 1);
         let bucket = &frames[lo..hi];
         let key = |f: &&Frame| f.get(primary).unwrap_or(0.0);
-        let (imin, _) = bucket.iter().enumerate().min_by(|a, b| key(&a.1).total_cmp(&key(&b.1))).unwrap_or((0, &bucket[0]));
-        let (imax, _) = bucket.iter().enumerate().max_by(|a, b| key(&a.1).total_cmp(&key(&b.1))).unwrap_or((0, &bucket[0]));
+        let (imin, _) =
+            bucket.iter().enumerate().min_by(|a, b| key(&a.1).total_cmp(&key(&b.1))).unwrap_or((0, &bucket[0]));
+        let (imax, _) =
+            bucket.iter().enumerate().max_by(|a, b| key(&a.1).total_cmp(&key(&b.1))).unwrap_or((0, &bucket[0]));
         let (first, second) = if imin <= imax { (imin, imax) } else { (imax, imin) };
         out.push(bucket[first]);
         if second != first && out.len() < max_points {
@@ -261,7 +272,9 @@ pub(super) fn json_rejection(e: JsonRejection) -> AppError {
         JsonRejection::JsonDataError(e) => AppError::Unprocessable(e.body_text()),
         JsonRejection::JsonSyntaxError(e) => AppError::BadRequest(e.body_text()),
         JsonRejection::MissingJsonContentType(e) => AppError::BadRequest(e.body_text()),
-        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(e.body_text()),
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::TooLarge(e.body_text())
+        }
         other => AppError::BadRequest(other.body_text()),
     }
 }

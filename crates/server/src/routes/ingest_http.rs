@@ -216,7 +216,9 @@ async fn api_ingest_inner(
     let first = &points[0];
     let session_id = match q.session_id.or(first.session_id) {
         Some(id) => id,
-        None => api_session(state, first.track.as_deref().unwrap_or(""), first.chassis.as_deref().unwrap_or("")).await?,
+        None => {
+            api_session(state, first.track.as_deref().unwrap_or(""), first.chassis.as_deref().unwrap_or("")).await?
+        }
     };
     let live = super::activate(state, session_id).await?;
     let frames: Vec<Frame> = points

@@ -71,8 +71,14 @@ where
     let writer = state.writer();
     let mut persisted = writer.subscribe();
     let mut acked = 0u64;
+    let closed = state.closed();
+    tokio::pin!(closed);
     loop {
         tokio::select! {
+            () = &mut closed => {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
             msg = stream.next() => match msg {
                 Some(Ok(Message::Binary(bytes))) => {
                     let mut frames = Vec::new();
@@ -133,8 +139,7 @@ where
 }
 
 async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppError> {
-    let msg: AgentText =
-        serde_json::from_str(text).map_err(|e| AppError::BadRequest(format!("hello refused: {e}")))?;
+    let msg: AgentText = serde_json::from_str(text).map_err(|e| AppError::BadRequest(format!("hello refused: {e}")))?;
     let AgentText::Hello { session_id, meta } = msg else {
         return Err(AppError::BadRequest("the first message must be a hello".into()));
     };

@@ -23,10 +23,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/health", get(api::health))
         .route("/api/channels", get(api::channels))
         .route("/api/sessions", get(api::list_sessions).post(api::create_session))
-        .route(
-            "/api/sessions/{id}",
-            get(api::get_session).patch(api::update_session).delete(api::delete_session),
-        )
+        .route("/api/sessions/{id}", get(api::get_session).patch(api::update_session).delete(api::delete_session))
         .route("/api/sessions/{id}/laps", get(api::session_laps))
         .route("/api/laps/{id}", get(api::lap))
         .route("/api/recent/{n}", get(api::recent))
@@ -53,8 +50,5 @@ pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSessio
 
 /// Milliseconds since the Unix epoch, now.
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

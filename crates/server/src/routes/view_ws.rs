@@ -1,8 +1,8 @@
 //! `GET /ws/{session_id}`: a live viewer. Hello, the current lap so far, then every frame and event as it
 //! happens. A viewer that falls behind skips to the newest data and is counted; nobody else waits for it.
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
@@ -124,18 +124,31 @@ pub(crate) async fn run_viewer<Si, St, E>(
     }
 
     let Some(rx) = rx.as_mut() else {
-        // Not live: the hello was everything. Wait for the viewer to leave.
-        while let Some(Ok(msg)) = stream.next().await {
-            if matches!(msg, Message::Close(_)) {
-                break;
+        // Not live: the hello was everything. Wait for the viewer to leave or the server to close.
+        let closed = state.closed();
+        tokio::pin!(closed);
+        loop {
+            tokio::select! {
+                () = &mut closed => break,
+                msg = stream.next() => match msg {
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => {}
+                },
             }
         }
         return;
     };
 
-    let telemetry = |item: &TelemetryItem| if binary { Message::Binary(item.binary()) } else { Message::Text(item.json()) };
+    let telemetry =
+        |item: &TelemetryItem| if binary { Message::Binary(item.binary()) } else { Message::Text(item.json()) };
+    let closed = state.closed();
+    tokio::pin!(closed);
     loop {
         tokio::select! {
+            () = &mut closed => {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
             event = rx.recv() => {
                 let result = match event {
                     Ok(LiveEvent::Telemetry(item)) => {
@@ -186,5 +199,105 @@ pub(crate) async fn run_viewer<Si, St, E>(
                 Some(Ok(_)) => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::stream;
+    use racecraft_core::{Channel, Frame};
+    use racecraft_store::{Spool, Store, Writer, WriterConfig};
+
+    use super::*;
+    use crate::Limits;
+
+    async fn state(dir: &std::path::Path, buffer: usize) -> AppState {
+        let store = Store::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.expect("store");
+        let spool = Spool::open(dir.join("spool")).await.expect("spool");
+        let writer = Writer::spawn(store.clone(), spool, WriterConfig::default());
+        AppState::new(store, writer, Limits { viewer_buffer_messages: buffer, ..Limits::default() })
+    }
+
+    type Sent = tokio::sync::mpsc::Receiver<Message>;
+
+    /// A viewer whose socket accepts `capacity` messages before it blocks until the test reads them.
+    fn viewer(state: &AppState, id: i64, capacity: usize) -> (Sent, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+        let sink =
+            Box::pin(futures_util::sink::unfold(tx, |tx, msg: Message| async move { tx.send(msg).await.map(|()| tx) }));
+        let task = tokio::spawn(run_viewer(
+            sink,
+            stream::pending::<Result<Message, std::io::Error>>(),
+            state.clone(),
+            id,
+            Value::Null,
+            Vec::new(),
+            None,
+            true,
+        ));
+        (rx, task)
+    }
+
+    fn telemetry_seq(msg: &Message) -> Option<u64> {
+        match msg {
+            Message::Binary(b) => racecraft_codec::wire::decode_telemetry(b).ok().map(|(seq, _)| seq),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_viewer_skips_ahead_and_nobody_waits_for_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state(dir.path(), 16).await;
+        let session = state.store().create_session(&Default::default(), None).await.expect("session");
+        let live = state.live().activate(session.id, 0, None);
+
+        let (mut slow_rx, _slow) = viewer(&state, session.id, 1);
+        let (mut fast_rx, _fast) = viewer(&state, session.id, 100_000);
+        // Both have said hello once they are subscribed.
+        assert!(matches!(slow_rx.recv().await, Some(Message::Text(_))));
+        assert!(matches!(fast_rx.recv().await, Some(Message::Text(_))));
+
+        let n = 2_000u64;
+        let mut fast_seqs = Vec::new();
+        for i in 0..n {
+            let frame = Frame::new(i as i64 * 3_000).with(Channel::Speed, i as f32);
+            let done = live.ingest(None, vec![frame], state.writer(), state.metrics());
+            assert_eq!(done.accepted, 1, "ingest never waits for a viewer");
+            // The fast viewer keeps up.
+            tokio::task::yield_now().await;
+            while let Ok(msg) = fast_rx.try_recv() {
+                fast_seqs.extend(telemetry_seq(&msg));
+            }
+        }
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while fast_seqs.last() != Some(&(n - 1)) {
+                fast_seqs.extend(fast_rx.recv().await.as_ref().and_then(telemetry_seq));
+            }
+        })
+        .await
+        .expect("fast viewer gets everything");
+        assert_eq!(fast_seqs, (0..n).collect::<Vec<_>>(), "every frame, in order, for the fast viewer");
+
+        // The slow viewer wakes up: it is told it lagged and jumps to the newest frame.
+        let mut lagged = None;
+        let mut last_seq = None;
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while last_seq != Some(n - 1) {
+                match slow_rx.recv().await.expect("slow viewer still connected") {
+                    Message::Text(t) if t.as_str().contains("lagged") => {
+                        lagged = serde_json::from_str::<Value>(t.as_str()).ok();
+                    }
+                    msg => last_seq = telemetry_seq(&msg).or(last_seq),
+                }
+            }
+        })
+        .await
+        .expect("slow viewer reaches the newest frame");
+        let skipped = lagged.expect("a lagged notice")["skipped"].as_u64().expect("count");
+        assert!(skipped > 1000, "skipped {skipped}");
+        assert!(state.metrics().render().contains("racecraft_ws_client_lagged_total 1"));
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use racecraft_store::{Spool, Store, StoreConfig, Writer, WriterConfig};
+use racecraft_store::{Error, Spool, Store, StoreConfig, Writer, WriterConfig};
 use racecraft_testkit::TempPostgres;
 
 use crate::both_backends;
@@ -183,4 +183,24 @@ async fn a_restart_keeps_everything() {
     assert_bit_exact(&store.session_frames(id).await.expect("frames"), &all);
     assert_eq!(store.laps(id).await.expect("laps").len(), 2);
     assert_eq!(store.next_seq(id).await.expect("next_seq"), 300);
+}
+
+/// Values no database column can hold are refused at the door: accepted, they would make a batch that fails
+/// on every retry and keeps the writer on its spool forever.
+#[tokio::test]
+async fn unstorable_input_is_refused_before_it_reaches_a_batch() {
+    let db = crate::common::sqlite_db().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let writer = Writer::spawn(db.store.clone(), Spool::open(dir.path()).await.expect("spool"), manual(4096));
+    let s = db.store.create_session(&meta("Monza", 0), None).await.expect("create");
+    let huge = i64::MAX as u64 - 5;
+    assert!(matches!(writer.frames(s.id, huge, frames(0, 10, 100)), Err(Error::OutOfRange { .. })));
+    let mut bad = lap(1, 80.0, true);
+    bad.lap_time_s = f64::NAN;
+    assert!(matches!(writer.lap(s.id, bad), Err(Error::NotFinite { .. })));
+    writer.frames(s.id, 0, frames(0, 10, 100)).expect("frames");
+    within("flush", writer.flush()).await.expect("flush");
+    let status = writer.status();
+    assert!(status.db_available);
+    assert_eq!((status.pending_frames, status.written_frames), (0, 10));
 }
