@@ -10,13 +10,29 @@ use crate::{Error, Result, Scale, temp_server};
 
 /// A server runtime with one worker thread, kept alive as long as the value.
 struct OneCore {
-    rt: tokio::runtime::Runtime,
+    rt: Option<tokio::runtime::Runtime>,
 }
 
 impl OneCore {
     fn new() -> Result<OneCore> {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-        Ok(OneCore { rt })
+        Ok(OneCore { rt: Some(rt) })
+    }
+
+    fn spawn<F: std::future::Future + Send + 'static>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F::Output: Send + 'static,
+    {
+        self.rt.as_ref().expect("runtime lives until drop").spawn(f)
+    }
+}
+
+impl Drop for OneCore {
+    fn drop(&mut self) {
+        // Dropped from async code, where a blocking runtime shutdown is not allowed.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
     }
 }
 
@@ -24,7 +40,7 @@ impl OneCore {
 pub async fn ingest_binary(scale: Scale) -> Result<f64> {
     let n = scale.pick(1_000_000, 2_000);
     let core = OneCore::new()?;
-    let (server, dir) = core.rt.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
+    let (server, dir) = core.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
     let sim = racecraft_sim::Simulation::new(
         racecraft_sim::Track::builtin("Monza")?,
         racecraft_sim::SimConfig { laps: 1, rate_hz: 333.0, ..Default::default() },
@@ -48,7 +64,7 @@ pub async fn ingest_binary(scale: Scale) -> Result<f64> {
     }
     let rate = n as f64 / start.elapsed().as_secs_f64();
     let _ = agent.finish(Some(Duration::from_secs(30))).await;
-    core.rt.spawn(server.shutdown()).await.map_err(join)??;
+    core.spawn(server.shutdown()).await.map_err(join)??;
     drop(dir);
     Ok(rate)
 }
@@ -57,7 +73,7 @@ pub async fn ingest_binary(scale: Scale) -> Result<f64> {
 /// connections.
 pub async fn ingest_json(scale: Scale, connections: usize) -> Result<f64> {
     let core = OneCore::new()?;
-    let (server, dir) = core.rt.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
+    let (server, dir) = core.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
     let body = br#"{"session_id":1,"lap":1,"lapdist_m":120.5,"speed_kmh":144.2,"accx_can":0.21,"accy_can":-1.13,"Steering_Angle":-42.5,"pbrake_f":12.5,"rpm":6120,"gear":4}"#;
     // Session 1 must exist.
     let created = post(&server.url(), "/api/sessions", br#"{"game":"bench"}"#, 1).await?;
@@ -66,7 +82,7 @@ pub async fn ingest_json(scale: Scale, connections: usize) -> Result<f64> {
     }
     let requests = scale.pick(60_000, 300);
     let rate = post(&server.url(), "/api/ingest", body, requests.div_ceil(connections) * connections).await?;
-    core.rt.spawn(server.shutdown()).await.map_err(join)??;
+    core.spawn(server.shutdown()).await.map_err(join)??;
     drop(dir);
     Ok(rate)
 }
@@ -74,10 +90,10 @@ pub async fn ingest_json(scale: Scale, connections: usize) -> Result<f64> {
 /// The same load against a handler that does nothing (`POST /` → 204) on the same framework and runtime.
 pub async fn hello_world_http(scale: Scale, connections: usize) -> Result<f64> {
     let core = OneCore::new()?;
-    let listener = core.rt.spawn(tokio::net::TcpListener::bind("127.0.0.1:0")).await.map_err(join)??;
+    let listener = core.spawn(tokio::net::TcpListener::bind("127.0.0.1:0")).await.map_err(join)??;
     let addr = listener.local_addr()?;
     let app = axum::Router::new().route("/", axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }));
-    let server = core.rt.spawn(async move { axum::serve(listener, app).await });
+    let server = core.spawn(async move { axum::serve(listener, app).await });
     let requests = scale.pick(60_000, 300);
     let rate = load(addr, "/", b"{}", requests.div_ceil(connections) * connections, connections).await?;
     server.abort();

@@ -34,11 +34,27 @@ pub struct LatencyReport {
 /// Streams frames at `rate_hz` through a real agent and server to `viewers` binary WebSocket viewers (each
 /// its own connection, on a runtime of their own) and measures every delivery. The frame's `t_us` carries
 /// the moment it was pushed, on a clock the viewers share.
-pub async fn live_latency(viewers: usize, rate_hz: f64, scale: Scale) -> Result<LatencyReport> {
+///
+/// With `server_exe`, the server is that binary's `serve` in a process of its own (as deployed); without, it
+/// runs in this process.
+pub async fn live_latency(
+    viewers: usize,
+    rate_hz: f64,
+    scale: Scale,
+    server_exe: Option<&std::path::Path>,
+) -> Result<LatencyReport> {
     let frames = scale.pick((rate_hz * 10.0) as usize, 60);
-    let (server, _dir) = temp_server(racecraft_server::Limits::default()).await?;
+    let (server, process) = match server_exe {
+        Some(exe) => (None, Some(crate::ServerProcess::start(exe).await?)),
+        None => (Some(temp_server(racecraft_server::Limits::default()).await?), None),
+    };
+    let url = match (&server, &process) {
+        (Some((s, _)), _) => s.url(),
+        (_, Some(p)) => p.url(),
+        _ => unreachable!("one of the two is set"),
+    };
     let meta = SessionMeta { game: "bench".into(), track: "Monza".into(), ..SessionMeta::default() };
-    let agent = Agent::spawn(AgentConfig::new(server.url(), meta)).map_err(|e| Error::Failed(e.to_string()))?;
+    let agent = Agent::spawn(AgentConfig::new(&url, meta)).map_err(|e| Error::Failed(e.to_string()))?;
     let mut watch = agent.watch();
     let session_id = loop {
         if let Some(id) = watch.borrow().session_id {
@@ -47,7 +63,7 @@ pub async fn live_latency(viewers: usize, rate_hz: f64, scale: Scale) -> Result<
         watch.changed().await.map_err(|_| Error::Failed("agent stopped before it had a session".into()))?;
     };
     let origin = Instant::now();
-    let ws_url = format!("{}/ws/{session_id}?format=binary", server.url().replace("http://", "ws://"));
+    let ws_url = format!("{}/ws/{session_id}?format=binary", url.replace("http://", "ws://"));
 
     // Viewers on their own thread and runtime, so their work does not sit in the server's scheduler queue.
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(viewers.max(1));
@@ -119,7 +135,10 @@ pub async fn live_latency(viewers: usize, rate_hz: f64, scale: Scale) -> Result<
         .map_err(|e| Error::Failed(e.to_string()))?
         .map_err(|_| Error::Failed("viewer thread panicked".into()))??;
     let _ = agent.finish(Some(Duration::from_secs(10))).await;
-    server.shutdown().await?;
+    if let Some((server, _dir)) = server {
+        server.shutdown().await?;
+    }
+    drop(process);
     lat.sort_by(f64::total_cmp);
     Ok(LatencyReport {
         viewers,

@@ -8,14 +8,17 @@
 //! - [`ingest_binary`] / [`ingest_json`] / [`hello_world_http`]: ingest throughput against a do-nothing
 //!   handler of the same framework.
 //! - [`storage_size`]: stored bytes per frame against the raw frame and LZ4 over raw rows.
+//! - [`server_memory`]: RSS of a real `racecraft serve` process, idle and loaded.
 //! - [`Scale`]: full size for `racecraft bench`, smoke size for `cargo test`.
 
 mod http;
 mod latency;
+mod memory;
 mod size;
 
 pub use http::{hello_world_http, ingest_binary, ingest_json};
 pub use latency::{LatencyReport, live_latency, loopback_rtt};
+pub use memory::{MemoryReport, ServerProcess, server_memory};
 pub use size::{SizeReport, storage_size};
 
 /// Errors of a benchmark run.
