@@ -7,7 +7,7 @@ data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" demo --listen "127.0.0.1:$port" --data-dir "$data" --track Monza --rate 60 --speed 8 --laps 5 >"$data/demo.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 # Let at least one lap complete (Monza at x8 is about 12 s a lap) so lap tables have rows.
 for _ in $(seq 1 300); do
