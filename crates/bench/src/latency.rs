@@ -35,17 +35,17 @@ pub struct LatencyReport {
 /// its own connection, on a runtime of their own) and measures every delivery. The frame's `t_us` carries
 /// the moment it was pushed, on a clock the viewers share.
 ///
-/// With `server_exe`, the server is that binary's `serve` in a process of its own (as deployed); without, it
-/// runs in this process.
+/// With `server_exe`, the server is that binary's `serve` in a process of its own (as deployed), optionally
+/// pinned to the given cores; without, it runs in this process.
 pub async fn live_latency(
     viewers: usize,
     rate_hz: f64,
     scale: Scale,
-    server_exe: Option<&std::path::Path>,
+    server_exe: Option<(&std::path::Path, Option<&str>)>,
 ) -> Result<LatencyReport> {
     let frames = scale.pick((rate_hz * 10.0) as usize, 60);
     let (server, process) = match server_exe {
-        Some(exe) => (None, Some(crate::ServerProcess::start(exe).await?)),
+        Some((exe, cpus)) => (None, Some(crate::ServerProcess::start(exe, cpus).await?)),
         None => (Some(temp_server(racecraft_server::Limits::default()).await?), None),
     };
     let url = match (&server, &process) {

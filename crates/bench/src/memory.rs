@@ -42,11 +42,20 @@ impl Drop for ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `exe serve` and waits until it accepts connections.
-    pub async fn start(exe: &Path) -> Result<ServerProcess> {
+    /// Starts `exe serve` and waits until it accepts connections. With `cpus` (a `taskset` list such as
+    /// `"0"`), the server is pinned to those cores, so load generators can run on the others.
+    pub async fn start(exe: &Path, cpus: Option<&str>) -> Result<ServerProcess> {
         let dir = tempfile::tempdir()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let child = Command::new(exe)
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpus]).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
+        let child = command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(dir.path())
             .env("RUST_LOG", "warn")
@@ -86,7 +95,7 @@ fn status_kb(pid: u32, field: &str) -> Result<u64> {
 /// Starts `exe serve` on a free port and a temporary data directory, measures it idle, then streams a 333 Hz
 /// simulated session into it in real time with `viewers` binary viewers attached.
 pub async fn server_memory(exe: &Path, viewers: usize, scale: Scale) -> Result<MemoryReport> {
-    let server = ServerProcess::start(exe).await?;
+    let server = ServerProcess::start(exe, None).await?;
     let pid = server.pid();
     let url = server.url();
     let port = server.port;

@@ -41,6 +41,10 @@ struct BenchArgs {
     /// Tiny sizes: checks that everything runs, measures nothing worth reporting.
     #[arg(long)]
     smoke: bool,
+    /// Pin the server process of the latency runs to these cores (a `taskset` list, e.g. `0`); run the bench
+    /// itself on the others (`taskset -c 1 racecraft bench --server-cpus 0`).
+    #[arg(long)]
+    server_cpus: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -255,7 +259,7 @@ async fn bench(args: BenchArgs) -> Result<()> {
         let mut lat = Vec::new();
         for viewers in [1, 10, 100] {
             eprintln!("bench: live latency, {viewers} viewers at 333 Hz");
-            let r = b::live_latency(viewers, 333.0, scale, Some(&exe)).await?;
+            let r = b::live_latency(viewers, 333.0, scale, Some((&exe, args.server_cpus.as_deref()))).await?;
             rows.push(Row {
                 workload: format!("live: agent → server process → {viewers} viewer(s), 333 Hz"),
                 figure: format!(

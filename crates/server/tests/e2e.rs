@@ -300,7 +300,7 @@ async fn garbage_on_the_ingest_socket_is_refused_and_the_connection_survives() {
     let server = RunningServer::start(config(dir.path(), None)).await.expect("server starts");
     let ws_url = format!("{}/ws/ingest", server.url().replace("http://", "ws://"));
     let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("connect");
-    let mut next_text = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
+    let next_text = async |ws: &mut tokio_tungstenite::WebSocketStream<_>| -> Value {
         loop {
             if let Message::Text(t) = ws.next().await.expect("message").expect("message") {
                 return serde_json::from_str(&t).expect("json");
