@@ -138,10 +138,18 @@ pub(super) struct ApiQuery {
     session_id: Option<i64>,
 }
 
+/// `meta_time`: seconds as a number or a string, or an RFC 3339 timestamp.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MetaTime {
+    Seconds(f64),
+    Text(String),
+}
+
 #[derive(Debug, Deserialize)]
 struct ApiPoint {
     session_id: Option<i64>,
-    meta_time: Option<Value>,
+    meta_time: Option<MetaTime>,
     track: Option<String>,
     chassis: Option<String>,
     lap: Option<u32>,
@@ -185,31 +193,30 @@ async fn api_ingest_inner(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let body = body_bytes(body)?;
-    let value: Value = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
-    let items = match value {
-        Value::Array(items) => items,
-        obj @ Value::Object(_) => vec![obj],
-        _ => return Err(AppError::Unprocessable("expected a JSON object or an array of objects".into())),
+    // One object or an array of them, parsed straight into points (no intermediate JSON tree).
+    let points: Vec<ApiPoint> = match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => serde_json::from_slice(&body).map_err(|e| json_error(&e))?,
+        Some(b'{') => vec![serde_json::from_slice(&body).map_err(|e| json_error(&e))?],
+        Some(_) | None => {
+            // Let serde say what is wrong with it, or that it is valid JSON of the wrong kind.
+            let e = match serde_json::from_slice::<Value>(&body) {
+                Err(e) => json_error(&e),
+                Ok(_) => AppError::Unprocessable("expected a JSON object or an array of objects".into()),
+            };
+            return Err(e);
+        }
     };
-    let points = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            serde_json::from_value::<ApiPoint>(v).map_err(|e| AppError::Unprocessable(format!("point {i}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     if points.is_empty() {
         return Ok((StatusCode::OK, Json(json!({"accepted": 0}))));
     }
     let mut times = Vec::with_capacity(points.len());
     for (i, p) in points.iter().enumerate() {
         times.push(match &p.meta_time {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => Some(parse_time_s(s).ok_or_else(|| {
+            None => None,
+            Some(MetaTime::Seconds(t)) => Some(*t),
+            Some(MetaTime::Text(s)) => Some(parse_time_s(s).ok_or_else(|| {
                 AppError::Unprocessable(format!("point {i}: meta_time `{s}` is neither seconds nor RFC 3339"))
             })?),
-            Some(other) => return Err(AppError::Unprocessable(format!("point {i}: meta_time {other} is not a time"))),
         });
     }
     // All points of one request go to one session: the explicit one, or the first point's track/chassis.
