@@ -1,0 +1,1 @@
+//! The Racecraft recording format.
