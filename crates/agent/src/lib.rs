@@ -129,6 +129,16 @@ impl Agent {
         self.stats.borrow().clone()
     }
 
+    /// Waits until the server has assigned (or confirmed) the session id.
+    pub async fn session_id(&self) -> Result<i64> {
+        let mut watch = self.stats.clone();
+        let stats = watch
+            .wait_for(|s| s.session_id.is_some())
+            .await
+            .map_err(|_| Error::Task("the agent stopped before the server assigned a session".into()))?;
+        Ok(stats.session_id.unwrap_or_default())
+    }
+
     /// A watch on the counters (for example to learn the session id).
     pub fn watch(&self) -> watch::Receiver<AgentStats> {
         self.stats.clone()

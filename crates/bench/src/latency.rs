@@ -3,8 +3,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use racecraft_agent::{Agent, AgentConfig};
-use racecraft_core::{Frame, SessionMeta};
+use racecraft_core::Frame;
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -53,15 +52,7 @@ pub async fn live_latency(
         (_, Some(p)) => p.url(),
         _ => unreachable!("one of the two is set"),
     };
-    let meta = SessionMeta { game: "bench".into(), track: "Monza".into(), ..SessionMeta::default() };
-    let agent = Agent::spawn(AgentConfig::new(&url, meta)).map_err(|e| Error::Failed(e.to_string()))?;
-    let mut watch = agent.watch();
-    let session_id = loop {
-        if let Some(id) = watch.borrow().session_id {
-            break id;
-        }
-        watch.changed().await.map_err(|_| Error::Failed("agent stopped before it had a session".into()))?;
-    };
+    let (agent, session_id) = crate::bench_agent(&url).await?;
     let origin = Instant::now();
     let ws_url = format!("{}/ws/{session_id}?format=binary", url.replace("http://", "ws://"));
 

@@ -5,8 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use racecraft_agent::{Agent, AgentConfig};
-use racecraft_core::{Frame, SessionMeta};
+use racecraft_core::Frame;
 use serde::Serialize;
 
 use crate::{Error, Result, Scale};
@@ -102,15 +101,7 @@ pub async fn server_memory(exe: &Path, viewers: usize, scale: Scale) -> Result<M
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle_kb = status_kb(pid, "VmRSS:")?;
 
-    let meta = SessionMeta { game: "bench".into(), track: "Monza".into(), ..SessionMeta::default() };
-    let agent = Agent::spawn(AgentConfig::new(&url, meta)).map_err(|e| Error::Failed(e.to_string()))?;
-    let mut watch = agent.watch();
-    let id = loop {
-        if let Some(id) = watch.borrow().session_id {
-            break id;
-        }
-        watch.changed().await.map_err(|_| Error::Failed("agent stopped".into()))?;
-    };
+    let (agent, id) = crate::bench_agent(&url).await?;
     let ws_url = format!("ws://127.0.0.1:{port}/ws/{id}?format=binary");
     let mut tasks = Vec::new();
     for _ in 0..viewers {

@@ -63,7 +63,11 @@ pub(super) async fn ac_ingest(
     query: Result<Query<AcQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let result = ac_ingest_inner(&state, query, body).await;
+    counted(&state, ac_ingest_inner(&state, query, body).await)
+}
+
+/// Counts a rejected ingest request under its reason.
+fn counted<T>(state: &AppState, result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
         state.metrics().reject(e.reason());
     }
@@ -179,11 +183,7 @@ pub(super) async fn api_ingest(
     query: Result<Query<ApiQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    let result = api_ingest_inner(&state, query, body).await;
-    if let Err(e) = &result {
-        state.metrics().reject(e.reason());
-    }
-    result
+    counted(&state, api_ingest_inner(&state, query, body).await)
 }
 
 async fn api_ingest_inner(
