@@ -11,6 +11,9 @@ use racecraft_agent::{Agent, AgentConfig};
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 
+mod bench;
+mod files;
+
 #[derive(Debug, Parser)]
 #[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]
 struct Cli {
@@ -27,24 +30,13 @@ enum Command {
     /// Start the server on the embedded database and a simulated driver lapping Monza, until Ctrl-C.
     Demo(DemoArgs),
     /// Measure the hot paths, each beside a reference measured in the same run, and print one table.
-    Bench(BenchArgs),
-}
-
-#[derive(Debug, Args)]
-struct BenchArgs {
-    /// Run only these groups (comma-separated): latency, ingest, storage, memory.
-    #[arg(long, value_delimiter = ',')]
-    only: Vec<String>,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-    /// Tiny sizes: checks that everything runs, measures nothing worth reporting.
-    #[arg(long)]
-    smoke: bool,
-    /// Pin the server process of the latency runs to these cores (a `taskset` list, e.g. `0`); run the bench
-    /// itself on the others (`taskset -c 1 racecraft bench --server-cpus 0`).
-    #[arg(long)]
-    server_cpus: Option<String>,
+    Bench(bench::BenchArgs),
+    /// Summarize a recording: game, car, track, laps, duration, channels.
+    Inspect(files::InspectArgs),
+    /// Stream a recording into a server, paced like the original.
+    Replay(files::ReplayArgs),
+    /// Record a live session from a server into a `.rcr` file.
+    Record(files::RecordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +81,9 @@ struct SimulateArgs {
     /// Server to stream to.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// Also write the session to this recording (`.rcr`).
+    #[arg(long)]
+    record: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -117,7 +112,10 @@ fn main() -> Result<()> {
             Command::Serve(args) => serve(args).await,
             Command::Simulate(args) => simulate(args).await,
             Command::Demo(args) => demo(args).await,
-            Command::Bench(args) => bench(args).await,
+            Command::Bench(args) => bench::bench(args).await,
+            Command::Inspect(args) => files::inspect(args),
+            Command::Replay(args) => files::replay(args).await,
+            Command::Record(args) => files::record(args).await,
         }
     })
 }
@@ -202,11 +200,30 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
         "Simulating {} laps of {} ({:.0} m) at {} Hz, speed x{} → {}",
         args.laps, truth.track, truth.length_m, args.sim.rate, args.sim.speed, args.server
     );
+    if let Some(path) = &args.record {
+        write_recording(&simulation, path)?;
+    }
     let session = drive(&simulation, &args.server, args.sim.speed).await?;
     for lap in &truth.laps {
         println!("  lap {:>2}  {}", lap.lap_number, format_lap(lap.lap_time_s));
     }
     println!("Session {session} stored.");
+    Ok(())
+}
+
+/// Writes a whole simulated session, with its laps, to a recording.
+fn write_recording(simulation: &Simulation, path: &Path) -> Result<()> {
+    let meta = simulation.meta(now_ms());
+    let mut writer = racecraft_record::RecordingWriter::create(path, &meta)
+        .with_context(|| format!("creating {}", path.display()))?;
+    let mut tracker = racecraft_core::LapTracker::new();
+    for frame in simulation.frames() {
+        if let Some(lap) = tracker.push(&frame) {
+            writer.lap(&racecraft_record::LapMarker::from(&lap))?;
+        }
+        writer.push(frame)?;
+    }
+    writer.finish().with_context(|| format!("finishing {}", path.display()))?;
     Ok(())
 }
 
@@ -234,124 +251,11 @@ async fn demo(args: DemoArgs) -> Result<()> {
     Ok(())
 }
 
-/// One row of the bench table.
-struct Row {
-    workload: String,
-    figure: String,
-    reference: String,
-    ratio: String,
-}
-
-async fn bench(args: BenchArgs) -> Result<()> {
-    use racecraft_bench as b;
-    const GROUPS: [&str; 4] = ["latency", "ingest", "storage", "memory"];
-    for g in &args.only {
-        anyhow::ensure!(GROUPS.contains(&g.as_str()), "unknown bench group `{g}`; groups: {}", GROUPS.join(", "));
-    }
-    let run = |g: &str| args.only.is_empty() || args.only.iter().any(|o| o == g);
-    let scale = if args.smoke { b::Scale::Smoke } else { b::Scale::Full };
-    let mut rows = Vec::new();
-    let mut json = serde_json::Map::new();
-    if run("latency") {
-        let (rtt50, rtt99) = b::loopback_rtt(scale)?;
-        let exe = std::env::current_exe().context("locating this binary")?;
-        json.insert("loopback_rtt_us".into(), serde_json::json!({"p50": rtt50, "p99": rtt99}));
-        let mut lat = Vec::new();
-        for viewers in [1, 10, 100] {
-            eprintln!("bench: live latency, {viewers} viewers at 333 Hz");
-            let r = b::live_latency(viewers, 333.0, scale, Some((&exe, args.server_cpus.as_deref()))).await?;
-            rows.push(Row {
-                workload: format!("live: agent → server process → {viewers} viewer(s), 333 Hz"),
-                figure: format!(
-                    "p50 {:.0} µs · p99 {:.0} µs · max {:.0} µs · lost {}",
-                    r.p50_us, r.p99_us, r.max_us, r.lost
-                ),
-                reference: format!("TCP RTT p50 {rtt50:.0} µs, p99 {rtt99:.0} µs"),
-                ratio: format!("p50 {:.1}× RTT", r.p50_us / rtt50),
-            });
-            lat.push(r);
-        }
-        json.insert("live_latency".into(), serde_json::to_value(lat)?);
-    }
-    if run("ingest") {
-        eprintln!("bench: ingest");
-        let binary = b::ingest_binary(scale).await?;
-        let json_rate = b::ingest_json(scale, 32).await?;
-        let hello = b::hello_world_http(scale, 32).await?;
-        rows.push(Row {
-            workload: "ingest, binary agent stream (server on 1 core)".into(),
-            figure: format!("{:.0} frames/s", binary),
-            reference: format!("JSON one frame per POST: {json_rate:.0}/s"),
-            ratio: format!("{:.0}×", binary / json_rate),
-        });
-        rows.push(Row {
-            workload: "ingest, JSON one point per POST /api/ingest (1 core)".into(),
-            figure: format!("{json_rate:.0} frames/s"),
-            reference: format!("axum hello-world POST: {hello:.0} req/s"),
-            ratio: format!("{:.2}× hello-world", json_rate / hello),
-        });
-        json.insert(
-            "ingest".into(),
-            serde_json::json!({"binary_fps": binary, "json_fps": json_rate, "hello_world_rps": hello}),
-        );
-    }
-    if run("storage") {
-        eprintln!("bench: storage size");
-        let r = b::storage_size(scale)?;
-        rows.push(Row {
-            workload: format!("stored bytes/frame, 333 Hz sim, {:.0} channels", r.channels),
-            figure: format!("{:.1} B/frame", r.chunk_bytes),
-            reference: format!(
-                "raw {:.0} B · compact {:.0} B · LZ4 rows {:.1} B",
-                r.struct_bytes, r.compact_bytes, r.row_lz4_bytes
-            ),
-            ratio: format!("{:.1}× smaller than LZ4 rows", r.row_lz4_bytes / r.chunk_bytes),
-        });
-        rows.push(Row {
-            workload: "chunk codec speed".into(),
-            figure: format!(
-                "encode {:.1} M frames/s · decode {:.1} M frames/s",
-                r.encode_fps / 1e6,
-                r.decode_fps / 1e6
-            ),
-            reference: String::new(),
-            ratio: String::new(),
-        });
-        json.insert("storage".into(), serde_json::to_value(r)?);
-    }
-    if run("memory") {
-        eprintln!("bench: server memory");
-        let exe = std::env::current_exe().context("locating this binary")?;
-        let r = b::server_memory(&exe, 10, scale).await?;
-        rows.push(Row {
-            workload: format!("server RSS: idle / 1 agent + {} viewers at 333 Hz", r.viewers),
-            figure: format!(
-                "{:.1} MB / {:.1} MB (peak {:.1} MB)",
-                r.idle_kb as f64 / 1024.0,
-                r.loaded_kb as f64 / 1024.0,
-                r.peak_kb as f64 / 1024.0
-            ),
-            reference: String::new(),
-            ratio: String::new(),
-        });
-        json.insert("memory".into(), serde_json::to_value(r)?);
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&json)?);
-        return Ok(());
-    }
-    println!("| workload | figure | reference (same run) | ratio |\n|---|---|---|---|");
-    for r in rows {
-        println!("| {} | {} | {} | {} |", r.workload, r.figure, r.reference, r.ratio);
-    }
-    Ok(())
-}
-
 fn clone_sim(s: &SimArgs) -> SimArgs {
     SimArgs { track: s.track.clone(), rate: s.rate, speed: s.speed, seed: s.seed }
 }
 
-fn format_lap(s: f64) -> String {
+pub(crate) fn format_lap(s: f64) -> String {
     let ms = (s * 1000.0).round() as u64;
     format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
 }

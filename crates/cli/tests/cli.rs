@@ -59,3 +59,107 @@ fn bad_arguments_are_clear_errors() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_inspects_and_replays_into_a_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("data")))
+        .await
+        .expect("server");
+    let url = server.url();
+    let rcr = dir.path().join("monza.rcr");
+    let (rcr_arg, url_arg) = (rcr.clone(), url.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        racecraft()
+            .args(["simulate", "--laps", "1", "--rate", "60", "--speed", "0", "--record"])
+            .arg(&rcr_arg)
+            .args(["--server", &url_arg])
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = racecraft().arg("inspect").arg(&rcr).arg("--json").output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["track"], "Monza");
+    assert_eq!(summary["laps"].as_array().map(Vec::len), Some(1));
+    assert_eq!(summary["finished_cleanly"], true);
+    let frames = summary["frames"].as_u64().expect("frames");
+    let stored = server.state().store().session(1).await.expect("store").expect("session 1");
+    assert_eq!(stored.frame_count, frames, "the recording holds what was streamed");
+
+    let (rcr_arg, url_arg) = (rcr.clone(), url.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        racecraft().arg("replay").arg(&rcr_arg).args(["--speed", "0", "--server", &url_arg]).output().expect("runs")
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let replayed = server.state().store().session(2).await.expect("store").expect("session 2");
+    assert_eq!(replayed.frame_count, frames);
+    let laps = server.state().store().laps(2).await.expect("laps");
+    let truth = server.state().store().laps(1).await.expect("laps");
+    assert_eq!(laps.len(), 1);
+    assert!((laps[0].lap_time_s - truth[0].lap_time_s).abs() < 1e-6);
+
+    let out = racecraft().arg("inspect").arg(dir.path().join("nothing.ld")).output().expect("runs");
+    assert!(!out.status.success());
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_from_server_captures_a_live_session() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("data")))
+        .await
+        .expect("server");
+    let meta = racecraft_core::SessionMeta { game: "sim".into(), track: "Spa".into(), ..Default::default() };
+    let session = server.state().store().create_session(&meta, None).await.expect("session");
+    let rcr = dir.path().join("live.rcr");
+    let mut recorder = tokio::process::Command::new(env!("CARGO_BIN_EXE_racecraft"))
+        .args(["record", "--from-server", &server.url(), "--session", &session.id.to_string(), "--out"])
+        .arg(&rcr)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("recorder starts");
+    // Wait until the recorder is watching.
+    let metrics = server.state().metrics();
+    for _ in 0..200 {
+        if metrics.ws_viewers.get() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(metrics.ws_viewers.get(), 1, "recorder connected");
+
+    let sim = racecraft_sim::Simulation::new(
+        racecraft_sim::Track::builtin("Spa").expect("track"),
+        racecraft_sim::SimConfig { laps: 1, rate_hz: 60.0, ..Default::default() },
+    )
+    .expect("sim");
+    let mut cfg = racecraft_agent::AgentConfig::new(server.url(), meta);
+    cfg.session_id = Some(session.id);
+    let agent = racecraft_agent::Agent::spawn(cfg).expect("agent");
+    // 30x real time: a live stream, not a bulk load (a viewer that falls behind would skip ahead).
+    let start = tokio::time::Instant::now();
+    for f in sim.frames() {
+        tokio::time::sleep_until(start + std::time::Duration::from_micros(f.t_us as u64 / 30)).await;
+        agent.push(f);
+    }
+    agent.finish(Some(std::time::Duration::from_secs(30))).await.expect("delivered");
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), recorder.wait())
+        .await
+        .expect("recorder stops when the session ends")
+        .expect("wait");
+    assert!(status.success());
+
+    let recording = racecraft_record::read_all(&rcr).expect("readable");
+    assert_eq!(recording.frames.len() as u64, sim.frame_count());
+    assert_eq!(recording.frames, sim.frames().collect::<Vec<_>>(), "bit-exact through the live path");
+    assert_eq!(recording.laps.len(), 1);
+    assert!((recording.laps[0].lap_time_s - sim.truth().laps[0].lap_time_s).abs() < 1e-3);
+    server.shutdown().await.expect("shutdown");
+}

@@ -1,0 +1,233 @@
+//! Commands on recordings: `inspect`, `replay`, `record`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use futures_util::StreamExt;
+use racecraft_agent::{Agent, AgentConfig};
+use racecraft_core::{Channel, Frame, SessionMeta};
+use racecraft_record::{LapMarker, Recording, RecordingWriter};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Flags of `racecraft inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A Racecraft recording (`.rcr`).
+    path: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Flags of `racecraft replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A Racecraft recording (`.rcr`).
+    path: PathBuf,
+    /// Server to stream to.
+    #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// Time factor: 1 = real time, 0 = as fast as possible.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+}
+
+/// Flags of `racecraft record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Server whose live session to record.
+    #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
+    from_server: String,
+    /// Session id to record.
+    #[arg(long)]
+    session: i64,
+    /// Output recording (`.rcr`).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn read_recording(path: &Path) -> Result<Recording> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if ext != "rcr" {
+        bail!("cannot read `.{ext}` files yet (Racecraft recordings are .rcr): {}", path.display());
+    }
+    let recording = racecraft_record::read_all(path).with_context(|| format!("reading {}", path.display()))?;
+    for w in &recording.warnings {
+        eprintln!("warning: {w:?}");
+    }
+    Ok(recording)
+}
+
+/// Summary of a recording.
+pub fn inspect(args: InspectArgs) -> Result<()> {
+    let r = read_recording(&args.path)?;
+    let meta = r.meta.clone().unwrap_or_default();
+    let first = r.frames.first().map_or(0, |f| f.t_us);
+    let last = r.frames.last().map_or(0, |f| f.t_us);
+    let duration_s = (last - first) as f64 * 1e-6;
+    let rate_hz = if duration_s > 0.0 { (r.frames.len() - 1) as f64 / duration_s } else { 0.0 };
+    let union = r.frames.iter().fold(0u64, |m, f| m | f.present_mask());
+    let channels: Vec<&str> = Channel::ALL.iter().filter(|c| union & (1 << c.index()) != 0).map(|c| c.name()).collect();
+    let summary = json!({
+        "file": args.path.display().to_string(),
+        "game": meta.game, "car": meta.car, "track": meta.track, "driver": meta.driver,
+        "started_at_ms": meta.started_at_ms,
+        "frames": r.frames.len(),
+        "duration_s": duration_s,
+        "rate_hz": rate_hz,
+        "channels": channels,
+        "laps": r.laps.iter().map(|l| json!({"lap": l.lap_number, "lap_time_s": l.lap_time_s, "valid": l.valid})).collect::<Vec<_>>(),
+        "raw_packets": r.raw_count,
+        "finished_cleanly": r.trailer.is_some(),
+        "warnings": r.warnings.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>(),
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(());
+    }
+    println!("{}", args.path.display());
+    println!("  game {} · car {} · track {} · driver {}", meta.game, meta.car, meta.track, meta.driver);
+    println!("  {} frames over {:.1} s ({:.0} Hz), {} channels", r.frames.len(), duration_s, rate_hz, channels.len());
+    for l in &r.laps {
+        println!(
+            "  lap {:>3}  {}{}",
+            l.lap_number,
+            crate::format_lap(l.lap_time_s),
+            if l.valid { "" } else { "  (invalid)" }
+        );
+    }
+    if r.raw_count > 0 {
+        println!("  {} raw game packets kept", r.raw_count);
+    }
+    if r.trailer.is_none() {
+        println!("  not finished cleanly (no trailer): everything readable was read");
+    }
+    Ok(())
+}
+
+/// Streams a recording into a server, paced like the original.
+pub async fn replay(args: ReplayArgs) -> Result<()> {
+    anyhow::ensure!(args.speed >= 0.0 && args.speed.is_finite(), "--speed must be 0 or positive");
+    let r = read_recording(&args.path)?;
+    let meta = r.meta.clone().unwrap_or_else(|| SessionMeta { game: "replay".into(), ..SessionMeta::default() });
+    let agent = Agent::spawn(AgentConfig::new(&args.server, meta)).context("starting the agent")?;
+    let origin = r.frames.first().map_or(0, |f| f.t_us);
+    let start = tokio::time::Instant::now();
+    for frame in &r.frames {
+        if args.speed > 0.0 {
+            let due = Duration::from_secs_f64((frame.t_us - origin).max(0) as f64 * 1e-6 / args.speed);
+            tokio::time::sleep_until(start + due).await;
+        }
+        agent.push(*frame);
+    }
+    let stats = agent.finish(None).await.context("delivering the replay")?;
+    println!("Replayed {} frames into session {}.", stats.acked, stats.session_id.unwrap_or_default());
+    Ok(())
+}
+
+/// Records a live session from a server into a `.rcr` file until the session ends or Ctrl-C.
+pub async fn record(args: RecordArgs) -> Result<()> {
+    let ws_url = format!(
+        "{}/ws/{}?format=binary",
+        args.from_server.trim_end_matches('/').replacen("http", "ws", 1),
+        args.session
+    );
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(&ws_url).await.with_context(|| format!("connecting to {ws_url}"))?;
+    let hello = loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => break serde_json::from_str::<Value>(&t)?,
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e).context("waiting for the server's hello"),
+            None => bail!("the server closed the connection before saying hello"),
+        }
+    };
+    let s = &hello["session"];
+    let text = |k: &str| s[k].as_str().unwrap_or_default().to_string();
+    let meta = SessionMeta {
+        game: text("game"),
+        car: text("car"),
+        track: text("track"),
+        driver: text("driver"),
+        started_at_ms: s["started_at_ms"].as_i64().unwrap_or_default(),
+    };
+    let mut writer =
+        RecordingWriter::create(&args.out, &meta).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut frames = 0u64;
+    // Frames the live stream skipped because this recorder fell behind (the server never waits for a viewer).
+    let mut skipped = 0u64;
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                writer.flush_if_due(std::time::Instant::now())?;
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Binary(b))) => {
+                    let (_, frame) = racecraft_codec::wire::decode_telemetry(&b).context("a telemetry message")?;
+                    writer.push(frame)?;
+                    frames += 1;
+                }
+                Some(Ok(Message::Text(t))) => {
+                    let m: Value = serde_json::from_str(&t)?;
+                    match m["type"].as_str() {
+                        Some("lap_backlog") => {
+                            for frame in backlog_frames(&m) {
+                                writer.push(frame)?;
+                                frames += 1;
+                            }
+                        }
+                        Some("lap_completed") => {
+                            let lap = &m["lap"];
+                            let lap_time_s = lap["lap_time_s"].as_f64().unwrap_or_default();
+                            let start_t_s = lap["start_t_s"].as_f64().unwrap_or_default();
+                            writer.lap(&LapMarker {
+                                lap_number: lap["lap_number"].as_u64().unwrap_or_default() as u32,
+                                end_t_us: ((start_t_s + lap_time_s) * 1e6).round() as i64,
+                                lap_time_s,
+                                valid: lap["valid"].as_bool().unwrap_or(true),
+                            })?;
+                        }
+                        Some("lagged") => skipped += m["skipped"].as_u64().unwrap_or_default(),
+                        Some("session_ended") => break,
+                        _ => {}
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    eprintln!("connection lost: {e}");
+                    break;
+                }
+                None => break,
+            },
+        }
+    }
+    writer.finish()?;
+    println!("Recorded {frames} frames to {}.", args.out.display());
+    if skipped > 0 {
+        eprintln!("warning: {skipped} frames were skipped because the recorder fell behind the live stream");
+    }
+    Ok(())
+}
+
+/// Frames of a `lap_backlog` message (columns of equal length, `null` where a frame lacks a channel).
+fn backlog_frames(m: &Value) -> Vec<Frame> {
+    let Some(t_s) = m["t_s"].as_array() else { return Vec::new() };
+    let mut frames: Vec<Frame> =
+        t_s.iter().map(|t| Frame::new((t.as_f64().unwrap_or_default() * 1e6).round() as i64)).collect();
+    if let Some(channels) = m["channels"].as_object() {
+        for (name, values) in channels {
+            let (Some(channel), Some(values)) = (Channel::from_name(name), values.as_array()) else { continue };
+            for (frame, v) in frames.iter_mut().zip(values) {
+                if let Some(v) = v.as_f64() {
+                    frame.set(channel, v as f32);
+                }
+            }
+        }
+    }
+    frames
+}
