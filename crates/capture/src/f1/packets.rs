@@ -1,0 +1,1079 @@
+//! Packet layouts: one struct per packet and per-car record, read field by field in specification order.
+//!
+//! Each per-car record is read from a sub-reader of exactly its specified size, which must be consumed
+//! completely, so a field list that disagrees with the record size fails on the first real packet.
+
+use super::reader::Reader;
+use super::{CAR_COUNT, Format, PacketHeader};
+use crate::Result;
+use serde::Serialize;
+
+fn read_cars<T: Default>(
+    r: &mut Reader<'_>,
+    len: usize,
+    mut read: impl FnMut(&mut Reader<'_>) -> Result<T>,
+) -> Result<[T; CAR_COUNT]> {
+    let mut cars: [T; CAR_COUNT] = Default::default();
+    for car in cars.iter_mut() {
+        let mut rec = r.record(len)?;
+        *car = read(&mut rec)?;
+        rec.finish()?;
+    }
+    Ok(cars)
+}
+
+fn array4<T: Default + Copy>(mut read: impl FnMut() -> Result<T>) -> Result<[T; 4]> {
+    Ok([read()?, read()?, read()?, read()?])
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Motion (0)
+
+/// Motion of one car (60 bytes). World axes are the game's: x and z horizontal, y up.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct CarMotionData {
+    /// World position x, metres.
+    #[serde(rename = "m_worldPositionX")]
+    pub world_position_x: f32,
+    /// World position y (up), metres.
+    #[serde(rename = "m_worldPositionY")]
+    pub world_position_y: f32,
+    /// World position z, metres.
+    #[serde(rename = "m_worldPositionZ")]
+    pub world_position_z: f32,
+    /// Velocity x, m/s.
+    #[serde(rename = "m_worldVelocityX")]
+    pub world_velocity_x: f32,
+    /// Velocity y (up), m/s.
+    #[serde(rename = "m_worldVelocityY")]
+    pub world_velocity_y: f32,
+    /// Velocity z, m/s.
+    #[serde(rename = "m_worldVelocityZ")]
+    pub world_velocity_z: f32,
+    /// Forward direction x, normalized to ±32767.
+    #[serde(rename = "m_worldForwardDirX")]
+    pub world_forward_dir_x: i16,
+    /// Forward direction y, normalized to ±32767.
+    #[serde(rename = "m_worldForwardDirY")]
+    pub world_forward_dir_y: i16,
+    /// Forward direction z, normalized to ±32767.
+    #[serde(rename = "m_worldForwardDirZ")]
+    pub world_forward_dir_z: i16,
+    /// Right direction x, normalized to ±32767.
+    #[serde(rename = "m_worldRightDirX")]
+    pub world_right_dir_x: i16,
+    /// Right direction y, normalized to ±32767.
+    #[serde(rename = "m_worldRightDirY")]
+    pub world_right_dir_y: i16,
+    /// Right direction z, normalized to ±32767.
+    #[serde(rename = "m_worldRightDirZ")]
+    pub world_right_dir_z: i16,
+    /// Lateral g-force.
+    #[serde(rename = "m_gForceLateral")]
+    pub g_force_lateral: f32,
+    /// Longitudinal g-force.
+    #[serde(rename = "m_gForceLongitudinal")]
+    pub g_force_longitudinal: f32,
+    /// Vertical g-force.
+    #[serde(rename = "m_gForceVertical")]
+    pub g_force_vertical: f32,
+    /// Yaw, radians.
+    #[serde(rename = "m_yaw")]
+    pub yaw: f32,
+    /// Pitch, radians.
+    #[serde(rename = "m_pitch")]
+    pub pitch: f32,
+    /// Roll, radians.
+    #[serde(rename = "m_roll")]
+    pub roll: f32,
+}
+
+impl CarMotionData {
+    /// Record size in bytes, all formats.
+    pub const LEN: usize = 60;
+
+    fn read(r: &mut Reader<'_>) -> Result<CarMotionData> {
+        Ok(CarMotionData {
+            world_position_x: r.f32()?,
+            world_position_y: r.f32()?,
+            world_position_z: r.f32()?,
+            world_velocity_x: r.f32()?,
+            world_velocity_y: r.f32()?,
+            world_velocity_z: r.f32()?,
+            world_forward_dir_x: r.i16()?,
+            world_forward_dir_y: r.i16()?,
+            world_forward_dir_z: r.i16()?,
+            world_right_dir_x: r.i16()?,
+            world_right_dir_y: r.i16()?,
+            world_right_dir_z: r.i16()?,
+            g_force_lateral: r.f32()?,
+            g_force_longitudinal: r.f32()?,
+            g_force_vertical: r.f32()?,
+            yaw: r.f32()?,
+            pitch: r.f32()?,
+            roll: r.f32()?,
+        })
+    }
+}
+
+/// Packet 0: motion of all 22 cars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MotionPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// One record per car slot.
+    #[serde(rename = "m_carMotionData")]
+    pub car_motion_data: [CarMotionData; CAR_COUNT],
+}
+
+impl MotionPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<MotionPacket> {
+        Ok(MotionPacket { header, car_motion_data: read_cars(r, CarMotionData::LEN, CarMotionData::read)? })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Session (1)
+
+/// One marshal zone (5 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct MarshalZone {
+    /// Fraction (0..1) of the lap where the zone starts.
+    #[serde(rename = "m_zoneStart")]
+    pub zone_start: f32,
+    /// -1 invalid/unknown, 0 none, 1 green, 2 blue, 3 yellow.
+    #[serde(rename = "m_zoneFlag")]
+    pub zone_flag: i8,
+}
+
+/// Number of marshal zone slots in the session packet.
+pub const MARSHAL_ZONES: usize = 21;
+
+/// Packet 1: the session, decoded up to the link identifiers (the weather forecast samples are skipped), plus
+/// the F1 24+ sector start distances at the end of the packet.
+///
+/// F1 24 enlarged the forecast array from 56 to 64 samples, which moves every later field by 64 bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// 0 clear, 1 light cloud, 2 overcast, 3 light rain, 4 heavy rain, 5 storm.
+    #[serde(rename = "m_weather")]
+    pub weather: u8,
+    /// Track temperature, °C.
+    #[serde(rename = "m_trackTemperature")]
+    pub track_temperature: i8,
+    /// Air temperature, °C.
+    #[serde(rename = "m_airTemperature")]
+    pub air_temperature: i8,
+    /// Laps in this race.
+    #[serde(rename = "m_totalLaps")]
+    pub total_laps: u8,
+    /// Track length, metres.
+    #[serde(rename = "m_trackLength")]
+    pub track_length: u16,
+    /// Session type (0 unknown; the numbering changed between years, see the specification).
+    #[serde(rename = "m_sessionType")]
+    pub session_type: u8,
+    /// Track id, -1 for unknown.
+    #[serde(rename = "m_trackId")]
+    pub track_id: i8,
+    /// Formula (0 F1 modern, ...).
+    #[serde(rename = "m_formula")]
+    pub formula: u8,
+    /// Time left in the session, seconds.
+    #[serde(rename = "m_sessionTimeLeft")]
+    pub session_time_left: u16,
+    /// Session duration, seconds.
+    #[serde(rename = "m_sessionDuration")]
+    pub session_duration: u16,
+    /// Pit speed limit, km/h.
+    #[serde(rename = "m_pitSpeedLimit")]
+    pub pit_speed_limit: u8,
+    /// Whether the game is paused (network game).
+    #[serde(rename = "m_gamePaused")]
+    pub game_paused: u8,
+    /// Whether the player is spectating.
+    #[serde(rename = "m_isSpectating")]
+    pub is_spectating: u8,
+    /// Index of the car being spectated.
+    #[serde(rename = "m_spectatorCarIndex")]
+    pub spectator_car_index: u8,
+    /// SLI Pro support: 0 inactive, 1 active.
+    #[serde(rename = "m_sliProNativeSupport")]
+    pub sli_pro_native_support: u8,
+    /// Number of valid entries in `marshal_zones`.
+    #[serde(rename = "m_numMarshalZones")]
+    pub num_marshal_zones: u8,
+    /// Marshal zones (all 21 slots).
+    #[serde(rename = "m_marshalZones")]
+    pub marshal_zones: [MarshalZone; MARSHAL_ZONES],
+    /// 0 none, 1 full, 2 virtual, 3 formation lap.
+    #[serde(rename = "m_safetyCarStatus")]
+    pub safety_car_status: u8,
+    /// 0 offline, 1 online.
+    #[serde(rename = "m_networkGame")]
+    pub network_game: u8,
+    /// Number of valid weather forecast samples (the samples themselves are not decoded).
+    #[serde(rename = "m_numWeatherForecastSamples")]
+    pub num_weather_forecast_samples: u8,
+    /// 0 perfect, 1 approximate.
+    #[serde(rename = "m_forecastAccuracy")]
+    pub forecast_accuracy: u8,
+    /// AI difficulty, 0..110.
+    #[serde(rename = "m_aiDifficulty")]
+    pub ai_difficulty: u8,
+    /// Identifier of the season (persists across saves).
+    #[serde(rename = "m_seasonLinkIdentifier")]
+    pub season_link_identifier: u32,
+    /// Identifier of the weekend.
+    #[serde(rename = "m_weekendLinkIdentifier")]
+    pub weekend_link_identifier: u32,
+    /// Identifier of the session.
+    #[serde(rename = "m_sessionLinkIdentifier")]
+    pub session_link_identifier: u32,
+    /// Lap distance where sector 2 starts, metres (F1 24+).
+    #[serde(rename = "m_sector2LapDistanceStart", skip_serializing_if = "Option::is_none")]
+    pub sector2_lap_distance_start: Option<f32>,
+    /// Lap distance where sector 3 starts, metres (F1 24+).
+    #[serde(rename = "m_sector3LapDistanceStart", skip_serializing_if = "Option::is_none")]
+    pub sector3_lap_distance_start: Option<f32>,
+}
+
+impl SessionPacket {
+    /// Weather forecast sample slots for `format` (8 bytes each).
+    pub fn forecast_slots(format: Format) -> usize {
+        match format {
+            Format::Y2023 => 56,
+            Format::Y2024 | Format::Y2025 => 64,
+        }
+    }
+
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<SessionPacket> {
+        let weather = r.u8()?;
+        let track_temperature = r.i8()?;
+        let air_temperature = r.i8()?;
+        let total_laps = r.u8()?;
+        let track_length = r.u16()?;
+        let session_type = r.u8()?;
+        let track_id = r.i8()?;
+        let formula = r.u8()?;
+        let session_time_left = r.u16()?;
+        let session_duration = r.u16()?;
+        let pit_speed_limit = r.u8()?;
+        let game_paused = r.u8()?;
+        let is_spectating = r.u8()?;
+        let spectator_car_index = r.u8()?;
+        let sli_pro_native_support = r.u8()?;
+        let num_marshal_zones = r.u8()?;
+        let mut marshal_zones = [MarshalZone::default(); MARSHAL_ZONES];
+        for zone in marshal_zones.iter_mut() {
+            *zone = MarshalZone { zone_start: r.f32()?, zone_flag: r.i8()? };
+        }
+        let safety_car_status = r.u8()?;
+        let network_game = r.u8()?;
+        let num_weather_forecast_samples = r.u8()?;
+        r.skip(Self::forecast_slots(format) * 8)?;
+        let forecast_accuracy = r.u8()?;
+        let ai_difficulty = r.u8()?;
+        let season_link_identifier = r.u32()?;
+        let weekend_link_identifier = r.u32()?;
+        let session_link_identifier = r.u32()?;
+        // The rest (assists, rules, weekend structure) is not decoded; F1 24+ end with the two sector starts.
+        let (sector2_lap_distance_start, sector3_lap_distance_start) = match format {
+            Format::Y2023 => {
+                r.skip(r.remaining())?;
+                (None, None)
+            }
+            Format::Y2024 | Format::Y2025 => {
+                r.skip(r.remaining().saturating_sub(8))?;
+                (Some(r.f32()?), Some(r.f32()?))
+            }
+        };
+        Ok(SessionPacket {
+            header,
+            weather,
+            track_temperature,
+            air_temperature,
+            total_laps,
+            track_length,
+            session_type,
+            track_id,
+            formula,
+            session_time_left,
+            session_duration,
+            pit_speed_limit,
+            game_paused,
+            is_spectating,
+            spectator_car_index,
+            sli_pro_native_support,
+            num_marshal_zones,
+            marshal_zones,
+            safety_car_status,
+            network_game,
+            num_weather_forecast_samples,
+            forecast_accuracy,
+            ai_difficulty,
+            season_link_identifier,
+            weekend_link_identifier,
+            session_link_identifier,
+            sector2_lap_distance_start,
+            sector3_lap_distance_start,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lap Data (2)
+
+/// Lap data of one car: 50 bytes in F1 23, 57 in F1 24/25 (minutes parts of the deltas and the speed trap
+/// were added). Serialized with the F1 24/25 names.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct LapData {
+    /// Last lap time, ms (0 before the first completed lap).
+    #[serde(rename = "m_lastLapTimeInMS")]
+    pub last_lap_time_in_ms: u32,
+    /// Current lap time, ms.
+    #[serde(rename = "m_currentLapTimeInMS")]
+    pub current_lap_time_in_ms: u32,
+    /// Sector 1 time, milliseconds part.
+    #[serde(rename = "m_sector1TimeMSPart")]
+    pub sector1_time_ms_part: u16,
+    /// Sector 1 time, whole minutes part.
+    #[serde(rename = "m_sector1TimeMinutesPart")]
+    pub sector1_time_minutes_part: u8,
+    /// Sector 2 time, milliseconds part.
+    #[serde(rename = "m_sector2TimeMSPart")]
+    pub sector2_time_ms_part: u16,
+    /// Sector 2 time, whole minutes part.
+    #[serde(rename = "m_sector2TimeMinutesPart")]
+    pub sector2_time_minutes_part: u8,
+    /// Gap to the car in front, milliseconds part.
+    #[serde(rename = "m_deltaToCarInFrontMSPart")]
+    pub delta_to_car_in_front_ms_part: u16,
+    /// Gap to the car in front, whole minutes part (F1 24+).
+    #[serde(rename = "m_deltaToCarInFrontMinutesPart", skip_serializing_if = "Option::is_none")]
+    pub delta_to_car_in_front_minutes_part: Option<u8>,
+    /// Gap to the race leader, milliseconds part.
+    #[serde(rename = "m_deltaToRaceLeaderMSPart")]
+    pub delta_to_race_leader_ms_part: u16,
+    /// Gap to the race leader, whole minutes part (F1 24+).
+    #[serde(rename = "m_deltaToRaceLeaderMinutesPart", skip_serializing_if = "Option::is_none")]
+    pub delta_to_race_leader_minutes_part: Option<u8>,
+    /// Distance round the current lap, metres (negative before crossing the line for the first time).
+    #[serde(rename = "m_lapDistance")]
+    pub lap_distance: f32,
+    /// Total distance in the session, metres.
+    #[serde(rename = "m_totalDistance")]
+    pub total_distance: f32,
+    /// Delta to the safety car, seconds.
+    #[serde(rename = "m_safetyCarDelta")]
+    pub safety_car_delta: f32,
+    /// Race position, 1-based (0 for an empty slot).
+    #[serde(rename = "m_carPosition")]
+    pub car_position: u8,
+    /// Current lap number.
+    #[serde(rename = "m_currentLapNum")]
+    pub current_lap_num: u8,
+    /// 0 none, 1 pitting, 2 in the pit area.
+    #[serde(rename = "m_pitStatus")]
+    pub pit_status: u8,
+    /// Pit stops taken.
+    #[serde(rename = "m_numPitStops")]
+    pub num_pit_stops: u8,
+    /// 0 sector 1, 1 sector 2, 2 sector 3.
+    #[serde(rename = "m_sector")]
+    pub sector: u8,
+    /// 0 valid, 1 invalid.
+    #[serde(rename = "m_currentLapInvalid")]
+    pub current_lap_invalid: u8,
+    /// Accumulated time penalties, seconds.
+    #[serde(rename = "m_penalties")]
+    pub penalties: u8,
+    /// Warnings issued.
+    #[serde(rename = "m_totalWarnings")]
+    pub total_warnings: u8,
+    /// Corner cutting warnings issued.
+    #[serde(rename = "m_cornerCuttingWarnings")]
+    pub corner_cutting_warnings: u8,
+    /// Unserved drive-through penalties.
+    #[serde(rename = "m_numUnservedDriveThroughPens")]
+    pub num_unserved_drive_through_pens: u8,
+    /// Unserved stop-go penalties.
+    #[serde(rename = "m_numUnservedStopGoPens")]
+    pub num_unserved_stop_go_pens: u8,
+    /// Grid position.
+    #[serde(rename = "m_gridPosition")]
+    pub grid_position: u8,
+    /// 0 in garage, 1 flying lap, 2 in lap, 3 out lap, 4 on track.
+    #[serde(rename = "m_driverStatus")]
+    pub driver_status: u8,
+    /// 0 invalid, 1 inactive, 2 active, 3 finished, 4 did not finish, 5 disqualified, 6 not classified,
+    /// 7 retired.
+    #[serde(rename = "m_resultStatus")]
+    pub result_status: u8,
+    /// Pit lane timing: 0 inactive, 1 active.
+    #[serde(rename = "m_pitLaneTimerActive")]
+    pub pit_lane_timer_active: u8,
+    /// Time spent in the pit lane, ms.
+    #[serde(rename = "m_pitLaneTimeInLaneInMS")]
+    pub pit_lane_time_in_lane_in_ms: u16,
+    /// Time of the actual pit stop, ms.
+    #[serde(rename = "m_pitStopTimerInMS")]
+    pub pit_stop_timer_in_ms: u16,
+    /// Whether the car should serve a penalty at this stop.
+    #[serde(rename = "m_pitStopShouldServePen")]
+    pub pit_stop_should_serve_pen: u8,
+    /// Fastest speed through the speed trap, km/h (F1 24+).
+    #[serde(rename = "m_speedTrapFastestSpeed", skip_serializing_if = "Option::is_none")]
+    pub speed_trap_fastest_speed: Option<f32>,
+    /// Lap of the fastest speed trap, 255 if none (F1 24+).
+    #[serde(rename = "m_speedTrapFastestLap", skip_serializing_if = "Option::is_none")]
+    pub speed_trap_fastest_lap: Option<u8>,
+}
+
+impl LapData {
+    /// Record size in bytes for `format`.
+    pub fn record_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 => 50,
+            Format::Y2024 | Format::Y2025 => 57,
+        }
+    }
+
+    fn read(format: Format, r: &mut Reader<'_>) -> Result<LapData> {
+        let since_24 = format >= Format::Y2024;
+        let last_lap_time_in_ms = r.u32()?;
+        let current_lap_time_in_ms = r.u32()?;
+        let sector1_time_ms_part = r.u16()?;
+        let sector1_time_minutes_part = r.u8()?;
+        let sector2_time_ms_part = r.u16()?;
+        let sector2_time_minutes_part = r.u8()?;
+        let delta_to_car_in_front_ms_part = r.u16()?;
+        let delta_to_car_in_front_minutes_part = if since_24 { Some(r.u8()?) } else { None };
+        let delta_to_race_leader_ms_part = r.u16()?;
+        let delta_to_race_leader_minutes_part = if since_24 { Some(r.u8()?) } else { None };
+        Ok(LapData {
+            last_lap_time_in_ms,
+            current_lap_time_in_ms,
+            sector1_time_ms_part,
+            sector1_time_minutes_part,
+            sector2_time_ms_part,
+            sector2_time_minutes_part,
+            delta_to_car_in_front_ms_part,
+            delta_to_car_in_front_minutes_part,
+            delta_to_race_leader_ms_part,
+            delta_to_race_leader_minutes_part,
+            lap_distance: r.f32()?,
+            total_distance: r.f32()?,
+            safety_car_delta: r.f32()?,
+            car_position: r.u8()?,
+            current_lap_num: r.u8()?,
+            pit_status: r.u8()?,
+            num_pit_stops: r.u8()?,
+            sector: r.u8()?,
+            current_lap_invalid: r.u8()?,
+            penalties: r.u8()?,
+            total_warnings: r.u8()?,
+            corner_cutting_warnings: r.u8()?,
+            num_unserved_drive_through_pens: r.u8()?,
+            num_unserved_stop_go_pens: r.u8()?,
+            grid_position: r.u8()?,
+            driver_status: r.u8()?,
+            result_status: r.u8()?,
+            pit_lane_timer_active: r.u8()?,
+            pit_lane_time_in_lane_in_ms: r.u16()?,
+            pit_stop_timer_in_ms: r.u16()?,
+            pit_stop_should_serve_pen: r.u8()?,
+            speed_trap_fastest_speed: if since_24 { Some(r.f32()?) } else { None },
+            speed_trap_fastest_lap: if since_24 { Some(r.u8()?) } else { None },
+        })
+    }
+}
+
+/// Packet 2: lap data of all 22 cars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LapDataPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// One record per car slot.
+    #[serde(rename = "m_lapData")]
+    pub lap_data: [LapData; CAR_COUNT],
+    /// Index of the personal-best car in time trial, 255 if none.
+    #[serde(rename = "m_timeTrialPBCarIdx")]
+    pub time_trial_pb_car_idx: u8,
+    /// Index of the rival car in time trial, 255 if none.
+    #[serde(rename = "m_timeTrialRivalCarIdx")]
+    pub time_trial_rival_car_idx: u8,
+}
+
+impl LapDataPacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<LapDataPacket> {
+        Ok(LapDataPacket {
+            header,
+            lap_data: read_cars(r, LapData::record_len(format), |r| LapData::read(format, r))?,
+            time_trial_pb_car_idx: r.u8()?,
+            time_trial_rival_car_idx: r.u8()?,
+        })
+    }
+
+    /// Index of the car in race position 1, if any slot reports it.
+    pub fn leader(&self) -> Option<usize> {
+        self.lap_data.iter().position(|car| car.car_position == 1)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Event (3)
+
+/// Details of an event, by event code. Codes without details, and codes this crate does not know, carry none
+/// here; the raw 12-byte union is always kept in [`EventPacket::raw_details`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventDetails {
+    /// `SSTA`, `SEND`, `DRSE`, `DRSD`, `CHQF`, `LGOT`, `RDFL`, or an unknown code.
+    None,
+    /// `FTLP`: fastest lap.
+    FastestLap {
+        /// Car index.
+        #[serde(rename = "vehicleIdx")]
+        vehicle_idx: u8,
+        /// Lap time, seconds.
+        #[serde(rename = "lapTime")]
+        lap_time: f32,
+    },
+    /// `RTMT` (retirement), `TMPT` (team mate in pits), `RCWN` (race winner), `DTSV` (drive-through served),
+    /// `SGSV` (stop-go served): the car concerned.
+    Vehicle {
+        /// Car index.
+        #[serde(rename = "vehicleIdx")]
+        vehicle_idx: u8,
+    },
+    /// `PENA`: penalty issued.
+    Penalty {
+        /// Penalty type.
+        #[serde(rename = "penaltyType")]
+        penalty_type: u8,
+        /// Infringement type.
+        #[serde(rename = "infringementType")]
+        infringement_type: u8,
+        /// Car penalised.
+        #[serde(rename = "vehicleIdx")]
+        vehicle_idx: u8,
+        /// Other car involved.
+        #[serde(rename = "otherVehicleIdx")]
+        other_vehicle_idx: u8,
+        /// Time gained or spent doing the action, seconds.
+        #[serde(rename = "time")]
+        time: u8,
+        /// Lap the penalty occurred on.
+        #[serde(rename = "lapNum")]
+        lap_num: u8,
+        /// Places gained.
+        #[serde(rename = "placesGained")]
+        places_gained: u8,
+    },
+    /// `SPTP`: speed trap triggered.
+    SpeedTrap {
+        /// Car index.
+        #[serde(rename = "vehicleIdx")]
+        vehicle_idx: u8,
+        /// Speed, km/h.
+        #[serde(rename = "speed")]
+        speed: f32,
+        /// Whether overall fastest in the session.
+        #[serde(rename = "isOverallFastestInSession")]
+        is_overall_fastest_in_session: u8,
+        /// Whether fastest for this driver in the session.
+        #[serde(rename = "isDriverFastestInSession")]
+        is_driver_fastest_in_session: u8,
+        /// Car index of the fastest in the session.
+        #[serde(rename = "fastestVehicleIdxInSession")]
+        fastest_vehicle_idx_in_session: u8,
+        /// Fastest speed in the session, km/h.
+        #[serde(rename = "fastestSpeedInSession")]
+        fastest_speed_in_session: f32,
+    },
+    /// `STLG`: start lights.
+    StartLights {
+        /// Number of lights showing.
+        #[serde(rename = "numLights")]
+        num_lights: u8,
+    },
+    /// `FLBK`: flashback.
+    Flashback {
+        /// Frame identifier flashed back to.
+        #[serde(rename = "flashbackFrameIdentifier")]
+        flashback_frame_identifier: u32,
+        /// Session time flashed back to, seconds.
+        #[serde(rename = "flashbackSessionTime")]
+        flashback_session_time: f32,
+    },
+    /// `BUTN`: button status.
+    Buttons {
+        /// Bit flags of the buttons currently pressed.
+        #[serde(rename = "buttonStatus")]
+        button_status: u32,
+    },
+    /// `OVTK`: overtake.
+    Overtake {
+        /// Car overtaking.
+        #[serde(rename = "overtakingVehicleIdx")]
+        overtaking_vehicle_idx: u8,
+        /// Car being overtaken.
+        #[serde(rename = "beingOvertakenVehicleIdx")]
+        being_overtaken_vehicle_idx: u8,
+    },
+    /// `SCAR` (F1 24+): safety car.
+    SafetyCar {
+        /// 0 none, 1 full, 2 virtual, 3 formation lap.
+        #[serde(rename = "safetyCarType")]
+        safety_car_type: u8,
+        /// 0 deployed, 1 returning, 2 returned, 3 resume race.
+        #[serde(rename = "eventType")]
+        event_type: u8,
+    },
+    /// `COLL` (F1 24+): collision between two cars.
+    Collision {
+        /// First car.
+        #[serde(rename = "vehicle1Idx")]
+        vehicle1_idx: u8,
+        /// Second car.
+        #[serde(rename = "vehicle2Idx")]
+        vehicle2_idx: u8,
+    },
+}
+
+/// Packet 3: an event (45 bytes in F1 23/24/25).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Four-letter event code, e.g. `"FTLP"` (non-ASCII bytes replaced).
+    #[serde(rename = "m_eventStringCode")]
+    pub event_string_code: String,
+    /// Decoded details for the code.
+    #[serde(rename = "m_eventDetails")]
+    pub event_details: EventDetails,
+    /// The 12-byte details union as received.
+    #[serde(skip)]
+    pub raw_details: [u8; 12],
+}
+
+impl EventPacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<EventPacket> {
+        let code: [u8; 4] = r.bytes()?;
+        let raw_details: [u8; 12] = r.bytes()?;
+        let mut d = Reader::new(&raw_details, "Event");
+        let since_24 = format >= Format::Y2024;
+        let event_details = match &code {
+            b"FTLP" => EventDetails::FastestLap { vehicle_idx: d.u8()?, lap_time: d.f32()? },
+            b"RTMT" | b"TMPT" | b"RCWN" | b"DTSV" | b"SGSV" => EventDetails::Vehicle { vehicle_idx: d.u8()? },
+            b"PENA" => EventDetails::Penalty {
+                penalty_type: d.u8()?,
+                infringement_type: d.u8()?,
+                vehicle_idx: d.u8()?,
+                other_vehicle_idx: d.u8()?,
+                time: d.u8()?,
+                lap_num: d.u8()?,
+                places_gained: d.u8()?,
+            },
+            b"SPTP" => EventDetails::SpeedTrap {
+                vehicle_idx: d.u8()?,
+                speed: d.f32()?,
+                is_overall_fastest_in_session: d.u8()?,
+                is_driver_fastest_in_session: d.u8()?,
+                fastest_vehicle_idx_in_session: d.u8()?,
+                fastest_speed_in_session: d.f32()?,
+            },
+            b"STLG" => EventDetails::StartLights { num_lights: d.u8()? },
+            b"FLBK" => {
+                EventDetails::Flashback { flashback_frame_identifier: d.u32()?, flashback_session_time: d.f32()? }
+            }
+            b"BUTN" => EventDetails::Buttons { button_status: d.u32()? },
+            b"OVTK" => EventDetails::Overtake { overtaking_vehicle_idx: d.u8()?, being_overtaken_vehicle_idx: d.u8()? },
+            b"SCAR" if since_24 => EventDetails::SafetyCar { safety_car_type: d.u8()?, event_type: d.u8()? },
+            b"COLL" if since_24 => EventDetails::Collision { vehicle1_idx: d.u8()?, vehicle2_idx: d.u8()? },
+            _ => EventDetails::None,
+        };
+        Ok(EventPacket {
+            header,
+            event_string_code: String::from_utf8_lossy(&code).into_owned(),
+            event_details,
+            raw_details,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Participants (4)
+
+/// One participant: 58 bytes in F1 23 (name 48), 60 in F1 24 (adds `m_techLevel`), 57 in F1 25 (name 32,
+/// adds the livery colours).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ParticipantData {
+    /// 1 if AI controlled.
+    #[serde(rename = "m_aiControlled")]
+    pub ai_controlled: u8,
+    /// Driver id, 255 for a network human.
+    #[serde(rename = "m_driverId")]
+    pub driver_id: u8,
+    /// Network id.
+    #[serde(rename = "m_networkId")]
+    pub network_id: u8,
+    /// Team id.
+    #[serde(rename = "m_teamId")]
+    pub team_id: u8,
+    /// 1 if "My Team".
+    #[serde(rename = "m_myTeam")]
+    pub my_team: u8,
+    /// Race number.
+    #[serde(rename = "m_raceNumber")]
+    pub race_number: u8,
+    /// Nationality id.
+    #[serde(rename = "m_nationality")]
+    pub nationality: u8,
+    /// Name (UTF-8, NUL-terminated on the wire).
+    #[serde(rename = "m_name")]
+    pub name: String,
+    /// 0 restricted, 1 public telemetry.
+    #[serde(rename = "m_yourTelemetry")]
+    pub your_telemetry: u8,
+    /// Whether online names are shown.
+    #[serde(rename = "m_showOnlineNames")]
+    pub show_online_names: u8,
+    /// F1 World tech level (F1 24+).
+    #[serde(rename = "m_techLevel", skip_serializing_if = "Option::is_none")]
+    pub tech_level: Option<u16>,
+    /// 1 Steam, 3 PlayStation, 4 Xbox, 6 Origin, 255 unknown.
+    #[serde(rename = "m_platform")]
+    pub platform: u8,
+    /// Number of valid livery colours (F1 25).
+    #[serde(rename = "m_numColours", skip_serializing_if = "Option::is_none")]
+    pub num_colours: Option<u8>,
+    /// Livery colours as RGB (F1 25).
+    #[serde(rename = "m_liveryColours", skip_serializing_if = "Option::is_none")]
+    pub livery_colours: Option<[[u8; 3]; 4]>,
+}
+
+impl ParticipantData {
+    /// Record size in bytes for `format`.
+    pub fn record_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 => 58,
+            Format::Y2024 => 60,
+            Format::Y2025 => 57,
+        }
+    }
+
+    fn read(format: Format, r: &mut Reader<'_>) -> Result<ParticipantData> {
+        let ai_controlled = r.u8()?;
+        let driver_id = r.u8()?;
+        let network_id = r.u8()?;
+        let team_id = r.u8()?;
+        let my_team = r.u8()?;
+        let race_number = r.u8()?;
+        let nationality = r.u8()?;
+        let name = match format {
+            Format::Y2023 | Format::Y2024 => r.string::<48>()?,
+            Format::Y2025 => r.string::<32>()?,
+        };
+        let your_telemetry = r.u8()?;
+        let show_online_names = r.u8()?;
+        let tech_level = if format >= Format::Y2024 { Some(r.u16()?) } else { None };
+        let platform = r.u8()?;
+        let (num_colours, livery_colours) =
+            if format >= Format::Y2025 { (Some(r.u8()?), Some(array4(|| r.bytes::<3>())?)) } else { (None, None) };
+        Ok(ParticipantData {
+            ai_controlled,
+            driver_id,
+            network_id,
+            team_id,
+            my_team,
+            race_number,
+            nationality,
+            name,
+            your_telemetry,
+            show_online_names,
+            tech_level,
+            platform,
+            num_colours,
+            livery_colours,
+        })
+    }
+}
+
+/// Packet 4: the participants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParticipantsPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Number of active cars (valid slots).
+    #[serde(rename = "m_numActiveCars")]
+    pub num_active_cars: u8,
+    /// One record per car slot.
+    #[serde(rename = "m_participants")]
+    pub participants: [ParticipantData; CAR_COUNT],
+}
+
+impl ParticipantsPacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<ParticipantsPacket> {
+        let num_active_cars = r.u8()?;
+        let participants = read_cars(r, ParticipantData::record_len(format), |r| ParticipantData::read(format, r))?;
+        Ok(ParticipantsPacket { header, num_active_cars, participants })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Car Telemetry (6)
+
+/// Telemetry of one car (60 bytes, all formats). Wheel arrays are ordered RL, RR, FL, FR.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct CarTelemetryData {
+    /// Speed, km/h.
+    #[serde(rename = "m_speed")]
+    pub speed: u16,
+    /// Throttle, 0..1.
+    #[serde(rename = "m_throttle")]
+    pub throttle: f32,
+    /// Steering, -1 full lock left to 1 full lock right.
+    #[serde(rename = "m_steer")]
+    pub steer: f32,
+    /// Brake, 0..1.
+    #[serde(rename = "m_brake")]
+    pub brake: f32,
+    /// Clutch, 0..100.
+    #[serde(rename = "m_clutch")]
+    pub clutch: u8,
+    /// Gear: -1 reverse, 0 neutral, 1..8.
+    #[serde(rename = "m_gear")]
+    pub gear: i8,
+    /// Engine speed, rpm.
+    #[serde(rename = "m_engineRPM")]
+    pub engine_rpm: u16,
+    /// DRS: 0 off, 1 on.
+    #[serde(rename = "m_drs")]
+    pub drs: u8,
+    /// Rev lights, percent.
+    #[serde(rename = "m_revLightsPercent")]
+    pub rev_lights_percent: u8,
+    /// Rev lights, one bit per LED.
+    #[serde(rename = "m_revLightsBitValue")]
+    pub rev_lights_bit_value: u16,
+    /// Brake temperatures, °C (RL, RR, FL, FR).
+    #[serde(rename = "m_brakesTemperature")]
+    pub brakes_temperature: [u16; 4],
+    /// Tyre surface temperatures, °C (RL, RR, FL, FR).
+    #[serde(rename = "m_tyresSurfaceTemperature")]
+    pub tyres_surface_temperature: [u8; 4],
+    /// Tyre inner temperatures, °C (RL, RR, FL, FR).
+    #[serde(rename = "m_tyresInnerTemperature")]
+    pub tyres_inner_temperature: [u8; 4],
+    /// Engine temperature, °C.
+    #[serde(rename = "m_engineTemperature")]
+    pub engine_temperature: u16,
+    /// Tyre pressures, psi (RL, RR, FL, FR).
+    #[serde(rename = "m_tyresPressure")]
+    pub tyres_pressure: [f32; 4],
+    /// Surface type under each wheel (RL, RR, FL, FR).
+    #[serde(rename = "m_surfaceType")]
+    pub surface_type: [u8; 4],
+}
+
+impl CarTelemetryData {
+    /// Record size in bytes, all formats.
+    pub const LEN: usize = 60;
+
+    fn read(r: &mut Reader<'_>) -> Result<CarTelemetryData> {
+        Ok(CarTelemetryData {
+            speed: r.u16()?,
+            throttle: r.f32()?,
+            steer: r.f32()?,
+            brake: r.f32()?,
+            clutch: r.u8()?,
+            gear: r.i8()?,
+            engine_rpm: r.u16()?,
+            drs: r.u8()?,
+            rev_lights_percent: r.u8()?,
+            rev_lights_bit_value: r.u16()?,
+            brakes_temperature: array4(|| r.u16())?,
+            tyres_surface_temperature: r.bytes()?,
+            tyres_inner_temperature: r.bytes()?,
+            engine_temperature: r.u16()?,
+            tyres_pressure: array4(|| r.f32())?,
+            surface_type: r.bytes()?,
+        })
+    }
+}
+
+/// Packet 6: telemetry of all 22 cars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CarTelemetryPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// One record per car slot.
+    #[serde(rename = "m_carTelemetryData")]
+    pub car_telemetry_data: [CarTelemetryData; CAR_COUNT],
+    /// MFD panel open for the player, 255 if closed.
+    #[serde(rename = "m_mfdPanelIndex")]
+    pub mfd_panel_index: u8,
+    /// MFD panel open for the second player, 255 if closed.
+    #[serde(rename = "m_mfdPanelIndexSecondaryPlayer")]
+    pub mfd_panel_index_secondary_player: u8,
+    /// Suggested gear, 0 if none.
+    #[serde(rename = "m_suggestedGear")]
+    pub suggested_gear: i8,
+}
+
+impl CarTelemetryPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<CarTelemetryPacket> {
+        Ok(CarTelemetryPacket {
+            header,
+            car_telemetry_data: read_cars(r, CarTelemetryData::LEN, CarTelemetryData::read)?,
+            mfd_panel_index: r.u8()?,
+            mfd_panel_index_secondary_player: r.u8()?,
+            suggested_gear: r.i8()?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Car Status (7)
+
+/// Status of one car (55 bytes, all formats).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct CarStatusData {
+    /// Traction control: 0 off, 1 medium, 2 full.
+    #[serde(rename = "m_tractionControl")]
+    pub traction_control: u8,
+    /// ABS: 0 off, 1 on.
+    #[serde(rename = "m_antiLockBrakes")]
+    pub anti_lock_brakes: u8,
+    /// Fuel mix: 0 lean, 1 standard, 2 rich, 3 max.
+    #[serde(rename = "m_fuelMix")]
+    pub fuel_mix: u8,
+    /// Front brake bias, percent.
+    #[serde(rename = "m_frontBrakeBias")]
+    pub front_brake_bias: u8,
+    /// Pit limiter: 0 off, 1 on.
+    #[serde(rename = "m_pitLimiterStatus")]
+    pub pit_limiter_status: u8,
+    /// Fuel mass in the tank (kg in the game's own documentation).
+    #[serde(rename = "m_fuelInTank")]
+    pub fuel_in_tank: f32,
+    /// Fuel capacity.
+    #[serde(rename = "m_fuelCapacity")]
+    pub fuel_capacity: f32,
+    /// Laps of fuel left (MFD value).
+    #[serde(rename = "m_fuelRemainingLaps")]
+    pub fuel_remaining_laps: f32,
+    /// Rev limit, rpm.
+    #[serde(rename = "m_maxRPM")]
+    pub max_rpm: u16,
+    /// Idle rpm.
+    #[serde(rename = "m_idleRPM")]
+    pub idle_rpm: u16,
+    /// Number of gears.
+    #[serde(rename = "m_maxGears")]
+    pub max_gears: u8,
+    /// DRS allowed: 0 no, 1 yes.
+    #[serde(rename = "m_drsAllowed")]
+    pub drs_allowed: u8,
+    /// Distance until DRS is available, metres (0 = none).
+    #[serde(rename = "m_drsActivationDistance")]
+    pub drs_activation_distance: u16,
+    /// Actual tyre compound.
+    #[serde(rename = "m_actualTyreCompound")]
+    pub actual_tyre_compound: u8,
+    /// Visual tyre compound.
+    #[serde(rename = "m_visualTyreCompound")]
+    pub visual_tyre_compound: u8,
+    /// Age of the tyres, laps.
+    #[serde(rename = "m_tyresAgeLaps")]
+    pub tyres_age_laps: u8,
+    /// FIA flag: -1 invalid, 0 none, 1 green, 2 blue, 3 yellow.
+    #[serde(rename = "m_vehicleFiaFlags")]
+    pub vehicle_fia_flags: i8,
+    /// Engine (ICE) power, W.
+    #[serde(rename = "m_enginePowerICE")]
+    pub engine_power_ice: f32,
+    /// MGU-K power, W.
+    #[serde(rename = "m_enginePowerMGUK")]
+    pub engine_power_mguk: f32,
+    /// ERS energy store, J.
+    #[serde(rename = "m_ersStoreEnergy")]
+    pub ers_store_energy: f32,
+    /// ERS deploy mode.
+    #[serde(rename = "m_ersDeployMode")]
+    pub ers_deploy_mode: u8,
+    /// ERS harvested by the MGU-K this lap, J.
+    #[serde(rename = "m_ersHarvestedThisLapMGUK")]
+    pub ers_harvested_this_lap_mguk: f32,
+    /// ERS harvested by the MGU-H this lap, J.
+    #[serde(rename = "m_ersHarvestedThisLapMGUH")]
+    pub ers_harvested_this_lap_mguh: f32,
+    /// ERS deployed this lap, J.
+    #[serde(rename = "m_ersDeployedThisLap")]
+    pub ers_deployed_this_lap: f32,
+    /// Whether the car is paused in a network game.
+    #[serde(rename = "m_networkPaused")]
+    pub network_paused: u8,
+}
+
+impl CarStatusData {
+    /// Record size in bytes, all formats.
+    pub const LEN: usize = 55;
+
+    fn read(r: &mut Reader<'_>) -> Result<CarStatusData> {
+        Ok(CarStatusData {
+            traction_control: r.u8()?,
+            anti_lock_brakes: r.u8()?,
+            fuel_mix: r.u8()?,
+            front_brake_bias: r.u8()?,
+            pit_limiter_status: r.u8()?,
+            fuel_in_tank: r.f32()?,
+            fuel_capacity: r.f32()?,
+            fuel_remaining_laps: r.f32()?,
+            max_rpm: r.u16()?,
+            idle_rpm: r.u16()?,
+            max_gears: r.u8()?,
+            drs_allowed: r.u8()?,
+            drs_activation_distance: r.u16()?,
+            actual_tyre_compound: r.u8()?,
+            visual_tyre_compound: r.u8()?,
+            tyres_age_laps: r.u8()?,
+            vehicle_fia_flags: r.i8()?,
+            engine_power_ice: r.f32()?,
+            engine_power_mguk: r.f32()?,
+            ers_store_energy: r.f32()?,
+            ers_deploy_mode: r.u8()?,
+            ers_harvested_this_lap_mguk: r.f32()?,
+            ers_harvested_this_lap_mguh: r.f32()?,
+            ers_deployed_this_lap: r.f32()?,
+            network_paused: r.u8()?,
+        })
+    }
+}
+
+/// Packet 7: status of all 22 cars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CarStatusPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// One record per car slot.
+    #[serde(rename = "m_carStatusData")]
+    pub car_status_data: [CarStatusData; CAR_COUNT],
+}
+
+impl CarStatusPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<CarStatusPacket> {
+        Ok(CarStatusPacket { header, car_status_data: read_cars(r, CarStatusData::LEN, CarStatusData::read)? })
+    }
+}

@@ -1,0 +1,593 @@
+//! F1 23/24/25 decoder and normalizer, checked against real captures (tests/data/f1, see PROVENANCE.md there).
+
+use proptest::prelude::*;
+use racecraft_capture::Error;
+use racecraft_capture::f1::{
+    self, CAR_COUNT, CarMotionData, CarStatusData, CarTelemetryData, EventDetails, F1Normalizer, Format, HEADER_LEN,
+    LapData, Packet, ParticipantData, SessionPacket, packet_spec,
+};
+use racecraft_core::{Channel, Frame};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const DECODED_IDS: [u8; 7] = [0, 1, 2, 3, 4, 6, 7];
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/f1")
+}
+
+/// One line of the z0mt3c capture: raw bytes and that library's decode.
+struct Captured {
+    kind: String,
+    bytes: Vec<u8>,
+    parsed: Value,
+}
+
+fn load(year: u16) -> Vec<Captured> {
+    let path = data_dir().join(format!("{year}.jsonl"));
+    let text = std::fs::read_to_string(&path).expect("fixture readable");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).expect("valid JSON line");
+            // The raw bytes are either a plain array or Node's {"type":"Buffer","data":[...]}.
+            let raw = v["message"].get("data").unwrap_or(&v["message"]);
+            let bytes = raw
+                .as_array()
+                .expect("byte array")
+                .iter()
+                .map(|b| u8::try_from(b.as_u64().expect("byte")).expect("byte range"))
+                .collect();
+            Captured { kind: v["packetID"].as_str().expect("packetID").to_owned(), bytes, parsed: v["parsed"].clone() }
+        })
+        .collect()
+}
+
+fn all_captured() -> Vec<Captured> {
+    let mut all = load(2023);
+    all.extend(load(2024));
+    all
+}
+
+/// The z0mt3c library's names for lap-data fields that the F1 24/25 specification renamed.
+fn alias(key: &str) -> &str {
+    match key {
+        "m_sector1TimeMSPart" => "m_sector1TimeInMS",
+        "m_sector1TimeMinutesPart" => "m_sector1TimeMinutes",
+        "m_sector2TimeMSPart" => "m_sector2TimeInMS",
+        "m_sector2TimeMinutesPart" => "m_sector2TimeMinutes",
+        "m_deltaToCarInFrontMSPart" => "m_deltaToCarInFrontInMS",
+        "m_deltaToCarInFrontMinutesPart" => "m_deltaToCarInFrontMinutes",
+        "m_deltaToRaceLeaderMSPart" => "m_deltaToRaceLeaderInMS",
+        "m_deltaToRaceLeaderMinutesPart" => "m_deltaToRaceLeaderMinutes",
+        other => other,
+    }
+}
+
+/// Compares our serialization with the reference decode: every key of ours that the reference also has must
+/// match (floats within 1e-6 relative); keys the reference lacks are collected in `missing`.
+fn compare(
+    ours: &Value,
+    theirs: &Value,
+    path: &str,
+    skip: &[&str],
+    missing: &mut BTreeSet<String>,
+    leaves: &mut usize,
+) {
+    match (ours, theirs) {
+        (Value::Object(o), Value::Object(t)) => {
+            let merged = merge_minutes(o, t);
+            for (k, v) in merged.as_ref().unwrap_or(o) {
+                if skip.contains(&k.as_str()) {
+                    continue;
+                }
+                match t.get(alias(k)) {
+                    Some(tv) => compare(v, tv, &format!("{path}.{k}"), skip, missing, leaves),
+                    None => {
+                        missing.insert(k.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(o), Value::Array(t)) => {
+            assert_eq!(o.len(), t.len(), "array length at {path}");
+            for (i, (a, b)) in o.iter().zip(t).enumerate() {
+                compare(a, b, &format!("{path}[{i}]"), skip, missing, leaves);
+            }
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_f64().expect("number"), b.as_f64().expect("number"));
+            assert!((a - b).abs() <= 1e-6 * a.abs().max(1.0), "{path}: ours {a}, reference {b}");
+            *leaves += 1;
+        }
+        // The reference prints the 64-bit session UID as a string.
+        (Value::Number(a), Value::String(b)) => {
+            assert_eq!(&a.to_string(), b, "{path}");
+            *leaves += 1;
+        }
+        (a, b) => {
+            assert_eq!(a, b, "{path}");
+            *leaves += 1;
+        }
+    }
+}
+
+/// The reference folds a non-zero minutes part into the milliseconds part of lap-data times (and drops the
+/// minutes key); do the same to ours before comparing.
+fn merge_minutes(
+    ours: &serde_json::Map<String, Value>,
+    theirs: &serde_json::Map<String, Value>,
+) -> Option<serde_json::Map<String, Value>> {
+    let mut merged = ours.clone();
+    let mut changed = false;
+    for part in ["m_sector1Time", "m_sector2Time", "m_deltaToCarInFront", "m_deltaToRaceLeader"] {
+        let (ms_key, min_key) = (format!("{part}MSPart"), format!("{part}MinutesPart"));
+        if let (Some(ms), Some(min)) = (ours.get(&ms_key), ours.get(&min_key))
+            && !theirs.contains_key(alias(&min_key))
+        {
+            let total = ms.as_u64().expect("ms") + 60_000 * min.as_u64().expect("minutes");
+            merged.insert(ms_key, total.into());
+            merged.remove(&min_key);
+            changed = true;
+        }
+    }
+    changed.then_some(merged)
+}
+
+#[test]
+fn every_captured_packet_decodes_and_matches_the_reference_decode() {
+    let mut checked = 0;
+    for cap in all_captured() {
+        let id = cap.bytes[6];
+        let format = u16::from_le_bytes([cap.bytes[0], cap.bytes[1]]);
+        let packet = match f1::decode(&cap.bytes) {
+            Ok(p) => p,
+            Err(Error::NotDecoded { id: got, .. }) if !DECODED_IDS.contains(&id) => {
+                assert_eq!(got, id);
+                continue;
+            }
+            Err(e) => panic!("{format} {} packet: {e}", cap.kind),
+        };
+        assert_eq!(packet.header().packet_id, id);
+        let ours = serde_json::to_value(&packet).expect("serializable");
+        // The reference reads the F1 24 session packet with F1 23's 56 forecast samples (F1 24 has 64), so
+        // its values after the forecast are misaligned; those are checked independently below.
+        let skip: &[&str] = if format == 2024 && id == 1 {
+            &[
+                "m_forecastAccuracy",
+                "m_aiDifficulty",
+                "m_seasonLinkIdentifier",
+                "m_weekendLinkIdentifier",
+                "m_sessionLinkIdentifier",
+                "m_sector2LapDistanceStart",
+                "m_sector3LapDistanceStart",
+            ]
+        } else {
+            &[]
+        };
+        let mut missing = BTreeSet::new();
+        let mut leaves = 0;
+        compare(&ours, &cap.parsed, "", skip, &mut missing, &mut leaves);
+        if id == 3 && cap.parsed.get("m_eventDetails").is_none() {
+            // The reference omits details for codes that have none; ours must then be empty too.
+            assert_eq!(ours["m_eventDetails"], Value::Null, "{}", cap.parsed["m_eventStringCode"]);
+            missing.remove("m_eventDetails");
+        }
+        assert!(missing.is_empty(), "{format} {}: fields not in the reference: {missing:?}", cap.kind);
+        let min_leaves = match id {
+            3 => 13,
+            1 => 60,
+            _ => 12 + 22 * 10,
+        };
+        assert!(leaves >= min_leaves, "{format} {}: only {leaves} values compared", cap.kind);
+        checked += 1;
+    }
+    // 30 + 28 packets, less the 8 (F1 23) and 6 (F1 24) of types not decoded.
+    assert_eq!(checked, 22 + 22);
+}
+
+#[test]
+fn f1_24_session_fields_after_the_64_sample_forecast() {
+    let cap = load(2024).into_iter().find(|c| c.kind == "session").expect("a session packet");
+    let Ok(Packet::Session(s)) = f1::decode(&cap.bytes) else { panic!("session decodes") };
+    assert_eq!(SessionPacket::forecast_slots(Format::Y2024), 64);
+    assert_eq!(s.track_id, 16);
+    assert_eq!(s.track_length, 4294);
+    assert_eq!(s.ai_difficulty, 90);
+    assert_eq!(s.season_link_identifier, 1_574_631_615);
+    assert_eq!(s.weekend_link_identifier, 1_574_631_615);
+    assert_eq!(s.session_link_identifier, 1_574_631_615);
+    // Sector starts are plausible distances along a 4294 m lap, in order.
+    let s2 = s.sector2_lap_distance_start.expect("F1 24 has sector starts");
+    let s3 = s.sector3_lap_distance_start.expect("F1 24 has sector starts");
+    assert!((s2 - 1167.1445).abs() < 1e-3 && (s3 - 3113.1223).abs() < 1e-3, "{s2} {s3}");
+    let cap = load(2023).into_iter().find(|c| c.kind == "session").expect("a session packet");
+    let Ok(Packet::Session(s)) = f1::decode(&cap.bytes) else { panic!("session decodes") };
+    assert_eq!((s.sector2_lap_distance_start, s.session_link_identifier), (None, 1_500_336_237));
+}
+
+#[test]
+fn every_dump_decodes_or_is_refused_with_a_clear_error() {
+    let dir = data_dir().join("dumps");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dumps dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 90, "{} dumps", files.len());
+    for path in files {
+        let name = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 name").to_owned();
+        let mut parts = name.split('-');
+        let year: u16 = parts.next().and_then(|y| y.parse().ok()).expect("year");
+        let id: u8 = parts.next().and_then(|i| i.parse().ok()).expect("id");
+        let code = parts.next();
+        let bytes = std::fs::read(&path).expect("dump readable");
+        let got = f1::decode(&bytes);
+        match (year, id, code) {
+            // F1 22 has a 24-byte header and other layouts: refused by format, before anything else is read.
+            (2022, ..) => assert_eq!(got, Err(Error::UnsupportedFormat { format: 2022 }), "{name}"),
+            // These two event dumps are not the 45 bytes F1 24 sends.
+            (2024, 3, Some("RDFL")) => {
+                assert_eq!(got, Err(Error::Length { packet: "Event", expected: 45, got: 44 }), "{name}")
+            }
+            (2024, 3, Some("SCAR")) => {
+                assert_eq!(got, Err(Error::Length { packet: "Event", expected: 45, got: 47 }), "{name}")
+            }
+            (_, id, _) if DECODED_IDS.contains(&id) => {
+                let packet = got.unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(packet.header().packet_format, year);
+                if let (Packet::Event(e), Some(code)) = (&packet, code) {
+                    assert_eq!(e.event_string_code, code);
+                }
+            }
+            (_, id, _) => {
+                assert!(matches!(got, Err(Error::NotDecoded { id: i, .. }) if i == id), "{name}: {got:?}")
+            }
+        }
+    }
+}
+
+#[test]
+fn record_sizes_add_up_to_the_packet_sizes() {
+    for format in [Format::Y2023, Format::Y2024, Format::Y2025] {
+        let size = |id| packet_spec(format, id).expect("defined").1;
+        assert_eq!(CarMotionData::LEN, 60);
+        assert_eq!(CarTelemetryData::LEN, 60);
+        assert_eq!(CarStatusData::LEN, 55);
+        assert_eq!(size(0), HEADER_LEN + CAR_COUNT * CarMotionData::LEN);
+        assert_eq!(size(2), HEADER_LEN + CAR_COUNT * LapData::record_len(format) + 2);
+        assert_eq!(size(3), HEADER_LEN + 4 + 12);
+        assert_eq!(size(4), HEADER_LEN + 1 + CAR_COUNT * ParticipantData::record_len(format));
+        assert_eq!(size(6), HEADER_LEN + CAR_COUNT * CarTelemetryData::LEN + 3);
+        assert_eq!(size(7), HEADER_LEN + CAR_COUNT * CarStatusData::LEN);
+        // Session up to the link identifiers: 19 + 21 zones × 5 + 3 + forecast × 8 + 2 + 3 × 4.
+        let prefix = HEADER_LEN + 19 + 21 * 5 + 3 + SessionPacket::forecast_slots(format) * 8 + 2 + 12;
+        assert!(size(1) >= prefix + if format == Format::Y2023 { 0 } else { 8 });
+    }
+    assert_eq!(LapData::record_len(Format::Y2023), 50);
+    assert_eq!(LapData::record_len(Format::Y2024), 57);
+    assert_eq!(LapData::record_len(Format::Y2025), 57);
+    assert_eq!(ParticipantData::record_len(Format::Y2023), 58);
+    assert_eq!(ParticipantData::record_len(Format::Y2024), 60);
+    assert_eq!(ParticipantData::record_len(Format::Y2025), 57);
+}
+
+fn header_bytes(format: u16, id: u8, player: u8) -> Vec<u8> {
+    let mut b = Vec::with_capacity(HEADER_LEN);
+    b.extend_from_slice(&format.to_le_bytes());
+    b.extend_from_slice(&[(format % 100) as u8, 1, 2, 1, id]);
+    b.extend_from_slice(&0x0102_0304_0506_0708u64.to_le_bytes());
+    b.extend_from_slice(&12.5f32.to_le_bytes());
+    b.extend_from_slice(&77u32.to_le_bytes());
+    b.extend_from_slice(&78u32.to_le_bytes());
+    b.extend_from_slice(&[player, 255]);
+    assert_eq!(b.len(), HEADER_LEN);
+    b
+}
+
+/// A zero-filled packet of the right size with a valid header.
+fn blank(format: u16, id: u8, player: u8) -> Vec<u8> {
+    let f = Format::from_packet_format(format).expect("supported");
+    let mut b = header_bytes(format, id, player);
+    b.resize(packet_spec(f, id).expect("defined").1, 0);
+    b
+}
+
+#[test]
+fn golden_header_bytes() {
+    let Ok(Packet::CarStatus(p)) = f1::decode(&blank(2025, 7, 3)) else { panic!("decodes") };
+    let h = p.header;
+    assert_eq!((h.packet_format, h.game_year, h.game_major_version, h.game_minor_version), (2025, 25, 1, 2));
+    assert_eq!((h.packet_version, h.packet_id, h.session_uid), (1, 7, 0x0102_0304_0506_0708));
+    assert_eq!((h.session_time, h.frame_identifier, h.overall_frame_identifier), (12.5, 77, 78));
+    assert_eq!((h.player_car_index, h.secondary_player_car_index, h.player_car()), (3, 255, Some(3)));
+}
+
+#[test]
+fn golden_f1_25_participant() {
+    // F1 25 has no real capture here: build one participant record by hand from the specification.
+    let mut b = blank(2025, 4, 0);
+    b[HEADER_LEN] = 2;
+    let rec = HEADER_LEN + 1 + ParticipantData::record_len(Format::Y2025); // second car
+    b[rec..rec + 7].copy_from_slice(&[1, 9, 255, 3, 0, 44, 10]);
+    b[rec + 7..rec + 7 + 8].copy_from_slice(b"HAMILTON");
+    b[rec + 39..rec + 45].copy_from_slice(&[1, 0, 0x34, 0x12, 1, 2]);
+    b[rec + 45..rec + 51].copy_from_slice(&[255, 0, 0, 0, 255, 0]);
+    let Ok(Packet::Participants(p)) = f1::decode(&b) else { panic!("decodes") };
+    let car = &p.participants[1];
+    assert_eq!((p.num_active_cars, car.race_number, car.name.as_str()), (2, 44, "HAMILTON"));
+    assert_eq!((car.tech_level, car.platform, car.num_colours), (Some(0x1234), 1, Some(2)));
+    assert_eq!(car.livery_colours, Some([[255, 0, 0], [0, 255, 0], [0, 0, 0], [0, 0, 0]]));
+    assert_eq!(
+        p.participants[2],
+        ParticipantData {
+            tech_level: Some(0),
+            num_colours: Some(0),
+            livery_colours: Some([[0; 3]; 4]),
+            ..Default::default()
+        }
+    );
+}
+
+#[test]
+fn zeroed_packets_of_every_defined_size_decode_or_are_not_decoded() {
+    for format in [2023u16, 2024, 2025] {
+        for id in 0..=20u8 {
+            let f = Format::from_packet_format(format).expect("supported");
+            match packet_spec(f, id) {
+                None => {
+                    let mut b = header_bytes(format, id, 0);
+                    b.resize(1000, 0);
+                    assert_eq!(f1::decode(&b), Err(Error::UnknownPacket { format, id }));
+                }
+                Some(_) if DECODED_IDS.contains(&id) => {
+                    assert!(f1::decode(&blank(format, id, 0)).is_ok(), "{format} id {id}");
+                }
+                Some((name, _)) => {
+                    assert_eq!(f1::decode(&blank(format, id, 0)), Err(Error::NotDecoded { format, id, name }));
+                }
+            }
+        }
+    }
+    assert_eq!(f1::decode(&[0; 1349]), Err(Error::UnsupportedFormat { format: 0 }));
+    assert_eq!(f1::decode(&[]), Err(Error::Length { packet: "header", expected: HEADER_LEN, got: 0 }));
+}
+
+#[test]
+fn every_truncation_and_extension_of_every_real_packet_is_a_length_error() {
+    for cap in all_captured() {
+        let n = cap.bytes.len();
+        for len in 0..n {
+            match f1::decode(&cap.bytes[..len]) {
+                Err(Error::Length { got, .. }) => assert_eq!(got, len),
+                other => panic!("{} truncated to {len}: {other:?}", cap.kind),
+            }
+        }
+        // Trailing bytes are refused too: the game always sends the exact size.
+        for extra in [1usize, 3, 64] {
+            let mut longer = cap.bytes.clone();
+            longer.resize(n + extra, 0);
+            assert_eq!(
+                f1::decode(&longer)
+                    .map(|_| ())
+                    .map_err(|e| matches!(e, Error::Length { expected, .. } if expected == n)),
+                Err(true),
+                "{} with {extra} extra bytes",
+                cap.kind
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, rng_seed: proptest::test_runner::RngSeed::Fixed(20777), ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1500)) {
+        let _ = f1::decode(&bytes);
+    }
+
+    #[test]
+    fn random_bodies_with_a_valid_header_and_size_decode(format in 2023u16..=2025, id in 0u8..16, seed in proptest::collection::vec(any::<u8>(), 64)) {
+        let f = Format::from_packet_format(format).expect("supported");
+        if let Some((_, size)) = packet_spec(f, id) {
+            let mut b = header_bytes(format, id, 0);
+            b.extend((0..size - HEADER_LEN).map(|i| seed[i % seed.len()].wrapping_add(i as u8)));
+            match f1::decode(&b) {
+                Ok(p) => prop_assert_eq!(p.header().packet_id, id),
+                Err(e) => prop_assert!(matches!(e, Error::NotDecoded { .. }), "{}", e),
+            }
+        }
+    }
+
+    #[test]
+    fn bit_flips_in_real_packets_never_panic(which in 0usize..58, pos in any::<usize>(), bit in 0u8..8) {
+        static CAPS: std::sync::OnceLock<Vec<Captured>> = std::sync::OnceLock::new();
+        let caps = CAPS.get_or_init(all_captured);
+        let mut bytes = caps[which % caps.len()].bytes.clone();
+        let i = pos % bytes.len();
+        bytes[i] ^= 1 << bit;
+        let mut norm = F1Normalizer::new(None);
+        if let Ok(packet) = f1::decode(&bytes) {
+            let _ = norm.push(&packet);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Normalizer
+
+/// The F1 24 packets of one session (uid 15747386989728148181): session, motion, lap data, telemetry.
+fn f1_24_session_packets(player: Option<u8>) -> Vec<Packet> {
+    let caps = load(2024);
+    [2, 4, 5, 7]
+        .iter()
+        .map(|&i| {
+            let mut bytes = caps[i].bytes.clone();
+            if let Some(p) = player {
+                bytes[27] = p;
+            }
+            f1::decode(&bytes).expect("decodes")
+        })
+        .collect()
+}
+
+fn run(norm: &mut F1Normalizer, packets: &[Packet]) -> Vec<Frame> {
+    packets.iter().filter_map(|p| norm.push(p)).collect()
+}
+
+fn expect_car(frame: &Frame, packets: &[Packet], car: usize) {
+    let (Packet::Motion(m), Packet::LapData(l), Packet::CarTelemetry(t)) = (&packets[1], &packets[2], &packets[3])
+    else {
+        panic!("packet order")
+    };
+    let (m, l, t) = (&m.car_motion_data[car], &l.lap_data[car], &t.car_telemetry_data[car]);
+    let close = |c: Channel, v: f32| {
+        let got = frame.get(c).unwrap_or_else(|| panic!("{} missing", c.name()));
+        assert!((got - v).abs() <= 1e-4 * v.abs().max(1.0), "{}: {got} vs {v}", c.name());
+    };
+    assert_eq!(frame.t_us, 11_990_670);
+    close(Channel::Speed, f32::from(t.speed) / 3.6);
+    close(Channel::Rpm, f32::from(t.engine_rpm));
+    close(Channel::Gear, f32::from(t.gear));
+    close(Channel::Throttle, t.throttle);
+    close(Channel::SteerInput, -t.steer);
+    close(Channel::TyreTempFl, f32::from(t.tyres_surface_temperature[2]));
+    close(Channel::TyreTempRr, f32::from(t.tyres_surface_temperature[1]));
+    close(Channel::TyrePressFr, t.tyres_pressure[3] * 6.894_757);
+    close(Channel::PosX, m.world_position_x);
+    close(Channel::PosY, -m.world_position_z);
+    close(Channel::PosZ, m.world_position_y);
+    close(Channel::AccLong, m.g_force_longitudinal);
+    close(Channel::Lap, f32::from(l.current_lap_num));
+    close(Channel::LapTime, l.current_lap_time_in_ms as f32 / 1000.0);
+    if l.lap_distance >= 0.0 {
+        close(Channel::LapDist, l.lap_distance);
+        close(Channel::LapDistPct, l.lap_distance / 4294.0);
+    } else {
+        // Before the start line is first crossed the game counts down to it: no distance along the lap.
+        assert!(!frame.has(Channel::LapDist) && !frame.has(Channel::LapDistPct));
+    }
+    close(Channel::Sector, f32::from(l.sector));
+    close(Channel::LapValid, if l.current_lap_invalid == 0 { 1.0 } else { 0.0 });
+    close(Channel::InPit, if l.pit_status == 0 { 0.0 } else { 1.0 });
+}
+
+#[test]
+fn follows_the_player_car() {
+    let packets = f1_24_session_packets(None);
+    let frames = run(&mut F1Normalizer::new(Some(3)), &packets);
+    assert_eq!(frames.len(), 1, "one frame per telemetry packet");
+    expect_car(&frames[0], &packets, 19);
+    // The player has not completed a lap: no last lap time rather than 0 s.
+    assert_eq!(frames[0].last_lap_s(), None);
+}
+
+#[test]
+fn spectating_follows_the_chosen_car_or_else_the_leader() {
+    let packets = f1_24_session_packets(Some(255));
+    let frames = run(&mut F1Normalizer::new(Some(5)), &packets);
+    expect_car(&frames[0], &packets, 5);
+
+    let Packet::LapData(l) = &packets[2] else { panic!("lap data") };
+    let leader = l.leader().expect("a car in P1");
+    let frames = run(&mut F1Normalizer::new(None), &packets);
+    expect_car(&frames[0], &packets, leader);
+
+    // Out-of-range choice falls back to the leader; without lap data there is no leader and no frame.
+    let frames = run(&mut F1Normalizer::new(Some(22)), &packets);
+    expect_car(&frames[0], &packets, leader);
+    assert!(run(&mut F1Normalizer::new(None), &packets[3..]).is_empty());
+    // An unused slot (no position, result status 0) gives no frame rather than a frame of zeros.
+    assert_eq!((l.lap_data[21].car_position, l.lap_data[21].result_status), (0, 0));
+    assert!(run(&mut F1Normalizer::new(Some(21)), &packets).is_empty());
+}
+
+#[test]
+fn real_spectator_lap_data_names_the_leader() {
+    // F1 23 lap data sent while spectating (m_playerCarIndex 255).
+    let cap = load(2023).into_iter().filter(|c| c.kind == "lapData").nth(1).expect("second lap data packet");
+    let Ok(Packet::LapData(l)) = f1::decode(&cap.bytes) else { panic!("lap data decodes") };
+    assert_eq!(l.header.player_car(), None);
+    let leader = l.leader().expect("a car in P1");
+    assert_eq!(cap.parsed["m_lapData"][leader]["m_carPosition"], 1);
+    let mut norm = F1Normalizer::new(None);
+    assert_eq!(norm.push(&Packet::LapData(l.clone())), None);
+    assert_eq!(norm.followed_car(&l.header), Some(leader));
+}
+
+#[test]
+fn values_from_another_session_are_dropped() {
+    let caps = load(2024);
+    // Lap data of session 8812468836485910916, then telemetry of session 15747386989728148181.
+    let packets: Vec<Packet> = [6, 7].iter().map(|&i| f1::decode(&caps[i].bytes).expect("decodes")).collect();
+    let frames = run(&mut F1Normalizer::new(None), &packets);
+    assert_eq!(frames.len(), 1);
+    assert!(frames[0].has(Channel::Speed) && !frames[0].has(Channel::Lap) && !frames[0].has(Channel::PosX));
+}
+
+#[test]
+fn implausible_values_become_missing_channels() {
+    let mut b = blank(2024, 6, 0);
+    let rec = HEADER_LEN;
+    b[rec + 2..rec + 6].copy_from_slice(&2.5f32.to_le_bytes()); // throttle beyond 1
+    b[rec + 6..rec + 10].copy_from_slice(&f32::NAN.to_le_bytes()); // steer
+    b[rec + 14] = 180; // clutch beyond 100
+    b[rec + 15] = 12; // gear beyond 8
+    let packet = f1::decode(&b).expect("decodes");
+    let frame = F1Normalizer::new(None).push(&packet).expect("player car 0");
+    for c in [Channel::Throttle, Channel::SteerInput, Channel::Clutch, Channel::Gear, Channel::TyrePressFl] {
+        assert!(!frame.has(c), "{} should be missing", c.name());
+    }
+    assert_eq!(frame.get(Channel::Brake), Some(0.0));
+    assert_eq!(frame.speed_mps(), Some(0.0));
+}
+
+#[test]
+fn world_axes_are_right_handed_and_yaw_matches_the_heading() {
+    for year in [2023, 2024] {
+        let cap = load(year).into_iter().find(|c| c.kind == "motion").expect("motion packet");
+        let packet = f1::decode(&cap.bytes).expect("decodes");
+        let Packet::Motion(m) = &packet else { panic!("motion") };
+        for (car, md) in m.car_motion_data.iter().enumerate() {
+            let s = 1.0 / 32767.0;
+            let fwd =
+                [md.world_forward_dir_x, md.world_forward_dir_y, md.world_forward_dir_z].map(|v| f32::from(v) * s);
+            let right = [md.world_right_dir_x, md.world_right_dir_y, md.world_right_dir_z].map(|v| f32::from(v) * s);
+            if fwd == [0.0; 3] {
+                continue; // empty slot
+            }
+            // forward × up(0,1,0) = (-fz, 0, fx) must equal right in a right-handed y-up world.
+            assert!((-fwd[2] - right[0]).abs() < 0.05 && (fwd[0] - right[2]).abs() < 0.05, "{year} car {car}");
+            // Our yaw is the heading of the forward vector mapped into our axes (x, -z).
+            let mut norm = F1Normalizer::new(Some(car as u8));
+            norm.push(&packet);
+            let mut t = blank(year, 6, 255);
+            t[7..15].copy_from_slice(&cap.bytes[7..15]);
+            let frame = norm.push(&f1::decode(&t).expect("decodes")).expect("frame");
+            let yaw = frame.get(Channel::Yaw).expect("yaw");
+            let heading = (-fwd[2]).atan2(fwd[0]);
+            let diff = (yaw - heading + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI;
+            assert!(diff.abs() < 0.01, "{year} car {car}: yaw {yaw} heading {heading}");
+            assert!((frame.get(Channel::Pitch).expect("pitch") - fwd[1].asin()).abs() < 0.01, "{year} car {car} pitch");
+        }
+    }
+}
+
+#[test]
+fn event_details_by_code() {
+    let caps = load(2024);
+    let details: Vec<(String, EventDetails)> = caps
+        .iter()
+        .filter(|c| c.kind == "event")
+        .map(|c| match f1::decode(&c.bytes) {
+            Ok(Packet::Event(e)) => (e.event_string_code, e.event_details),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(details.contains(&("COLL".into(), EventDetails::Collision { vehicle1_idx: 11, vehicle2_idx: 5 })));
+    assert!(details.contains(&("SCAR".into(), EventDetails::SafetyCar { safety_car_type: 2, event_type: 0 })));
+    assert!(details.contains(&("SEND".into(), EventDetails::None)));
+}
