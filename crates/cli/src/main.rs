@@ -12,6 +12,7 @@ use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 
 mod bench;
+mod decode;
 mod files;
 
 #[derive(Debug, Parser)]
@@ -37,6 +38,8 @@ enum Command {
     Replay(files::ReplayArgs),
     /// Record a live session from a server into a `.rcr` file.
     Record(files::RecordArgs),
+    /// Decode raw game packets with the field names of the game's own specification.
+    Decode(decode::DecodeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +119,7 @@ fn main() -> Result<()> {
             Command::Inspect(args) => files::inspect(args),
             Command::Replay(args) => files::replay(args).await,
             Command::Record(args) => files::record(args).await,
+            Command::Decode(args) => decode::decode(args),
         }
     })
 }

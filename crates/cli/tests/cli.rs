@@ -163,3 +163,19 @@ async fn record_from_server_captures_a_live_session() {
     assert!((recording.laps[0].lap_time_s - sim.truth().laps[0].lap_time_s).abs() < 1e-3);
     server.shutdown().await.expect("shutdown");
 }
+
+#[test]
+fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
+    let dumps = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../capture/tests/data/f1/dumps");
+    let out =
+        racecraft().args(["decode", "--game", "f1", "--json"]).arg(dumps.join("2024-06.bin")).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let cars = v["packet"]["m_carTelemetryData"].as_array().expect("all cars");
+    assert_eq!(cars.len(), 22);
+    assert!(cars[0]["m_engineRPM"].is_u64());
+
+    let out = racecraft().args(["decode", "--game", "f1"]).arg(dumps.join("2022-00.bin")).output().expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported F1 packet format 2022"));
+}
