@@ -1,0 +1,345 @@
+//! iRacing `.ibt` reader and live reader, checked against a real file (tests/data/iracing, see PROVENANCE.md).
+
+use proptest::prelude::*;
+use racecraft_capture::Error;
+use racecraft_capture::iracing::{
+    self, HEADER_LEN, IbtFile, LiveMemory, LiveReader, SUB_HEADER_LEN, VAR_HEADER_LEN, VarType,
+};
+use racecraft_core::{Channel, LapTracker};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const FILE_LEN: usize = 3_652_791;
+const DATA_AT: usize = 48_912;
+const BUF_LEN: usize = 1051;
+const RECORDS: usize = 3429;
+
+fn fixture_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/iracing/tsukuba_formulavee_4laps.ibt")
+}
+
+fn bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| std::fs::read(fixture_path()).expect("fixture readable"))
+}
+
+fn file() -> &'static IbtFile {
+    static FILE: OnceLock<IbtFile> = OnceLock::new();
+    FILE.get_or_init(|| IbtFile::open(fixture_path()).expect("fixture parses"))
+}
+
+fn value(name: &str, record: usize) -> f64 {
+    let f = file();
+    f.value(record, f.var(name).unwrap_or_else(|| panic!("{name} missing"))).expect("record present")
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+#[test]
+fn struct_sizes() {
+    assert_eq!((HEADER_LEN, SUB_HEADER_LEN, VAR_HEADER_LEN), (112, 32, 144));
+    assert_eq!(VarType::Double.size(), 8);
+    assert_eq!(VarType::Bool.size(), 1);
+}
+
+#[test]
+fn header_and_sub_header_match_provenance() {
+    let f = file();
+    assert_eq!(bytes().len(), FILE_LEN);
+    let h = &f.header;
+    assert_eq!((h.ver, h.tick_rate, h.num_vars, h.var_header_offset, h.num_buf, h.buf_len), (2, 60, 270, 144, 1, 1051));
+    assert_eq!(h.var_buf[0].buf_offset, DATA_AT as i32);
+    assert_eq!((h.session_info_len, h.session_info_offset), (9888, 39024));
+    let s = &f.sub_header;
+    assert_eq!((s.session_start_date, s.lap_count, s.record_count), (1_738_253_369, 4, RECORDS as i32));
+    assert_eq!(DATA_AT + RECORDS * BUF_LEN, FILE_LEN);
+    assert!(close(s.session_start_time, value("SessionTime", 0), 1.0), "{s:?}");
+    assert!(close(s.session_end_time, value("SessionTime", RECORDS - 1), 1.0), "{s:?}");
+    assert_eq!(f.record_count(), RECORDS);
+    assert_eq!(f.records().len(), RECORDS);
+    assert_eq!(f.truncated_records, 0);
+    assert_eq!(f.vars.len(), 270);
+}
+
+#[test]
+fn var_headers_match_provenance() {
+    let f = file();
+    for (name, ty, offset) in [
+        ("SessionTime", VarType::Double, 0),
+        ("Throttle", VarType::Float, 189),
+        ("Brake", VarType::Float, 193),
+        ("Gear", VarType::Int, 201),
+        ("RPM", VarType::Float, 205),
+        ("Lap", VarType::Int, 209),
+        ("LapDist", VarType::Float, 217),
+        ("LapDistPct", VarType::Float, 221),
+        ("Speed", VarType::Float, 310),
+        ("Lat", VarType::Double, 334),
+        ("Lon", VarType::Double, 342),
+        ("SessionTimeOfDay", VarType::Float, 61),
+    ] {
+        let v = f.var(name).unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!((v.var_type, v.offset, v.count), (ty, offset, 1), "{name}");
+    }
+    assert_eq!(f.var("Speed").map(|v| v.unit.as_str()), Some("m/s"));
+    let torque = f.var("SteeringWheelTorque_ST").expect("present");
+    assert_eq!((torque.count, torque.count_as_time), (6, true));
+    let row = f.record(1000).expect("record");
+    assert!(row.value_at(torque, 5).is_some_and(f64::is_finite));
+    assert!(row.value_at(torque, 6).is_none());
+    assert!(f.var("NoSuchVar").is_none());
+}
+
+#[test]
+fn record_values_match_provenance() {
+    assert!(close(value("SessionTime", 1000), 203.7, 1e-3));
+    assert_eq!(value("Lap", 1000), 1.0);
+    assert!(close(value("LapDist", 1000), 316.01, 0.01));
+    assert!(close(value("Speed", 1000), 30.968, 1e-3));
+    assert_eq!(value("Throttle", 1000), 1.0);
+    assert_eq!(value("Gear", 1000), 3.0);
+    assert!(close(value("RPM", 1000), 5509.17, 0.01));
+    let speed = file().var("Speed").expect("Speed");
+    let (argmax, max) = file()
+        .records()
+        .map(|r| (r.index, r.value(speed).expect("speed")))
+        .fold((0, f64::MIN), |best, x| if x.1 > best.1 { x } else { best });
+    assert_eq!(argmax, 2700);
+    assert!(close(max, 37.5197, 1e-4));
+    assert!(close(value("LapLastLapTime", RECORDS - 1), 23.98, 0.005));
+    assert!(file().value(RECORDS, speed).is_none());
+}
+
+#[test]
+fn session_info_and_meta() {
+    let f = file();
+    assert!(f.session_info.starts_with("---\nWeekendInfo:\n TrackName: tsukuba 1kouter"));
+    assert!(f.session_info.chars().count() <= 9888 && f.session_info.contains("DriverInfo:"));
+    let meta = f.meta();
+    assert_eq!(meta.game, "iracing");
+    assert_eq!(meta.track, "Tsukuba Circuit 1k Outer");
+    assert_eq!(meta.car, "Formula Vee");
+    assert_eq!(meta.driver, "Max Teichert2");
+    assert_eq!(meta.started_at_ms, 1_738_253_369_000);
+}
+
+#[test]
+fn frames_normalize_the_game_values() {
+    let frames: Vec<_> = file().frames().collect();
+    assert_eq!(frames.len(), RECORDS);
+    assert_eq!(frames[0].t_us, 0);
+    let f = &frames[1000];
+    assert!(close(f.t_s(), 203.7 - value("SessionTime", 0), 1e-5));
+    assert!(close(f64::from(f.get(Channel::Speed).expect("speed")), 30.968, 1e-3));
+    assert_eq!(f.gear(), Some(3));
+    assert_eq!(f.lap(), Some(1));
+    assert_eq!(f.get(Channel::Throttle), Some(1.0));
+    // iRacing's Clutch is 1 = engaged (pedal up): ours is 0 then.
+    assert_eq!(value("Clutch", 1000), 1.0);
+    assert_eq!(f.get(Channel::Clutch), Some(0.0));
+    assert!(close(f64::from(f.get(Channel::LapDist).expect("dist")), 316.01, 0.01));
+    // A right-hander: steering and lateral acceleration both negative (+ left).
+    assert!(f.get(Channel::Steer).expect("steer") < 0.0);
+    assert!(close(f64::from(f.get(Channel::AccLat).expect("lat")), -9.024 / 9.80665, 1e-3));
+    assert!(f.get(Channel::Fuel).is_some_and(|l| l > 6.0 && l < 7.0));
+    assert!(f.get(Channel::TyreTempFl).is_some_and(|t| t > 20.0 && t < 80.0));
+    assert!(f.get(Channel::TyrePressFl).is_some_and(|p| p > 100.0 && p < 140.0));
+    assert_eq!(f.get(Channel::InPit), Some(0.0));
+    assert!(f.get(Channel::LapValid).is_none());
+    // Lap 0 (before the first crossing) carries no lap channels; the first record has no GPS fix.
+    assert!(frames[0].lap().is_none() && frames[213].lap().is_none());
+    assert!(!frames[0].has(Channel::PosX));
+    // Positions stay on a 1 km track; the world velocity points along the GPS track, and so does the
+    // heading apart from the slip angle.
+    let wrap = |a: f64| (a + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI;
+    let mut heading_err = Vec::new();
+    for w in frames[300..3400].windows(6).step_by(25) {
+        let (a, b) = (&w[0], &w[5]);
+        let (x0, y0) = (a.get(Channel::PosX).expect("x"), a.get(Channel::PosY).expect("y"));
+        let (x1, y1) = (b.get(Channel::PosX).expect("x"), b.get(Channel::PosY).expect("y"));
+        assert!(x0.abs() < 1000.0 && y0.abs() < 1000.0);
+        if a.speed_mps().expect("speed") > 10.0 {
+            let track = f64::from(y1 - y0).atan2(f64::from(x1 - x0));
+            let (vx, vy) = (a.get(Channel::VelX).expect("vx"), a.get(Channel::VelY).expect("vy"));
+            let vel_dir = f64::from(vy).atan2(f64::from(vx));
+            assert!(wrap(track - vel_dir).abs() < 0.1, "velocity {vel_dir} vs track {track} at {}", a.t_us);
+            assert!(close(f64::from(vx.hypot(vy)), f64::from(a.speed_mps().expect("speed")), 0.5));
+            heading_err.push(wrap(track - f64::from(a.get(Channel::Yaw).expect("yaw"))).abs());
+        }
+    }
+    heading_err.sort_by(f64::total_cmp);
+    assert!(heading_err[heading_err.len() / 2] < 0.05, "{heading_err:?}");
+}
+
+#[test]
+fn lap_tracker_reproduces_the_game_lap_times() {
+    // Laps 1 and 2 complete inside the recording (lap 0 is the run to the line, lap 3 is cut short).
+    // The game publishes each time up to 0.5 s after the counter changes: read the settled values.
+    let last = file().var("LapLastLapTime").expect("var");
+    let mut game_times: Vec<f64> = Vec::new();
+    for r in file().records() {
+        let t = r.value(last).expect("value");
+        if t > 0.0 && game_times.last() != Some(&t) {
+            game_times.push(t);
+        }
+    }
+    assert_eq!(game_times.len(), 2);
+    let mut tracker = LapTracker::new();
+    let laps: Vec<_> = file().frames().filter_map(|f| tracker.push(&f)).collect();
+    assert_eq!(laps.iter().map(|l| l.lap_number).collect::<Vec<_>>(), [1, 2]);
+    for (lap, game) in laps.iter().zip(&game_times) {
+        assert!(close(lap.lap_time_s, *game, 1e-3), "{lap:?} vs {game}");
+        assert!(lap.valid && !lap.out_lap && !lap.pit, "{lap:?}");
+        assert!(close((lap.end_t_us - lap.start_t_us) as f64 * 1e-6, *game, 1e-3));
+    }
+    assert!(close(laps[0].lap_time_s, 25.9145, 1e-3));
+    assert!(close(laps[1].lap_time_s, 23.9797, 1e-3));
+    // Lap 2 starts where lap 1 ends, at the counter change (record 1769, within one sample).
+    assert!((laps[1].start_t_us - laps[0].end_t_us).abs() < 17_000);
+    assert_eq!(tracker.current_lap(), Some(3));
+}
+
+#[test]
+fn truncated_files_are_errors_or_short_files() {
+    let b = bytes();
+    for cut in [0, 50, 111, 130, 144 + 144 * 10 + 5, 39_024 - 1, 39_024 + 100, DATA_AT - 1] {
+        let err = IbtFile::parse(&b[..cut]).expect_err("cut before the records");
+        assert!(matches!(err, Error::Iracing(iracing::Error::Truncated { .. })), "{cut}: {err}");
+    }
+    for (cut, complete) in [(DATA_AT, 0), (DATA_AT + 10 * BUF_LEN + 500, 10), (FILE_LEN - 1, RECORDS - 1)] {
+        let f = IbtFile::parse(&b[..cut]).expect("header fits");
+        assert_eq!(f.record_count(), complete, "{cut}");
+        assert_eq!(f.truncated_records, (RECORDS - complete) as u64);
+        assert_eq!(f.frames().count(), complete);
+    }
+    for cut in (0..FILE_LEN).step_by(4999) {
+        match IbtFile::parse(&b[..cut]) {
+            Ok(f) => assert_eq!(f.record_count(), cut.saturating_sub(DATA_AT) / BUF_LEN),
+            Err(_) => assert!(cut < DATA_AT),
+        }
+    }
+}
+
+#[test]
+fn implausible_headers_are_typed_errors() {
+    let mut b = bytes()[..DATA_AT + 5 * BUF_LEN].to_vec();
+    b[0] = 3;
+    assert_eq!(IbtFile::parse(&b).expect_err("version"), Error::Iracing(iracing::Error::Version(3)));
+    b[0] = 2;
+    b[36..40].copy_from_slice(&0i32.to_le_bytes());
+    assert!(matches!(IbtFile::parse(&b), Err(Error::Iracing(iracing::Error::Field { field: "bufLen", .. }))));
+    b[36..40].copy_from_slice(&(BUF_LEN as i32).to_le_bytes());
+    // An unterminated name in variable 0.
+    b[144 + 16..144 + 48].fill(b'A');
+    assert!(matches!(IbtFile::parse(&b), Err(Error::Iracing(iracing::Error::Var { index: 0, .. }))));
+    let err = IbtFile::open("/nonexistent/x.ibt").expect_err("missing");
+    assert!(err.to_string().ends_with("/nonexistent/x.ibt"), "{err}");
+}
+
+fn small_file() -> &'static [u8] {
+    &bytes()[..DATA_AT + 3 * BUF_LEN]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, rng_seed: proptest::test_runner::RngSeed::Fixed(7), ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        if let Ok(f) = IbtFile::parse(&data) {
+            let _ = f.frames().count();
+            let _ = f.meta();
+        }
+        if let Ok(mut live) = LiveReader::new(data.as_slice()) {
+            let _ = live.read_frame(data.as_slice());
+        }
+    }
+
+    #[test]
+    fn header_bit_flips_never_panic(bit in 0..(HEADER_LEN + SUB_HEADER_LEN + 2 * VAR_HEADER_LEN) * 8, more in 0..DATA_AT * 8) {
+        let mut data = small_file().to_vec();
+        data[bit / 8] ^= 1 << (bit % 8);
+        data[more / 8] ^= 1 << (more % 8);
+        if let Ok(f) = IbtFile::parse(&data) {
+            prop_assert!(f.record_count() * f.header.buf_len as usize <= data.len());
+            let _ = f.frames().count();
+            let _ = f.meta();
+        }
+        if let Ok(mut live) = LiveReader::new(data.as_slice()) {
+            let _ = live.read_frame(data.as_slice());
+        }
+    }
+}
+
+/// A live map built from the file: header with `numBuf` 3, the file's variable headers, and three slots
+/// holding records `rows` with tick counts `ticks`.
+fn live_snapshot(rows: [usize; 3], ticks: [i32; 3]) -> Vec<u8> {
+    let b = bytes();
+    let mut m = b[..DATA_AT].to_vec();
+    m[32..36].copy_from_slice(&3i32.to_le_bytes());
+    for (slot, (row, tick)) in rows.iter().zip(ticks).enumerate() {
+        let at = m.len();
+        m[48 + 16 * slot..52 + 16 * slot].copy_from_slice(&tick.to_le_bytes());
+        m[52 + 16 * slot..56 + 16 * slot].copy_from_slice(&(at as i32).to_le_bytes());
+        m.extend_from_slice(&b[DATA_AT + row * BUF_LEN..DATA_AT + (row + 1) * BUF_LEN]);
+    }
+    m
+}
+
+#[test]
+fn live_reader_picks_the_newest_slot() {
+    let mem = live_snapshot([10, 1000, 2000], [5, 9, 7]);
+    let mut live = LiveReader::new(mem.as_slice()).expect("valid map");
+    let rec = live.latest(mem.as_slice()).expect("consistent");
+    assert_eq!((rec.slot, rec.tick_count), (1, 9));
+    let frame = live.frame(&rec);
+    assert!(close(frame.t_s(), 203.7, 1e-3));
+    assert!(close(f64::from(frame.speed_mps().expect("speed")), 30.968, 1e-3));
+    assert_eq!(frame.gear(), Some(3));
+    // Same mapping as the file (apart from the file's settled-lap look-ahead and relative time).
+    let from_file = file().frames().nth(1000).expect("frame");
+    for c in [Channel::Rpm, Channel::Throttle, Channel::Clutch, Channel::Steer, Channel::AccLat, Channel::Fuel] {
+        assert_eq!(frame.get(c), from_file.get(c), "{c:?}");
+    }
+    let mem = live_snapshot([10, 1000, 2000], [5, 9, 70]);
+    assert_eq!(live.latest(mem.as_slice()).map(|r| r.slot), Some(2));
+    // Not connected: status bit 0 clear.
+    let mut off = mem.clone();
+    off[4] = 0;
+    assert!(live.latest(off.as_slice()).is_none());
+    // A map too short for its slots is an error when the reader is built.
+    assert!(LiveReader::new(&mem[..mem.len() - 1]).is_err());
+}
+
+/// Memory whose slot-1 tick count advances every time the row is copied: every read is torn.
+struct Racing {
+    mem: Vec<u8>,
+    copies: Cell<i32>,
+}
+
+impl LiveMemory for Racing {
+    fn len(&self) -> usize {
+        self.mem.len()
+    }
+
+    fn copy_to(&self, offset: usize, out: &mut [u8]) -> bool {
+        let ok = self.mem.as_slice().copy_to(offset, out);
+        if out.len() == BUF_LEN {
+            self.copies.set(self.copies.get() + 1);
+        }
+        if offset == 64 && out.len() == 4 {
+            out.copy_from_slice(&(9 + self.copies.get()).to_le_bytes());
+        }
+        ok
+    }
+}
+
+#[test]
+fn live_reader_rejects_torn_reads() {
+    let racing = Racing { mem: live_snapshot([10, 1000, 2000], [5, 9, 7]), copies: Cell::new(0) };
+    let live = LiveReader::new(&racing).expect("valid map");
+    assert!(live.latest(&racing).is_none());
+    assert_eq!(racing.copies.get(), 3);
+}
