@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 /// Flags of `racecraft inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A Racecraft recording (`.rcr`).
+    /// A Racecraft recording (`.rcr`) or an iRacing telemetry file (`.ibt`).
     path: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -25,7 +25,7 @@ pub struct InspectArgs {
 /// Flags of `racecraft replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// A Racecraft recording (`.rcr`).
+    /// A Racecraft recording (`.rcr`) or an iRacing telemetry file (`.ibt`).
     path: PathBuf,
     /// Server to stream to.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
@@ -33,6 +33,21 @@ pub struct ReplayArgs {
     /// Time factor: 1 = real time, 0 = as fast as possible.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+}
+
+/// Flags of `racecraft import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A Racecraft recording (`.rcr`) or an iRacing telemetry file (`.ibt`).
+    path: PathBuf,
+    /// Server whose database receives the session.
+    #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+}
+
+/// Imports a file into a server's database as a new session (a replay as fast as the server takes it).
+pub async fn import(args: ImportArgs) -> Result<()> {
+    replay(ReplayArgs { path: args.path, server: args.server, speed: 0.0 }).await
 }
 
 /// Flags of `racecraft record`.
@@ -49,12 +64,24 @@ pub struct RecordArgs {
     out: PathBuf,
 }
 
+/// Reads any file Racecraft can import into the shape of a recording: `.rcr`, or iRacing `.ibt` (laps from
+/// the game's lap counter through the same lap tracker the server uses).
 fn read_recording(path: &Path) -> Result<Recording> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if ext != "rcr" {
-        bail!("cannot read `.{ext}` files yet (Racecraft recordings are .rcr): {}", path.display());
-    }
-    let recording = racecraft_record::read_all(path).with_context(|| format!("reading {}", path.display()))?;
+    let recording = match ext.as_str() {
+        "rcr" => racecraft_record::read_all(path).with_context(|| format!("reading {}", path.display()))?,
+        "ibt" => {
+            let ibt = racecraft_capture::iracing::IbtFile::open(path)?;
+            if ibt.truncated_records > 0 {
+                eprintln!("warning: {} records missing at the end of {}", ibt.truncated_records, path.display());
+            }
+            let frames: Vec<Frame> = ibt.frames().collect();
+            let mut tracker = racecraft_core::LapTracker::new();
+            let laps = frames.iter().filter_map(|f| tracker.push(f)).map(|l| LapMarker::from(&l)).collect();
+            Recording { meta: Some(ibt.meta()), frames, laps, ..Recording::default() }
+        }
+        _ => bail!("cannot read `.{ext}` files (Racecraft reads .rcr recordings and iRacing .ibt): {}", path.display()),
+    };
     for w in &recording.warnings {
         eprintln!("warning: {w:?}");
     }
@@ -81,7 +108,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         "channels": channels,
         "laps": r.laps.iter().map(|l| json!({"lap": l.lap_number, "lap_time_s": l.lap_time_s, "valid": l.valid})).collect::<Vec<_>>(),
         "raw_packets": r.raw_count,
-        "finished_cleanly": r.trailer.is_some(),
+        "finished_cleanly": r.trailer.is_some() || !args.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr")),
         "warnings": r.warnings.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>(),
     });
     if args.json {
@@ -102,7 +129,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
     if r.raw_count > 0 {
         println!("  {} raw game packets kept", r.raw_count);
     }
-    if r.trailer.is_none() {
+    if r.trailer.is_none() && args.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr")) {
         println!("  not finished cleanly (no trailer): everything readable was read");
     }
     Ok(())

@@ -38,6 +38,8 @@ enum Command {
     Replay(files::ReplayArgs),
     /// Record a live session from a server into a `.rcr` file.
     Record(files::RecordArgs),
+    /// Import a recording or an iRacing `.ibt` into a server's database as a session.
+    Import(files::ImportArgs),
     /// Decode raw game packets with the field names of the game's own specification.
     Decode(decode::DecodeArgs),
 }
@@ -119,6 +121,7 @@ fn main() -> Result<()> {
             Command::Inspect(args) => files::inspect(args),
             Command::Replay(args) => files::replay(args).await,
             Command::Record(args) => files::record(args).await,
+            Command::Import(args) => files::import(args).await,
             Command::Decode(args) => decode::decode(args),
         }
     })

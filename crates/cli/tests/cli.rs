@@ -179,3 +179,35 @@ fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported F1 packet format 2022"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ibt_inspects_and_imports_with_the_games_lap_times() {
+    let ibt = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../capture/tests/data/iracing/tsukuba_formulavee_4laps.ibt");
+    let out = racecraft().arg("inspect").arg(&ibt).arg("--json").output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["frames"], 3429);
+    assert_eq!(summary["track"], "Tsukuba Circuit 1k Outer");
+    let laps = summary["laps"].as_array().expect("laps");
+    assert_eq!(laps.len(), 2);
+    assert!((laps[1]["lap_time_s"].as_f64().expect("time") - 23.98).abs() < 0.01);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("data")))
+        .await
+        .expect("server");
+    let url = server.url();
+    let out = tokio::task::spawn_blocking(move || {
+        racecraft().arg("import").arg(&ibt).args(["--server", &url]).output().expect("runs")
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let session = server.state().store().session(1).await.expect("store").expect("imported session");
+    assert_eq!(session.frame_count, 3429);
+    assert_eq!(session.track, "Tsukuba Circuit 1k Outer");
+    let stored = server.state().store().laps(1).await.expect("laps");
+    assert_eq!(stored.len(), 2);
+    server.shutdown().await.expect("shutdown");
+}

@@ -1,0 +1,326 @@
+//! The physics page `SPageFilePhysics` (`acpmf_physics`), written by the game every physics step.
+
+use super::bytes::layout;
+use super::{Error, Result, world_to_frame};
+use racecraft_core::{Channel, Frame, Wheel};
+
+/// AC1 as in the official v1.7 document: ends after `localVelocity`.
+pub const AC_SIZE: usize = 580;
+/// AC1 with the tail (`P2PActivations` … `tyreTemp`) that ACC documents as inherited AC fields.
+pub const AC_EXTENDED_SIZE: usize = 712;
+/// ACC 1.8.12.
+pub const ACC_SIZE: usize = 800;
+/// Every size a game writes, smallest first.
+pub const SIZES: [usize; 3] = [AC_SIZE, AC_EXTENDED_SIZE, ACC_SIZE];
+
+/// One pound per square inch in kPa.
+const KPA_PER_PSI: f32 = 6.894_757;
+
+layout! {
+    /// The fields every physics page has (offsets 0..580). Names follow the game's, in snake case; wheel arrays
+    /// are FL, FR, RL, RR.
+    pub struct PhysicsBase(AC_SIZE) {
+        /// Sequence number, incremented by the game on every write.
+        packet_id: i32 = 0,
+        /// Throttle, 0..1.
+        gas: f32 = 4,
+        /// Brake, 0..1.
+        brake: f32 = 8,
+        /// Fuel, litres.
+        fuel: f32 = 12,
+        /// Gear as the game counts it: 0 = R, 1 = N, 2 = 1st.
+        gear: i32 = 16,
+        /// Engine speed, rpm.
+        rpms: i32 = 20,
+        /// Steering input, −1..1.
+        steer_angle: f32 = 24,
+        /// Speed, km/h.
+        speed_kmh: f32 = 28,
+        /// World velocity (x, y up, z), m/s.
+        velocity: [f32; 3] = 32,
+        /// Acceleration in g, in the order lateral, vertical, longitudinal (the game's signs).
+        acc_g: [f32; 3] = 44,
+        /// Wheel slip per wheel.
+        wheel_slip: [f32; 4] = 56,
+        /// Wheel load per wheel, N.
+        wheel_load: [f32; 4] = 72,
+        /// Tyre pressure per wheel, psi.
+        wheels_pressure: [f32; 4] = 88,
+        /// Wheel angular speed, rad/s.
+        wheel_angular_speed: [f32; 4] = 104,
+        /// Tyre wear.
+        tyre_wear: [f32; 4] = 120,
+        /// Tyre dirt level.
+        tyre_dirty_level: [f32; 4] = 136,
+        /// Tyre core temperature, °C.
+        tyre_core_temperature: [f32; 4] = 152,
+        /// Camber, rad.
+        camber_rad: [f32; 4] = 168,
+        /// Suspension travel, m.
+        suspension_travel: [f32; 4] = 184,
+        /// DRS.
+        drs: f32 = 200,
+        /// Traction control.
+        tc: f32 = 204,
+        /// Heading, rad.
+        heading: f32 = 208,
+        /// Pitch, rad.
+        pitch: f32 = 212,
+        /// Roll, rad.
+        roll: f32 = 216,
+        /// Centre of gravity height, m.
+        cg_height: f32 = 220,
+        /// Damage: front, rear, left, right, centre.
+        car_damage: [f32; 5] = 224,
+        /// Number of tyres off track.
+        number_of_tyres_out: i32 = 244,
+        /// Pit limiter on (0/1).
+        pit_limiter_on: i32 = 248,
+        /// ABS.
+        abs: f32 = 252,
+        /// KERS charge.
+        kers_charge: f32 = 256,
+        /// KERS input.
+        kers_input: f32 = 260,
+        /// Auto shifter on (0/1).
+        auto_shifter_on: i32 = 264,
+        /// Ride height front, rear, m.
+        ride_height: [f32; 2] = 268,
+        /// Turbo boost.
+        turbo_boost: f32 = 276,
+        /// Ballast, kg.
+        ballast: f32 = 280,
+        /// Air density.
+        air_density: f32 = 284,
+        /// Air temperature, °C.
+        air_temp: f32 = 288,
+        /// Road temperature, °C.
+        road_temp: f32 = 292,
+        /// Angular velocity in the car frame, rad/s.
+        local_angular_vel: [f32; 3] = 296,
+        /// Force feedback output.
+        final_ff: f32 = 308,
+        /// Performance meter.
+        performance_meter: f32 = 312,
+        /// Engine brake setting.
+        engine_brake: i32 = 316,
+        /// ERS recovery level.
+        ers_recovery_level: i32 = 320,
+        /// ERS power level.
+        ers_power_level: i32 = 324,
+        /// ERS heat charging.
+        ers_heat_charging: i32 = 328,
+        /// ERS charging.
+        ers_is_charging: i32 = 332,
+        /// KERS energy this lap, kJ.
+        kers_current_kj: f32 = 336,
+        /// DRS available (0/1).
+        drs_available: i32 = 340,
+        /// DRS enabled (0/1).
+        drs_enabled: i32 = 344,
+        /// Brake temperature, °C.
+        brake_temp: [f32; 4] = 348,
+        /// Clutch.
+        clutch: f32 = 364,
+        /// Tyre inner temperature, °C.
+        tyre_temp_i: [f32; 4] = 368,
+        /// Tyre middle temperature, °C.
+        tyre_temp_m: [f32; 4] = 384,
+        /// Tyre outer temperature, °C.
+        tyre_temp_o: [f32; 4] = 400,
+        /// AI controlled (0/1).
+        is_ai_controlled: i32 = 416,
+        /// Tyre contact point per wheel (x, y, z).
+        tyre_contact_point: [[f32; 3]; 4] = 420,
+        /// Tyre contact normal per wheel.
+        tyre_contact_normal: [[f32; 3]; 4] = 468,
+        /// Tyre contact heading per wheel.
+        tyre_contact_heading: [[f32; 3]; 4] = 516,
+        /// Brake bias, front share.
+        brake_bias: f32 = 564,
+        /// Velocity in the car frame, m/s.
+        local_velocity: [f32; 3] = 568,
+    }
+}
+
+layout! {
+    /// The tail at 580..712: AC fields ACC still carries; present in 712- and 800-byte pages.
+    pub struct PhysicsExtended(AC_EXTENDED_SIZE) {
+        /// Push-to-pass activations.
+        p2p_activations: i32 = 580,
+        /// Push-to-pass status.
+        p2p_status: i32 = 584,
+        /// Current maximum rpm (documented as float by ACC, read as int by most tools).
+        current_max_rpm: i32 = 588,
+        /// Self-aligning torque per wheel.
+        mz: [f32; 4] = 592,
+        /// Longitudinal tyre force per wheel.
+        fx: [f32; 4] = 608,
+        /// Lateral tyre force per wheel.
+        fy: [f32; 4] = 624,
+        /// Slip ratio per wheel.
+        slip_ratio: [f32; 4] = 640,
+        /// Slip angle per wheel.
+        slip_angle: [f32; 4] = 656,
+        /// TC in action (0/1).
+        tcin_action: i32 = 672,
+        /// ABS in action (0/1).
+        abs_in_action: i32 = 676,
+        /// Suspension damage per wheel.
+        suspension_damage: [f32; 4] = 680,
+        /// Tyre temperature per wheel, °C.
+        tyre_temp: [f32; 4] = 696,
+    }
+}
+
+layout! {
+    /// The ACC-only tail at 712..800.
+    pub struct PhysicsAcc(ACC_SIZE) {
+        /// Water temperature, °C.
+        water_temp: f32 = 712,
+        /// Brake pressure per wheel.
+        brake_pressure: [f32; 4] = 716,
+        /// Front brake pad compound.
+        front_brake_compound: i32 = 732,
+        /// Rear brake pad compound.
+        rear_brake_compound: i32 = 736,
+        /// Brake pad life per wheel.
+        pad_life: [f32; 4] = 740,
+        /// Brake disc life per wheel.
+        disc_life: [f32; 4] = 756,
+        /// Ignition on (0/1).
+        ignition_on: i32 = 772,
+        /// Starter engaged (0/1).
+        starter_engine_on: i32 = 776,
+        /// Engine running (0/1).
+        is_engine_running: i32 = 780,
+        /// Kerb vibration.
+        kerb_vibration: f32 = 784,
+        /// Slip vibration.
+        slip_vibrations: f32 = 788,
+        /// G vibration.
+        g_vibrations: f32 = 792,
+        /// ABS vibration.
+        abs_vibrations: f32 = 796,
+    }
+}
+
+impl PhysicsExtended {
+    /// `currentMaxRpm`, which ACC documents as a float and most tools read as an int: the int when it is a
+    /// plausible rpm, else the same 4 bytes as a float when that is.
+    pub fn max_rpm(&self) -> Option<f32> {
+        let plausible = |v: f32| (100.0..=30_000.0).contains(&v);
+        let as_int = self.current_max_rpm as f32;
+        let as_float = f32::from_bits(self.current_max_rpm as u32);
+        [as_int, as_float].into_iter().find(|v| plausible(*v))
+    }
+}
+
+/// A parsed physics page: the common fields (reachable directly through `Deref`) and the tails its size has.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PhysicsPage {
+    /// Offsets 0..580.
+    pub base: PhysicsBase,
+    /// Offsets 580..712, in 712- and 800-byte pages.
+    pub extended: Option<PhysicsExtended>,
+    /// Offsets 712..800, in ACC's 800-byte page.
+    pub acc: Option<PhysicsAcc>,
+}
+
+impl std::ops::Deref for PhysicsPage {
+    type Target = PhysicsBase;
+    fn deref(&self) -> &PhysicsBase {
+        &self.base
+    }
+}
+
+/// The page's `packetId`, if `bytes` holds at least its 4 bytes.
+pub fn packet_id(bytes: &[u8]) -> Option<i32> {
+    bytes.get(..4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+impl PhysicsPage {
+    /// Parses a page of exactly 580, 712 or 800 bytes (take that prefix of a larger mapping first).
+    pub fn parse(bytes: &[u8]) -> Result<PhysicsPage> {
+        if !SIZES.contains(&bytes.len()) {
+            return Err(Error::PageSize { page: "physics", expected: &SIZES, got: bytes.len() });
+        }
+        Ok(PhysicsPage {
+            base: PhysicsBase::read_fields(bytes),
+            extended: (bytes.len() >= AC_EXTENDED_SIZE).then(|| PhysicsExtended::read_fields(bytes)),
+            acc: (bytes.len() >= ACC_SIZE).then(|| PhysicsAcc::read_fields(bytes)),
+        })
+    }
+
+    /// The page's size: 580 without tails, 712 with the extended tail, 800 with both.
+    pub fn size(&self) -> usize {
+        match (&self.extended, &self.acc) {
+            (_, Some(_)) => ACC_SIZE,
+            (Some(_), None) => AC_EXTENDED_SIZE,
+            (None, None) => AC_SIZE,
+        }
+    }
+
+    /// The page as the game writes it ([`PhysicsPage::size`] bytes); an ACC tail without the extended tail is
+    /// written with a zeroed extended tail.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = vec![0; self.size()];
+        self.base.write_fields(&mut b);
+        if let Some(ext) = &self.extended {
+            ext.write_fields(&mut b);
+        }
+        if let Some(acc) = &self.acc {
+            acc.write_fields(&mut b);
+        }
+        b
+    }
+
+    /// Normalizes to a frame at `t_us`: gear −1/0/1.., km/h → m/s, psi → kPa, world y-up → z-up, `steerAngle` as
+    /// `steer_input`. Values outside physical plausibility (and non-finite ones) are left missing.
+    pub fn to_frame(&self, t_us: i64) -> Frame {
+        let p = &self.base;
+        let mut f = Frame::new(t_us);
+        f.set_opt(Channel::Speed, within(p.speed_kmh, -1.0, 600.0).map(|v| v.max(0.0) / 3.6));
+        if (0..=30_000).contains(&p.rpms) {
+            f.set(Channel::Rpm, p.rpms as f32);
+        }
+        // The game counts 0 = R, 1 = N, 2 = 1st.
+        if (0..=12).contains(&p.gear) {
+            f.set(Channel::Gear, (p.gear - 1) as f32);
+        }
+        f.set_opt(Channel::Throttle, pedal(p.gas));
+        f.set_opt(Channel::Brake, pedal(p.brake));
+        f.set_opt(Channel::SteerInput, within(p.steer_angle, -1.01, 1.01).map(|v| v.clamp(-1.0, 1.0)));
+        f.set_opt(Channel::Fuel, within(p.fuel, 0.0, 1000.0));
+        let velocity = world_to_frame(p.velocity);
+        for (channel, v) in [Channel::VelX, Channel::VelY, Channel::VelZ].into_iter().zip(velocity) {
+            f.set_opt(channel, within(v, -200.0, 200.0));
+        }
+        let [lat, vert, long] = p.acc_g;
+        f.set_opt(Channel::AccLat, within(lat, -20.0, 20.0));
+        f.set_opt(Channel::AccVert, within(vert, -20.0, 20.0));
+        f.set_opt(Channel::AccLong, within(long, -20.0, 20.0));
+        let angle = std::f32::consts::TAU;
+        f.set_opt(Channel::Yaw, within(p.heading, -angle, angle));
+        f.set_opt(Channel::Pitch, within(p.pitch, -angle, angle));
+        f.set_opt(Channel::Roll, within(p.roll, -angle, angle));
+        for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
+            f.set_opt(Channel::tyre_temp(wheel), within(p.tyre_core_temperature[i], -50.0, 500.0));
+            f.set_opt(Channel::tyre_pressure(wheel), within(p.wheels_pressure[i], 0.0, 100.0).map(|v| v * KPA_PER_PSI));
+            if let Some(ext) = &self.extended {
+                f.set_opt(Channel::slip_ratio(wheel), within(ext.slip_ratio[i], -100.0, 100.0));
+            }
+        }
+        f
+    }
+}
+
+/// `v` if it lies in `lo..=hi` (so never NaN).
+pub(crate) fn within(v: f32, lo: f32, hi: f32) -> Option<f32> {
+    (lo..=hi).contains(&v).then_some(v)
+}
+
+/// A pedal in 0..1, with rounding noise at the ends clamped away.
+pub(crate) fn pedal(v: f32) -> Option<f32> {
+    within(v, -0.01, 1.01).map(|v| v.clamp(0.0, 1.0))
+}

@@ -1,0 +1,223 @@
+//! Polling the shared memory pages and turning new physics steps into frames.
+//!
+//! There is no lock between the game and a reader: the game rewrites a page in place while we may be copying
+//! it. So each page is copied, then its `packetId` is read again; if it changed, the copy may be torn and is
+//! retried. A page whose `packetId` did not advance is a duplicate and yields nothing.
+
+use super::graphics::GraphicsPage;
+use super::physics::{self, PhysicsPage};
+use super::static_page::{self, StaticPage};
+use super::{Error, Game, Result};
+use racecraft_core::{Frame, SessionMeta};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Copies attempted before a page that keeps changing is given up on for this poll.
+const ATTEMPTS: usize = 4;
+
+/// Frames between re-reads of the static page, which changes only when a session loads (about 1 s of AC physics).
+const STATIC_EVERY: u32 = 333;
+
+/// One of the three shared memory pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageKind {
+    /// `acpmf_physics`.
+    Physics,
+    /// `acpmf_graphics`.
+    Graphics,
+    /// `acpmf_static`.
+    Static,
+}
+
+impl PageKind {
+    /// The mapping's name, which is also the file name under `/dev/shm` on Linux.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            PageKind::Physics => "acpmf_physics",
+            PageKind::Graphics => "acpmf_graphics",
+            PageKind::Static => "acpmf_static",
+        }
+    }
+
+    fn page(self) -> &'static str {
+        match self {
+            PageKind::Physics => "physics",
+            PageKind::Graphics => "graphics",
+            PageKind::Static => "static",
+        }
+    }
+}
+
+/// Where pages come from: a directory of files, or anything a test wants to put in between.
+pub trait PageSource {
+    /// Fills `buf` with the first `buf.len()` bytes of `page`; `Ok(false)` when the page does not exist (or is
+    /// still shorter than `buf`, as while a bridge is creating it).
+    fn read(&mut self, page: PageKind, buf: &mut [u8]) -> Result<bool>;
+}
+
+/// Pages as files in a directory, the layout the Linux/Proton bridges create in `/dev/shm`.
+#[derive(Debug, Clone)]
+pub struct DirSource {
+    dir: PathBuf,
+}
+
+impl DirSource {
+    /// Pages in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> DirSource {
+        DirSource { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl PageSource for DirSource {
+    fn read(&mut self, page: PageKind, buf: &mut [u8]) -> Result<bool> {
+        use std::io::ErrorKind;
+        let path = self.dir.join(page.file_name());
+        let io = |e: std::io::Error, path: PathBuf| Error::Io { page: page.page(), kind: e.kind(), path };
+        // Opened on every read: a bridge that is restarted removes and recreates the files, and a handle kept
+        // open would go on reading the orphaned old file.
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(io(e, path)),
+        };
+        match file.read_exact(buf) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(false),
+            Err(e) => Err(io(e, path)),
+        }
+    }
+}
+
+/// What a poll found besides "nothing new" (`Ok(None)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Update {
+    /// A new physics step, with the graphics page's lap channels when it was readable.
+    Frame(Frame),
+    /// The pages do not exist, or the game has not written them yet (`packetId` 0).
+    NotRunning,
+}
+
+/// Reads AC/ACC shared memory pages and yields a frame per new physics step.
+#[derive(Debug)]
+pub struct PageReader<S = DirSource> {
+    source: S,
+    static_page: Option<StaticPage>,
+    last_packet_id: Option<i32>,
+    frames_since_static: u32,
+}
+
+impl PageReader<DirSource> {
+    /// A reader of the `acpmf_*` files in `dir` (`/dev/shm` with a Proton bridge).
+    pub fn open(dir: impl Into<PathBuf>) -> PageReader<DirSource> {
+        PageReader::with_source(DirSource::new(dir))
+    }
+}
+
+enum Copy {
+    Absent,
+    Torn,
+    Page(Vec<u8>),
+}
+
+impl<S: PageSource> PageReader<S> {
+    /// A reader of pages from `source`.
+    pub fn with_source(source: S) -> PageReader<S> {
+        PageReader { source, static_page: None, last_packet_id: None, frames_since_static: 0 }
+    }
+
+    /// The source.
+    pub fn source_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    /// The game, once its static page has been read.
+    pub fn game(&self) -> Option<Game> {
+        self.static_page.as_ref().and_then(StaticPage::game)
+    }
+
+    /// The static page, once the game has written it.
+    pub fn static_page(&self) -> Option<&StaticPage> {
+        self.static_page.as_ref()
+    }
+
+    /// Car, track and driver, once the static page has been read.
+    pub fn session_meta(&self) -> Option<SessionMeta> {
+        self.static_page.as_ref().and_then(StaticPage::session_meta)
+    }
+
+    /// Copies `len` bytes of a page with a `packetId`, re-reading the id to detect a torn copy.
+    fn copy_sequenced(&mut self, page: PageKind, len: usize) -> Result<Copy> {
+        for _ in 0..ATTEMPTS {
+            let mut buf = vec![0; len];
+            let mut id = [0; 4];
+            if !self.source.read(page, &mut buf)? || !self.source.read(page, &mut id)? {
+                return Ok(Copy::Absent);
+            }
+            if buf[..4] == id {
+                return Ok(Copy::Page(buf));
+            }
+        }
+        Ok(Copy::Torn)
+    }
+
+    /// Reads the static page (twice, as it has no `packetId`: equal copies are not torn) while the game is not
+    /// known yet, and then every [`STATIC_EVERY`] frames to follow a new session's car and track.
+    fn refresh_static(&mut self) -> Result<()> {
+        if self.game().is_some() && self.frames_since_static < STATIC_EVERY {
+            return Ok(());
+        }
+        self.frames_since_static = 0;
+        let (mut a, mut b) = (vec![0; static_page::ACC_SIZE], vec![0; static_page::ACC_SIZE]);
+        if !self.source.read(PageKind::Static, &mut a)? || !self.source.read(PageKind::Static, &mut b)? || a != b {
+            return Ok(());
+        }
+        let page = StaticPage::parse(&a)?;
+        self.static_page = match page.game() {
+            Some(Game::AssettoCorsa) => Some(StaticPage::parse(&a[..static_page::AC_SIZE])?),
+            Some(Game::Acc) => Some(page),
+            None => None,
+        };
+        Ok(())
+    }
+
+    fn not_running(&mut self) -> Update {
+        self.static_page = None;
+        self.last_packet_id = None;
+        Update::NotRunning
+    }
+
+    /// Reads the pages once: `Ok(None)` when the physics `packetId` has not advanced (or the page kept changing
+    /// during every copy), a frame at `t_us` when it has, [`Update::NotRunning`] while the game is not there.
+    pub fn poll(&mut self, t_us: i64) -> Result<Option<Update>> {
+        self.refresh_static()?;
+        let game = self.game();
+        // Before the static page says which game it is, the 580 bytes every physics page has.
+        let len = game.map_or(physics::AC_SIZE, Game::physics_size);
+        let bytes = match self.copy_sequenced(PageKind::Physics, len)? {
+            Copy::Absent => return Ok(Some(self.not_running())),
+            Copy::Torn => return Ok(None),
+            Copy::Page(bytes) => bytes,
+        };
+        let page = PhysicsPage::parse(&bytes)?;
+        if page.packet_id == 0 {
+            return Ok(Some(self.not_running()));
+        }
+        if self.last_packet_id == Some(page.packet_id) {
+            return Ok(None);
+        }
+        self.last_packet_id = Some(page.packet_id);
+        self.frames_since_static += 1;
+        let mut frame = page.to_frame(t_us);
+        if let Some(game) = game
+            && let Copy::Page(bytes) = self.copy_sequenced(PageKind::Graphics, game.graphics_size())?
+        {
+            GraphicsPage::parse(&bytes)?.apply_to(&mut frame);
+        }
+        Ok(Some(Update::Frame(frame)))
+    }
+}
