@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 /// Flags of `racecraft inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A Racecraft recording (`.rcr`) or an iRacing telemetry file (`.ibt`).
+    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
     path: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -38,7 +38,7 @@ pub struct ReplayArgs {
 /// Flags of `racecraft import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A Racecraft recording (`.rcr`) or an iRacing telemetry file (`.ibt`).
+    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
     path: PathBuf,
     /// Server whose database receives the session.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
@@ -80,12 +80,181 @@ fn read_recording(path: &Path) -> Result<Recording> {
             let laps = frames.iter().filter_map(|f| tracker.push(f)).map(|l| LapMarker::from(&l)).collect();
             Recording { meta: Some(ibt.meta()), frames, laps, ..Recording::default() }
         }
-        _ => bail!("cannot read `.{ext}` files (Racecraft reads .rcr recordings and iRacing .ibt): {}", path.display()),
+        "ld" => read_ld(path)?,
+        "csv" => {
+            let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let csv =
+                racecraft_interchange::csv::read_csv(file).with_context(|| format!("reading {}", path.display()))?;
+            if !csv.unknown_columns.is_empty() {
+                eprintln!("warning: columns not imported (unknown channels): {}", csv.unknown_columns.join(", "));
+            }
+            let mut previous = 0.0;
+            let laps = csv
+                .laps
+                .iter()
+                .enumerate()
+                .map(|(i, &end_s)| {
+                    let lap = LapMarker {
+                        lap_number: i as u32 + 1,
+                        end_t_us: (end_s * 1e6).round() as i64,
+                        lap_time_s: end_s - previous,
+                        valid: true,
+                    };
+                    previous = end_s;
+                    lap
+                })
+                .collect();
+            Recording { meta: Some(csv.meta), frames: csv.frames, laps, ..Recording::default() }
+        }
+        _ => bail!(
+            "cannot read `.{ext}` files (Racecraft reads .rcr, iRacing .ibt, MoTeC .ld and CSV): {}",
+            path.display()
+        ),
     };
     for w in &recording.warnings {
         eprintln!("warning: {w:?}");
     }
     Ok(recording)
+}
+
+/// A MoTeC `.ld` log as frames: channels Racecraft knows (by MoTeC name and unit) are converted back to SI,
+/// sampled at the fastest channel's rate with slower channels held between their samples.
+fn read_ld(path: &Path) -> Result<Recording> {
+    use racecraft_interchange::motec;
+    let ld = motec::LdFile::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut mapped = Vec::new();
+    let mut unknown = Vec::new();
+    for meta in &ld.channels {
+        let known = Channel::ALL.iter().copied().find(|c| {
+            let (name, _, unit, _) = motec::ld_name_for(*c);
+            name.eq_ignore_ascii_case(&meta.name) && unit.eq_ignore_ascii_case(&meta.unit)
+        });
+        match (known, ld.channel_values(meta)) {
+            (Some(c), Ok(values)) if meta.rate_hz > 0 => mapped.push((c, f64::from(meta.rate_hz), values)),
+            _ => unknown.push(meta.name.clone()),
+        }
+    }
+    if !unknown.is_empty() {
+        eprintln!("warning: {} channels not imported (no Racecraft equivalent): {}", unknown.len(), unknown.join(", "));
+    }
+    let rate = mapped.iter().map(|(_, r, _)| *r).fold(0.0, f64::max);
+    let duration_s = mapped.iter().map(|(_, r, v)| v.len() as f64 / r).fold(0.0, f64::max);
+    let n = (duration_s * rate).round() as usize;
+    let mut frames: Vec<Frame> = (0..n).map(|i| Frame::new((i as f64 / rate * 1e6).round() as i64)).collect();
+    for (channel, r, values) in &mapped {
+        let factor = motec::ld_name_for(*channel).3;
+        for (i, frame) in frames.iter_mut().enumerate() {
+            let k = (i as f64 / rate * r).floor() as usize;
+            if let Some(v) = values.get(k) {
+                frame.set(*channel, (v / factor) as f32);
+            }
+        }
+    }
+    let h = &ld.header;
+    let meta = SessionMeta {
+        game: "motec".into(),
+        car: h.vehicle_id.clone(),
+        track: h.venue.clone(),
+        driver: h.driver.clone(),
+        started_at_ms: 0,
+    };
+    Ok(Recording { meta: Some(meta), frames, ..Recording::default() })
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// MoTeC i2 `.ld`, plus an `.ldx` beside it with the laps as beacons.
+    Motec,
+    /// CSV in MoTeC's layout (metadata rows, channel names, units, data).
+    Csv,
+    /// Apache Parquet (needs a build with `--features parquet`).
+    Parquet,
+}
+
+/// Flags of `racecraft export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: ExportFormat,
+    /// Only these laps (comma-separated lap numbers).
+    #[arg(long, value_delimiter = ',')]
+    laps: Vec<u32>,
+    /// Output file.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Writes a file in another tool's format.
+pub fn export(args: ExportArgs) -> Result<()> {
+    let r = read_recording(&args.path)?;
+    let meta = r.meta.clone().unwrap_or_default();
+    let frames: Vec<Frame> = if args.laps.is_empty() {
+        r.frames.clone()
+    } else {
+        r.frames.iter().filter(|f| f.lap().is_some_and(|l| args.laps.contains(&l))).copied().collect()
+    };
+    anyhow::ensure!(
+        !frames.is_empty(),
+        "nothing to export: no frames{}",
+        if args.laps.is_empty() { "" } else { " in those laps" }
+    );
+    let laps: Vec<&LapMarker> =
+        r.laps.iter().filter(|l| args.laps.is_empty() || args.laps.contains(&l.lap_number)).collect();
+    let start_us = frames[0].t_us;
+    let span_s = (frames[frames.len() - 1].t_us - start_us) as f64 * 1e-6;
+    match args.format {
+        ExportFormat::Motec => {
+            use racecraft_interchange::motec;
+            let rate_hz =
+                if span_s > 0.0 { ((frames.len() - 1) as f64 / span_s).round().clamp(1.0, 1000.0) } else { 1.0 };
+            let channels = motec::frames_to_ld_channels(&frames, rate_hz as u16);
+            motec::write_ld_file(&args.out, &motec::LdMeta::from_session(&meta), &channels)
+                .with_context(|| format!("writing {}", args.out.display()))?;
+            let markers: Vec<motec::LapMarker> =
+                laps.iter().map(|l| motec::LapMarker { end_time_s: (l.end_t_us - start_us) as f64 * 1e-6 }).collect();
+            let fastest = laps
+                .iter()
+                .filter(|l| l.valid)
+                .min_by(|a, b| a.lap_time_s.total_cmp(&b.lap_time_s))
+                .map(|l| (l.lap_number, l.lap_time_s));
+            let details = motec::LdxDetails { total_laps: laps.len() as u32, fastest };
+            let ldx = args.out.with_extension("ldx");
+            motec::write_ldx(&ldx, &markers, &details).with_context(|| format!("writing {}", ldx.display()))?;
+            println!(
+                "Wrote {} and {} ({} channels at {rate_hz} Hz).",
+                args.out.display(),
+                ldx.display(),
+                channels.len()
+            );
+        }
+        ExportFormat::Csv => {
+            let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+            let ends: Vec<f64> = laps.iter().map(|l| (l.end_t_us - start_us) as f64 * 1e-6).collect();
+            racecraft_interchange::csv::write_csv(file, &meta, &frames, &ends, &Default::default())
+                .with_context(|| format!("writing {}", args.out.display()))?;
+            println!("Wrote {} ({} frames).", args.out.display(), frames.len());
+        }
+        ExportFormat::Parquet => export_parquet(&frames, &args.out)?,
+    }
+    Ok(())
+}
+
+#[cfg(feature = "parquet")]
+fn export_parquet(frames: &[Frame], out: &Path) -> Result<()> {
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    racecraft_interchange::parquet::write_parquet(file, frames, None)
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!("Wrote {} ({} frames).", out.display(), frames.len());
+    Ok(())
+}
+
+#[cfg(not(feature = "parquet"))]
+fn export_parquet(_: &[Frame], _: &Path) -> Result<()> {
+    bail!("this racecraft was built without Parquet support; rebuild with `cargo build --release --features parquet`")
 }
 
 /// Summary of a recording.

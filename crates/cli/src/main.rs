@@ -38,8 +38,10 @@ enum Command {
     Replay(files::ReplayArgs),
     /// Record a live session from a server into a `.rcr` file.
     Record(files::RecordArgs),
-    /// Import a recording or an iRacing `.ibt` into a server's database as a session.
+    /// Import a recording, iRacing `.ibt`, MoTeC `.ld` or CSV into a server's database as a session.
     Import(files::ImportArgs),
+    /// Export a recording (or any importable file) as MoTeC `.ld` + `.ldx`, CSV or Parquet.
+    Export(files::ExportArgs),
     /// Decode raw game packets with the field names of the game's own specification.
     Decode(decode::DecodeArgs),
 }
@@ -122,6 +124,7 @@ fn main() -> Result<()> {
             Command::Replay(args) => files::replay(args).await,
             Command::Record(args) => files::record(args).await,
             Command::Import(args) => files::import(args).await,
+            Command::Export(args) => files::export(args),
             Command::Decode(args) => decode::decode(args),
         }
     })

@@ -211,3 +211,45 @@ async fn an_ibt_inspects_and_imports_with_the_games_lap_times() {
     assert_eq!(stored.len(), 2);
     server.shutdown().await.expect("shutdown");
 }
+
+#[test]
+fn exports_motec_and_csv_that_read_back() {
+    let ibt = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../capture/tests/data/iracing/tsukuba_formulavee_4laps.ibt");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ld = dir.path().join("tsukuba.ld");
+    let out = racecraft().arg("export").arg(&ibt).args(["--format", "motec", "--out"]).arg(&ld).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = racecraft_interchange::motec::LdFile::open(&ld).expect("our .ld reads back");
+    let speed = file.channel("Ground Speed").expect("speed channel");
+    assert_eq!(speed.unit, "km/h");
+    assert_eq!(speed.rate_hz, 60);
+    let max_kmh = file.channel_values(speed).expect("values").into_iter().fold(0.0, f64::max);
+    // The .ld is on a fixed 60 Hz grid (hold the latest sample), so the peak may come from a neighbouring sample.
+    assert!((max_kmh - 37.5197 * 3.6).abs() < 0.1, "{max_kmh}");
+    let ldx = std::fs::read_to_string(dir.path().join("tsukuba.ldx")).expect("ldx beside it");
+    assert_eq!(ldx.matches("ClassName=\"BCN\"").count(), 2, "{ldx}");
+
+    let csv = dir.path().join("lap2.csv");
+    let out = racecraft()
+        .arg("export")
+        .arg(&ibt)
+        .args(["--format", "csv", "--laps", "2", "--out"])
+        .arg(&csv)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let back = racecraft_interchange::csv::read_csv(std::fs::File::open(&csv).expect("csv")).expect("reads back");
+    assert!(back.frames.iter().all(|f| f.lap() == Some(2)));
+    assert!(back.frames.len() > 1000);
+
+    let out = racecraft()
+        .arg("export")
+        .arg(&ibt)
+        .args(["--format", "csv", "--laps", "9", "--out"])
+        .arg(&csv)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
+}

@@ -1,0 +1,12 @@
+//! Files other tools read and write.
+//!
+//! # Layout
+//! - [`motec`]: MoTeC i2 `.ld` logs (read and write) and `.ldx` companions (laps as beacons).
+//! - [`csv`]: the MoTeC CSV layout (metadata rows, channel names, units, data), read and write.
+//! - `parquet` (feature `parquet`): columnar export.
+
+pub mod csv;
+pub mod motec;
+/// Parquet export (feature `parquet`).
+#[cfg(feature = "parquet")]
+pub mod parquet;

@@ -1,0 +1,107 @@
+//! MoTeC i2 `.ld` logs (read and write) and `.ldx` companions (laps as beacons).
+//!
+//! # Layout
+//! - [`LdFile`]: parses a `.ld` file (header, event, channel list) and decodes channels to engineering units.
+//! - [`write_ld`] / [`write_ld_file`]: write float32 channels described by [`LdMeta`] and [`LdChannel`].
+//! - [`frames_to_ld_channels`]: Racecraft [`Frame`](racecraft_core::Frame)s to MoTeC-named channels in
+//!   MoTeC display units, resampled to a fixed rate.
+//! - [`write_ldx`] / [`ldx_string`]: the XML sidecar that carries laps as beacon markers.
+//!
+//! The `.ld` layout follows the reverse-engineered description in `shared/reference/protocols.md` §5; all
+//! integers are little-endian and every pointer is checked against the file size before it is followed.
+
+mod frames;
+mod ldx;
+mod read;
+mod write;
+
+pub use frames::{frames_to_ld_channels, ld_name_for};
+pub use ldx::{LapMarker, LdxDetails, ldx_string, write_ldx};
+pub use read::{DataType, LdChannelMeta, LdEvent, LdFile, LdHeader};
+pub use write::{LdChannel, LdMeta, encode_ld, write_ld, write_ld_file};
+
+use std::path::PathBuf;
+
+/// Size of the file header (`ldHead`) in bytes.
+pub const HEADER_LEN: usize = 0x6E2;
+/// Size of the event block (`ldEvent`) in bytes.
+pub const EVENT_LEN: usize = 1154;
+/// Size of one channel metadata block (`ldChan`) in bytes.
+pub const CHANNEL_META_LEN: usize = 124;
+/// The value of the first header word of every `.ld` file.
+pub const LD_MARKER: u32 = 0x40;
+
+/// Errors reading or writing MoTeC files.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Opening or creating a file failed.
+    #[error("I/O error: {source}: {}", path.display())]
+    File {
+        /// The underlying error.
+        source: std::io::Error,
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is shorter than the fixed header.
+    #[error("not a MoTeC .ld file: {len} bytes, the header alone is {HEADER_LEN}")]
+    TooShort {
+        /// File length.
+        len: usize,
+    },
+    /// The first header word is not [`LD_MARKER`].
+    #[error("not a MoTeC .ld file: header marker {found:#x}, expected {LD_MARKER:#x}")]
+    BadMarker {
+        /// The marker found.
+        found: u32,
+    },
+    /// A pointer or a length reaches past the end of the file.
+    #[error("{what} at offset {offset} with length {len} reaches past the end of the file ({file_len} bytes)")]
+    OutOfBounds {
+        /// Which structure.
+        what: &'static str,
+        /// Its offset.
+        offset: u64,
+        /// Its length in bytes.
+        len: u64,
+        /// The file length.
+        file_len: usize,
+    },
+    /// The channel metadata list points back to a block already visited.
+    #[error("channel list loops back to offset {offset}")]
+    ChannelListCycle {
+        /// The offset visited twice.
+        offset: u32,
+    },
+    /// A channel uses a sample type this reader does not decode.
+    #[error("channel {channel:?}: unsupported data type (class {class}, size {size})")]
+    UnsupportedDataType {
+        /// Channel name.
+        channel: String,
+        /// Type class word.
+        class: u16,
+        /// Type size word.
+        size: u16,
+    },
+    /// A channel's scale word is zero, so its values cannot be decoded.
+    #[error("channel {channel:?}: scale is 0")]
+    ZeroScale {
+        /// Channel name.
+        channel: String,
+    },
+    /// The sample rate of a channel to write is outside 1..=65535 Hz.
+    #[error("channel {channel:?}: sample rate must be at least 1 Hz")]
+    ZeroRate {
+        /// Channel name.
+        channel: String,
+    },
+    /// The file to write would exceed the 4 GiB that 32-bit pointers address.
+    #[error("the .ld file would exceed 4 GiB")]
+    TooLarge,
+}
+
+/// Result with this module's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
