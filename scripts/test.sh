@@ -13,6 +13,9 @@ echo "== browser end-to-end"
 cargo build --locked -p racecraft
 scripts/e2e.sh target/debug/racecraft
 
+echo "== rust: Parquet export (optional feature)"
+cargo test --locked -p racecraft-interchange --features parquet --test parquet
+
 echo "== rust"
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
