@@ -9,6 +9,8 @@
 //!   frame until the server acks it as persisted, and on any failure reconnects with exponential backoff and
 //!   resends from the sequence number the server asks for. Nothing pushed is lost while the buffer holds.
 
+pub mod capture;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 

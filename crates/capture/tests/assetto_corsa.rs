@@ -642,6 +642,27 @@ fn reader_not_running_frames_duplicates_and_restart() {
     assert_eq!((f.speed_mps(), f.lap(), f.get(Channel::PosZ)), (Some(5.0), Some(1), Some(2.0)));
 }
 
+#[test]
+fn reader_accepts_files_of_exactly_the_page_sizes() {
+    // Some bridges size each file to its struct: AC's static page is then 684 bytes, too short for ACC's 820.
+    for (sm_version, static_len, graphics_len, physics_len, game) in
+        [("1.7", 684, 296, 580, Game::AssettoCorsa), ("1.9", 820, 1588, 800, Game::Acc)]
+    {
+        let dir = TempDir::new(&format!("exact-{sm_version}"));
+        std::fs::write(dir.0.join("acpmf_static"), static_golden(static_len, sm_version)).expect("static");
+        let graphics = if game == Game::Acc { acc_graphics(1) } else { vec![0; graphics_len] };
+        std::fs::write(dir.0.join("acpmf_graphics"), graphics).expect("graphics");
+        let mut physics = physics_with(1, 36.0);
+        physics.resize(physics_len, 0);
+        std::fs::write(dir.0.join("acpmf_physics"), physics).expect("physics");
+        let mut reader = PageReader::open(&dir.0);
+        let f = frame(reader.poll(1).expect("poll"));
+        assert_eq!(reader.game(), Some(game));
+        assert_eq!(reader.session_meta().map(|m| m.game), Some(game.id().to_owned()));
+        assert!(f.lap().is_some(), "graphics page read for {sm_version}");
+    }
+}
+
 /// Rewrites the physics page with a new `packetId` while the reader re-reads the id, `times` times.
 struct GameWritesDuringCopy {
     inner: DirSource,

@@ -172,14 +172,25 @@ impl<S: PageSource> PageReader<S> {
             return Ok(());
         }
         self.frames_since_static = 0;
-        let (mut a, mut b) = (vec![0; static_page::ACC_SIZE], vec![0; static_page::ACC_SIZE]);
+        // AC's page is 684 bytes, ACC's 820; a bridge's file may be exactly either size. Read AC's size first,
+        // then ACC's tail only when `smVersion` says ACC.
+        let (mut a, mut b) = (vec![0; static_page::AC_SIZE], vec![0; static_page::AC_SIZE]);
         if !self.source.read(PageKind::Static, &mut a)? || !self.source.read(PageKind::Static, &mut b)? || a != b {
             return Ok(());
         }
         let page = StaticPage::parse(&a)?;
         self.static_page = match page.game() {
-            Some(Game::AssettoCorsa) => Some(StaticPage::parse(&a[..static_page::AC_SIZE])?),
-            Some(Game::Acc) => Some(page),
+            Some(Game::AssettoCorsa) => Some(page),
+            Some(Game::Acc) => {
+                let (mut a, mut b) = (vec![0; static_page::ACC_SIZE], vec![0; static_page::ACC_SIZE]);
+                if !self.source.read(PageKind::Static, &mut a)?
+                    || !self.source.read(PageKind::Static, &mut b)?
+                    || a != b
+                {
+                    return Ok(());
+                }
+                Some(StaticPage::parse(&a)?)
+            }
             None => None,
         };
         Ok(())

@@ -288,3 +288,52 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
     r.finish()?;
     Ok(packet)
 }
+
+/// The circuit for a Session packet's `m_trackId` (F1 23–25 numbering), `None` for unknown ids and −1.
+pub fn track_name(track_id: i8) -> Option<&'static str> {
+    const TRACKS: [&str; 42] = [
+        "Melbourne",
+        "Paul Ricard",
+        "Shanghai",
+        "Sakhir (Bahrain)",
+        "Catalunya",
+        "Monaco",
+        "Montreal",
+        "Silverstone",
+        "Hockenheim",
+        "Hungaroring",
+        "Spa",
+        "Monza",
+        "Singapore",
+        "Suzuka",
+        "Abu Dhabi",
+        "Texas",
+        "Brazil",
+        "Austria",
+        "Sochi",
+        "Mexico",
+        "Baku (Azerbaijan)",
+        "Sakhir Short",
+        "Silverstone Short",
+        "Texas Short",
+        "Suzuka Short",
+        "Hanoi",
+        "Zandvoort",
+        "Imola",
+        "Portimão",
+        "Jeddah",
+        "Miami",
+        "Las Vegas",
+        "Losail",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "Silverstone (Reverse)",
+        "Austria (Reverse)",
+        "Zandvoort (Reverse)",
+    ];
+    TRACKS.get(usize::try_from(track_id).ok()?).copied().filter(|name| !name.is_empty())
+}

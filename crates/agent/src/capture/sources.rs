@@ -1,0 +1,390 @@
+//! The game side of a capture: one blocking thread per source, reading the game the way it publishes and
+//! sending [`Event`]s to the session task.
+//!
+//! Threads, not tasks: shared memory is polled with a fixed period, and a UDP receive with a timeout is the
+//! simplest loop that notices both data and silence. Each thread owns its decoder state; nothing here allocates
+//! per frame except the optional copy of a raw packet for the recording.
+
+use std::fs::File;
+use std::net::{SocketAddr, UdpSocket};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use racecraft_capture::assetto_corsa::udp::{Handshake, Operation};
+use racecraft_capture::assetto_corsa::{AcUdp, PageReader, Update, decode_datagram};
+use racecraft_capture::f1::{self, F1Normalizer, Packet};
+use racecraft_capture::iracing::{LiveMemory, LiveReader};
+use racecraft_core::{Frame, SessionMeta};
+use tokio::sync::mpsc;
+
+/// What a source thread reports.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// The game's session description; a change of game, car or track starts a new session.
+    Meta { source: usize, meta: SessionMeta },
+    /// The game started a new session on the same car and track (an F1 session UID change, say).
+    NewSession { source: usize },
+    /// A normalized frame; `t_us` is the source's clock (game time or arrival time), rebased per session.
+    Frame { source: usize, frame: Frame },
+    /// A packet as received, for recordings that keep raw bytes.
+    Raw { source: usize, t_us: i64, bytes: Vec<u8> },
+    /// A packet that did not decode.
+    Rejected { source: usize, error: String },
+    /// No data for the idle timeout: the game has gone (or paused for long).
+    Idle { source: usize },
+}
+
+/// Settings every source thread shares.
+#[derive(Debug, Clone)]
+pub(crate) struct Common {
+    pub source: usize,
+    pub events: mpsc::Sender<Event>,
+    pub stop: Arc<AtomicBool>,
+    pub epoch: Instant,
+    pub idle_timeout: Duration,
+    pub raw: bool,
+}
+
+impl Common {
+    fn now_us(&self) -> i64 {
+        self.epoch.elapsed().as_micros() as i64
+    }
+
+    /// Sends an event; false once the session task has gone (the capture is stopping).
+    fn send(&self, event: Event) -> bool {
+        self.events.blocking_send(event).is_ok()
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Tracks silence, reporting [`Event::Idle`] once per silent spell.
+#[derive(Debug)]
+struct Silence {
+    last_data: Instant,
+    reported: bool,
+}
+
+impl Silence {
+    fn new() -> Silence {
+        Silence { last_data: Instant::now(), reported: true }
+    }
+
+    fn data(&mut self) {
+        self.last_data = Instant::now();
+        self.reported = false;
+    }
+
+    fn check(&mut self, common: &Common) -> bool {
+        if !self.reported && self.last_data.elapsed() >= common.idle_timeout {
+            self.reported = true;
+            return common.send(Event::Idle { source: common.source });
+        }
+        true
+    }
+}
+
+/// Polls AC/ACC shared memory (a directory of `acpmf_*` files) every `period`.
+pub(crate) fn ac_shared_memory(common: Common, dir: PathBuf, period: Duration) {
+    let mut reader = PageReader::open(dir);
+    let mut silence = Silence::new();
+    let mut meta: Option<SessionMeta> = None;
+    let mut next = Instant::now();
+    let mut last_error: Option<String> = None;
+    while !common.stopped() {
+        match reader.poll(common.now_us()) {
+            Ok(Some(Update::Frame(frame))) => {
+                last_error = None;
+                if let Some(m) = reader.session_meta()
+                    && meta.as_ref() != Some(&m)
+                {
+                    meta = Some(m.clone());
+                    if !common.send(Event::Meta { source: common.source, meta: m }) {
+                        return;
+                    }
+                }
+                silence.data();
+                if !common.send(Event::Frame { source: common.source, frame }) {
+                    return;
+                }
+            }
+            Ok(Some(Update::NotRunning)) => meta = None,
+            Ok(None) => {}
+            Err(e) => {
+                // Reported once per distinct error, not at the polling rate.
+                let text = e.to_string();
+                if last_error.as_deref() != Some(text.as_str()) {
+                    last_error = Some(text.clone());
+                    if !common.send(Event::Rejected { source: common.source, error: text }) {
+                        return;
+                    }
+                }
+            }
+        }
+        if !silence.check(&common) {
+            return;
+        }
+        next += period;
+        let now = Instant::now();
+        match next.checked_duration_since(now) {
+            Some(wait) => std::thread::sleep(wait),
+            // Fell behind (the machine was busy): poll now and keep the period from here.
+            None => next = now,
+        }
+    }
+}
+
+/// What a datagram decoder made of one packet.
+#[derive(Debug, Default)]
+pub(crate) struct Decoded {
+    pub frame: Option<Frame>,
+    pub meta: Option<SessionMeta>,
+    pub new_session: bool,
+}
+
+/// A decoder for one game's UDP datagrams.
+pub(crate) trait DatagramDecoder: Send {
+    /// Decodes one datagram that arrived at `t_us` (capture clock).
+    fn decode(&mut self, bytes: &[u8], t_us: i64) -> Result<Decoded, String>;
+}
+
+/// F1 23/24/25: frames for the followed car, the session's track from the Session packet.
+#[derive(Debug)]
+pub(crate) struct F1Decoder {
+    normalizer: F1Normalizer,
+    session_uid: Option<u64>,
+    meta: Option<SessionMeta>,
+    last_frame_id: Option<(u64, u32)>,
+}
+
+impl F1Decoder {
+    pub(crate) fn new(follow: Option<u8>) -> F1Decoder {
+        F1Decoder { normalizer: F1Normalizer::new(follow), session_uid: None, meta: None, last_frame_id: None }
+    }
+}
+
+impl DatagramDecoder for F1Decoder {
+    fn decode(&mut self, bytes: &[u8], _t_us: i64) -> Result<Decoded, String> {
+        let packet = f1::decode(bytes).map_err(|e| e.to_string())?;
+        let header = *packet.header();
+        let mut out = Decoded::default();
+        if self.session_uid.is_some_and(|uid| uid != header.session_uid) {
+            out.new_session = true;
+        }
+        self.session_uid = Some(header.session_uid);
+        if let Packet::Session(session) = &packet {
+            let meta = SessionMeta {
+                game: format!("f1-{}", header.packet_format % 100),
+                car: String::new(),
+                track: f1::track_name(session.track_id)
+                    .map_or_else(|| format!("track {}", session.track_id), str::to_owned),
+                driver: String::new(),
+                started_at_ms: 0,
+            };
+            if self.meta.as_ref() != Some(&meta) {
+                self.meta = Some(meta.clone());
+                out.meta = Some(meta);
+            }
+        }
+        // Car Telemetry is sent once per game frame; a repeated (session, frame) pair is a duplicate datagram.
+        if matches!(packet, Packet::CarTelemetry(_)) {
+            let id = (header.session_uid, header.frame_identifier);
+            if self.last_frame_id == Some(id) {
+                return Ok(out);
+            }
+            self.last_frame_id = Some(id);
+        }
+        out.frame = self.normalizer.push(&packet);
+        Ok(out)
+    }
+}
+
+/// Receives datagrams on `socket` and decodes them.
+pub(crate) fn udp_listener(common: Common, socket: UdpSocket, mut decoder: Box<dyn DatagramDecoder>) {
+    let mut buf = vec![0u8; 65_536];
+    let mut silence = Silence::new();
+    // A short timeout so stop requests and silence are noticed promptly.
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(100)));
+    while !common.stopped() {
+        match socket.recv_from(&mut buf) {
+            Ok((n, _from)) => {
+                let t_us = common.now_us();
+                silence.data();
+                if common.raw && !common.send(Event::Raw { source: common.source, t_us, bytes: buf[..n].to_vec() }) {
+                    return;
+                }
+                let ok = match decoder.decode(&buf[..n], t_us) {
+                    Ok(decoded) => forward(&common, decoded),
+                    Err(error) => common.send(Event::Rejected { source: common.source, error }),
+                };
+                if !ok {
+                    return;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) => {
+                if !common.send(Event::Rejected { source: common.source, error: format!("receive: {e}") }) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        if !silence.check(&common) {
+            return;
+        }
+    }
+}
+
+fn forward(common: &Common, decoded: Decoded) -> bool {
+    let source = common.source;
+    if decoded.new_session && !common.send(Event::NewSession { source }) {
+        return false;
+    }
+    if let Some(meta) = decoded.meta
+        && !common.send(Event::Meta { source, meta })
+    {
+        return false;
+    }
+    match decoded.frame {
+        Some(frame) => common.send(Event::Frame { source, frame }),
+        None => true,
+    }
+}
+
+/// AC's remote telemetry: handshake with the game at `game`, subscribe to updates and laps, re-handshake after
+/// silence (the game restarted), dismiss on stop.
+pub(crate) fn ac_udp_client(common: Common, socket: UdpSocket, game: SocketAddr) {
+    let mut buf = [0u8; 1024];
+    let mut silence = Silence::new();
+    let _ = socket.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut subscribed = false;
+    let mut last_handshake: Option<Instant> = None;
+    let mut last_data = Instant::now();
+    let send = |op: Operation| socket.send_to(&Handshake::new(op).encode(), game);
+    while !common.stopped() {
+        let silent_for = last_data.elapsed();
+        if (!subscribed || silent_for > Duration::from_secs(2))
+            && last_handshake.is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+        {
+            subscribed = false;
+            last_handshake = Some(Instant::now());
+            // The game may not be running yet: a refused send just means "try again later".
+            let _ = send(Operation::Handshake);
+        }
+        match socket.recv_from(&mut buf) {
+            Ok((n, from)) if from == game => {
+                let t_us = common.now_us();
+                last_data = Instant::now();
+                if common.raw && !common.send(Event::Raw { source: common.source, t_us, bytes: buf[..n].to_vec() }) {
+                    break;
+                }
+                let ok = match decode_datagram(&buf[..n]) {
+                    Ok(AcUdp::Response(response)) => {
+                        let _ = send(Operation::SubscribeUpdate);
+                        let _ = send(Operation::SubscribeSpot);
+                        subscribed = true;
+                        let meta = SessionMeta {
+                            game: "ac".into(),
+                            car: response.car_name.0.clone(),
+                            track: response.track_name.0.clone(),
+                            driver: response.driver_name.0.clone(),
+                            started_at_ms: 0,
+                        };
+                        common.send(Event::Meta { source: common.source, meta })
+                    }
+                    Ok(AcUdp::CarInfo(info)) => {
+                        silence.data();
+                        common.send(Event::Frame { source: common.source, frame: info.to_frame(t_us) })
+                    }
+                    // Lap times also arrive in every RTCarInfo (`lastLap`); RTLap is for other cars' laps.
+                    Ok(AcUdp::Lap(_)) => true,
+                    Err(e) => common.send(Event::Rejected { source: common.source, error: e.to_string() }),
+                };
+                if !ok {
+                    break;
+                }
+            }
+            // Datagrams from anyone but the game are ignored.
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            // ICMP "port unreachable" from a send while the game was away.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
+            Err(e) => {
+                if !common.send(Event::Rejected { source: common.source, error: format!("receive: {e}") }) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        if !silence.check(&common) {
+            break;
+        }
+    }
+    if subscribed {
+        let _ = send(Operation::Dismiss);
+    }
+}
+
+/// iRacing's live memory read through a file (the map's contents; `Local\IRSDKMemMapFileName` on Windows).
+#[derive(Debug)]
+struct FileMemory {
+    file: File,
+    len: usize,
+}
+
+impl LiveMemory for FileMemory {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn copy_to(&self, offset: usize, out: &mut [u8]) -> bool {
+        offset.checked_add(out.len()).is_some_and(|end| end <= self.len)
+            && self.file.read_exact_at(out, offset as u64).is_ok()
+    }
+}
+
+/// Polls iRacing's live memory, exposed as a file, every `period` (the sim updates it at 60 Hz).
+pub(crate) fn iracing_memory(common: Common, path: PathBuf, period: Duration) {
+    let mut silence = Silence::new();
+    let mut reader: Option<(LiveReader, FileMemory)> = None;
+    let mut last_tick = None;
+    while !common.stopped() {
+        if reader.is_none() {
+            reader = File::open(&path).ok().and_then(|file| {
+                let len = file.metadata().ok()?.len() as usize;
+                let memory = FileMemory { file, len };
+                let live = LiveReader::new(&memory).ok()?;
+                Some((live, memory))
+            });
+        }
+        let mut lost = false;
+        if let Some((live, memory)) = reader.as_mut() {
+            match live.latest(memory) {
+                Some(record) if last_tick != Some(record.tick_count) => {
+                    last_tick = Some(record.tick_count);
+                    silence.data();
+                    let frame = live.frame(&record);
+                    if !common.send(Event::Frame { source: common.source, frame }) {
+                        return;
+                    }
+                }
+                Some(_) => {}
+                // The layout changed (new session) or the map went away: rebuild the reader.
+                None => lost = true,
+            }
+        }
+        if lost {
+            reader = None;
+            last_tick = None;
+        }
+        if !silence.check(&common) {
+            return;
+        }
+        std::thread::sleep(period);
+    }
+}

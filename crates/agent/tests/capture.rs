@@ -1,0 +1,202 @@
+//! Capture end to end over real sockets and files: the simulator publishing as a game (emulator) →
+//! `Capture` → server → stored laps, compared with the simulator's ground truth.
+
+use std::path::Path;
+use std::time::Duration;
+
+use racecraft_agent::capture::{Capture, CaptureConfig, CaptureStats, SourceConfig};
+use racecraft_capture::assetto_corsa::Game;
+use racecraft_emulator::ac_shm::SharedMemoryWriter;
+use racecraft_emulator::ac_udp::AcUdpServer;
+use racecraft_server::{RunningServer, ServerConfig};
+use racecraft_sim::{SimConfig, Simulation, Track};
+use serde_json::Value;
+
+fn simulation(laps: u32) -> Simulation {
+    let track = Track::builtin("Norisring").expect("track");
+    Simulation::new(track, SimConfig { laps, rate_hz: 60.0, seed: 7, ..SimConfig::default() }).expect("simulation")
+}
+
+async fn server(dir: &Path) -> RunningServer {
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.to_path_buf());
+    config.writer.flush_interval = Duration::from_millis(100);
+    RunningServer::start(config).await.expect("server")
+}
+
+async fn get(url: &str) -> Value {
+    reqwest::get(url).await.expect("GET").json().await.expect("json")
+}
+
+fn assert_laps_match(laps: &Value, sim: &Simulation) {
+    let laps = laps.as_array().expect("laps");
+    let truth = &sim.truth().laps;
+    assert_eq!(laps.len(), truth.len(), "{laps:?}");
+    for (lap, t) in laps.iter().zip(truth) {
+        let got = lap["lap_time_s"].as_f64().expect("lap_time_s");
+        assert!((got - t.lap_time_s).abs() <= 1e-3, "lap {}: {got} vs truth {}", t.lap_number, t.lap_time_s);
+    }
+}
+
+async fn wait_for(capture: &Capture, what: &str, until: impl Fn(&CaptureStats) -> bool) {
+    let mut watch = capture.watch();
+    tokio::time::timeout(Duration::from_secs(60), watch.wait_for(|s| until(s)))
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}: {:?}", capture.stats()))
+        .expect("capture running");
+}
+
+/// Publishes the simulation as AC or ACC shared memory at `speed` times real time, on its own thread.
+fn play_shared_memory(dir: &Path, game: Game, sim: &Simulation, speed: f64) -> std::thread::JoinHandle<u64> {
+    let mut writer = SharedMemoryWriter::create(dir, game, &sim.meta(0)).expect("pages");
+    let frames: Vec<_> = sim.frames().collect();
+    std::thread::spawn(move || racecraft_emulator::play(frames, speed, |f| writer.publish(f)).expect("publish"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acc_shared_memory_laps_equal_the_simulators_truth() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(&tmp.path().join("server")).await;
+    let pages = tmp.path().join("shm");
+    std::fs::create_dir_all(&pages).expect("dir");
+    let sim = simulation(2);
+
+    let mut config = CaptureConfig::new(vec![SourceConfig::AcSharedMemory { dir: pages.clone() }], server.url());
+    config.poll_period = Duration::from_micros(500);
+    config.record = Some(tmp.path().join("acc.rcr"));
+    let capture = Capture::spawn(config).expect("capture");
+    let published = play_shared_memory(&pages, Game::Acc, &sim, 10.0).join().expect("emulator");
+    let stats = capture.stop(Duration::from_secs(20)).await.expect("stop");
+
+    assert_eq!(stats.following, Some("ac/shm"));
+    assert_eq!(stats.sessions.len(), 1, "{stats:?}");
+    assert_eq!(stats.undelivered, 0);
+    assert_eq!(stats.acked, stats.frames, "every captured frame is durable");
+    // Shared memory is overwritten in place: a poller sees most steps, never one twice.
+    assert!(stats.frames <= published && stats.frames * 10 >= published * 8, "{} of {published}", stats.frames);
+
+    let id = stats.sessions[0];
+    let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
+    assert_eq!(session["game"], "acc");
+    assert_eq!(session["track"], "Norisring");
+    assert_eq!(session["car"], sim.meta(0).car);
+    assert_laps_match(&get(&format!("{}/api/sessions/{id}/laps", server.url())).await, &sim);
+
+    let recording = racecraft_record::read_all(tmp.path().join("acc.rcr")).expect("recording");
+    assert_eq!(recording.frames.len() as u64, stats.frames);
+    assert_eq!(recording.meta.expect("meta").game, "acc");
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ac_udp_laps_equal_the_simulators_truth() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(tmp.path()).await;
+    let sim = simulation(2);
+    let mut game = AcUdpServer::bind("127.0.0.1:0", sim.meta(0)).expect("game");
+    let addr = game.local_addr().expect("addr");
+
+    let capture =
+        Capture::spawn(CaptureConfig::new(vec![SourceConfig::AcUdp { game: addr }], server.url())).expect("capture");
+    let frames: Vec<_> = sim.frames().collect();
+    let published = std::thread::spawn(move || {
+        // The game streams only once a client has subscribed.
+        while game.subscribers() == 0 {
+            game.serve_requests().expect("serve");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let n = racecraft_emulator::play(frames, 10.0, |f| game.publish(f)).expect("publish");
+        (n, game)
+    });
+    let (published, game) = published.join().expect("emulator");
+    wait_for(&capture, "every datagram", |s| s.frames >= published * 99 / 100).await;
+    let stats = capture.stop(Duration::from_secs(20)).await.expect("stop");
+
+    assert_eq!(stats.sessions.len(), 1, "{stats:?}");
+    assert_eq!(stats.rejected, 0);
+    assert_eq!(stats.acked, stats.frames);
+    let id = stats.sessions[0];
+    let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
+    assert_eq!(session["game"], "ac");
+    assert_eq!(session["track"], "Norisring");
+    assert_laps_match(&get(&format!("{}/api/sessions/{id}/laps", server.url())).await, &sim);
+    // The capture said goodbye: the game dropped it from its subscribers.
+    let mut game = game;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    game.serve_requests().expect("serve");
+    assert_eq!(game.subscribers(), 0, "dismissed on stop");
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_game_quitting_and_returning_splits_sessions_only_after_the_idle_timeout() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(&tmp.path().join("server")).await;
+    let pages = tmp.path().join("shm");
+    std::fs::create_dir_all(&pages).expect("dir");
+    let sim = simulation(1);
+    let frames: Vec<_> = sim.frames().collect();
+    let (first, rest) = frames.split_at(frames.len() / 2);
+
+    let mut config = CaptureConfig::new(vec![SourceConfig::AcSharedMemory { dir: pages.clone() }], server.url());
+    config.poll_period = Duration::from_micros(500);
+    config.idle_timeout = Duration::from_millis(1500);
+    let capture = Capture::spawn(config).expect("capture");
+
+    // Half a lap, the bridge removes the files (game quit), then comes back within the idle timeout.
+    let mut writer = SharedMemoryWriter::create(&pages, Game::AssettoCorsa, &sim.meta(0)).expect("pages");
+    racecraft_emulator::play(first.iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
+    writer.remove().expect("remove");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut writer = SharedMemoryWriter::create(&pages, Game::AssettoCorsa, &sim.meta(0)).expect("pages");
+    racecraft_emulator::play(rest.iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
+    wait_for(&capture, "one session", |s| s.sessions.len() == 1).await;
+    let one = capture.stats();
+    assert_eq!(one.sessions_started, 1, "a short absence stays one session: {one:?}");
+
+    // Now silence longer than the idle timeout, then the game again: a second session.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    racecraft_emulator::play(first.iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
+    wait_for(&capture, "a second session", |s| s.sessions.len() == 2).await;
+    let stats = capture.stop(Duration::from_secs(20)).await.expect("stop");
+    assert_eq!(stats.sessions_started, 2, "{stats:?}");
+    assert_eq!(stats.acked, stats.frames);
+    let laps = get(&format!("{}/api/sessions/{}/laps", server.url(), stats.sessions[0])).await;
+    assert_laps_match(&laps, &sim);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_captured_while_the_server_is_down_are_delivered_when_it_returns() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("server");
+    let first = server(&data).await;
+    let url = first.url();
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+    let pages = tmp.path().join("shm");
+    std::fs::create_dir_all(&pages).expect("dir");
+    let sim = simulation(1);
+    let frames: Vec<_> = sim.frames().collect();
+    let third = frames.len() / 3;
+
+    let mut config = CaptureConfig::new(vec![SourceConfig::AcSharedMemory { dir: pages.clone() }], url.clone());
+    config.poll_period = Duration::from_micros(500);
+    let capture = Capture::spawn(config).expect("capture");
+    let mut writer = SharedMemoryWriter::create(&pages, Game::Acc, &sim.meta(0)).expect("pages");
+    racecraft_emulator::play(frames[..third].iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
+    first.shutdown().await.expect("shutdown");
+    // The server is away for this third of the lap.
+    racecraft_emulator::play(frames[third..2 * third].iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
+    let mut config = ServerConfig::new(addr, data.clone());
+    config.writer.flush_interval = Duration::from_millis(100);
+    let second = RunningServer::start(config).await.expect("restart");
+    racecraft_emulator::play(frames[2 * third..].iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
+    let stats = capture.stop(Duration::from_secs(30)).await.expect("stop");
+
+    assert_eq!(stats.undelivered, 0, "{stats:?}");
+    assert_eq!(stats.acked, stats.frames);
+    let id = stats.sessions[0];
+    let session = get(&format!("{}/api/sessions/{id}", second.url())).await;
+    assert_eq!(session["frame_count"].as_u64(), Some(stats.frames), "{session}");
+    assert_laps_match(&get(&format!("{}/api/sessions/{id}/laps", second.url())).await, &sim);
+    second.shutdown().await.expect("shutdown");
+}
