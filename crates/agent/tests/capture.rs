@@ -200,3 +200,70 @@ async fn frames_captured_while_the_server_is_down_are_delivered_when_it_returns(
     assert_laps_match(&get(&format!("{}/api/sessions/{id}/laps", second.url())).await, &sim);
     second.shutdown().await.expect("shutdown");
 }
+
+/// The real F1 23 and F1 24 packets in `racecraft-capture`'s fixtures, in capture order.
+fn f1_packets(year: u16) -> Vec<Vec<u8>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../capture/tests/data/f1/{year}.jsonl"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    text.lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).expect("json line");
+            let bytes = match &v["message"] {
+                Value::Array(a) => a,
+                m => m["data"].as_array().expect("buffer"),
+            };
+            bytes.iter().map(|b| b.as_u64().expect("byte") as u8).collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
+    use racecraft_capture::f1::{self, F1Normalizer, Packet};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(tmp.path()).await;
+    let listen = "127.0.0.1:0".parse().expect("addr");
+    let capture = Capture::spawn(CaptureConfig::new(vec![SourceConfig::F1 { listen, follow: None }], server.url()))
+        .expect("capture");
+    let to = capture.local_addrs()[0].expect("bound");
+
+    // The oracle: the same datagrams through the decoder and normalizer directly.
+    let packets = f1_packets(2024);
+    let mut normalizer = F1Normalizer::new(None);
+    let mut expected = Vec::new();
+    let mut track = None;
+    for p in &packets {
+        let packet = match f1::decode(p) {
+            Ok(packet) => packet,
+            Err(racecraft_capture::Error::NotDecoded { .. }) => continue,
+            Err(e) => panic!("fixture packet refused: {e}"),
+        };
+        if let Packet::Session(s) = &packet {
+            track = f1::track_name(s.track_id);
+        }
+        expected.extend(normalizer.push(&packet));
+    }
+    assert!(!expected.is_empty(), "the fixture has car telemetry for the player");
+
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("game socket");
+    // An F1 22 packet (unsupported) first: refused with a clear error, nothing else disturbed.
+    let old = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../capture/tests/data/f1/dumps/2022-06.bin"))
+        .expect("dump");
+    socket.send_to(&old, to).expect("send");
+    for p in &packets {
+        socket.send_to(p, to).expect("send");
+        // Also a duplicate of every datagram, as a network may deliver: captured once.
+        socket.send_to(p, to).expect("send");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    wait_for(&capture, "the frames", |s| s.frames >= expected.len() as u64).await;
+    let stats = capture.stop(Duration::from_secs(10)).await.expect("stop");
+    assert_eq!(stats.frames, expected.len() as u64, "{stats:?}");
+    assert!(stats.last_error.as_deref().is_some_and(|e| e.contains("2022")), "{stats:?}");
+    let id = stats.sessions[0];
+    let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
+    assert_eq!(session["game"], "f1-24");
+    assert_eq!(session["track"].as_str(), track, "{session}");
+    assert_eq!(session["frame_count"].as_u64(), Some(expected.len() as u64));
+    server.shutdown().await.expect("shutdown");
+}

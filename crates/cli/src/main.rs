@@ -12,6 +12,7 @@ use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 
 mod bench;
+mod capture;
 mod decode;
 mod files;
 
@@ -42,12 +43,14 @@ enum Command {
     Import(files::ImportArgs),
     /// Export a recording (or any importable file) as MoTeC `.ld` + `.ldx`, CSV or Parquet.
     Export(files::ExportArgs),
+    /// Read a running game and stream it live to a server (a local one by default), optionally recording.
+    Capture(capture::CaptureArgs),
     /// Decode raw game packets with the field names of the game's own specification.
     Decode(decode::DecodeArgs),
 }
 
 #[derive(Debug, Args)]
-struct ServerArgs {
+pub(crate) struct ServerArgs {
     /// Address to listen on. Access control comes later, so the default stays on loopback.
     #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -126,11 +129,12 @@ fn main() -> Result<()> {
             Command::Import(args) => files::import(args).await,
             Command::Export(args) => files::export(args),
             Command::Decode(args) => decode::decode(args),
+            Command::Capture(args) => capture::capture(args).await,
         }
     })
 }
 
-fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
+pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
     let data_dir = match &args.data_dir {
         Some(d) => d.clone(),
         None => default_data_dir()?,
@@ -151,7 +155,7 @@ fn default_data_dir() -> Result<PathBuf> {
     Ok(Path::new(&home).join(".local/share/racecraft"))
 }
 
-async fn start(config: ServerConfig) -> Result<RunningServer> {
+pub(crate) async fn start(config: ServerConfig) -> Result<RunningServer> {
     let db = config.db_url();
     let server = RunningServer::start(config).await.with_context(|| format!("starting the server on {db}"))?;
     tracing::info!(url = %server.url(), "racecraft server listening");

@@ -170,7 +170,12 @@ impl F1Decoder {
 
 impl DatagramDecoder for F1Decoder {
     fn decode(&mut self, bytes: &[u8], _t_us: i64) -> Result<Decoded, String> {
-        let packet = f1::decode(bytes).map_err(|e| e.to_string())?;
+        let packet = match f1::decode(bytes) {
+            Ok(packet) => packet,
+            // A packet the game defines but frames do not use (tyre sets, damage, …): not an error.
+            Err(racecraft_capture::Error::NotDecoded { .. }) => return Ok(Decoded::default()),
+            Err(e) => return Err(e.to_string()),
+        };
         let header = *packet.header();
         let mut out = Decoded::default();
         if self.session_uid.is_some_and(|uid| uid != header.session_uid) {

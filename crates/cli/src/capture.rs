@@ -1,0 +1,155 @@
+//! `racecraft capture`: read a running game and stream it to a server (or to a local one), optionally recording.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use racecraft_agent::capture::{Capture, CaptureConfig, F1_PORT, SourceConfig};
+
+use crate::ServerArgs;
+
+/// Which game to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CaptureGame {
+    /// Watch every source below that needs no address and follow the first that delivers data.
+    Auto,
+    /// Assetto Corsa or ACC shared memory (`/dev/shm/acpmf_*` under Proton; `--shm-dir` to change).
+    Ac,
+    /// Same as `ac`: ACC is told apart from AC by the pages themselves.
+    Acc,
+    /// Assetto Corsa's UDP remote telemetry (the game listens on port 9996; `--host` for another PC).
+    AcUdp,
+    /// F1 23, F1 24, F1 25 UDP telemetry (listens on 0.0.0.0:20777; `--listen` to change).
+    F1,
+    /// iRacing's live telemetry memory exposed as a file (`--iracing-file`).
+    Iracing,
+}
+
+/// Flags of `racecraft capture`.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// The game to read.
+    #[arg(long, value_enum, env = "RACECRAFT_GAME", default_value = "auto")]
+    game: CaptureGame,
+    /// Server to stream to; without it a local server is started (embedded database, see the serve flags).
+    #[arg(long, env = "RACECRAFT_SERVER")]
+    server: Option<String>,
+    /// AC UDP: the PC the game runs on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// AC UDP: the game's port.
+    #[arg(long, default_value_t = 9996)]
+    port: u16,
+    /// UDP games: the address to listen on [default: 0.0.0.0 and the game's usual port].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Directory of the AC/ACC shared memory page files.
+    #[arg(long, env = "RACECRAFT_SHM_DIR", default_value = "/dev/shm")]
+    shm_dir: PathBuf,
+    /// iRacing: the file holding the live telemetry memory.
+    #[arg(long, env = "RACECRAFT_IRACING_FILE")]
+    iracing_file: Option<PathBuf>,
+    /// F1: the car to follow while spectating (0..21) [default: the leader].
+    #[arg(long)]
+    car: Option<u8>,
+    /// Also record each session to this `.rcr` file (later sessions get `-2`, `-3`, … before the extension).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Keep the raw game packets in the recording, so a later decoder can re-read them.
+    #[arg(long, requires = "record")]
+    raw: bool,
+    /// End the session after this many seconds without data.
+    #[arg(long, default_value_t = 30.0)]
+    idle_timeout: f64,
+    /// Driver name for games that do not report one.
+    #[arg(long, env = "RACECRAFT_DRIVER", default_value = "")]
+    driver: String,
+    /// The local server, when `--server` is not given.
+    #[command(flatten)]
+    local: ServerArgs,
+}
+
+fn sources(args: &CaptureArgs) -> Result<Vec<SourceConfig>> {
+    let f1_listen = args.listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], F1_PORT)));
+    let ac_udp = || -> Result<SourceConfig> {
+        let game = (args.host.as_str(), args.port)
+            .to_socket_addrs()
+            .with_context(|| format!("resolving {}", args.host))?
+            .next()
+            .with_context(|| format!("{} has no address", args.host))?;
+        Ok(SourceConfig::AcUdp { game })
+    };
+    Ok(match args.game {
+        CaptureGame::Ac | CaptureGame::Acc => vec![SourceConfig::AcSharedMemory { dir: args.shm_dir.clone() }],
+        CaptureGame::AcUdp => vec![ac_udp()?],
+        CaptureGame::F1 => vec![SourceConfig::F1 { listen: f1_listen, follow: args.car }],
+        CaptureGame::Iracing => match &args.iracing_file {
+            Some(path) => vec![SourceConfig::IracingMemory { path: path.clone() }],
+            None => bail!("--game iracing needs --iracing-file (the live memory map is read through a file here)"),
+        },
+        CaptureGame::Auto => {
+            let mut all = vec![
+                SourceConfig::AcSharedMemory { dir: args.shm_dir.clone() },
+                SourceConfig::F1 { listen: f1_listen, follow: args.car },
+                ac_udp()?,
+            ];
+            if let Some(path) = &args.iracing_file {
+                all.push(SourceConfig::IracingMemory { path: path.clone() });
+            }
+            all
+        }
+    })
+}
+
+/// Runs until Ctrl-C, then delivers what is left (up to 30 s) and prints a summary.
+pub async fn capture(args: CaptureArgs) -> Result<()> {
+    anyhow::ensure!(args.idle_timeout > 0.0 && args.idle_timeout.is_finite(), "--idle-timeout must be positive");
+    let local = match &args.server {
+        Some(_) => None,
+        None => Some(crate::start(crate::server_config(&args.local)?).await?),
+    };
+    let server = args.server.clone().or_else(|| local.as_ref().map(|s| s.url())).context("no server")?;
+    let mut config = CaptureConfig::new(sources(&args)?, server.clone());
+    config.driver = args.driver.clone();
+    config.record = args.record.clone();
+    config.record_raw = args.raw;
+    config.idle_timeout = Duration::from_secs_f64(args.idle_timeout);
+    let tags: Vec<_> = config.sources.iter().map(SourceConfig::tag).collect();
+    let capture = Capture::spawn(config).context("starting the capture")?;
+    println!("Capturing {} → {server} (Ctrl-C to stop)", tags.join(", "));
+    if local.is_some() {
+        println!("Open {server} to watch live.");
+    }
+    let mut watch = capture.watch();
+    let mut following = None;
+    loop {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => { r.context("waiting for Ctrl-C")?; break; }
+            changed = watch.changed() => {
+                if changed.is_err() { break; }
+                let now = watch.borrow().following;
+                if now != following {
+                    match now {
+                        Some(tag) => println!("Receiving {tag}."),
+                        None => println!("Source silent; session ended. Waiting for the game."),
+                    }
+                    following = now;
+                }
+            }
+        }
+    }
+    let stats = capture.stop(Duration::from_secs(30)).await.context("stopping the capture")?;
+    println!(
+        "Captured {} frames in {} session(s) {:?}; {} not decoded; {} undelivered.",
+        stats.frames, stats.sessions_started, stats.sessions, stats.rejected, stats.undelivered
+    );
+    for path in &stats.recordings {
+        println!("Recorded {}", path.display());
+    }
+    if let Some(server) = local {
+        server.shutdown().await.context("shutting down")?;
+    }
+    Ok(())
+}
