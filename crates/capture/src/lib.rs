@@ -10,6 +10,7 @@
 //! - [`forza`]: Forza "Data Out" UDP (FM7, FH4/FH5, FM 2023): [`forza::decode`] picks the layout (Sled 232,
 //!   FM7 Dash 311, Horizon Dash 324, FM 2023 Dash 331 bytes) by length into a [`forza::Packet`];
 //!   [`forza::Packet::to_frame`] / [`forza::ForzaNormalizer`] make frames (none while `IsRaceOn` is 0).
+//! - [`outgauge`]: OutGauge UDP (Live for Speed, BeamNG), 92 or 96 bytes, as an [`outgauge::OutGauge`].
 //! - Every binary decoder also encodes, byte for byte, so tests and emulators can play the game's side.
 //! - [`Error`] and [`Result`]: the crate's one error type. Bytes that are not what the game sends are an
 //!   error value, never a panic and never a half-read packet.
@@ -19,6 +20,7 @@ mod bytes;
 pub mod f1;
 pub mod forza;
 pub mod iracing;
+pub mod outgauge;
 
 /// Everything that can go wrong while decoding a game's bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +68,9 @@ pub enum Error {
     /// Forza Data Out bytes that are not what the games send.
     #[error(transparent)]
     Forza(#[from] forza::Error),
+    /// OutGauge bytes that are not what the games send.
+    #[error(transparent)]
+    OutGauge(#[from] outgauge::Error),
 }
 
 /// Result with this crate's [`Error`].
