@@ -11,6 +11,8 @@
 //!   FM7 Dash 311, Horizon Dash 324, FM 2023 Dash 331 bytes) by length into a [`forza::Packet`];
 //!   [`forza::Packet::to_frame`] / [`forza::ForzaNormalizer`] make frames (none while `IsRaceOn` is 0).
 //! - [`outgauge`]: OutGauge UDP (Live for Speed, BeamNG), 92 or 96 bytes, as an [`outgauge::OutGauge`].
+//! - [`json`]: JSON over UDP from home-made tools, one [`json::ApiPoint`] per datagram (the server's
+//!   `/api/ingest` shape) and its conversion to a frame.
 //! - Every binary decoder also encodes, byte for byte, so tests and emulators can play the game's side.
 //! - [`Error`] and [`Result`]: the crate's one error type. Bytes that are not what the game sends are an
 //!   error value, never a panic and never a half-read packet.
@@ -20,6 +22,7 @@ mod bytes;
 pub mod f1;
 pub mod forza;
 pub mod iracing;
+pub mod json;
 pub mod outgauge;
 
 /// Everything that can go wrong while decoding a game's bytes.
@@ -71,6 +74,9 @@ pub enum Error {
     /// OutGauge bytes that are not what the games send.
     #[error(transparent)]
     OutGauge(#[from] outgauge::Error),
+    /// A JSON datagram that is not one point object.
+    #[error(transparent)]
+    Json(#[from] json::Error),
 }
 
 /// Result with this crate's [`Error`].
