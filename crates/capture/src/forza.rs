@@ -313,8 +313,8 @@ pub enum Packet {
 /// Decodes one datagram, choosing the layout by its length.
 pub fn decode(bytes: &[u8]) -> Result<Packet> {
     let format = Format::from_len(bytes.len()).ok_or(Error::Length { got: bytes.len() })?;
-    let layout = |Short { needed, got }| Error::Layout { format, needed, got };
-    let mut r = Reader::new(bytes);
+    let layout = |Short { needed, got, .. }| Error::Layout { format, needed, got };
+    let mut r = Reader::new(bytes, "Forza");
     let sled = Sled::read(&mut r).map_err(layout)?;
     let packet = match format {
         Format::Sled => Packet::Sled { sled },

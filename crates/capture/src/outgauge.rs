@@ -185,8 +185,8 @@ impl OutGauge {
         if bytes.len() != SIZE && bytes.len() != SIZE_WITH_ID {
             return Err(Error::Length { got: bytes.len() });
         }
-        let layout = |Short { needed, got }| Error::Layout { needed, got };
-        let mut r = Reader::new(bytes);
+        let layout = |Short { needed, got, .. }| Error::Layout { needed, got };
+        let mut r = Reader::new(bytes, "OutGauge");
         let p = (|| -> Result<OutGauge, Short> {
             Ok(OutGauge {
                 time: r.u32()?,
