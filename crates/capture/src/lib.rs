@@ -13,7 +13,10 @@
 //! - [`outgauge`]: OutGauge UDP (Live for Speed, BeamNG), 92 or 96 bytes, as an [`outgauge::OutGauge`].
 //! - [`json`]: JSON over UDP from home-made tools, one [`json::ApiPoint`] per datagram (the server's
 //!   `/api/ingest` shape) and its conversion to a frame.
-//! - Every binary decoder also encodes, byte for byte, so tests and emulators can play the game's side.
+//! - The AC, Forza, OutGauge and JSON types also encode, byte for byte, so tests and emulators can play the
+//!   game's side.
+//! - `bytes` (private): the one little-endian byte access every decoder uses (a bounds-checked cursor, checked
+//!   reads at an offset, and the `layout!` offset tables).
 //! - [`Error`] and [`Result`]: the crate's one error type. Bytes that are not what the game sends are an
 //!   error value, never a panic and never a half-read packet.
 
