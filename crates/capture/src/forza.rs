@@ -231,7 +231,7 @@ pub struct Dash {
     pub clutch: u8,
     /// Handbrake, 0..255.
     pub hand_brake: u8,
-    /// Gear: 0 reverse, 1.. forward.
+    /// Gear: 0 reverse, 1..=10 forward (neutral undocumented; players report 11).
     pub gear: u8,
     /// Steering, −127 (full left) .. 127 (full right).
     pub steer: i8,
@@ -599,10 +599,12 @@ impl Packet {
         let byte = |c: Channel| (get(c).clamp(0.0, 1.0) * 255.0).round() as u8;
         let secs = |c: Channel| get(c).max(0.0);
         let temp_f = |w: Wheel| frame.get(Channel::tyre_temp(w)).map_or(0.0, |c| c * 9.0 / 5.0 + 32.0);
+        // Neutral has no documented byte: 11 is what players report, and it decodes as a missing gear.
         let gear = match frame.gear() {
             Some(g) if g < 0 => 0,
-            Some(g) => g.clamp(0, 10) as u8,
-            None => 0,
+            Some(0) => NEUTRAL_AS_SENT,
+            Some(g) => g.clamp(1, 10) as u8,
+            None => NEUTRAL_AS_SENT,
         };
         let dash = Dash {
             // Frame x, y, z (up) back to the game's x, y (up), z.
@@ -631,6 +633,9 @@ const G: f32 = 9.806_65;
 const MAX_SPEED_MPS: f32 = 170.0;
 /// Longest plausible lap, s.
 const MAX_LAP_S: f32 = 86_400.0;
+
+/// The gear byte [`Packet::from_frame`] writes for neutral (or no gear); not documented by Turn 10.
+const NEUTRAL_AS_SENT: u8 = 11;
 
 /// The game's gear byte as −1 / 1..=10; `None` for values without a documented meaning.
 fn gear(g: u8) -> Option<f32> {

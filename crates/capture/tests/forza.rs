@@ -362,6 +362,9 @@ fn frame_round_trips_through_every_layout() {
             assert!(f.get(c).is_some_and(|g| (g - v).abs() <= tol), "{format:?} {c:?}: {v} → {:?}", f.get(c));
         }
     }
+    let neutral = Packet::from_frame(Format::Fm7Dash, &Frame::new(0).with(Channel::Gear, 0.0), 0);
+    assert_eq!(neutral.dash().map(|d| d.gear), Some(11));
+    assert_eq!(neutral.to_frame(0).expect("race on").gear(), None, "neutral is never sent as reverse");
     let sled = Packet::from_frame(Format::Sled, &frame, 0).to_frame(0).expect("race on");
     assert_eq!(sled.get(Channel::Speed), Some(40.0));
 }
