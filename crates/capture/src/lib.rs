@@ -7,12 +7,26 @@
 //!   turns a stream of packets into frames for one followed car.
 //! - [`iracing`]: iRacing `.ibt` files and the live memory map.
 //! - [`assetto_corsa`]: AC and ACC shared memory pages, and AC's UDP remote telemetry.
+//! - [`forza`]: Forza "Data Out" UDP (FM7, FH4/FH5, FM 2023): [`forza::decode`] picks the layout (Sled 232,
+//!   FM7 Dash 311, Horizon Dash 324, FM 2023 Dash 331 bytes) by length into a [`forza::Packet`];
+//!   [`forza::Packet::to_frame`] / [`forza::ForzaNormalizer`] make frames (none while `IsRaceOn` is 0).
+//! - [`outgauge`]: OutGauge UDP (Live for Speed, BeamNG), 92 or 96 bytes, as an [`outgauge::OutGauge`].
+//! - [`json`]: JSON over UDP from home-made tools, one [`json::ApiPoint`] per datagram (the server's
+//!   `/api/ingest` shape) and its conversion to a frame.
+//! - The AC, Forza, OutGauge and JSON types also encode, byte for byte, so tests and emulators can play the
+//!   game's side.
+//! - `bytes` (private): the one little-endian byte access every decoder uses (a bounds-checked cursor, checked
+//!   reads at an offset, and the `layout!` offset tables).
 //! - [`Error`] and [`Result`]: the crate's one error type. Bytes that are not what the game sends are an
 //!   error value, never a panic and never a half-read packet.
 
 pub mod assetto_corsa;
+mod bytes;
 pub mod f1;
+pub mod forza;
 pub mod iracing;
+pub mod json;
+pub mod outgauge;
 
 /// Everything that can go wrong while decoding a game's bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +71,15 @@ pub enum Error {
     /// Assetto Corsa bytes that are not what the game writes.
     #[error(transparent)]
     AssettoCorsa(#[from] assetto_corsa::Error),
+    /// Forza Data Out bytes that are not what the games send.
+    #[error(transparent)]
+    Forza(#[from] forza::Error),
+    /// OutGauge bytes that are not what the games send.
+    #[error(transparent)]
+    OutGauge(#[from] outgauge::Error),
+    /// A JSON datagram that is not one point object.
+    #[error(transparent)]
+    Json(#[from] json::Error),
 }
 
 /// Result with this crate's [`Error`].

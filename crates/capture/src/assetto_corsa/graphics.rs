@@ -1,9 +1,10 @@
 //! The graphics page `SPageFileGraphic` (`acpmf_graphics`): session state and lap timing, written per rendered
 //! frame. AC and ACC share offsets 0..252 and differ after.
 
-use super::bytes::{WideStr, layout};
-use super::physics::within;
+use super::WideStr;
 use super::{Error, Game, Result, world_to_frame};
+use crate::bytes::layout;
+use crate::bytes::within;
 use racecraft_core::{Channel, Frame};
 
 /// AC1 (shared memory 1.7).

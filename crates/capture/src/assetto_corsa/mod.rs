@@ -12,19 +12,19 @@
 //! Coordinates: the games use a y-up world; frames store z up, so world x, y, z become frame x, z, y (swapping
 //! two axes also turns the games' left-handed system into a right-handed one).
 
-mod bytes;
 pub mod graphics;
 pub mod physics;
 pub mod reader;
 pub mod static_page;
 pub mod udp;
+mod wide_str;
 
-pub use bytes::WideStr;
 pub use graphics::GraphicsPage;
 pub use physics::PhysicsPage;
 pub use reader::{DirSource, PageKind, PageReader, PageSource, Update};
 pub use static_page::StaticPage;
 pub use udp::{AcUdp, decode_datagram};
+pub use wide_str::WideStr;
 
 use std::path::PathBuf;
 

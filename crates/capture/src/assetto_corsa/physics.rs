@@ -1,7 +1,7 @@
 //! The physics page `SPageFilePhysics` (`acpmf_physics`), written by the game every physics step.
 
-use super::bytes::layout;
 use super::{Error, Result, world_to_frame};
+use crate::bytes::{layout, pedal, within};
 use racecraft_core::{Channel, Frame, Wheel};
 
 /// AC1 as in the official v1.7 document: ends after `localVelocity`.
@@ -313,14 +313,4 @@ impl PhysicsPage {
         }
         f
     }
-}
-
-/// `v` if it lies in `lo..=hi` (so never NaN).
-pub(crate) fn within(v: f32, lo: f32, hi: f32) -> Option<f32> {
-    (lo..=hi).contains(&v).then_some(v)
-}
-
-/// A pedal in 0..1, with rounding noise at the ends clamped away.
-pub(crate) fn pedal(v: f32) -> Option<f32> {
-    within(v, -0.01, 1.01).map(|v| v.clamp(0.0, 1.0))
 }

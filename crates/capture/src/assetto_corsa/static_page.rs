@@ -1,7 +1,8 @@
 //! The static page `SPageFileStatic` (`acpmf_static`): game, car, track and driver, written at session load.
 
-use super::bytes::{WideStr, layout};
+use super::WideStr;
 use super::{Error, Game, Result};
+use crate::bytes::layout;
 use racecraft_core::SessionMeta;
 
 /// AC1 (shared memory 1.7).

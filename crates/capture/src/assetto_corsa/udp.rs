@@ -6,9 +6,9 @@
 //! [`Operation::Dismiss`]. Datagrams from the game are told apart by length ([`decode_datagram`]). Every type also
 //! encodes, byte for byte, so tests and emulators can play the game's side.
 
-use super::bytes::{WideStr, layout};
-use super::physics::{pedal, within};
+use super::WideStr;
 use super::{Error, Result, world_to_frame};
+use crate::bytes::{layout, pedal, within};
 use racecraft_core::{Channel, Frame, Wheel};
 
 /// The UDP port AC listens on.

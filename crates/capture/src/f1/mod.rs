@@ -15,7 +15,6 @@
 
 mod normalize;
 mod packets;
-mod reader;
 
 pub use normalize::F1Normalizer;
 pub use packets::{
@@ -23,8 +22,8 @@ pub use packets::{
     LapData, LapDataPacket, MarshalZone, MotionPacket, ParticipantData, ParticipantsPacket, SessionPacket,
 };
 
+use crate::bytes::Reader;
 use crate::{Error, Result};
-use reader::Reader;
 use serde::Serialize;
 
 /// Number of car slots in every per-car array of F1 23/24/25.

@@ -3,9 +3,9 @@
 //! Each per-car record is read from a sub-reader of exactly its specified size, which must be consumed
 //! completely, so a field list that disagrees with the record size fails on the first real packet.
 
-use super::reader::Reader;
 use super::{CAR_COUNT, Format, PacketHeader};
 use crate::Result;
+use crate::bytes::Reader;
 use serde::Serialize;
 
 fn read_cars<T: Default>(
@@ -22,7 +22,7 @@ fn read_cars<T: Default>(
     Ok(cars)
 }
 
-fn array4<T: Default + Copy>(mut read: impl FnMut() -> Result<T>) -> Result<[T; 4]> {
+fn array4<T: Default + Copy, E>(mut read: impl FnMut() -> std::result::Result<T, E>) -> std::result::Result<[T; 4], E> {
     Ok([read()?, read()?, read()?, read()?])
 }
 

@@ -1,6 +1,7 @@
 //! The irsdk structures (`irsdk_header`, `irsdk_diskSubHeader`, `irsdk_varHeader`), parsed field by field.
 
 use super::Error;
+use crate::bytes::array_at;
 
 /// Size of `irsdk_header`.
 pub const HEADER_LEN: usize = 112;
@@ -15,13 +16,8 @@ pub const MAX_VARS: i32 = 16_384;
 /// Upper bound for one row of variables (today about 1 KiB in files, a few KiB live).
 pub const MAX_BUF_LEN: i32 = 1 << 24;
 
-/// Reads `N` bytes at `at`, or `None` past the end.
-pub(crate) fn bytes<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
-    b.get(at..at.checked_add(N)?)?.try_into().ok()
-}
-
 pub(crate) fn i32_at(b: &[u8], at: usize) -> Option<i32> {
-    bytes(b, at).map(i32::from_le_bytes)
+    array_at(b, at).map(i32::from_le_bytes)
 }
 
 pub(crate) fn truncated(what: &'static str, start: usize, len_needed: usize, have: usize) -> Error {
@@ -85,7 +81,7 @@ impl Header {
     /// Parses and sanity-checks the header at the start of `b`. Offsets are checked against `b` by the
     /// callers, which know which regions they need.
     pub fn parse(b: &[u8]) -> Result<Header, Error> {
-        let h = bytes::<HEADER_LEN>(b, 0).ok_or_else(|| truncated("header", 0, HEADER_LEN, b.len()))?;
+        let h = array_at::<HEADER_LEN>(b, 0).ok_or_else(|| truncated("header", 0, HEADER_LEN, b.len()))?;
         let at = |o: usize| i32_at(&h, o).unwrap_or_default();
         let mut var_buf = [VarBuf::default(); MAX_BUFS];
         for (i, slot) in var_buf.iter_mut().enumerate() {
@@ -144,11 +140,11 @@ pub struct DiskSubHeader {
 impl DiskSubHeader {
     /// Parses the sub-header that follows the header in `b`.
     pub fn parse(b: &[u8]) -> Result<DiskSubHeader, Error> {
-        let s = bytes::<SUB_HEADER_LEN>(b, HEADER_LEN)
+        let s = array_at::<SUB_HEADER_LEN>(b, HEADER_LEN)
             .ok_or_else(|| truncated("disk sub-header", HEADER_LEN, SUB_HEADER_LEN, b.len()))?;
-        let f64_at = |o: usize| bytes(&s, o).map(f64::from_le_bytes).unwrap_or_default();
+        let f64_at = |o: usize| array_at(&s, o).map(f64::from_le_bytes).unwrap_or_default();
         let sub = DiskSubHeader {
-            session_start_date: bytes(&s, 0).map(i64::from_le_bytes).unwrap_or_default(),
+            session_start_date: array_at(&s, 0).map(i64::from_le_bytes).unwrap_or_default(),
             session_start_time: f64_at(8),
             session_end_time: f64_at(16),
             lap_count: i32_at(&s, 24).unwrap_or_default(),
@@ -205,9 +201,9 @@ impl VarType {
             VarType::Char => f64::from(*row.get(at)?),
             VarType::Bool => f64::from(u8::from(*row.get(at)? != 0)),
             VarType::Int => f64::from(i32_at(row, at)?),
-            VarType::BitField => f64::from(u32::from_le_bytes(bytes(row, at)?)),
-            VarType::Float => f64::from(f32::from_le_bytes(bytes(row, at)?)),
-            VarType::Double => f64::from_le_bytes(bytes(row, at)?),
+            VarType::BitField => f64::from(u32::from_le_bytes(array_at(row, at)?)),
+            VarType::Float => f64::from(f32::from_le_bytes(array_at(row, at)?)),
+            VarType::Double => f64::from_le_bytes(array_at(row, at)?),
         })
     }
 }
@@ -243,7 +239,7 @@ impl VarHeader {
     /// lies inside a row of `header.buf_len` bytes.
     pub fn parse(b: &[u8], header: &Header, index: usize) -> Result<VarHeader, Error> {
         let start = (header.var_header_offset as usize).saturating_add(index.saturating_mul(VAR_HEADER_LEN));
-        let v = bytes::<VAR_HEADER_LEN>(b, start)
+        let v = array_at::<VAR_HEADER_LEN>(b, start)
             .ok_or_else(|| truncated("variable header", start, VAR_HEADER_LEN, b.len()))?;
         let raw_name = &v[16..48];
         let lossy: String = raw_name.iter().take_while(|&&c| c != 0).map(|&c| char::from(c)).collect();
