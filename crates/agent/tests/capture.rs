@@ -65,7 +65,7 @@ async fn acc_shared_memory_laps_equal_the_simulators_truth() {
     config.record = Some(tmp.path().join("acc.rcr"));
     let capture = Capture::spawn(config).expect("capture");
     let published = play_shared_memory(&pages, Game::Acc, &sim, 10.0).join().expect("emulator");
-    let stats = capture.stop(Duration::from_secs(20)).await.expect("stop");
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
 
     assert_eq!(stats.following, Some("ac/shm"));
     assert_eq!(stats.sessions.len(), 1, "{stats:?}");
@@ -109,7 +109,7 @@ async fn ac_udp_laps_equal_the_simulators_truth() {
     });
     let (published, game) = published.join().expect("emulator");
     wait_for(&capture, "every datagram", |s| s.frames >= published * 99 / 100).await;
-    let stats = capture.stop(Duration::from_secs(20)).await.expect("stop");
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
 
     assert_eq!(stats.sessions.len(), 1, "{stats:?}");
     assert_eq!(stats.rejected, 0);
@@ -157,7 +157,7 @@ async fn the_game_quitting_and_returning_splits_sessions_only_after_the_idle_tim
     tokio::time::sleep(Duration::from_millis(2000)).await;
     racecraft_emulator::play(first.iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
     wait_for(&capture, "a second session", |s| s.sessions.len() == 2).await;
-    let stats = capture.stop(Duration::from_secs(20)).await.expect("stop");
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
     assert_eq!(stats.sessions_started, 2, "{stats:?}");
     assert_eq!(stats.acked, stats.frames);
     let laps = get(&format!("{}/api/sessions/{}/laps", server.url(), stats.sessions[0])).await;
@@ -190,7 +190,7 @@ async fn frames_captured_while_the_server_is_down_are_delivered_when_it_returns(
     config.writer.flush_interval = Duration::from_millis(100);
     let second = RunningServer::start(config).await.expect("restart");
     racecraft_emulator::play(frames[2 * third..].iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
-    let stats = capture.stop(Duration::from_secs(30)).await.expect("stop");
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
 
     assert_eq!(stats.undelivered, 0, "{stats:?}");
     assert_eq!(stats.acked, stats.frames);
@@ -257,7 +257,7 @@ async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
         std::thread::sleep(Duration::from_millis(2));
     }
     wait_for(&capture, "the frames", |s| s.frames >= expected.len() as u64).await;
-    let stats = capture.stop(Duration::from_secs(10)).await.expect("stop");
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
     assert_eq!(stats.frames, expected.len() as u64, "{stats:?}");
     assert!(stats.last_error.as_deref().is_some_and(|e| e.contains("2022")), "{stats:?}");
     let id = stats.sessions[0];
@@ -266,4 +266,81 @@ async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
     assert_eq!(session["track"].as_str(), track, "{session}");
     assert_eq!(session["frame_count"].as_u64(), Some(expected.len() as u64));
     server.shutdown().await.expect("shutdown");
+}
+
+/// Plays `sim` as a datagram game into a capture listening on one port; returns the capture's stats and the
+/// stored session.
+async fn capture_datagrams(
+    source: SourceConfig,
+    game: racecraft_emulator::udp::DatagramGame,
+    sim: &Simulation,
+) -> (CaptureStats, Value, RunningServer, u64, racecraft_record::Recording) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(&tmp.path().join("server")).await;
+    let mut config = CaptureConfig::new(vec![source], server.url());
+    config.record = Some(tmp.path().join("capture.rcr"));
+    config.record_raw = true;
+    let capture = Capture::spawn(config).expect("capture");
+    let to = capture.local_addrs()[0].expect("bound");
+    let mut sender = racecraft_emulator::udp::DatagramSender::new(game, to).expect("sender");
+    let frames: Vec<_> = sim.frames().collect();
+    let published = std::thread::spawn(move || racecraft_emulator::play(frames, 10.0, |f| sender.publish(f)))
+        .join()
+        .expect("emulator")
+        .expect("publish");
+    wait_for(&capture, "every datagram", |s| s.frames >= published * 99 / 100).await;
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
+    let session = get(&format!("{}/api/sessions/{}", server.url(), stats.sessions[0])).await;
+    let recording = racecraft_record::read_all(tmp.path().join("capture.rcr")).expect("recording");
+    // The server's database lives in `tmp` until the caller is done with the server.
+    std::mem::forget(tmp);
+    (stats, session, server, published, recording)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forza_fm2023_laps_equal_the_simulators_truth() {
+    use racecraft_capture::forza::Format;
+    let sim = simulation(2);
+    let listen = "127.0.0.1:0".parse().expect("addr");
+    let game = racecraft_emulator::udp::DatagramGame::Forza(Format::Fm2023Dash);
+    let (stats, session, server, published, recording) =
+        capture_datagrams(SourceConfig::Forza { listen }, game, &sim).await;
+    assert_eq!(recording.frames.len() as u64, stats.frames);
+    assert_eq!(stats.rejected, 0, "{stats:?}");
+    assert_eq!(session["game"], "forza-fm2023");
+    assert!(stats.frames <= published);
+    assert_eq!(stats.acked, stats.frames, "{stats:?}");
+    // Forza's LastLap is an f32 of seconds: exact to well under a millisecond.
+    assert_laps_match(&get(&format!("{}/api/sessions/{}/laps", server.url(), stats.sessions[0])).await, &sim);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outgauge_and_json_frames_arrive_with_their_values() {
+    let sim = simulation(1);
+    let top_speed = sim.frames().filter_map(|f| f.speed_mps()).fold(0.0f32, f32::max);
+    for (source, game, name) in [
+        (
+            SourceConfig::OutGauge { listen: "127.0.0.1:0".parse().expect("addr") },
+            racecraft_emulator::udp::DatagramGame::OutGauge { with_id: true },
+            "outgauge",
+        ),
+        (
+            SourceConfig::JsonUdp { listen: "127.0.0.1:0".parse().expect("addr") },
+            racecraft_emulator::udp::DatagramGame::Json,
+            "json",
+        ),
+    ] {
+        let (stats, session, server, published, recording) = capture_datagrams(source, game, &sim).await;
+        assert_eq!(stats.rejected, 0, "{name}: {stats:?}");
+        assert!(stats.frames <= published && stats.frames * 100 >= published * 99, "{name}: {stats:?}");
+        assert_eq!(stats.acked, stats.frames, "{name}");
+        assert_eq!(session["frame_count"].as_u64(), Some(stats.frames), "{name}");
+        // The recording holds every frame and, with --raw, every datagram as received.
+        assert_eq!(recording.frames.len() as u64, stats.frames, "{name}");
+        assert_eq!(recording.raw_count, stats.frames, "{name}");
+        let max = recording.frames.iter().filter_map(|f| f.speed_mps()).fold(0.0f32, f32::max);
+        assert!((max - top_speed).abs() < 0.01, "{name}: top speed {max} vs {top_speed}");
+        server.shutdown().await.expect("shutdown");
+    }
 }

@@ -8,12 +8,15 @@
 //!   in place with an increasing `packetId`.
 //! - [`ac_udp`]: AC's remote telemetry server on UDP (port 9996 in the game): answers the handshake, streams
 //!   `RTCarInfo` to subscribers, sends `RTLap` when a lap completes, stops on dismiss.
+//! - [`udp`]: games that push datagrams at a listener: Forza Data Out (all four layouts), OutGauge (92/96
+//!   bytes) and JSON over UDP.
 //!
 //! Emulators are blocking and thread-based on purpose: a game is a separate program, and tests run it on its own
 //! thread beside the async capture code under test.
 
 pub mod ac_shm;
 pub mod ac_udp;
+pub mod udp;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,8 @@
 //! optionally record it to a `.rcr` file.
 //!
 //! # How it fits together
-//! - [`SourceConfig`] names where the data comes from (AC/ACC shared memory, AC UDP, F1, iRacing live memory);
+//! - [`SourceConfig`] names where the data comes from (AC/ACC shared memory, AC UDP, F1, Forza, OutGauge, JSON
+//!   over UDP, iRacing live memory);
 //!   [`Capture::spawn`] binds every socket up front (a port in use is an error at once, not later), then starts
 //!   one blocking thread per source (see `sources.rs`) feeding one session task.
 //! - With several sources (`--game auto`), the first to deliver a frame is followed; the others are ignored until
@@ -27,10 +28,16 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::{Agent, AgentConfig, AgentStats};
-use sources::{Common, Event, F1Decoder};
+use sources::{Common, DatagramDecoder, Event, F1Decoder, ForzaDecoder, JsonDecoder, OutGaugeDecoder};
 
 /// Default UDP port of F1 23/24/25 telemetry.
 pub const F1_PORT: u16 = 20777;
+/// Port we suggest for Forza Data Out (the game sends wherever the player sets; 5300 is the common choice).
+pub const FORZA_PORT: u16 = 5300;
+/// Port we suggest for OutGauge (BeamNG's default is 4444; LFS sends where `cfg.txt` says).
+pub const OUTGAUGE_PORT: u16 = 4444;
+/// Port of Racecraft's JSON-over-UDP input.
+pub const JSON_PORT: u16 = 20778;
 
 /// Where a capture reads the game.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +59,21 @@ pub enum SourceConfig {
         /// The car to follow while the game reports no player car (spectating); the leader when `None`.
         follow: Option<u8>,
     },
+    /// Forza Data Out (FM7, FH4, FH5, FM 2023), Sled or Dash.
+    Forza {
+        /// Where to listen.
+        listen: SocketAddr,
+    },
+    /// OutGauge from Live for Speed or BeamNG.
+    OutGauge {
+        /// Where to listen.
+        listen: SocketAddr,
+    },
+    /// One JSON object per datagram, in the shape of `POST /api/ingest`.
+    JsonUdp {
+        /// Where to listen.
+        listen: SocketAddr,
+    },
     /// iRacing's live telemetry memory, read through a file.
     IracingMemory {
         /// The file holding the memory map's contents.
@@ -67,6 +89,9 @@ impl SourceConfig {
             SourceConfig::AcUdp { .. } => "ac/udp",
             SourceConfig::F1 { .. } => "f1/udp",
             SourceConfig::IracingMemory { .. } => "iracing/memory",
+            SourceConfig::Forza { .. } => "forza/udp",
+            SourceConfig::OutGauge { .. } => "outgauge/udp",
+            SourceConfig::JsonUdp { .. } => "json/udp",
         }
     }
 
@@ -76,6 +101,9 @@ impl SourceConfig {
             SourceConfig::AcSharedMemory { .. } | SourceConfig::AcUdp { .. } => "ac",
             SourceConfig::F1 { .. } => "f1",
             SourceConfig::IracingMemory { .. } => "iracing",
+            SourceConfig::Forza { .. } => "forza",
+            SourceConfig::OutGauge { .. } => "outgauge",
+            SourceConfig::JsonUdp { .. } => "json",
         }
     }
 }
@@ -209,9 +237,21 @@ impl Capture {
                     std::thread::Builder::new().name(name).spawn(move || sources::ac_udp_client(common, socket, game))
                 }
                 SourceConfig::F1 { listen, follow } => {
+                    let decoder: Box<dyn DatagramDecoder> = Box::new(F1Decoder::new(follow));
                     let socket = bind(listen)?;
                     local_addrs.push(socket.local_addr().ok());
-                    let decoder = Box::new(F1Decoder::new(follow));
+                    std::thread::Builder::new().name(name).spawn(move || sources::udp_listener(common, socket, decoder))
+                }
+                SourceConfig::Forza { listen }
+                | SourceConfig::OutGauge { listen }
+                | SourceConfig::JsonUdp { listen } => {
+                    let decoder: Box<dyn DatagramDecoder> = match source {
+                        SourceConfig::Forza { .. } => Box::<ForzaDecoder>::default(),
+                        SourceConfig::OutGauge { .. } => Box::<OutGaugeDecoder>::default(),
+                        _ => Box::<JsonDecoder>::default(),
+                    };
+                    let socket = bind(listen)?;
+                    local_addrs.push(socket.local_addr().ok());
                     std::thread::Builder::new().name(name).spawn(move || sources::udp_listener(common, socket, decoder))
                 }
                 SourceConfig::IracingMemory { path } => {
@@ -248,10 +288,10 @@ impl Capture {
     /// Stops reading, ends the current session and waits up to `deliver_timeout` for the server to acknowledge
     /// every frame (frames still undelivered are counted in [`CaptureStats::undelivered`]).
     pub async fn stop(mut self, deliver_timeout: Duration) -> Result<CaptureStats, CaptureError> {
-        self.stop.store(true, Ordering::Relaxed);
         if let Some(tx) = self.stop_tx.take() {
             let _ = tx.send(deliver_timeout);
         }
+        self.stop.store(true, Ordering::Relaxed);
         let result = match (&mut self.task).await {
             Ok(result) => result,
             Err(e) => Err(CaptureError::Agent(crate::Error::Task(e.to_string()))),
@@ -280,10 +320,15 @@ struct Sessions {
     following: Option<usize>,
     meta: Vec<Option<SessionMeta>>,
     active: Option<Active>,
-    finishing: Vec<JoinHandle<Result<AgentStats, crate::Error>>>,
+    finishing: Vec<(JoinHandle<Result<AgentStats, crate::Error>>, watch::Receiver<AgentStats>)>,
     /// Ids of sessions whose agent has not said its id yet.
     pending_ids: Vec<watch::Receiver<AgentStats>>,
+    /// Raw packets received while no session was running, kept for the next session's recording.
+    pre_session_raw: std::collections::VecDeque<(usize, i64, Vec<u8>)>,
 }
+
+/// Raw packets kept from before a session's first frame.
+const PRE_SESSION_RAW: usize = 256;
 
 impl Sessions {
     fn new(config: CaptureConfig, stats_tx: watch::Sender<CaptureStats>) -> Sessions {
@@ -297,6 +342,7 @@ impl Sessions {
             active: None,
             finishing: Vec::new(),
             pending_ids: Vec::new(),
+            pre_session_raw: std::collections::VecDeque::new(),
         }
     }
 
@@ -312,7 +358,8 @@ impl Sessions {
                 timeout = &mut stop => break timeout.unwrap_or(Duration::ZERO),
                 event = events.recv() => match event {
                     Some(event) => self.handle(event)?,
-                    None => break Duration::ZERO,
+                    // The source threads end only when asked to stop, so the stop message is on its way.
+                    None => break (&mut stop).await.unwrap_or(Duration::ZERO),
                 },
                 _ = tick.tick() => self.housekeeping()?,
             }
@@ -323,13 +370,17 @@ impl Sessions {
         }
         self.end_session()?;
         let deadline = tokio::time::Instant::now() + deliver_timeout;
-        for handle in std::mem::take(&mut self.finishing) {
+        for (handle, watch) in std::mem::take(&mut self.finishing) {
             match tokio::time::timeout_at(deadline, handle).await {
                 Ok(Ok(Ok(agent))) => self.stats.acked += agent.acked,
-                Ok(Ok(Err(crate::Error::Timeout { unacked }))) => self.stats.undelivered += unacked,
                 Ok(Ok(Err(e))) => return Err(e.into()),
                 Ok(Err(e)) => return Err(crate::Error::Task(e.to_string()).into()),
-                Err(_) => self.stats.undelivered += 1,
+                Err(_) => {
+                    // Out of time: what the server has acknowledged so far is durable, the rest is not.
+                    let agent = watch.borrow().clone();
+                    self.stats.acked += agent.acked;
+                    self.stats.undelivered += agent.pushed - agent.acked - agent.dropped;
+                }
             }
         }
         self.collect_ids();
@@ -361,14 +412,22 @@ impl Sessions {
                     self.frame(source, frame)?;
                 }
             }
-            Event::Raw { source, t_us, bytes } => {
-                if self.following == Some(source)
-                    && let Some(active) = self.active.as_mut()
-                    && let Some(recorder) = active.recorder.as_mut()
-                {
-                    recorder.push_raw(t_us - active.origin_us, self.config.sources[source].tag(), &bytes)?;
+            Event::Raw { source, t_us, bytes } => match self.active.as_mut() {
+                Some(active) if self.following == Some(source) => {
+                    if let Some(recorder) = active.recorder.as_mut() {
+                        recorder.push_raw(t_us - active.origin_us, self.config.sources[source].tag(), &bytes)?;
+                    }
                 }
-            }
+                // Packets before the first frame (a session packet, the datagram that starts the session) belong
+                // to the session about to start.
+                None if self.following.is_none_or(|f| f == source) => {
+                    if self.pre_session_raw.len() == PRE_SESSION_RAW {
+                        self.pre_session_raw.pop_front();
+                    }
+                    self.pre_session_raw.push_back((source, t_us, bytes));
+                }
+                _ => {}
+            },
             Event::Rejected { source, error } => {
                 self.stats.rejected += 1;
                 if self.stats.rejected <= 5 {
@@ -442,6 +501,14 @@ impl Sessions {
             None => None,
         };
         tracing::info!(game = %meta.game, car = %meta.car, track = %meta.track, "session started");
+        let mut recorder = recorder;
+        for (from, t_us, bytes) in std::mem::take(&mut self.pre_session_raw) {
+            if let Some(recorder) = recorder.as_mut()
+                && from == source
+            {
+                recorder.push_raw(t_us - origin_us, config.tag(), &bytes)?;
+            }
+        }
         self.active = Some(Active { agent, recorder, tracker: LapTracker::new(), origin_us, last_t_us: origin_us });
         self.publish();
         Ok(())
@@ -453,7 +520,8 @@ impl Sessions {
                 recorder.finish()?;
             }
             // Delivery goes on in the background while the next session starts.
-            self.finishing.push(tokio::spawn(active.agent.finish(None)));
+            let watch = active.agent.watch();
+            self.finishing.push((tokio::spawn(active.agent.finish(None)), watch));
         }
         Ok(())
     }
@@ -463,7 +531,7 @@ impl Sessions {
             recorder.flush_if_due(Instant::now())?;
         }
         let mut still = Vec::new();
-        for handle in std::mem::take(&mut self.finishing) {
+        for (handle, watch) in std::mem::take(&mut self.finishing) {
             if handle.is_finished() {
                 match futures_util::FutureExt::now_or_never(handle) {
                     Some(Ok(Ok(agent))) => self.stats.acked += agent.acked,
@@ -472,7 +540,7 @@ impl Sessions {
                     None => {}
                 }
             } else {
-                still.push(handle);
+                still.push((handle, watch));
             }
         }
         self.finishing = still;

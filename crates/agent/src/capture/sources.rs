@@ -17,6 +17,7 @@ use racecraft_capture::assetto_corsa::udp::{Handshake, Operation};
 use racecraft_capture::assetto_corsa::{AcUdp, PageReader, Update, decode_datagram};
 use racecraft_capture::f1::{self, F1Normalizer, Packet};
 use racecraft_capture::iracing::{LiveMemory, LiveReader};
+use racecraft_capture::{forza, json, outgauge};
 use racecraft_core::{Frame, SessionMeta};
 use tokio::sync::mpsc;
 
@@ -205,6 +206,93 @@ impl DatagramDecoder for F1Decoder {
             self.last_frame_id = Some(id);
         }
         out.frame = self.normalizer.push(&packet);
+        Ok(out)
+    }
+}
+
+/// Forza Data Out (Sled or Dash, any of the four layouts): frames on the game's own clock.
+#[derive(Debug, Default)]
+pub(crate) struct ForzaDecoder {
+    normalizer: forza::ForzaNormalizer,
+    meta: Option<SessionMeta>,
+}
+
+impl DatagramDecoder for ForzaDecoder {
+    fn decode(&mut self, bytes: &[u8], _t_us: i64) -> Result<Decoded, String> {
+        let packet = forza::decode(bytes).map_err(|e| e.to_string())?;
+        let mut out = Decoded::default();
+        let sled = packet.sled();
+        // Menus and pauses send packets with IsRaceOn = 0: no car, no session change.
+        if sled.race_on() {
+            let (game, track) = match &packet {
+                forza::Packet::Sled { .. } => ("forza", String::new()),
+                forza::Packet::Fm7Dash { .. } => ("forza-fm7", String::new()),
+                forza::Packet::HorizonDash { .. } => ("forza-horizon", String::new()),
+                forza::Packet::Fm2023Dash { extra, .. } => ("forza-fm2023", format!("track {}", extra.track_ordinal)),
+            };
+            let meta = SessionMeta {
+                game: game.into(),
+                car: format!("car {}", sled.car_ordinal),
+                track,
+                driver: String::new(),
+                started_at_ms: 0,
+            };
+            if self.meta.as_ref() != Some(&meta) {
+                self.meta = Some(meta.clone());
+                out.meta = Some(meta);
+            }
+        }
+        out.frame = self.normalizer.push(&packet);
+        Ok(out)
+    }
+}
+
+/// OutGauge (Live for Speed, BeamNG): frames on the arrival clock (BeamNG sends `time` 0).
+#[derive(Debug, Default)]
+pub(crate) struct OutGaugeDecoder {
+    meta: Option<SessionMeta>,
+}
+
+impl DatagramDecoder for OutGaugeDecoder {
+    fn decode(&mut self, bytes: &[u8], t_us: i64) -> Result<Decoded, String> {
+        let packet = outgauge::decode(bytes).map_err(|e| e.to_string())?;
+        let car = packet.car.text();
+        let game = if car == "beam" { "beamng" } else { "lfs" };
+        let meta = SessionMeta { game: game.into(), car, ..SessionMeta::default() };
+        let mut out = Decoded::default();
+        if self.meta.as_ref() != Some(&meta) {
+            self.meta = Some(meta.clone());
+            out.meta = Some(meta);
+        }
+        out.frame = Some(packet.to_frame(t_us));
+        Ok(out)
+    }
+}
+
+/// JSON over UDP: one `/api/ingest` point per datagram.
+#[derive(Debug, Default)]
+pub(crate) struct JsonDecoder {
+    normalizer: json::JsonNormalizer,
+    meta: Option<SessionMeta>,
+}
+
+impl DatagramDecoder for JsonDecoder {
+    fn decode(&mut self, bytes: &[u8], t_us: i64) -> Result<Decoded, String> {
+        let point = json::decode(bytes).map_err(|e| e.to_string())?;
+        let mut out = Decoded::default();
+        if point.track.is_some() || point.chassis.is_some() {
+            let meta = SessionMeta {
+                game: "json".into(),
+                car: point.chassis.clone().unwrap_or_default(),
+                track: point.track.clone().unwrap_or_default(),
+                ..SessionMeta::default()
+            };
+            if self.meta.as_ref() != Some(&meta) {
+                self.meta = Some(meta.clone());
+                out.meta = Some(meta);
+            }
+        }
+        out.frame = Some(self.normalizer.push(&point, t_us).map_err(|e| e.to_string())?);
         Ok(out)
     }
 }
