@@ -277,7 +277,8 @@ macro_rules! layout {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
         }
@@ -353,4 +354,12 @@ mod tests {
         assert_eq!(array_at::<2>(&b, 4), None);
         assert_eq!(array_at::<2>(&b, usize::MAX), None);
     }
+}
+
+/// Serializes a fixed-size array of any length as a sequence (serde's own impls stop at 32 elements).
+pub(crate) fn serialize_array<S: serde::Serializer, T: serde::Serialize, const N: usize>(
+    values: &[T; N],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(values.iter())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use racecraft_agent::capture::{Capture, CaptureConfig, F1_PORT, SourceConfig};
+use racecraft_agent::capture::{Capture, CaptureConfig, F1_PORT, FORZA_PORT, JSON_PORT, OUTGAUGE_PORT, SourceConfig};
 
 use crate::ServerArgs;
 
@@ -23,6 +23,12 @@ pub enum CaptureGame {
     AcUdp,
     /// F1 23, F1 24, F1 25 UDP telemetry (listens on 0.0.0.0:20777; `--listen` to change).
     F1,
+    /// Forza Motorsport 7 / 2023, Forza Horizon 4 / 5 Data Out (listens on 0.0.0.0:5300).
+    Forza,
+    /// OutGauge from Live for Speed or BeamNG (listens on 0.0.0.0:4444).
+    Outgauge,
+    /// One JSON object per datagram, as POST /api/ingest takes (listens on 0.0.0.0:20778).
+    Json,
     /// iRacing's live telemetry memory exposed as a file (`--iracing-file`).
     Iracing,
 }
@@ -66,13 +72,20 @@ pub struct CaptureArgs {
     /// Driver name for games that do not report one.
     #[arg(long, env = "RACECRAFT_DRIVER", default_value = "")]
     driver: String,
-    /// The local server, when `--server` is not given.
-    #[command(flatten)]
-    local: ServerArgs,
+    /// Without `--server`: the address the local server listens on.
+    #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
+    serve_on: SocketAddr,
+    /// Without `--server`: the local server's data directory (see `racecraft serve --help`).
+    #[arg(long, env = "RACECRAFT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Without `--server`: the local server's database URL (see `racecraft serve --help`).
+    #[arg(long, env = "RACECRAFT_DB")]
+    db: Option<String>,
 }
 
 fn sources(args: &CaptureArgs) -> Result<Vec<SourceConfig>> {
-    let f1_listen = args.listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], F1_PORT)));
+    let listen = |port: u16| args.listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], port)));
+    let f1_listen = listen(F1_PORT);
     let ac_udp = || -> Result<SourceConfig> {
         let game = (args.host.as_str(), args.port)
             .to_socket_addrs()
@@ -85,14 +98,22 @@ fn sources(args: &CaptureArgs) -> Result<Vec<SourceConfig>> {
         CaptureGame::Ac | CaptureGame::Acc => vec![SourceConfig::AcSharedMemory { dir: args.shm_dir.clone() }],
         CaptureGame::AcUdp => vec![ac_udp()?],
         CaptureGame::F1 => vec![SourceConfig::F1 { listen: f1_listen, follow: args.car }],
+        CaptureGame::Forza => vec![SourceConfig::Forza { listen: listen(FORZA_PORT) }],
+        CaptureGame::Outgauge => vec![SourceConfig::OutGauge { listen: listen(OUTGAUGE_PORT) }],
+        CaptureGame::Json => vec![SourceConfig::JsonUdp { listen: listen(JSON_PORT) }],
         CaptureGame::Iracing => match &args.iracing_file {
             Some(path) => vec![SourceConfig::IracingMemory { path: path.clone() }],
             None => bail!("--game iracing needs --iracing-file (the live memory map is read through a file here)"),
         },
         CaptureGame::Auto => {
+            // --listen names one port, so with auto every UDP game listens on its usual port.
+            anyhow::ensure!(args.listen.is_none(), "--listen needs a specific --game");
             let mut all = vec![
                 SourceConfig::AcSharedMemory { dir: args.shm_dir.clone() },
                 SourceConfig::F1 { listen: f1_listen, follow: args.car },
+                SourceConfig::Forza { listen: listen(FORZA_PORT) },
+                SourceConfig::OutGauge { listen: listen(OUTGAUGE_PORT) },
+                SourceConfig::JsonUdp { listen: listen(JSON_PORT) },
                 ac_udp()?,
             ];
             if let Some(path) = &args.iracing_file {
@@ -108,7 +129,10 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
     anyhow::ensure!(args.idle_timeout > 0.0 && args.idle_timeout.is_finite(), "--idle-timeout must be positive");
     let local = match &args.server {
         Some(_) => None,
-        None => Some(crate::start(crate::server_config(&args.local)?).await?),
+        None => {
+            let local = ServerArgs { listen: args.serve_on, data_dir: args.data_dir.clone(), db: args.db.clone() };
+            Some(crate::start(crate::server_config(&local)?).await?)
+        }
     };
     let server = args.server.clone().or_else(|| local.as_ref().map(|s| s.url())).context("no server")?;
     let mut config = CaptureConfig::new(sources(&args)?, server.clone());

@@ -11,6 +11,17 @@ use clap::{Args, ValueEnum};
 pub enum DecodeGame {
     /// EA F1 23, 24 and 25 UDP packets.
     F1,
+    /// Assetto Corsa / ACC shared memory pages, told apart by size (physics 580/712/800, graphics 296/1588,
+    /// static 684/820).
+    AcShm,
+    /// Assetto Corsa UDP datagrams (handshake response 408, car info 328, lap 212).
+    AcUdp,
+    /// Forza Data Out (232, 311, 324 or 331 bytes).
+    Forza,
+    /// OutGauge (92 or 96 bytes).
+    Outgauge,
+    /// JSON over UDP (one `/api/ingest` object).
+    Json,
 }
 
 /// Flags of `racecraft decode`.
@@ -58,18 +69,36 @@ pub fn decode(args: DecodeArgs) -> Result<()> {
 }
 
 fn decode_file(game: DecodeGame, file: &Path, json: bool) -> Result<()> {
+    use racecraft_capture::assetto_corsa::{self as ac, GraphicsPage, PhysicsPage, StaticPage};
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     match game {
-        DecodeGame::F1 => {
-            let packet = racecraft_capture::f1::decode(&bytes)?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                let value = serde_json::json!({"file": file.display().to_string(), "packet": packet});
-                writeln!(out, "{value}")?;
+        DecodeGame::F1 => print(file, json, &racecraft_capture::f1::decode(&bytes)?),
+        DecodeGame::AcShm => {
+            let n = bytes.len();
+            if ac::physics::SIZES.contains(&n) {
+                print(file, json, &PhysicsPage::parse(&bytes)?)
+            } else if ac::graphics::SIZES.contains(&n) {
+                print(file, json, &GraphicsPage::parse(&bytes)?)
+            } else if ac::static_page::SIZES.contains(&n) {
+                print(file, json, &StaticPage::parse(&bytes)?)
             } else {
-                writeln!(out, "{}: {packet:#?}", file.display())?;
+                bail!("{n} bytes is no AC/ACC page size (physics 580/712/800, graphics 296/1588, static 684/820)")
             }
         }
+        DecodeGame::AcUdp => print(file, json, &ac::decode_datagram(&bytes)?),
+        DecodeGame::Forza => print(file, json, &racecraft_capture::forza::decode(&bytes)?),
+        DecodeGame::Outgauge => print(file, json, &racecraft_capture::outgauge::decode(&bytes)?),
+        DecodeGame::Json => print(file, json, &racecraft_capture::json::decode(&bytes)?),
+    }
+}
+
+fn print<T: serde::Serialize + std::fmt::Debug>(file: &Path, json: bool, packet: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let value = serde_json::json!({"file": file.display().to_string(), "packet": packet});
+        writeln!(out, "{value}")?;
+    } else {
+        writeln!(out, "{}: {packet:#?}", file.display())?;
     }
     Ok(())
 }

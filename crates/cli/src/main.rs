@@ -94,6 +94,37 @@ struct SimulateArgs {
     /// Also write the session to this recording (`.rcr`).
     #[arg(long)]
     record: Option<PathBuf>,
+    /// Publish as this game instead of streaming to a server, for `racecraft capture` to read.
+    #[arg(long = "as", value_enum)]
+    as_game: Option<EmulatedGame>,
+    /// `--as ac|acc`: directory for the `acpmf_*` page files.
+    #[arg(long, default_value = "/dev/shm")]
+    shm_dir: PathBuf,
+    /// `--as ac-udp`: address to answer AC's UDP protocol on.
+    #[arg(long, default_value = "127.0.0.1:9996")]
+    listen: SocketAddr,
+    /// `--as forza, forza-horizon, outgauge, json`: where to send the datagrams.
+    #[arg(long, default_value = "127.0.0.1:5300")]
+    to: SocketAddr,
+}
+
+/// Games the simulator can publish as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EmulatedGame {
+    /// Assetto Corsa shared memory pages.
+    Ac,
+    /// ACC shared memory pages.
+    Acc,
+    /// Assetto Corsa's UDP remote telemetry server.
+    AcUdp,
+    /// Forza Motorsport 2023 Data Out, Dash layout (331 bytes).
+    Forza,
+    /// Forza Horizon 4/5 Data Out (324 bytes).
+    ForzaHorizon,
+    /// OutGauge with the ID field (96 bytes).
+    Outgauge,
+    /// JSON over UDP.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -217,12 +248,56 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
     if let Some(path) = &args.record {
         write_recording(&simulation, path)?;
     }
+    if let Some(game) = args.as_game {
+        let published = tokio::task::block_in_place(|| emulate(&simulation, game, &args))?;
+        println!("Published {published} frames as {game:?}.");
+        return Ok(());
+    }
     let session = drive(&simulation, &args.server, args.sim.speed).await?;
     for lap in &truth.laps {
         println!("  lap {:>2}  {}", lap.lap_number, format_lap(lap.lap_time_s));
     }
     println!("Session {session} stored.");
     Ok(())
+}
+
+/// Publishes the simulation the way `game` does, paced by `--speed`; returns the frames published.
+fn emulate(simulation: &Simulation, game: EmulatedGame, args: &SimulateArgs) -> Result<u64> {
+    use racecraft_capture::assetto_corsa::Game;
+    use racecraft_emulator::udp::{DatagramGame, DatagramSender};
+    let meta = simulation.meta(now_ms());
+    let speed = args.sim.speed;
+    let frames = simulation.frames();
+    let datagrams = |kind: DatagramGame| -> Result<u64> {
+        println!("Sending {kind:?} datagrams to {}", args.to);
+        let mut sender = DatagramSender::new(kind, args.to)?;
+        Ok(racecraft_emulator::play(frames.clone(), speed, |f| sender.publish(f))?)
+    };
+    match game {
+        EmulatedGame::Ac | EmulatedGame::Acc => {
+            let game = if game == EmulatedGame::Acc { Game::Acc } else { Game::AssettoCorsa };
+            let mut writer = racecraft_emulator::ac_shm::SharedMemoryWriter::create(&args.shm_dir, game, &meta)
+                .with_context(|| format!("creating the page files in {}", args.shm_dir.display()))?;
+            println!("Writing {game:?} shared memory pages in {}", args.shm_dir.display());
+            let published = racecraft_emulator::play(frames, speed, |f| writer.publish(f))?;
+            writer.remove()?;
+            Ok(published)
+        }
+        EmulatedGame::AcUdp => {
+            let mut server = racecraft_emulator::ac_udp::AcUdpServer::bind(args.listen, meta)
+                .with_context(|| format!("binding {}", args.listen))?;
+            println!("Answering AC's UDP protocol on {}; waiting for a client", server.local_addr()?);
+            while server.subscribers() == 0 {
+                server.serve_requests()?;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(racecraft_emulator::play(frames, speed, |f| server.publish(f))?)
+        }
+        EmulatedGame::Forza => datagrams(DatagramGame::Forza(racecraft_capture::forza::Format::Fm2023Dash)),
+        EmulatedGame::ForzaHorizon => datagrams(DatagramGame::Forza(racecraft_capture::forza::Format::HorizonDash)),
+        EmulatedGame::Outgauge => datagrams(DatagramGame::OutGauge { with_id: true }),
+        EmulatedGame::Json => datagrams(DatagramGame::Json),
+    }
 }
 
 /// Writes a whole simulated session, with its laps, to a recording.

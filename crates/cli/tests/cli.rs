@@ -253,3 +253,80 @@ fn exports_motec_and_csv_that_read_back() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to export"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capture_reads_the_simulator_publishing_as_a_game() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("data")))
+        .await
+        .expect("server");
+    let port = std::net::UdpSocket::bind("127.0.0.1:0").expect("probe").local_addr().expect("addr").port();
+    let listen = format!("127.0.0.1:{port}");
+    let rcr = dir.path().join("json.rcr");
+    let capture = std::process::Command::new(env!("CARGO_BIN_EXE_racecraft"))
+        .args(["capture", "--game", "json", "--listen", &listen, "--server", &server.url(), "--raw", "--record"])
+        .arg(&rcr)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("capture starts");
+    // The capture binds before it prints; give it a moment to start listening.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let out = tokio::task::spawn_blocking(move || {
+        racecraft()
+            .args(["simulate", "--as", "json", "--to", &listen, "--track", "Norisring", "--laps", "1"])
+            .args(["--rate", "60", "--speed", "20"])
+            .output()
+            .expect("runs")
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let published: u64 = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .skip_while(|w| *w != "Published")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("published count");
+    // Wait until the server has every frame, then stop the capture as a user would (Ctrl-C).
+    for _ in 0..300 {
+        let sessions = server.state().store().sessions(false).await.expect("sessions");
+        if sessions.first().is_some_and(|s| s.frame_count == published) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let status = Command::new("kill").args(["-INT", &capture.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || capture.wait_with_output()).await.expect("join").expect("wait");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(&format!("Captured {published} frames in 1 session(s)")), "{stdout}");
+    assert!(stdout.contains("0 undelivered"), "{stdout}");
+    let recording = racecraft_record::read_all(&rcr).expect("recording");
+    assert_eq!(recording.frames.len() as u64, published);
+    assert_eq!(recording.raw_count, published);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[test]
+fn decode_prints_ac_pages_with_the_games_field_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let frame = racecraft_core::Frame::new(0)
+        .with(racecraft_core::Channel::Speed, 50.0)
+        .with(racecraft_core::Channel::Gear, 3.0);
+    let page = racecraft_emulator::ac_shm::physics_page(racecraft_capture::assetto_corsa::Game::Acc, &frame, 42);
+    let path = dir.path().join("physics.bin");
+    std::fs::write(&path, page.encode()).expect("write");
+    std::fs::write(dir.path().join("short.bin"), [0u8; 100]).expect("write");
+    let out = racecraft().args(["decode", "--game", "ac-shm", "--json"]).arg(dir.path()).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.contains("physics.bin")).expect("decoded page");
+    let v: serde_json::Value = serde_json::from_str(line).expect("json");
+    assert_eq!(v["packet"]["packetId"], 42);
+    assert_eq!(v["packet"]["gear"], 4, "the game counts 0 = R, 1 = N");
+    assert!((v["packet"]["speedKmh"].as_f64().expect("speed") - 180.0).abs() < 1e-3);
+    // The file that is no page is named with the sizes it could have had, and fails the command.
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("short.bin: 100 bytes is no AC/ACC page size"));
+}

@@ -92,8 +92,10 @@ layout! {
         /// Cars in the session.
         active_cars: i32 = 252,
         /// World position of every car (x, y up, z), m; the player's is at the index of `player_car_id` in `car_id`.
+        #[serde(serialize_with = "crate::bytes::serialize_array")]
         car_coordinates: [[f32; 3]; 60] = 256,
         /// Car ids, parallel to `car_coordinates`.
+        #[serde(serialize_with = "crate::bytes::serialize_array")]
         car_id: [i32; 60] = 976,
         /// The player's car id.
         player_car_id: i32 = 1216,
@@ -159,7 +161,8 @@ layout! {
 }
 
 /// The tail after offset 252, which differs between the games.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
 pub enum GraphicsTail {
     /// AC1, 296-byte page.
     Ac(GraphicsAc),
@@ -168,11 +171,13 @@ pub enum GraphicsTail {
 }
 
 /// A parsed graphics page; the common fields are reachable directly through `Deref`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GraphicsPage {
     /// Offsets 0..252.
+    #[serde(flatten)]
     pub common: GraphicsCommon,
     /// The game-specific rest.
+    #[serde(flatten)]
     pub tail: GraphicsTail,
 }
 

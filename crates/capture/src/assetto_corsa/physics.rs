@@ -217,13 +217,16 @@ impl PhysicsExtended {
 }
 
 /// A parsed physics page: the common fields (reachable directly through `Deref`) and the tails its size has.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct PhysicsPage {
     /// Offsets 0..580.
+    #[serde(flatten)]
     pub base: PhysicsBase,
     /// Offsets 580..712, in 712- and 800-byte pages.
+    #[serde(flatten)]
     pub extended: Option<PhysicsExtended>,
     /// Offsets 712..800, in ACC's 800-byte page.
+    #[serde(flatten)]
     pub acc: Option<PhysicsAcc>,
 }
 

@@ -111,11 +111,13 @@ layout! {
 }
 
 /// A parsed static page; the common fields are reachable directly through `Deref`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct StaticPage {
     /// Offsets 0..684.
+    #[serde(flatten)]
     pub base: StaticBase,
     /// Offsets 684..820, in ACC's page.
+    #[serde(flatten)]
     pub acc: Option<StaticAcc>,
 }
 

@@ -222,7 +222,7 @@ layout! {
 }
 
 /// A datagram from the game.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum AcUdp {
     /// 408 bytes: the handshake answer.
     Response(HandshakerResponse),

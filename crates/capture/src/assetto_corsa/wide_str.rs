@@ -7,7 +7,8 @@ use crate::bytes::Field;
 /// Decoding stops at the first NUL, and also at the first `'%'` when `PERCENT` is set: AC's UDP names end with
 /// `'%'` followed by garbage. Encoding writes the text, then the terminator (`'%'` or NUL) and NULs, cutting the
 /// text at a character boundary if it is longer than fits.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct WideStr<const N: usize, const PERCENT: bool = false>(pub String);
 
 impl<const N: usize, const PERCENT: bool> WideStr<N, PERCENT> {
