@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: web unit tests, Rust tests (SQLite and PostgreSQL), and the browser end-to-end test
-# against a real server with a simulated driver. Starts PostgreSQL/NATS/Redis and installs Chromium if needed.
+# against a real server with a simulated driver, and an independent npm AC UDP client against our emulator. Starts PostgreSQL/NATS/Redis and installs Chromium if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
@@ -12,6 +12,9 @@ echo "== web: build and unit tests"
 echo "== browser end-to-end"
 cargo build --locked -p racecraft
 scripts/e2e.sh target/debug/racecraft
+
+echo "== interop: an independent AC UDP client (npm ac-remote-telemetry-client) against our emulator"
+(cd interop/ac-remote-telemetry-client && npm ci --no-audit --no-fund && RACECRAFT_BIN="$PWD/../../target/debug/racecraft" npm test)
 
 echo "== rust: Parquet export (optional feature)"
 cargo test --locked -p racecraft-interchange --features parquet --test parquet

@@ -15,6 +15,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use racecraft_capture::json::ApiPoint;
 use racecraft_core::{Channel, Frame, SessionMeta, Wheel};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -25,8 +26,6 @@ use crate::state::AppState;
 
 const KMH_TO_MPS: f32 = 1.0 / 3.6;
 const PSI_TO_KPA: f32 = 6.894_757;
-/// Front brake line pressure taken as a fully pressed pedal when a logger reports pressure, not pedal travel.
-pub const BRAKE_PRESSURE_FULL_BAR: f32 = 100.0;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,42 +141,6 @@ pub(super) struct ApiQuery {
     session_id: Option<i64>,
 }
 
-/// `meta_time`: seconds as a number or a string, or an RFC 3339 timestamp.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum MetaTime {
-    Seconds(f64),
-    Text(String),
-}
-
-#[derive(Debug, Deserialize)]
-struct ApiPoint {
-    session_id: Option<i64>,
-    meta_time: Option<MetaTime>,
-    track: Option<String>,
-    chassis: Option<String>,
-    lap: Option<u32>,
-    lapdist_m: Option<f32>,
-    speed_kmh: Option<f32>,
-    /// Longitudinal acceleration, g.
-    accx_can: Option<f32>,
-    /// Lateral acceleration, g.
-    accy_can: Option<f32>,
-    /// Steering wheel angle, degrees.
-    #[serde(rename = "Steering_Angle")]
-    steering_angle_deg: Option<f32>,
-    /// Front brake pressure, bar.
-    pbrake_f: Option<f32>,
-    /// Brake pedal 0..1, when the logger has it.
-    brake: Option<f32>,
-    /// Throttle pedal, percent.
-    aps: Option<f32>,
-    /// Throttle pedal 0..1.
-    throttle: Option<f32>,
-    rpm: Option<f32>,
-    gear: Option<i32>,
-}
-
 pub(super) async fn api_ingest(
     State(state): State<AppState>,
     query: Result<Query<ApiQuery>, QueryRejection>,
@@ -211,13 +174,7 @@ async fn api_ingest_inner(
     }
     let mut times = Vec::with_capacity(points.len());
     for (i, p) in points.iter().enumerate() {
-        times.push(match &p.meta_time {
-            None => None,
-            Some(MetaTime::Seconds(t)) => Some(*t),
-            Some(MetaTime::Text(s)) => Some(parse_time_s(s).ok_or_else(|| {
-                AppError::Unprocessable(format!("point {i}: meta_time `{s}` is neither seconds nor RFC 3339"))
-            })?),
-        });
+        times.push(p.meta_time_s().map_err(|e| AppError::Unprocessable(format!("point {i}: {e}")))?);
     }
     // All points of one request go to one session: the explicit one, or the first point's track/chassis.
     let first = &points[0];
@@ -228,27 +185,7 @@ async fn api_ingest_inner(
         }
     };
     let live = super::activate(state, session_id).await?;
-    let frames: Vec<Frame> = points
-        .iter()
-        .zip(times)
-        .map(|(p, t)| {
-            let mut f = Frame::new(live.api_time_us(t));
-            f.set_opt(Channel::Lap, p.lap.map(|l| l as f32));
-            f.set_opt(Channel::LapDist, p.lapdist_m);
-            f.set_opt(Channel::Speed, p.speed_kmh.map(|v| v * KMH_TO_MPS));
-            f.set_opt(Channel::AccLong, p.accx_can);
-            f.set_opt(Channel::AccLat, p.accy_can);
-            f.set_opt(Channel::Steer, p.steering_angle_deg.map(f32::to_radians));
-            f.set_opt(
-                Channel::Brake,
-                p.brake.or(p.pbrake_f.map(|bar| (bar / BRAKE_PRESSURE_FULL_BAR).clamp(0.0, 1.0))),
-            );
-            f.set_opt(Channel::Throttle, p.throttle.or(p.aps.map(|pct| (pct / 100.0).clamp(0.0, 1.0))));
-            f.set_opt(Channel::Rpm, p.rpm);
-            f.set_opt(Channel::Gear, p.gear.map(|g| g as f32));
-            f
-        })
-        .collect();
+    let frames: Vec<Frame> = points.iter().zip(times).map(|(p, t)| p.to_frame(live.api_time_us(t))).collect();
     let ingested = live.ingest(None, frames, state.writer(), state.metrics());
     state.metrics().frames_received.get_or_create(&[("transport", "http_api")]).inc_by(ingested.accepted as u64);
     Ok((StatusCode::OK, Json(json!({"session_id": live.id, "accepted": ingested.accepted}))))
@@ -279,25 +216,4 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
             AppError::BadRequest(e.body_text())
         }
     })
-}
-
-fn parse_time_s(s: &str) -> Option<f64> {
-    if let Ok(v) = s.trim().parse::<f64>() {
-        return v.is_finite().then_some(v);
-    }
-    let t = humantime::parse_rfc3339_weak(s.trim().trim_end_matches('Z')).ok()?;
-    t.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs_f64())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_time_s;
-
-    #[test]
-    fn times_in_seconds_or_rfc3339() {
-        assert_eq!(parse_time_s("12.5"), Some(12.5));
-        assert_eq!(parse_time_s("1970-01-01T00:01:00.250Z"), Some(60.25));
-        assert_eq!(parse_time_s("yesterday"), None);
-        assert_eq!(parse_time_s("NaN"), None);
-    }
 }
