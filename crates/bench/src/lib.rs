@@ -9,13 +9,16 @@
 //!   handler of the same framework.
 //! - [`storage_size`]: stored bytes per frame against the raw frame and LZ4 over raw rows.
 //! - [`server_memory`]: RSS of a real `racecraft serve` process, idle and loaded.
+//! - [`capture_agent`]: CPU and RSS of a real `racecraft capture` process polling a 333 Hz emulated ACC.
 //! - [`Scale`]: full size for `racecraft bench`, smoke size for `cargo test`.
 
+mod capture;
 mod http;
 mod latency;
 mod memory;
 mod size;
 
+pub use capture::{CaptureReport, capture_agent};
 pub use http::{hello_world_http, ingest_binary, ingest_json};
 pub use latency::{LatencyReport, live_latency, loopback_rtt};
 pub use memory::{MemoryReport, ServerProcess, server_memory};

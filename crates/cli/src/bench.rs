@@ -6,7 +6,7 @@ use clap::Args;
 #[derive(Debug, Args)]
 /// Flags of `racecraft bench`.
 pub struct BenchArgs {
-    /// Run only these groups (comma-separated): latency, ingest, storage, memory.
+    /// Run only these groups (comma-separated): latency, ingest, storage, memory, capture.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print JSON instead of a table.
@@ -32,7 +32,7 @@ struct Row {
 /// Runs the suite.
 pub async fn bench(args: BenchArgs) -> Result<()> {
     use racecraft_bench as b;
-    const GROUPS: [&str; 4] = ["latency", "ingest", "storage", "memory"];
+    const GROUPS: [&str; 5] = ["latency", "ingest", "storage", "memory", "capture"];
     for g in &args.only {
         anyhow::ensure!(GROUPS.contains(&g.as_str()), "unknown bench group `{g}`; groups: {}", GROUPS.join(", "));
     }
@@ -123,6 +123,23 @@ pub async fn bench(args: BenchArgs) -> Result<()> {
             ratio: String::new(),
         });
         json.insert("memory".into(), serde_json::to_value(r)?);
+    }
+    if run("capture") {
+        eprintln!("bench: capture agent at 333 Hz");
+        let exe = std::env::current_exe().context("locating this binary")?;
+        let r = b::capture_agent(&exe, scale).await?;
+        rows.push(Row {
+            workload: "capture agent: ACC shared memory at 333 Hz → server (CPU of one core)".into(),
+            figure: format!(
+                "{:.2} % CPU · RSS {:.1} MB (peak {:.1} MB)",
+                r.cpu_percent,
+                r.rss_kb as f64 / 1024.0,
+                r.peak_kb as f64 / 1024.0
+            ),
+            reference: format!("polling with no game: {:.2} % CPU", r.idle_cpu_percent),
+            ratio: format!("{:.1}× idle polling", r.cpu_percent / r.idle_cpu_percent.max(1e-9)),
+        });
+        json.insert("capture".into(), serde_json::to_value(r)?);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&json)?);

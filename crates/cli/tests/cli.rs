@@ -330,3 +330,16 @@ fn decode_prints_ac_pages_with_the_games_field_names() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("short.bin: 100 bytes is no AC/ACC page size"));
 }
+
+#[test]
+fn bench_smoke_measures_the_server_and_the_capture_agent_processes() {
+    let out = racecraft().args(["bench", "--smoke", "--only", "memory,capture", "--json"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(v["memory"]["idle_kb"].as_u64().is_some_and(|kb| kb > 1000), "{v}");
+    let capture = &v["capture"];
+    assert!(capture["published"].as_u64().is_some_and(|n| n > 300), "{v}");
+    assert!(capture["rss_kb"].as_u64().is_some_and(|kb| kb > 1000), "{v}");
+    assert!(capture["cpu_percent"].as_f64().is_some_and(|p| p > 0.0 && p < 100.0), "{v}");
+    assert!(capture["idle_cpu_percent"].as_f64().is_some_and(|p| p >= 0.0), "{v}");
+}
