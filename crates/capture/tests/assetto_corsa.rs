@@ -604,7 +604,8 @@ fn frame(update: Option<Update>) -> Frame {
 #[test]
 fn reader_not_running_frames_duplicates_and_restart() {
     let dir = TempDir::new("cycle");
-    let mut reader = PageReader::open(&dir.0);
+    // Paths looked up on every read, so removal and recreation show at the next poll (the default is 250 ms).
+    let mut reader = PageReader::with_source(DirSource::with_recheck(&dir.0, std::time::Duration::ZERO));
     assert_eq!(reader.poll(0), Ok(Some(Update::NotRunning)));
     // The bridge creates zeroed files before the game writes.
     for kind in [PageKind::Physics, PageKind::Graphics, PageKind::Static] {

@@ -9,7 +9,6 @@ use super::physics::{self, PhysicsPage};
 use super::static_page::{self, StaticPage};
 use super::{Error, Game, Result};
 use racecraft_core::{Frame, SessionMeta};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Copies attempted before a page that keeps changing is given up on for this poll.
@@ -55,16 +54,38 @@ pub trait PageSource {
     fn read(&mut self, page: PageKind, buf: &mut [u8]) -> Result<bool>;
 }
 
+/// How long an open page file is trusted before checking that the path still names it.
+const RECHECK: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Pages as files in a directory, the layout the Linux/Proton bridges create in `/dev/shm`.
-#[derive(Debug, Clone)]
+///
+/// Files are kept open and read with positioned reads (no open/close per poll at 333 Hz). A bridge that is
+/// restarted removes and recreates the files, and an open handle would go on reading the orphaned old file, so
+/// every 250 ms (see [`DirSource::with_recheck`]) the path is looked up again and the handle replaced when it names a different file (or
+/// dropped when it names none).
+#[derive(Debug)]
 pub struct DirSource {
     dir: PathBuf,
+    open: [Option<OpenPage>; 3],
+    recheck: std::time::Duration,
+}
+
+#[derive(Debug)]
+struct OpenPage {
+    file: std::fs::File,
+    identity: Option<(u64, u64)>,
+    checked: std::time::Instant,
 }
 
 impl DirSource {
     /// Pages in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> DirSource {
-        DirSource { dir: dir.into() }
+        DirSource::with_recheck(dir, RECHECK)
+    }
+
+    /// Pages in `dir`, looking the paths up again every `recheck` (zero: on every read).
+    pub fn with_recheck(dir: impl Into<PathBuf>, recheck: std::time::Duration) -> DirSource {
+        DirSource { dir: dir.into(), open: [None, None, None], recheck }
     }
 
     /// The directory.
@@ -73,22 +94,72 @@ impl DirSource {
     }
 }
 
+/// Device and inode of a file, where the platform has them.
+fn identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        None
+    }
+}
+
+/// Fills `buf` from the start of `file`.
+fn read_start(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(buf, 0)
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Seek, SeekFrom};
+        let mut file = file;
+        file.seek(SeekFrom::Start(0))?;
+        file.read_exact(buf)
+    }
+}
+
 impl PageSource for DirSource {
     fn read(&mut self, page: PageKind, buf: &mut [u8]) -> Result<bool> {
         use std::io::ErrorKind;
-        let path = self.dir.join(page.file_name());
+        let slot = page as usize;
         let io = |e: std::io::Error, path: PathBuf| Error::Io { page: page.page(), kind: e.kind(), path };
-        // Opened on every read: a bridge that is restarted removes and recreates the files, and a handle kept
-        // open would go on reading the orphaned old file.
-        let mut file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(io(e, path)),
-        };
-        match file.read_exact(buf) {
+        let stale = self.open[slot].as_ref().is_none_or(|open| open.checked.elapsed() >= self.recheck);
+        if stale {
+            let path = self.dir.join(page.file_name());
+            let current = match std::fs::metadata(&path) {
+                Ok(metadata) => identity(&metadata),
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    self.open[slot] = None;
+                    return Ok(false);
+                }
+                Err(e) => return Err(io(e, path)),
+            };
+            match &mut self.open[slot] {
+                Some(open) if current.is_some() && open.identity == current => {
+                    open.checked = std::time::Instant::now();
+                }
+                other => {
+                    let file = match std::fs::File::open(&path) {
+                        Ok(file) => file,
+                        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
+                        Err(e) => return Err(io(e, path)),
+                    };
+                    let identity = file.metadata().ok().as_ref().and_then(identity);
+                    *other = Some(OpenPage { file, identity, checked: std::time::Instant::now() });
+                }
+            }
+        }
+        let Some(open) = &self.open[slot] else { return Ok(false) };
+        match read_start(&open.file, buf) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(false),
-            Err(e) => Err(io(e, path)),
+            Err(e) => Err(io(e, self.dir.join(page.file_name()))),
         }
     }
 }
