@@ -344,3 +344,49 @@ async fn outgauge_and_json_frames_arrive_with_their_values() {
         server.shutdown().await.expect("shutdown");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iracing_live_memory_played_from_a_real_ibt_gives_the_games_lap_times() {
+    let ibt_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../capture/tests/data/iracing/tsukuba_formulavee_4laps.ibt");
+    let ibt = std::fs::read(&ibt_path).expect("fixture");
+    // The game's own times for the completed laps, from the file (which can look ahead to the settled values).
+    let file = racecraft_capture::iracing::IbtFile::parse(&ibt).expect("ibt");
+    let mut tracker = racecraft_core::LapTracker::new();
+    let expected: Vec<_> = file.frames().filter_map(|f| tracker.push(&f)).collect();
+    assert_eq!(expected.len(), 2);
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(&tmp.path().join("server")).await;
+    let map = tmp.path().join("IRSDKMemMapFileName");
+    let mut game = racecraft_emulator::iracing::LiveMapWriter::create(&map, &ibt).expect("map");
+    let mut config = CaptureConfig::new(vec![SourceConfig::IracingMemory { path: map.clone() }], server.url());
+    config.poll_period = Duration::from_millis(1);
+    let capture = Capture::spawn(config).expect("capture");
+    let rows = game.rows();
+    // The simulator writes a row every 1/60 s; played 8× faster here.
+    std::thread::spawn(move || {
+        for i in 0..rows {
+            game.publish(i).expect("publish");
+            std::thread::sleep(Duration::from_micros(16_667 / 8));
+        }
+    })
+    .join()
+    .expect("emulator");
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
+    assert_eq!(stats.sessions.len(), 1, "{stats:?}");
+    assert!(stats.frames as usize > rows / 2, "{stats:?} of {rows} rows");
+    let id = stats.sessions[0];
+    let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
+    assert_eq!(session["game"], "iracing");
+    let laps = get(&format!("{}/api/sessions/{id}/laps", server.url())).await;
+    let laps = laps.as_array().expect("laps");
+    // Live, iRacing publishes LapLastLapTime up to half a second after the counter moves: still exact.
+    let got: Vec<(u64, f64)> =
+        laps.iter().map(|l| (l["lap_number"].as_u64().expect("n"), l["lap_time_s"].as_f64().expect("t"))).collect();
+    for want in &expected {
+        let lap = got.iter().find(|(n, _)| *n == u64::from(want.lap_number)).unwrap_or_else(|| panic!("{got:?}"));
+        assert!((lap.1 - want.lap_time_s).abs() < 1e-3, "lap {}: {} vs {}", want.lap_number, lap.1, want.lap_time_s);
+    }
+    server.shutdown().await.expect("shutdown");
+}

@@ -41,7 +41,22 @@ pub struct CompletedLap {
 pub struct LapTracker {
     current: Option<Current>,
     last: Option<Frame>,
+    /// A lap whose counter has moved on while the game's `last_lap_s` still showed the lap before it.
+    pending: Option<Pending>,
 }
+
+/// A completed lap waiting for the game to publish its time.
+#[derive(Debug, Clone)]
+struct Pending {
+    lap: Current,
+    crossing: Frame,
+    prev: Option<Frame>,
+    stale: Option<f32>,
+}
+
+/// How long a lap waits for the game's `last_lap_s` to change after the counter moved (iRacing publishes it up
+/// to about half a second late).
+pub const SETTLE_US: i64 = 1_500_000;
 
 #[derive(Debug, Clone)]
 struct Current {
@@ -54,6 +69,8 @@ struct Current {
     out_lap: bool,
     invalid: bool,
     pit: bool,
+    /// The game's `last_lap_s` as seen during this lap (the previous lap's time, or absent).
+    seen_last_lap: Option<f32>,
 }
 
 impl LapTracker {
@@ -77,22 +94,66 @@ impl LapTracker {
             return None;
         };
         let prev = self.last.replace(*frame);
-        let mut completed = None;
+        let mut completed = self.settle(frame);
         match self.current.as_mut() {
             Some(cur) if lap == cur.lap_number => {
                 cur.observe(frame, prev.as_ref());
             }
             Some(cur) if lap > cur.lap_number => {
                 let cur = self.current.take().expect("matched Some");
-                completed = Some(cur.finish(frame, prev.as_ref()));
-                self.current = Some(Current::start(lap, frame, prev.as_ref()));
+                // The game has not caught up with its own counter when `last_lap_s` still shows what it showed
+                // during the lap, or the lap timer did not restart: wait for the lap's time (a lap still pending
+                // is finished now, with what it has).
+                let timer_not_reset = matches!(
+                    (frame.lap_time_s(), prev.as_ref().and_then(Frame::lap_time_s)),
+                    (Some(now), Some(before)) if now >= before
+                );
+                let fresh = frame.last_lap_s().is_some_and(|t| t > 0.0 && Some(t) != cur.seen_last_lap);
+                let stale = !fresh
+                    && ((frame.has(Channel::LastLapTime) && frame.last_lap_s() == cur.seen_last_lap)
+                        || timer_not_reset);
+                let mut next = Current::start(lap, frame, prev.as_ref());
+                if stale {
+                    if let Some(p) = self.pending.take() {
+                        completed = Some(p.lap.finish(&p.crossing, p.prev.as_ref(), None));
+                    }
+                    // Its own lap time may lag too: the crossing frame's time is the lap's start.
+                    if frame.lap_time_s().is_some_and(|s| s > 1.0) {
+                        next.start_t_us = frame.t_us;
+                    }
+                    let stale_value = frame.last_lap_s();
+                    self.pending = Some(Pending { lap: cur, crossing: *frame, prev, stale: stale_value });
+                } else {
+                    completed = Some(cur.finish(frame, prev.as_ref(), None));
+                }
+                self.current = Some(next);
             }
             _ => {
                 // First frame, or the counter went backwards (session restart): start afresh.
+                self.pending = None;
                 self.current = Some(Current::start(lap, frame, None));
             }
         }
         completed
+    }
+
+    /// Finishes a pending lap once the game's `last_lap_s` has changed, or [`SETTLE_US`] after its crossing.
+    fn settle(&mut self, frame: &Frame) -> Option<CompletedLap> {
+        let pending = self.pending.as_ref()?;
+        let published = frame.last_lap_s().filter(|t| Some(*t) != pending.stale && *t > 0.0);
+        if published.is_none() && frame.t_us - pending.crossing.t_us < SETTLE_US {
+            return None;
+        }
+        let p = self.pending.take()?;
+        let lap = p.lap.finish(&p.crossing, p.prev.as_ref(), published.map(f64::from));
+        // The lap in progress began where this one ended.
+        if let Some(cur) = self.current.as_mut()
+            && cur.lap_number > lap.lap_number
+            && published.is_some()
+        {
+            cur.start_t_us = lap.end_t_us;
+        }
+        Some(lap)
     }
 }
 
@@ -116,6 +177,7 @@ impl Current {
             out_lap,
             invalid: false,
             pit: false,
+            seen_last_lap: frame.last_lap_s(),
         };
         cur.observe(frame, None);
         cur
@@ -123,6 +185,7 @@ impl Current {
 
     fn observe(&mut self, frame: &Frame, prev: Option<&Frame>) {
         self.frame_count += 1;
+        self.seen_last_lap = frame.last_lap_s();
         if frame.get(Channel::LapValid) == Some(0.0) {
             self.invalid = true;
         }
@@ -143,17 +206,21 @@ impl Current {
         }
     }
 
-    fn finish(self, next: &Frame, prev: Option<&Frame>) -> CompletedLap {
+    /// The completed lap, ended by the crossing frame `next`; `published` is the game's time for it when it came
+    /// after the crossing.
+    fn finish(self, next: &Frame, prev: Option<&Frame>, published: Option<f64>) -> CompletedLap {
         let reconstructed = || {
             let prev = prev?;
             let into_old = f64::from(prev.lap_time_s()?);
             let into_new = f64::from(next.lap_time_s()?);
+            // Only a lap timer that was reset at the crossing tells where the line was.
+            if into_new >= into_old {
+                return None;
+            }
             Some(into_old + (next.t_us - prev.t_us) as f64 * 1e-6 - into_new)
         };
-        let lap_time_s = next
-            .last_lap_s()
-            .map(f64::from)
-            .filter(|t| *t > 0.0)
+        let lap_time_s = published
+            .or_else(|| next.last_lap_s().map(f64::from).filter(|t| *t > 0.0 && Some(*t as f32) != self.seen_last_lap))
             .or_else(reconstructed)
             .unwrap_or_else(|| (next.t_us - self.start_t_us) as f64 * 1e-6);
         let mut sectors_s = Vec::new();
@@ -244,5 +311,69 @@ mod tests {
         assert_eq!(done.lap_time_s, f64::from(2.4f32));
         assert!(!done.valid);
         assert_eq!(tracker.current_lap(), Some(2));
+    }
+
+    /// Laps of `lap_s` at 60 Hz from a game that publishes `last_lap_s` and resets `lap_time_s` only `lag` frames
+    /// after the counter moves (iRacing: 5 to 30 frames).
+    fn lagging_game(lap_s: [f64; 3], lag: usize, publish: bool) -> Vec<(usize, CompletedLap)> {
+        let mut tracker = LapTracker::new();
+        let mut out = Vec::new();
+        let (dt_us, mut t_us, mut i) = (16_667i64, 0i64, 0usize);
+        let ends: Vec<f64> = lap_s
+            .iter()
+            .scan(0.0, |acc, l| {
+                *acc += l;
+                Some(*acc)
+            })
+            .collect();
+        let mut crossed_at = None;
+        let (mut shown_last, mut lap_start) = (None::<f64>, 0.0);
+        while (t_us as f64) * 1e-6 < ends[2] - 0.5 {
+            let t = t_us as f64 * 1e-6;
+            let lap = ends.iter().filter(|e| t >= **e).count();
+            if lap > 0 && crossed_at.is_none_or(|(l, _)| l != lap) {
+                crossed_at = Some((lap, i));
+            }
+            let settled = crossed_at.is_some_and(|(_, at)| i >= at + lag);
+            if settled && let Some((l, _)) = crossed_at {
+                if publish {
+                    shown_last = Some(lap_s[l - 1]);
+                }
+                lap_start = ends[l - 1];
+            }
+            let mut frame =
+                Frame::new(t_us).with(Channel::Lap, lap as f32 + 1.0).with(Channel::LapTime, (t - lap_start) as f32);
+            match shown_last {
+                Some(v) => frame.set(Channel::LastLapTime, v as f32),
+                None => frame.set(Channel::LastLapTime, -1.0),
+            }
+            if let Some(done) = tracker.push(&frame) {
+                out.push((i, done));
+            }
+            t_us += dt_us;
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn a_lap_time_published_after_the_crossing_is_waited_for() {
+        let laps = lagging_game([61.25, 60.5, 62.0], 30, true);
+        assert_eq!(laps.len(), 2, "{laps:?}");
+        for ((at, lap), want) in laps.iter().zip([61.25, 60.5]) {
+            assert!((lap.lap_time_s - want).abs() < 1e-4, "{lap:?} vs {want}");
+            // Reported when the game published it, not before.
+            let crossing = ((lap.end_t_us as f64) / 16_667.0).ceil() as usize;
+            assert!(*at >= crossing + 29, "reported at frame {at}, crossing {crossing}");
+        }
+        assert_eq!(laps[1].1.start_t_us, laps[0].1.end_t_us, "the next lap starts where the last ended");
+    }
+
+    #[test]
+    fn a_lap_time_that_never_comes_falls_back_after_the_settle_time() {
+        let laps = lagging_game([61.25, 60.5, 62.0], 30, false);
+        assert_eq!(laps.len(), 2, "{laps:?}");
+        // Without the game's time, the lap ends at the crossing frame: within one 60 Hz sample.
+        assert!((laps[0].1.lap_time_s - 61.25).abs() < 0.02, "{:?}", laps[0]);
     }
 }

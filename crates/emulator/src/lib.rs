@@ -8,6 +8,7 @@
 //!   in place with an increasing `packetId`.
 //! - [`ac_udp`]: AC's remote telemetry server on UDP (port 9996 in the game): answers the handshake, streams
 //!   `RTCarInfo` to subscribers, sends `RTLap` when a lap completes, stops on dismiss.
+//! - [`iracing`]: iRacing's live telemetry memory map, played back row by row from an `.ibt` file.
 //! - [`udp`]: games that push datagrams at a listener: Forza Data Out (all four layouts), OutGauge (92/96
 //!   bytes) and JSON over UDP.
 //!
@@ -16,6 +17,7 @@
 
 pub mod ac_shm;
 pub mod ac_udp;
+pub mod iracing;
 pub mod udp;
 
 use std::path::PathBuf;
@@ -31,6 +33,9 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// The input to publish is not usable (an `.ibt` that does not parse, say).
+    #[error("input: {0}")]
+    Input(String),
     /// A socket operation failed.
     #[error("UDP {what}: {source}")]
     Socket {

@@ -123,7 +123,7 @@ pub struct CaptureConfig {
     pub record_raw: bool,
     /// Silence after which a session ends.
     pub idle_timeout: Duration,
-    /// Shared memory polling period (AC physics runs at about 333 Hz).
+    /// Shared memory polling period (AC physics runs at about 333 Hz, iRacing at 60 Hz).
     pub poll_period: Duration,
 }
 
@@ -256,7 +256,7 @@ impl Capture {
                 }
                 SourceConfig::IracingMemory { path } => {
                     local_addrs.push(None);
-                    let period = Duration::from_micros(16_667 / 2);
+                    let period = config.poll_period;
                     std::thread::Builder::new().name(name).spawn(move || sources::iracing_memory(common, path, period))
                 }
             };

@@ -1,0 +1,89 @@
+//! iRacing's live telemetry memory, played back from an `.ibt` file.
+//!
+//! The simulator keeps a memory map: the irsdk header, the session-info YAML, the variable headers, and
+//! `numBuf` (3) row buffers written round-robin, each slot stamped with the `tickCount` of the row it holds.
+//! A `.ibt` file has the same header and variable headers (with one buffer slot, pointing at its records), so
+//! the map is the file's head with three slots appended, and each published row goes into the next slot with
+//! the next tick count. Written into a file, as tests read it (`Local\IRSDKMemMapFileName` on Windows).
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use racecraft_capture::iracing::IbtFile;
+
+use crate::{Error, Result};
+
+/// Offset of `numBuf` in the irsdk header.
+const NUM_BUF_AT: usize = 32;
+/// Offset of `varBuf[0]` (`tickCount`, `bufOffset`, 2 pad words per slot).
+const VAR_BUF_AT: usize = 48;
+/// Row buffers in the live map.
+const SLOTS: usize = 3;
+
+/// The live map file, fed row by row from an `.ibt`.
+#[derive(Debug)]
+pub struct LiveMapWriter {
+    path: PathBuf,
+    file: File,
+    rows: Vec<Vec<u8>>,
+    slot_at: [usize; SLOTS],
+    tick: i32,
+    next: usize,
+}
+
+impl LiveMapWriter {
+    /// Creates the map at `path` from the `.ibt` bytes `ibt`: its head, three empty slots (tick 0).
+    pub fn create(path: impl Into<PathBuf>, ibt: &[u8]) -> Result<LiveMapWriter> {
+        let path = path.into();
+        let parsed = IbtFile::parse(ibt).map_err(|e| Error::Input(e.to_string()))?;
+        let buf_len = usize::try_from(parsed.header.buf_len).map_err(|_| Error::Input("bufLen".into()))?;
+        let data_at =
+            usize::try_from(parsed.header.var_buf[0].buf_offset).map_err(|_| Error::Input("bufOffset".into()))?;
+        let rows: Vec<Vec<u8>> = (0..parsed.record_count())
+            .filter_map(|i| ibt.get(data_at + i * buf_len..data_at + (i + 1) * buf_len).map(<[u8]>::to_vec))
+            .collect();
+        let mut head = ibt.get(..data_at).ok_or_else(|| Error::Input("file shorter than its header".into()))?.to_vec();
+        head[NUM_BUF_AT..NUM_BUF_AT + 4].copy_from_slice(&(SLOTS as i32).to_le_bytes());
+        let mut slot_at = [0; SLOTS];
+        for (slot, at) in slot_at.iter_mut().enumerate() {
+            *at = data_at + slot * buf_len;
+            let entry = VAR_BUF_AT + 16 * slot;
+            head[entry..entry + 4].copy_from_slice(&0i32.to_le_bytes());
+            head[entry + 4..entry + 8].copy_from_slice(&(*at as i32).to_le_bytes());
+        }
+        head.resize(data_at + SLOTS * buf_len, 0);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|source| Error::Write { path: path.clone(), source })?;
+        file.write_all_at(&head, 0).map_err(|source| Error::Write { path: path.clone(), source })?;
+        Ok(LiveMapWriter { path, file, rows, slot_at, tick: 0, next: 0 })
+    }
+
+    /// Rows the file holds.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Publishes row `index` of the file into the next slot with the next tick count, as the simulator does
+    /// each 1/60 s. Rows past the end are ignored.
+    pub fn publish(&mut self, index: usize) -> Result<()> {
+        let Some(row) = self.rows.get(index) else { return Ok(()) };
+        let slot = self.next % SLOTS;
+        self.next += 1;
+        self.tick += 1;
+        let io = |source| Error::Write { path: self.path.clone(), source };
+        self.file.write_all_at(row, self.slot_at[slot] as u64).map_err(io)?;
+        let entry = (VAR_BUF_AT + 16 * slot) as u64;
+        self.file.write_all_at(&self.tick.to_le_bytes(), entry).map_err(io)
+    }
+
+    /// The map file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
