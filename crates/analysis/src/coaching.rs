@@ -2,8 +2,8 @@
 //!
 //! Method (rule-based, local): for a corner where a lap loses time against a reference lap (its segment
 //! loss is at least [`MIN_LOSS_S`]), the lap's corner metrics are compared with the reference's. Each
-//! difference past its threshold becomes a finding: braking earlier or later ([`BRAKE_M`]), less or more
-//! speed at the apex ([`SPEED_KMH`]), throttle later ([`THROTTLE_M`]), a slower exit, another gear. The
+//! difference past its threshold becomes a finding: braking earlier or later ([`BRAKE_M`]; later only when
+//! arriving as fast, which is overshooting), arriving slower, less or more speed at the apex ([`SPEED_KMH`]), throttle later ([`THROTTLE_M`]), a slower exit, another gear. The
 //! findings are written as one sentence ending with the time at stake ("Turn 4: you brake 12 m earlier than
 //! on your best lap and carry 6 km/h less to the apex — about 0.14 s"); advice is sorted by time at stake.
 //! Assumes the reference's way through the corner is the better one because it was faster there.
@@ -34,6 +34,11 @@ pub enum Finding {
     BrakeLater {
         /// Metres.
         by_m: f64,
+    },
+    /// Arrived slower at the corner (lifted, or a slow exit from the one before).
+    SlowerEntry {
+        /// km/h.
+        by_kmh: f64,
     },
     /// Slower at the apex.
     SlowerApex {
@@ -69,6 +74,7 @@ impl Finding {
         match *self {
             Finding::BrakeEarlier { by_m } => format!("brake {by_m:.0} m earlier than {reference}"),
             Finding::BrakeLater { by_m } => format!("brake {by_m:.0} m later than {reference}"),
+            Finding::SlowerEntry { by_kmh } => format!("arrive {by_kmh:.0} km/h slower than {reference}"),
             Finding::SlowerApex { by_kmh } => format!("carry {by_kmh:.0} km/h less to the apex"),
             Finding::FasterApex { by_kmh } => format!("carry {by_kmh:.0} km/h more to the apex and lose it after"),
             Finding::LaterThrottle { by_m } => format!("pick up the throttle {by_m:.0} m later"),
@@ -102,12 +108,18 @@ pub fn advise(lap: &CornerMetrics, reference: &CornerMetrics, loss_s: f64, refer
         return None;
     }
     let mut findings = Vec::new();
+    let entry = (reference.entry_speed_mps - lap.entry_speed_mps) * 3.6;
+    let slower_entry = entry >= SPEED_KMH;
     if let (Some(a), Some(b)) = (lap.braking_point_m, reference.braking_point_m) {
         if b - a >= BRAKE_M {
             findings.push(Finding::BrakeEarlier { by_m: b - a });
-        } else if a - b >= BRAKE_M && lap.min_speed_mps < reference.min_speed_mps {
+        } else if a - b >= BRAKE_M && !slower_entry && lap.min_speed_mps < reference.min_speed_mps {
+            // Braking later from the same speed and still slower through: overshooting the corner.
             findings.push(Finding::BrakeLater { by_m: a - b });
         }
+    }
+    if slower_entry {
+        findings.push(Finding::SlowerEntry { by_kmh: entry });
     }
     let apex = (lap.min_speed_mps - reference.min_speed_mps) * 3.6;
     if apex <= -SPEED_KMH {

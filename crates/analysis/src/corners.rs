@@ -218,8 +218,13 @@ pub fn corner_zones(corners: &[Corner], median_speed: &[f32], step_m: f64) -> Ve
     let mut zones: Vec<CornerZone> = Vec::with_capacity(corners.len());
     let mut floor = 0usize; // nothing may start before the previous zone's end
     for c in corners {
-        // A corner across the start line is timed in this lap's coordinates: from its entry to the finish.
-        let (entry, exit) = if c.entry_m <= c.exit_m { (c.entry_m, c.exit_m) } else { (c.entry_m, length) };
+        // A corner across the start line is timed in this lap's coordinates on the side of its apex: from the
+        // start line to its exit when the apex is past the line, else from its entry to the finish.
+        let (entry, exit) = match (c.entry_m <= c.exit_m, c.apex_m <= c.exit_m) {
+            (true, _) => (c.entry_m, c.exit_m),
+            (false, true) => (0.0, c.exit_m),
+            (false, false) => (c.entry_m, length),
+        };
         let (mut a, b) = (idx(entry).max(floor), idx(exit).max(floor));
         if a > b {
             a = b;

@@ -22,7 +22,9 @@
 //! Flags: out-lap (began in the pit lane), in-lap (ended there), pit (in the pit lane at any time),
 //! invalid by the game (`lap_valid` = 0), cut (the path driven is more than [`CUT_FRACTION`] shorter than
 //! the lap), reset (the car jumped: lap distance back by more than [`RESET_JUMP_M`] or a position jump), and
-//! capture gap (a hole longer than [`MAX_GAP_S`]). A lap is valid when it has none of them.
+//! capture gap (a hole longer than [`MAX_GAP_S`]), standing start (crossing the line below
+//! [`STANDING_START_MPS`] or [`STANDING_START_FRACTION`] of the session's usual speed there). A lap is valid
+//! when it has none of them.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +36,10 @@ pub const MAX_GAP_S: f64 = 1.0;
 pub const RESET_JUMP_M: f64 = 50.0;
 /// A lap whose driven path is shorter than the lap by more than this fraction was cut.
 pub const CUT_FRACTION: f64 = 0.03;
+/// A lap crossing the line slower than this began from a standstill, m/s.
+pub const STANDING_START_MPS: f64 = 5.0;
+/// ... or slower than this fraction of the session's usual speed at the line.
+pub const STANDING_START_FRACTION: f64 = 0.5;
 /// How far from the start line's centre a crossing may be, metres.
 pub const START_LINE_HALF_WIDTH_M: f64 = 30.0;
 
@@ -77,12 +83,21 @@ pub struct LapFlags {
     pub reset: bool,
     /// The capture had a hole longer than [`MAX_GAP_S`].
     pub capture_gap: bool,
+    /// Began well below racing speed: a standing start, or a restart after a stop.
+    pub standing_start: bool,
 }
 
 impl LapFlags {
     /// Whether any flag is set.
     pub fn any(&self) -> bool {
-        self.out_lap || self.in_lap || self.pit || self.game_invalid || self.cut || self.reset || self.capture_gap
+        self.out_lap
+            || self.in_lap
+            || self.pit
+            || self.game_invalid
+            || self.cut
+            || self.reset
+            || self.capture_gap
+            || self.standing_start
     }
 }
 
@@ -210,8 +225,16 @@ pub(crate) fn detect_laps(
             end: b.sample,
         };
         lap.flags = flags(c, &lap, length_m);
-        lap.valid = !lap.flags.any();
         laps.push(lap);
+    }
+    // A lap that crosses the line far slower than the others do (or almost stopped) began from a standstill.
+    let line_speed = |l: &Lap| finite(c.speed[l.first]).unwrap_or(f64::NAN);
+    let mut speeds: Vec<f64> = laps.iter().map(line_speed).filter(|v| v.is_finite()).collect();
+    let usual = median(&mut speeds);
+    for lap in &mut laps {
+        let v = line_speed(lap);
+        lap.flags.standing_start = v < STANDING_START_MPS || v < STANDING_START_FRACTION * usual;
+        lap.valid = !lap.flags.any();
     }
     (laps, source)
 }

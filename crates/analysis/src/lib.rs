@@ -32,8 +32,9 @@
 //!
 //! Mistakes ([`SessionAnalysis::mistakes`]): a corner where a lap's apex is [`MISTAKE_APEX_FRACTION`]
 //! slower than the session's median there, or its braking [`MISTAKE_BRAKE_M`] earlier, or its segment
-//! [`MISTAKE_SIGMAS`] robust deviations slower. The cost is the segment's time over the median, carried on
-//! into the following segments while the car reaches them slower than the median lap; assumes the median
+//! [`MISTAKE_SIGMAS`] robust deviations slower. The cost is the time over the median lap's for the corner's
+//! segment (from the lap's own braking point when it braked before the zone), carried on into the following
+//! segments while the car reaches them slower than the median lap; assumes the median
 //! lap is the driver's normal way through, so a mistake's cost is known to within the driver's ordinary
 //! lap-to-lap variation in that corner.
 
@@ -82,6 +83,9 @@ pub const MISTAKE_SIGMAS: f64 = 4.0;
 pub const MISTAKE_APEX_FRACTION: f64 = 0.04;
 /// Braking this much earlier than usual is a mistake, metres.
 pub const MISTAKE_BRAKE_M: f64 = 10.0;
+/// A mistake's cost is counted from this far before the lap's braking point when that is before the zone,
+/// metres.
+pub const MISTAKE_LEAD_M: f64 = 20.0;
 /// A car this much slower than usual at the next zone still carries the mistake's cost, m/s.
 pub const MISTAKE_CARRY_MPS: f64 = 0.5;
 
@@ -570,7 +574,6 @@ fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -
     // Per zone: the usual segment time, minimum speed and braking point, and the spread of segment times.
     struct Usual {
         segment_s: f64,
-        sigma_s: f64,
         min_speed_mps: f64,
         braking_m: Option<f64>,
     }
@@ -579,68 +582,114 @@ fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -
         .iter()
         .map(|z| {
             let segment_s = med(&|m| Some(m.segment_time_s), z.corner)?;
-            let sigma_s = 1.4826 * med(&|m| Some((m.segment_time_s - segment_s).abs()), z.corner)?;
             let min_speed_mps = med(&|m| Some(m.min_speed_mps), z.corner)?;
             let braking_m = med(&|m| m.braking_point_m, z.corner);
-            Some(Usual { segment_s, sigma_s, min_speed_mps, braking_m })
+            Some(Usual { segment_s, min_speed_mps, braking_m })
         })
         .collect();
+    let mut scratch_times: Vec<f64> = Vec::with_capacity(counted.len());
     let speed_at = |d: f64| median_speed.get((d / a.grid_step_m).round() as usize).copied().unwrap_or(0.0);
+    let zone_start = |k: usize| a.zones.get(k).map_or(a.track_length_m, |z| z.start_m);
+    // Time over `from..to` of one lap, and its median and robust deviation over the counted laps.
+    let mut window = |from: f64, to: f64, lap: usize| -> (f64, f64, f64) {
+        let span = |t: &LapTrace| t.time_at(to) - t.time_at(from);
+        scratch_times.clear();
+        scratch_times.extend(counted.iter().map(|&i| span(&a.traces[i])));
+        let median = laps::median(&mut scratch_times);
+        for x in scratch_times.iter_mut() {
+            *x = (*x - median).abs();
+        }
+        let sigma = 1.4826 * laps::median(&mut scratch_times);
+        (span(&a.traces[lap]), median, sigma)
+    };
     for (li, lap) in a.laps.iter().enumerate() {
         let trace = &a.traces[li];
+        // The cost runs on into the next segments while the car arrives there slower than usual.
+        let carry = |mut j: usize| {
+            while j + 1 < nz {
+                let at = a.zones[j + 1].start_m;
+                let behind =
+                    f64::from(trace.speed_mps[trace.index_of(at)]) < f64::from(speed_at(at)) - MISTAKE_CARRY_MPS;
+                if !behind {
+                    break;
+                }
+                j += 1;
+            }
+            j
+        };
+        let mut found: Vec<Mistake> = Vec::new();
         for (k, z) in a.zones.iter().enumerate() {
             let (Some(u), Some(m)) = (&usual[k], a.metrics(lap.lap_number, z.corner)) else { continue };
             let slow_apex = m.min_speed_mps < (1.0 - MISTAKE_APEX_FRACTION) * u.min_speed_mps;
             let early = matches!((m.braking_point_m, u.braking_m), (Some(b), Some(ub)) if ub - b >= MISTAKE_BRAKE_M);
-            let excess = m.segment_time_s - u.segment_s;
-            let slow = excess > MISTAKE_MIN_S.max(MISTAKE_SIGMAS * u.sigma_s);
-            if !(slow_apex || early || slow) {
-                continue;
+            let mut candidate: Option<(usize, MistakeKind, f64)> = None;
+            if slow_apex || early {
+                // From the lap's own braking point when it braked before the zone.
+                let from = z.start_m.min(m.braking_point_m.map_or(z.start_m, |b| b - MISTAKE_LEAD_M)).max(0.0);
+                let (t, median, _) = window(from, zone_start(carry(k) + 1), li);
+                let kind = if early { MistakeKind::EarlyBraking } else { MistakeKind::SlowApex };
+                candidate = Some((k, kind, t - median));
             }
-            // The cost runs on into the next segments while the car arrives there slower than usual.
-            let mut lost = excess;
-            let mut j = k;
-            while j + 1 < nz {
-                let next = &a.zones[j + 1];
-                let behind = f64::from(trace.speed_mps[trace.index_of(next.start_m)])
-                    < f64::from(speed_at(next.start_m)) - MISTAKE_CARRY_MPS;
-                let Some(un) = &usual[j + 1] else { break };
-                let Some(mn) = a.metrics(lap.lap_number, next.corner) else { break };
-                if !behind {
+            // A segment, or two in a row (a loss split across a chicane), far slower than usual: the corner
+            // of the two that lost more.
+            for span in 1..=2usize {
+                if candidate.is_some() || k + span > nz {
                     break;
                 }
-                lost += mn.segment_time_s - un.segment_s;
-                j += 1;
+                let (t, median, sigma) = window(z.start_m, zone_start(k + span), li);
+                if t - median > MISTAKE_MIN_S.max(MISTAKE_SIGMAS * sigma) {
+                    let mut worst = (k, f64::NEG_INFINITY);
+                    for j in k..k + span {
+                        let (t, median, _) = window(zone_start(j), zone_start(j + 1), li);
+                        if t - median > worst.1 {
+                            worst = (j, t - median);
+                        }
+                    }
+                    let worst = worst.0;
+                    let (t, median, _) = window(z.start_m, zone_start(carry(k + span - 1) + 1), li);
+                    candidate = Some((worst, MistakeKind::SlowSegment, t - median));
+                }
             }
+            let Some((c, kind, lost)) = candidate else { continue };
             if lost < MISTAKE_MIN_S {
                 continue;
             }
-            let kind = if early {
-                MistakeKind::EarlyBraking
-            } else if slow_apex {
-                MistakeKind::SlowApex
-            } else {
-                MistakeKind::SlowSegment
-            };
-            // Compare with the lap closest to the usual segment time.
-            let typical = numbers
-                .iter()
-                .filter_map(|&n| a.metrics(n, z.corner).map(|x| (n, (x.segment_time_s - u.segment_s).abs())))
-                .min_by(|x, y| x.1.total_cmp(&y.1))
-                .map(|(n, _)| n);
-            let advice = typical.and_then(|r| {
-                let rm = a.metrics(r, z.corner)?;
-                coaching::advise(m, rm, lost, &format!("on a typical lap (lap {r})"))
-            });
-            out.push(Mistake {
+            let corner = a.zones[c].corner;
+            // One mistake per corner: a specific cause wins over a slow segment, else the larger loss.
+            if let Some(prev) = found.iter_mut().find(|x| x.corner == corner) {
+                let specific = kind != MistakeKind::SlowSegment;
+                if prev.kind == MistakeKind::SlowSegment && (specific || lost > prev.time_lost_s) {
+                    prev.kind = kind;
+                    prev.time_lost_s = lost;
+                }
+                continue;
+            }
+            found.push(Mistake {
                 lap_number: lap.lap_number,
-                corner: z.corner,
+                corner,
                 kind,
                 time_lost_s: lost,
-                typical_segment_s: u.segment_s,
-                advice,
+                typical_segment_s: usual[c].as_ref().map_or(f64::NAN, |u| u.segment_s),
+                advice: None,
             });
         }
+        for mistake in &mut found {
+            // Compare with the lap closest to the usual segment time.
+            let Some(u) = a.zones.iter().position(|z| z.corner == mistake.corner).and_then(|k| usual[k].as_ref())
+            else {
+                continue;
+            };
+            let typical = numbers
+                .iter()
+                .filter_map(|&n| a.metrics(n, mistake.corner).map(|x| (n, (x.segment_time_s - u.segment_s).abs())))
+                .min_by(|x, y| x.1.total_cmp(&y.1))
+                .map(|(n, _)| n);
+            mistake.advice = typical.and_then(|r| {
+                let (m, rm) = (a.metrics(lap.lap_number, mistake.corner)?, a.metrics(r, mistake.corner)?);
+                coaching::advise(m, rm, mistake.time_lost_s, &format!("on a typical lap (lap {r})"))
+            });
+        }
+        out.extend(found);
     }
     out.sort_by(|x, y| y.time_lost_s.total_cmp(&x.time_lost_s));
     out

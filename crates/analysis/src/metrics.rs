@@ -1,11 +1,12 @@
 //! Per-corner metrics for every lap, read off the lap's distance grid within the corner's zone.
 //!
 //! Definitions (assumptions: pedals 0..1, a pedal counts as pressed above [`PEDAL_ON`]):
-//! - braking point: the first point from [`BRAKE_SEARCH_BEFORE_M`] before the zone onwards (not before the
-//!   previous zone's end) where the brake is pressed, up to the slowest point; none when the corner is taken
-//!   without braking. Peak brake: the highest pedal between there and the slowest point.
+//! - braking point: the first point from [`BRAKE_SEARCH_BEFORE_M`] before the zone onwards where the brake
+//!   is pressed, up to the slowest point, but not before the previous corner's slowest point nor within the
+//!   previous corner's own brake application; none when the corner is taken without braking. Peak brake: the highest pedal between there and the slowest point.
 //! - trail-braking depth: how far past the corner's entry (turn-in) the brake stays pressed, metres (0 when
 //!   released before turn-in).
+//! - entry speed: speed at the zone's start (the car arrives slower after a lift or a slow previous exit).
 //! - minimum speed and where: the slowest point between the zone's start and its end.
 //! - throttle pickup: the first point after the slowest point where the throttle is past [`THROTTLE_PICKUP`].
 //! - exit speed: speed at the zone's end (the corner's exit). Gear: the gear at the slowest point.
@@ -33,6 +34,8 @@ pub struct CornerMetrics {
     pub corner: u32,
     /// The lap's number.
     pub lap_number: u32,
+    /// Speed at the zone's start, m/s.
+    pub entry_speed_mps: f64,
     /// Where braking started, metres; `None` without braking.
     pub braking_point_m: Option<f64>,
     /// Highest brake pedal, 0..1.
@@ -78,13 +81,20 @@ pub(crate) fn lap_metrics(
     let length = (n - 1) as f64 * step;
     for (zi, z) in zones.iter().enumerate() {
         let Some(corner) = corners.iter().find(|c| c.number == z.corner) else { continue };
-        let prev_end = if zi > 0 { zones[zi - 1].end_m } else { 0.0 };
+        // Braking for this corner cannot start before the previous corner's slowest point.
+        let prev_slowest = if zi > 0 { zones[zi - 1].min_speed_m } else { 0.0 };
         let seg_end = zones.get(zi + 1).map_or(length, |next| next.start_m);
         let (a, b) = (trace.index_of(z.start_m), trace.index_of(z.end_m));
         let s_end = trace.index_of(seg_end);
         // Slowest point in the zone on this lap.
         let slowest = (a..=b).min_by(|&x, &y| trace.speed_mps[x].total_cmp(&trace.speed_mps[y])).unwrap_or(a);
-        let search = trace.index_of((z.start_m - BRAKE_SEARCH_BEFORE_M).max(prev_end));
+        let mut search = trace.index_of((z.start_m - BRAKE_SEARCH_BEFORE_M).max(prev_slowest));
+        if zi > 0 {
+            // Past the previous corner's own braking, if it trails on beyond its slowest point.
+            while search < slowest && trace.brake[search] > PEDAL_ON {
+                search += 1;
+            }
+        }
         let braking = (search..=slowest).find(|&k| trace.brake[k] > PEDAL_ON);
         let peak_brake = braking.map_or(0.0, |k0| (k0..=slowest).map(|k| f(trace.brake[k])).fold(0.0, f64::max));
         let entry = trace.index_of(if corner.entry_m <= corner.exit_m { corner.entry_m } else { 0.0 });
@@ -105,6 +115,7 @@ pub(crate) fn lap_metrics(
         out.push(CornerMetrics {
             corner: z.corner,
             lap_number: trace.lap_number,
+            entry_speed_mps: f(trace.speed_mps[a]),
             braking_point_m: braking.map(|k| k as f64 * step),
             peak_brake,
             trail_brake_depth_m: trail,
