@@ -5,7 +5,7 @@
 //! `√(lat² + long²)`, and the [`USABLE_PERCENTILE`] of lateral, braking and driving acceleration. The car's
 //! usable grip at a speed is that percentile of the combined acceleration in its bin (so a single spike
 //! does not count as grip), interpolated between bin centres; bins with fewer than [`MIN_BIN_SAMPLES`]
-//! samples borrow from their neighbours. Assumes the session contains some laps near the limit: the
+//! samples borrow from their neighbours. At high rates only one sample per `STATS_PERIOD_S` (10 ms) is read. Assumes the session contains some laps near the limit: the
 //! envelope is what this car did today, not what it could do.
 
 use serde::{Deserialize, Serialize};
@@ -92,13 +92,13 @@ pub(crate) fn envelope(c: &Columns) -> GripEnvelope {
     let mut lat: Vec<Vec<f32>> = vec![Vec::new(); nbins];
     let mut long: Vec<Vec<f32>> = vec![Vec::new(); nbins];
     let mut all: Vec<f32> = Vec::new();
-    for i in 0..c.len() {
+    for i in (0..c.len()).step_by(c.stats_stride) {
         let (v, a, l) = (c.speed[i], c.acc_lat[i], c.acc_long[i]);
         if !(v.is_finite() && a.is_finite() && l.is_finite()) || f64::from(v) < MIN_SPEED_MPS {
             continue;
         }
         let b = ((f64::from(v) / BIN_MPS) as usize).min(nbins - 1);
-        let g = a.hypot(l);
+        let g = (a * a + l * l).sqrt();
         combined[b].push(g);
         lat[b].push(a.abs());
         long[b].push(l);

@@ -167,6 +167,7 @@ pub(crate) fn length_from_lap_distance(c: &Columns) -> Option<f64> {
         .lap_dist
         .iter()
         .zip(&c.lap_dist_pct)
+        .step_by(c.stats_stride)
         .filter(|(d, p)| d.is_finite() && p.is_finite() && **p > 0.2 && **p < 0.98)
         .map(|(d, p)| f64::from(*d) / f64::from(*p))
         .collect();
@@ -405,23 +406,31 @@ fn flags(c: &Columns, lap: &Lap, length_m: Option<f64>) -> LapFlags {
     f.capture_gap = (a + 1..b).any(|i| c.t_s[i] - c.t_s[i - 1] > MAX_GAP_S)
         || (a > 0 && c.t_s[a] - c.t_s[a - 1] > MAX_GAP_S)
         || (b < c.len() && c.t_s[b] - c.t_s[b - 1] > MAX_GAP_S);
+    // Jumps and the path length, on the samples statistics read (a reset or a cut is far larger than what
+    // a 10 ms step hides).
     let mut path = 0.0;
-    for i in a + 1..b {
-        if let (Some(d0), Some(d1)) = (finite(c.lap_dist[i - 1]), finite(c.lap_dist[i]))
+    let stride = c.stats_stride;
+    let mut i0 = a;
+    for i in (a + stride..b).step_by(stride).chain((b > a + 1).then_some(b - 1)) {
+        if i <= i0 {
+            continue;
+        }
+        if let (Some(d0), Some(d1)) = (finite(c.lap_dist[i0]), finite(c.lap_dist[i]))
             && d0 - d1 > RESET_JUMP_M
         {
             f.reset = true;
         }
         if let (Some(x0), Some(y0), Some(x1), Some(y1)) =
-            (finite(c.pos_x[i - 1]), finite(c.pos_y[i - 1]), finite(c.pos_x[i]), finite(c.pos_y[i]))
+            (finite(c.pos_x[i0]), finite(c.pos_y[i0]), finite(c.pos_x[i]), finite(c.pos_y[i]))
         {
-            let step = (x1 - x0).hypot(y1 - y0);
-            let v = finite(c.speed[i]).unwrap_or(100.0).max(finite(c.speed[i - 1]).unwrap_or(0.0));
-            if step > RESET_JUMP_M + 2.0 * v * (c.t_s[i] - c.t_s[i - 1]) {
+            let step = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt();
+            let v = finite(c.speed[i]).unwrap_or(100.0).max(finite(c.speed[i0]).unwrap_or(0.0));
+            if step > RESET_JUMP_M + 2.0 * v * (c.t_s[i] - c.t_s[i0]) {
                 f.reset = true;
             }
             path += step;
         }
+        i0 = i;
     }
     if let Some(l) = length_m
         && c.has_positions()

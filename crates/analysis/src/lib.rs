@@ -11,24 +11,40 @@
 //!   per corner and per straight, and coaching for that lap.
 //!
 //! # Methods and their assumptions
-//! Each is documented where it is decided:
-//! - `laps`: lap boundaries from the lap counter, lap distance or the start line, interpolated between
-//!   samples; lap time from the game when it publishes one; sectors from the game's boundaries, the model or
-//!   thirds; flags for out-, in- and pit laps, invalid, cut, reset and capture gaps.
-//! - `trace`: every lap resampled once onto one distance grid ([`AnalysisOptions::grid_step_m`]), which the
-//!   delta, corners, metrics and model all read.
-//! - `track_model`: the averaged, smoothed line (or dead reckoning without positions), curvature, start
-//!   line, closure; saved as JSON and merged with later sessions.
-//! - `corners`: corners from curvature, numbered in driving order, kept with the model; the zone each
-//!   corner owns for timing.
-//! - `metrics`: braking point, peak brake, trail-braking depth, minimum speed, throttle pickup, exit speed,
-//!   gear, time through the corner and grip used, per corner and lap.
-//! - `grip`: the G-G envelope by speed and the usable grip.
-//! - `best`: sum of best sectors and of best corner-to-corner segments.
-//! - `delta`: delta at equal distance and its split into corners and straights.
-//! - `shifts`: torque curve fitted from full-throttle acceleration, the best upshift rpm per gear.
-//! - `coaching`: rule-based sentences ranked by the time at stake.
-//! - `consistency`: lap-time spread and the corners that vary most.
+//! Each is described in full where it is decided (the module named after it); in short:
+//! - **Laps and sectors** (`laps`): boundaries from the game's lap counter, else lap distance wrapping,
+//!   else positions crossing the start line (the saved model's, or where the recording begins), each
+//!   crossing interpolated between the two samples around it; the lap time is the game's own when it
+//!   publishes one and it agrees. Sector times are the lap's time at each boundary distance; boundaries
+//!   come from the options, the game's sector channel (bracketed between samples, narrowed over laps and
+//!   sessions), the saved model, or thirds. Flags: out-, in- and pit laps, game-invalid, cut, reset,
+//!   capture gap, standing start. Assumes one car, and lap distance (when present) measured from the line.
+//! - **Distance grid** (`trace`): every lap resampled once onto one grid ([`AnalysisOptions::grid_step_m`]),
+//!   linear between samples, time pinned to 0 and to the lap time at the ends. Assumes the car moves
+//!   forward along the lap.
+//! - **Track model** ([`TrackModel`]): positions averaged over the counted laps at equal lap distance and
+//!   smoothed; without positions, dead reckoning from speed and heading with the closing error spread
+//!   along the lap, and curvature from lateral acceleration over speed squared. Saved as JSON; a later
+//!   session of the same track (length within 1 %) refines the line and keeps its corners and start line.
+//! - **Corners** ([`detect_corners`]): runs of curvature above a 700 m radius, joined across short gaps,
+//!   split at deep curvature valleys, kinks under 10° dropped; numbered from the start line. Each corner
+//!   owns a zone from just before where the median lap starts slowing for it to its exit. Assumes the
+//!   racing line: a kink it straightens is not a corner.
+//! - **Per-corner metrics** ([`CornerMetrics`]): braking point, peak brake, trail-braking depth, entry,
+//!   minimum and exit speed, throttle pickup, gear, time through the corner and to the next corner, grip
+//!   used. Assumes pedals 0..1.
+//! - **Grip** ([`GripEnvelope`]): the G-G diagram by 5 m/s speed bins; usable grip is the 99th percentile
+//!   of combined acceleration. Assumes some laps near the limit: it is what the car did, not what it could.
+//! - **Theoretical best** ([`TheoreticalBest`]): best sectors summed, and best corner-to-corner segments
+//!   summed, with the lap each comes from. Assumes the pieces are independent.
+//! - **Delta** ([`delta_trace`], [`LapComparison`]): `t_lap(d) − t_ref(d)` on the grid, positive = slower;
+//!   losses per corner zone and straight telescope to the lap-time difference.
+//! - **Shift points** ([`ShiftAnalysis`]): the torque curve, drag and rolling resistance fitted by least
+//!   squares to full-throttle acceleration in every gear; the best upshift is where the next gear pulls
+//!   harder at the same speed. Assumes power-limited acceleration and cannot see above the rpm used.
+//! - **Coaching** ([`Advice`]): rule-based sentences from the differences in corner metrics against a
+//!   faster lap, ranked by the time at stake. Assumes the faster lap's way through is the better one.
+//! - **Consistency** ([`Consistency`]): lap-time spread, and the corners whose segment time varies most.
 //!
 //! Mistakes ([`SessionAnalysis::mistakes`]): a corner where a lap's apex is [`MISTAKE_APEX_FRACTION`]
 //! slower than the session's median there, or its braking [`MISTAKE_BRAKE_M`] earlier, or its segment

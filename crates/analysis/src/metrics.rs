@@ -107,7 +107,7 @@ pub(crate) fn lap_metrics(
             if lat.is_finite() && long.is_finite() {
                 let usable = grip.usable_g(f(trace.speed_mps[k]));
                 if usable > 0.0 {
-                    grip_used = grip_used.max(f(lat).hypot(f(long)) / usable);
+                    grip_used = grip_used.max((f(lat).powi(2) + f(long).powi(2)).sqrt() / usable);
                 }
             }
         }

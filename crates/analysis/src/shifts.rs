@@ -13,7 +13,8 @@
 //! does not limit the accelerations used (they are the power-limited ones) and a torque curve that does not
 //! change through the session; the fit cannot see above the highest rpm the driver used.
 //!
-//! The driver's own shift rpm per gear is the median of the last rpm before each upshift.
+//! The driver's own shift rpm per gear is the median of the last rpm before each upshift. The fit reads at
+//! most one sample per 10 ms.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,8 @@ pub const FULL_THROTTLE: f32 = 0.98;
 pub const KNOT_RPM: f64 = 250.0;
 /// Samples this soon after a gear change are left out of the fit, seconds.
 pub const AFTER_SHIFT_S: f64 = 0.25;
+/// The fit reads at most this many samples, evenly spread over the session.
+pub const MAX_FIT_SAMPLES: usize = 20_000;
 /// Samples further than this many robust deviations from the first fits are left out of the final fit.
 pub const TRIM_SIGMAS: f64 = 3.0;
 const G: f64 = racecraft_core::STANDARD_GRAVITY_MPS2;
@@ -69,7 +72,7 @@ pub(crate) fn shift_analysis(c: &Columns) -> ShiftAnalysis {
     let gear_of = |i: usize| ok(c.gear[i]).filter(|g| *g >= 1.0 && *g <= 12.0).map(|g| g as usize);
     // Ratios.
     let mut per_gear: Vec<Vec<f64>> = vec![Vec::new(); 13];
-    for i in 0..n {
+    for i in (0..n).step_by(c.stats_stride) {
         if let (Some(g), Some(r), Some(v)) = (gear_of(i), ok(c.rpm[i]), ok(c.speed[i]))
             && v > 5.0
             && clutch_out(i)
@@ -84,20 +87,24 @@ pub(crate) fn shift_analysis(c: &Columns) -> ShiftAnalysis {
     if top < 2 {
         return out;
     }
-    // Driver's upshifts, and each gear's highest rpm.
+    // Driver's upshifts, each gear's highest rpm, and the time since the last gear change, on the samples
+    // the statistics read.
+    let stride = c.stats_stride;
     let mut driver: Vec<Vec<f64>> = vec![Vec::new(); 13];
     let mut max_rpm = [0.0f64; 13];
     let mut last_change = f64::NEG_INFINITY;
-    let mut since_change = vec![f64::INFINITY; n];
-    let mut prev_gear: Option<usize> = None;
-    for i in 0..n {
+    let mut since_change = vec![f64::INFINITY; n.div_ceil(stride)];
+    let mut prev: Option<(usize, usize)> = None; // (sample, gear)
+    for (s, i) in (0..n).step_by(stride).enumerate() {
         let g = gear_of(i);
-        if let (Some(g), Some(p)) = (g, prev_gear)
+        if let (Some(g), Some((j, p))) = (g, prev)
             && g != p
         {
-            last_change = c.t_s[i];
+            // The change happened between samples j and i: find it at full rate for the rpm just before.
+            let k = (j + 1..=i).find(|&k| gear_of(k).is_some_and(|x| x != p)).unwrap_or(i);
+            last_change = c.t_s[k];
             if g == p + 1
-                && let Some(r) = ok(c.rpm[i - 1])
+                && let Some(r) = ok(c.rpm[k - 1])
             {
                 driver[p].push(r);
             }
@@ -105,10 +112,10 @@ pub(crate) fn shift_analysis(c: &Columns) -> ShiftAnalysis {
         if let (Some(g), Some(r)) = (g, ok(c.rpm[i])) {
             max_rpm[g] = max_rpm[g].max(r);
         }
-        if g.is_some() {
-            prev_gear = g;
+        if let Some(g) = g {
+            prev = Some((i, g));
         }
-        since_change[i] = c.t_s[i] - last_change;
+        since_change[s] = c.t_s[i] - last_change;
     }
     // The fit.
     let usable = |i: usize| -> Option<(f64, f64, f64, f64)> {
@@ -116,14 +123,13 @@ pub(crate) fn shift_analysis(c: &Columns) -> ShiftAnalysis {
         let r_g = *ratios.get(g - 1).filter(|r| **r > 0.0)?;
         let (rpm, v, a) = (ok(c.rpm[i])?, ok(c.speed[i])?, ok(c.acc_long[i])?);
         let full = c.throttle[i] >= FULL_THROTTLE && (c.brake[i].is_nan() || c.brake[i] <= 0.02) && clutch_out(i);
-        (full && v > 5.0 && since_change[i] > AFTER_SHIFT_S).then_some((r_g, rpm, v, a * G))
+        (full && v > 5.0 && since_change[i / stride] > AFTER_SHIFT_S).then_some((r_g, rpm, v, a * G))
     };
+    let obs: Vec<(f64, f64, f64, f64)> = (0..n).step_by(stride).filter_map(usable).collect();
     let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
-    for i in 0..n {
-        if let Some((_, rpm, _, _)) = usable(i) {
-            lo = lo.min(rpm);
-            hi = hi.max(rpm);
-        }
+    for &(_, rpm, _, _) in &obs {
+        lo = lo.min(rpm);
+        hi = hi.max(rpm);
     }
     if hi.is_nan() || hi <= lo {
         return out;
@@ -131,14 +137,18 @@ pub(crate) fn shift_analysis(c: &Columns) -> ShiftAnalysis {
     let k0 = (lo / KNOT_RPM).floor() * KNOT_RPM;
     let knots = ((hi - k0) / KNOT_RPM).ceil() as usize + 1;
     let m = knots + 2;
-    let obs: Vec<(f64, f64, f64, f64)> = (0..n).filter_map(usable).collect();
     out.samples = obs.len();
     if obs.len() < 50 {
         return out;
     }
     // Fit, then refit without the samples the fit explains worst (a mislabelled gear, a kerb, a bump),
     // keeping those within TRIM_SIGMAS robust deviations.
+    // More than MAX_FIT_SAMPLES evenly spread samples only add time.
+    let every = obs.len().div_ceil(MAX_FIT_SAMPLES);
+    let obs: Vec<(f64, f64, f64, f64)> = obs.into_iter().step_by(every).collect();
     let mut keep = vec![true; obs.len()];
+    let mut residuals = vec![0.0f64; obs.len()];
+    let mut scratch = Vec::with_capacity(obs.len());
     let mut sol = Vec::new();
     for round in 0..3 {
         let Some(x) = fit(&obs, &keep, k0, knots, m) else { return out };
@@ -146,14 +156,17 @@ pub(crate) fn shift_analysis(c: &Columns) -> ShiftAnalysis {
         if round == 2 {
             break;
         }
-        let residual = |o: &(f64, f64, f64, f64)| o.3 - predict(&sol, k0, knots, o);
-        let mut abs: Vec<f64> = obs.iter().map(|o| residual(o).abs()).collect();
-        let sigma = 1.4826 * median(&mut abs);
+        for (r, o) in residuals.iter_mut().zip(&obs) {
+            *r = (o.3 - predict(&sol, k0, knots, o)).abs();
+        }
+        scratch.clear();
+        scratch.extend_from_slice(&residuals);
+        let sigma = 1.4826 * median(&mut scratch);
         if sigma.is_nan() || sigma <= 0.0 {
             break;
         }
-        for (k, o) in keep.iter_mut().zip(&obs) {
-            *k = residual(o).abs() <= TRIM_SIGMAS * sigma;
+        for (k, r) in keep.iter_mut().zip(&residuals) {
+            *k = *r <= TRIM_SIGMAS * sigma;
         }
     }
     let torque = |rpm: f64| {

@@ -109,7 +109,7 @@ pub(crate) fn raw_distances(c: &Columns, laps: &[Lap], game_length_m: Option<f64
                 && let (Some(x0), Some(y0), Some(x1), Some(y1)) =
                     (finite(c.pos_x[i - 1]), finite(c.pos_y[i - 1]), finite(c.pos_x[i]), finite(c.pos_y[i]))
             {
-                (x1 - x0).hypot(y1 - y0)
+                ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt()
             } else {
                 let (s0, s1) = (finite(c.speed[i - 1]).unwrap_or(0.0), finite(c.speed[i]).unwrap_or(0.0));
                 0.5 * (s0 + s1) * (c.t_s[i] - c.t_s[i - 1])
@@ -231,6 +231,9 @@ pub(crate) fn resample(c: &Columns, dist: &[f64], lap: &Lap, points: usize, step
 /// The angle in (-π, π].
 pub(crate) fn wrap(a: f64) -> f64 {
     use std::f64::consts::{PI, TAU};
+    if a > -PI && a <= PI {
+        return a;
+    }
     let r = (a + PI).rem_euclid(TAU) - PI;
     if r <= -PI { r + TAU } else { r }
 }
