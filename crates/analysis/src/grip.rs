@@ -49,7 +49,7 @@ pub struct GripBin {
 pub struct GripEnvelope {
     /// Bins in increasing speed.
     pub bins: Vec<GripBin>,
-    /// Usable grip over all speeds, g.
+    /// Usable grip over all speeds: the highest of the well-filled bins, g.
     pub usable_g: f64,
 }
 
@@ -91,7 +91,6 @@ pub(crate) fn envelope(c: &Columns) -> GripEnvelope {
     let mut combined: Vec<Vec<f32>> = vec![Vec::new(); nbins];
     let mut lat: Vec<Vec<f32>> = vec![Vec::new(); nbins];
     let mut long: Vec<Vec<f32>> = vec![Vec::new(); nbins];
-    let mut all: Vec<f32> = Vec::new();
     for i in (0..c.len()).step_by(c.stats_stride) {
         let (v, a, l) = (c.speed[i], c.acc_lat[i], c.acc_long[i]);
         if !(v.is_finite() && a.is_finite() && l.is_finite()) || f64::from(v) < MIN_SPEED_MPS {
@@ -102,7 +101,6 @@ pub(crate) fn envelope(c: &Columns) -> GripEnvelope {
         combined[b].push(g);
         lat[b].push(a.abs());
         long[b].push(l);
-        all.push(g);
     }
     let mut bins = Vec::new();
     for b in 0..nbins {
@@ -128,7 +126,11 @@ pub(crate) fn envelope(c: &Columns) -> GripEnvelope {
             driving_g: driving,
         });
     }
-    let usable_all = percentile(&mut all, USABLE_PERCENTILE);
+    // Over all speeds: the best well-filled bin (any bin when none is well filled).
+    let best = |well_filled: bool| {
+        bins.iter().filter(|b| !well_filled || b.samples >= MIN_BIN_SAMPLES).map(|b| b.usable_g).fold(0.0, f64::max)
+    };
+    let usable_all = if bins.iter().any(|b| b.samples >= MIN_BIN_SAMPLES) { best(true) } else { best(false) };
     // Sparse bins borrow the usable grip of the nearest well-filled bin.
     let full: Vec<(usize, f64)> =
         bins.iter().enumerate().filter(|(_, b)| b.samples >= MIN_BIN_SAMPLES).map(|(i, b)| (i, b.usable_g)).collect();
