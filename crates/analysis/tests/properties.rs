@@ -220,3 +220,74 @@ fn odd_input_is_a_typed_error() {
     assert!((a.grid_step_m - 1.0).abs() < 0.01);
     assert!(compare_laps(&a, 1, Reference::Lap(2)).expect("compare").delta.is_empty());
 }
+
+#[test]
+fn lap_flags_follow_what_happened() {
+    let (straight, radius) = (300.0, 60.0);
+    let s = drive(straight, radius, 7, &[1.0; 7], 60.0, 0.0, 5);
+    let lap_of = |f: &Frame| f.lap().unwrap_or(0);
+    let into = |f: &Frame| f64::from(f.get(Channel::LapDist).unwrap_or(0.0));
+    let mut frames: Vec<Frame> = Vec::new();
+    for f in &s.frames {
+        let mut f = *f;
+        let (lap, d) = (lap_of(&f), into(&f));
+        match lap {
+            // The game invalidates lap 1 half way round.
+            1 if d > 500.0 => f.set(Channel::LapValid, 0.0),
+            // Into the pits at the end of lap 2, out of them at the start of lap 3.
+            2 if d > 900.0 => f.set(Channel::InPit, 1.0),
+            3 if d < 80.0 => f.set(Channel::InPit, 1.0),
+            // A hole of 1.5 s in lap 4.
+            4 if (400.0..460.0).contains(&d) => continue,
+            // Lap 5 cuts the first bend: positions along its chord.
+            5 if d > straight && d < straight + std::f64::consts::PI * radius => {
+                let a = (d - straight) / radius;
+                f.set(Channel::PosX, straight as f32);
+                f.set(Channel::PosY, (2.0 * radius * a / std::f64::consts::PI) as f32);
+            }
+            // Lap 6: the car is reset 100 m back for a moment.
+            6 if (600.0..640.0).contains(&d) => f.set_f64(Channel::LapDist, d - 100.0),
+            _ => {}
+        }
+        if f.get(Channel::InPit).is_none() {
+            f.set(Channel::InPit, 0.0);
+        }
+        if f.get(Channel::LapValid).is_none() {
+            f.set(Channel::LapValid, 1.0);
+        }
+        frames.push(f);
+    }
+    let a = analyze_session(&SessionMeta::default(), &frames, &AnalysisOptions::default()).expect("analysis");
+    assert_eq!(a.laps.len(), 7);
+    let flags: Vec<_> = a.laps.iter().map(|l| l.flags).collect();
+    assert!(flags[0].game_invalid && !flags[0].pit, "{:?}", flags[0]);
+    assert!(flags[1].in_lap && flags[1].pit && !flags[1].out_lap, "{:?}", flags[1]);
+    assert!(flags[2].out_lap && flags[2].pit && !flags[2].in_lap, "{:?}", flags[2]);
+    assert!(flags[3].capture_gap, "{:?}", flags[3]);
+    assert!(flags[4].cut && !flags[4].reset, "{:?}", flags[4]);
+    assert!(flags[5].reset, "{:?}", flags[5]);
+    assert!(!flags[6].any() && a.laps[6].valid, "{:?}", flags[6]);
+    assert!(a.laps[..6].iter().all(|l| !l.valid));
+    // Only the clean lap counts for bests, and it is the session best.
+    assert_eq!(a.best_lap, Some(7));
+    assert!(a.laps[6].session_best && a.laps[6].personal_best);
+    let slower_pb = AnalysisOptions { personal_best_s: Some(1.0), ..AnalysisOptions::default() };
+    let b = analyze_session(&SessionMeta::default(), &frames, &slower_pb).expect("analysis");
+    assert!(b.laps[6].session_best && !b.laps[6].personal_best);
+}
+
+#[test]
+fn the_analysis_round_trips_through_json() {
+    let s = drive(300.0, 60.0, 3, &[1.0, 0.95, 0.97], 100.0, 0.1, 9);
+    let a = analyze_session(&SessionMeta::default(), &s.frames, &AnalysisOptions::default()).expect("analysis");
+    let text = serde_json::to_string(&a).expect("json");
+    let back: racecraft_analysis::SessionAnalysis = serde_json::from_str(&text).expect("reads back");
+    assert_eq!(back.laps.len(), a.laps.len());
+    assert_eq!(back.corners.len(), a.corners.len());
+    assert_eq!(back.corner_metrics.len(), a.corner_metrics.len());
+    assert!(back.traces.is_empty(), "traces stay out of the JSON");
+    let cmp = compare_laps(&a, 2, Reference::Best).expect("compare");
+    let text = serde_json::to_string(&cmp).expect("json");
+    let back: racecraft_analysis::LapComparison = serde_json::from_str(&text).expect("reads back");
+    assert_eq!(back.stretches.len(), cmp.stretches.len());
+}
