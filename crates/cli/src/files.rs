@@ -66,7 +66,7 @@ pub struct RecordArgs {
 
 /// Reads any file Racecraft can import into the shape of a recording: `.rcr`, or iRacing `.ibt` (laps from
 /// the game's lap counter through the same lap tracker the server uses).
-fn read_recording(path: &Path) -> Result<Recording> {
+pub(crate) fn read_recording(path: &Path) -> Result<Recording> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let recording = match ext.as_str() {
         "rcr" => racecraft_record::read_all(path).with_context(|| format!("reading {}", path.display()))?,

@@ -11,6 +11,7 @@ use racecraft_agent::{Agent, AgentConfig};
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 
+mod analyze;
 mod bench;
 mod capture;
 mod decode;
@@ -47,6 +48,10 @@ enum Command {
     Capture(capture::CaptureArgs),
     /// Decode raw game packets with the field names of the game's own specification.
     Decode(decode::DecodeArgs),
+    /// Analyse a session: lap table, theoretical best, the corners to work on (or everything as JSON).
+    Analyze(analyze::AnalyzeArgs),
+    /// Compare one lap with another or the best: delta, loss per corner and straight, coaching.
+    Compare(analyze::CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +166,8 @@ fn main() -> Result<()> {
             Command::Export(args) => files::export(args),
             Command::Decode(args) => decode::decode(args),
             Command::Capture(args) => capture::capture(args).await,
+            Command::Analyze(args) => analyze::analyze(args),
+            Command::Compare(args) => analyze::compare(args),
         }
     })
 }

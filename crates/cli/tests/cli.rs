@@ -343,3 +343,58 @@ fn bench_smoke_measures_the_server_and_the_capture_agent_processes() {
     assert!(capture["cpu_percent"].as_f64().is_some_and(|p| p > 0.0 && p < 100.0), "{v}");
     assert!(capture["idle_cpu_percent"].as_f64().is_some_and(|p| p >= 0.0), "{v}");
 }
+
+#[test]
+fn analyze_and_compare_a_simulated_recording() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let track = racecraft_sim::Track::builtin("Monza").expect("track");
+    let cfg = racecraft_sim::SimConfig { laps: 3, rate_hz: 60.0, seed: 1, ..racecraft_sim::SimConfig::default() };
+    let sim = racecraft_sim::Simulation::new(track, cfg).expect("sim");
+    let rcr = dir.path().join("monza.rcr");
+    let mut writer = racecraft_record::RecordingWriter::create(&rcr, &sim.meta(0)).expect("create");
+    for frame in sim.frames() {
+        writer.push(frame).expect("push");
+    }
+    writer.finish().expect("finish");
+    let truth = sim.truth();
+
+    let out = racecraft().arg("analyze").arg(&rcr).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Monza · Racecraft GT · racecraft-sim"), "{text}");
+    for lap in &truth.laps {
+        let ms = (lap.lap_time_s * 1000.0).round() as u64;
+        let shown = format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000);
+        assert!(text.contains(&shown), "lap {} {shown} missing:\n{text}", lap.lap_number);
+    }
+    assert!(text.contains("theoretical best") && text.contains("corners to work on"), "{text}");
+
+    let out = racecraft().arg("analyze").arg(&rcr).arg("--json").output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let laps = json["laps"].as_array().expect("laps");
+    assert_eq!(laps.len(), truth.laps.len());
+    for (lap, t) in laps.iter().zip(&truth.laps) {
+        assert!((lap["lap_time_s"].as_f64().expect("time") - t.lap_time_s).abs() < 1e-3);
+    }
+    assert!(json["corners"].as_array().is_some_and(|c| c.len() >= 8));
+
+    let out =
+        racecraft().arg("compare").arg(&rcr).args(["--lap", "1", "--ref", "best", "--json"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cmp: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let total: f64 =
+        cmp["stretches"].as_array().expect("stretches").iter().map(|s| s["loss_s"].as_f64().expect("loss")).sum();
+    assert!((total - cmp["difference_s"].as_f64().expect("difference")).abs() < 1e-9);
+    let out = racecraft().arg("compare").arg(&rcr).args(["--lap", "1", "--ref", "3"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("against lap 3"));
+
+    let out = racecraft().arg("compare").arg(&rcr).args(["--lap", "9"]).output().expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lap 9 is not a complete lap"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
