@@ -83,6 +83,13 @@ pub struct CaptureArgs {
     db: Option<String>,
 }
 
+impl CaptureArgs {
+    /// Whether frames go to another server (without one, a local server runs in this process too).
+    pub fn uses_remote_server(&self) -> bool {
+        self.server.is_some()
+    }
+}
+
 fn sources(args: &CaptureArgs) -> Result<Vec<SourceConfig>> {
     let listen = |port: u16| args.listen.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], port)));
     let f1_listen = listen(F1_PORT);

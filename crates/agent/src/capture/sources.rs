@@ -90,6 +90,9 @@ impl Silence {
     }
 }
 
+/// How often to look for a game that is not running.
+const NOT_RUNNING_PERIOD: Duration = Duration::from_millis(100);
+
 /// Polls AC/ACC shared memory (a directory of `acpmf_*` files) every `period`.
 pub(crate) fn ac_shared_memory(common: Common, dir: PathBuf, period: Duration) {
     let mut reader = PageReader::open(dir);
@@ -114,7 +117,16 @@ pub(crate) fn ac_shared_memory(common: Common, dir: PathBuf, period: Duration) {
                     return;
                 }
             }
-            Ok(Some(Update::NotRunning)) => meta = None,
+            Ok(Some(Update::NotRunning)) => {
+                meta = None;
+                // No game: look again ten times a second rather than at the physics rate.
+                if !silence.check(&common) {
+                    return;
+                }
+                std::thread::sleep(NOT_RUNNING_PERIOD);
+                next = Instant::now();
+                continue;
+            }
             Ok(None) => {}
             Err(e) => {
                 // Reported once per distinct error, not at the polling rate.
@@ -478,6 +490,6 @@ pub(crate) fn iracing_memory(common: Common, path: PathBuf, period: Duration) {
         if !silence.check(&common) {
             return;
         }
-        std::thread::sleep(period);
+        std::thread::sleep(if reader.is_some() { period } else { NOT_RUNNING_PERIOD });
     }
 }
