@@ -87,7 +87,8 @@ pub struct ChunkHeader {
 /// does not allocate.
 pub struct ChunkEncoder {
     raw: Vec<u8>,
-    column: Vec<u32>,
+    /// Present values' bits per channel, filled in one pass over the frames.
+    columns: Vec<Vec<u32>>,
     residuals: Vec<u32>,
     zstd_level: i32,
     zstd: Option<zstd::bulk::Compressor<'static>>,
@@ -110,7 +111,7 @@ impl ChunkEncoder {
     pub fn new() -> ChunkEncoder {
         ChunkEncoder {
             raw: Vec::new(),
-            column: Vec::new(),
+            columns: vec![Vec::new(); CHANNEL_COUNT],
             residuals: Vec::new(),
             zstd_level: DEFAULT_ZSTD_LEVEL,
             zstd: None,
@@ -137,17 +138,29 @@ impl ChunkEncoder {
         self.raw.clear();
         encode_times(frames, &mut self.raw);
 
-        let union = frames.iter().fold(0u64, |m, f| m | f.present_mask());
+        // One pass over the frames to transpose them: 41 strided passes cost more than the coding itself.
+        for column in &mut self.columns {
+            column.clear();
+        }
+        let mut union = 0u64;
+        for f in frames {
+            let mut mask = f.present_mask();
+            union |= mask;
+            while mask != 0 {
+                let ch = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                self.columns[ch].push(f.value_at(ch).to_bits());
+            }
+        }
         self.raw.extend_from_slice(&union.to_le_bytes());
         let mut mask = union;
         while mask != 0 {
             let ch = mask.trailing_zeros() as usize;
             mask &= mask - 1;
             let bit = 1u64 << ch;
-            self.column.clear();
-            self.column.extend(frames.iter().filter(|f| f.present_mask() & bit != 0).map(|f| f.value_at(ch).to_bits()));
-            let bitmap = self.column.len() != n;
-            let predictor = choose_predictor(&self.column);
+            let column = &self.columns[ch];
+            let bitmap = column.len() != n;
+            let predictor = choose_predictor(column);
             self.raw.push(u8::from(bitmap) * KIND_BITMAP | predictor << 1);
             if bitmap {
                 let start = self.raw.len();
@@ -159,12 +172,16 @@ impl ChunkEncoder {
                 }
             }
             if predictor == PRED_CONST {
-                self.raw.extend_from_slice(&self.column[0].to_le_bytes());
+                self.raw.extend_from_slice(&column[0].to_le_bytes());
                 continue;
             }
             self.residuals.clear();
-            let mut p = Predictor::default();
-            self.residuals.extend(self.column.iter().map(|&w| p.residual(predictor, w)));
+            match predictor {
+                PRED_XOR_PREV => residuals::<PRED_XOR_PREV>(column, &mut self.residuals),
+                PRED_XOR_LINEAR => residuals::<PRED_XOR_LINEAR>(column, &mut self.residuals),
+                PRED_SUB_LINEAR => residuals::<PRED_SUB_LINEAR>(column, &mut self.residuals),
+                _ => residuals::<PRED_SUB_PREV>(column, &mut self.residuals),
+            }
             shuffle(&self.residuals, &mut self.raw);
         }
 
@@ -268,11 +285,10 @@ fn read_varint(r: &mut Reader<'_>) -> Result<u64> {
     Err(malformed("time varint longer than 10 bytes".into()))
 }
 
-/// The running state of a column's predictors: the last two values' bits.
+/// The running state of a column's predictors: the last two values' bits, both +0.0 before the first value
+/// (so the first prediction is 0.0 and the second `2·v0`): no branch per value for the warm-up.
 #[derive(Default)]
 struct Predictor {
-    /// Values seen so far (saturating at 2): the first value has no prediction, the second only the first.
-    seen: u8,
     a: u32,
     b: u32,
 }
@@ -280,31 +296,24 @@ struct Predictor {
 impl Predictor {
     /// `2a − b` in f64, rounded to f32: exact for any pair of f32 and the same on every IEEE platform, so
     /// encoder and decoder agree bit for bit.
-    #[inline]
+    #[inline(always)]
     fn linear(&self) -> u32 {
-        match self.seen {
-            0 => 0,
-            1 => self.a,
-            _ => {
-                let (a, b) = (f64::from(f32::from_bits(self.a)), f64::from(f32::from_bits(self.b)));
-                ((2.0 * a - b) as f32).to_bits()
-            }
-        }
+        let (a, b) = (f64::from(f32::from_bits(self.a)), f64::from(f32::from_bits(self.b)));
+        ((2.0 * a - b) as f32).to_bits()
     }
 
-    #[inline]
+    #[inline(always)]
     fn prev(&self) -> u32 {
-        if self.seen == 0 { 0 } else { self.a }
+        self.a
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, w: u32) {
         self.b = self.a;
         self.a = w;
-        self.seen = self.seen.saturating_add(1).min(2);
     }
 
-    #[inline]
+    #[inline(always)]
     fn residual(&mut self, predictor: u8, w: u32) -> u32 {
         let r = match predictor {
             PRED_XOR_PREV => w ^ self.prev(),
@@ -316,7 +325,7 @@ impl Predictor {
         r
     }
 
-    #[inline]
+    #[inline(always)]
     fn value(&mut self, predictor: u8, r: u32) -> u32 {
         let w = match predictor {
             PRED_XOR_PREV => r ^ self.prev(),
@@ -329,6 +338,25 @@ impl Predictor {
     }
 }
 
+/// Appends the residuals of `column` under predictor `P` (a const so the loop has no branch per value).
+fn residuals<const P: u8>(column: &[u32], out: &mut Vec<u32>) {
+    let mut p = Predictor::default();
+    out.extend(column.iter().map(|&w| p.residual(P, w)));
+}
+
+/// Undoes [`residuals`]: reads `m` shuffled residuals from `planes` and appends the values' bits to `out`.
+fn values<const P: u8>(planes: [&[u8]; 4], out: &mut Vec<u32>) {
+    let mut p = Predictor::default();
+    let [p0, p1, p2, p3] = planes;
+    out.extend(
+        p0.iter()
+            .zip(p1)
+            .zip(p2)
+            .zip(p3)
+            .map(|(((&b0, &b1), &b2), &b3)| p.value(P, u32::from_le_bytes([b0, b1, b2, b3]))),
+    );
+}
+
 /// The predictor whose residuals need the fewest significant bits in total; constant columns get
 /// [`PRED_CONST`]. Bits are a proxy for what the entropy coder will spend, cheap enough to try all four.
 fn choose_predictor(column: &[u32]) -> u8 {
@@ -338,14 +366,25 @@ fn choose_predictor(column: &[u32]) -> u8 {
     }
     let bits = |r: u32| u64::from(32 - r.leading_zeros());
     let mut cost = [0u64; 4];
-    let mut p = Predictor::default();
-    for &w in column {
-        let (prev, linear) = (p.prev(), p.linear());
-        cost[0] += bits(w ^ prev);
-        cost[1] += bits(w ^ linear);
-        cost[2] += bits(zigzag32(w.wrapping_sub(linear) as i32));
-        cost[3] += bits(zigzag32(w.wrapping_sub(prev) as i32));
-        p.push(w);
+    // At most four windows of 256 values, spread over the chunk, decide: trying four predictors on every
+    // value of a long chunk would cost more than coding it, and a column keeps its character for seconds.
+    const WINDOW: usize = 256;
+    let windows = column.len().div_ceil(WINDOW).min(4);
+    for k in 0..windows {
+        let start = (column.len() / windows * k).min(column.len().saturating_sub(WINDOW));
+        let mut p = Predictor::default();
+        if start >= 2 {
+            p.push(column[start - 2]);
+            p.push(column[start - 1]);
+        }
+        for &w in &column[start..(start + WINDOW).min(column.len())] {
+            let (prev, linear) = (p.prev(), p.linear());
+            cost[0] += bits(w ^ prev);
+            cost[1] += bits(w ^ linear);
+            cost[2] += bits(zigzag32(w.wrapping_sub(linear) as i32));
+            cost[3] += bits(zigzag32(w.wrapping_sub(prev) as i32));
+            p.push(w);
+        }
     }
     // Ties go to the earliest, the cheapest to decode.
     let best = (0..4).min_by_key(|&i| cost[i]).unwrap_or(0);
@@ -482,11 +521,26 @@ fn decode_times(r: &mut Reader<'_>, n: usize, frames: &mut Vec<Frame>) -> Result
     Ok(())
 }
 
+/// One decoded column: where its values are and which frames have it.
+struct Column<'a> {
+    channel: racecraft_core::Channel,
+    bitmap: Option<&'a [u8]>,
+    /// A constant column's value.
+    constant: Option<f32>,
+    /// Next value in the scratch buffer.
+    cursor: usize,
+}
+
 fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<()> {
     let union = r.u64()?;
     if union & !Frame::ALL_CHANNELS_MASK != 0 {
         return Err(malformed(format!("channel mask {union:#x} names channels this version does not know")));
     }
+    // First every column into one scratch buffer, column after column, then one pass writing the frames in
+    // order: writing each column straight into the frames walks the whole frame array once per channel,
+    // which falls out of cache on long chunks.
+    let mut scratch: Vec<u32> = Vec::with_capacity(n * union.count_ones() as usize);
+    let mut columns: Vec<Column<'_>> = Vec::with_capacity(union.count_ones() as usize);
     let mut mask = union;
     while mask != 0 {
         let ch = mask.trailing_zeros() as usize;
@@ -506,33 +560,45 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<
         } else {
             None
         };
-        let present = |i: usize| bitmap.is_none_or(|b| b[i / 8] & (1 << (i % 8)) != 0);
         let m = bitmap.map_or(n, |b| b.iter().map(|x| x.count_ones() as usize).sum());
-        let check = |i: usize, v: f32| {
-            if v.is_finite() { Ok(v) } else { Err(malformed(format!("channel {ch} frame {i} is not finite"))) }
-        };
         if predictor == PRED_CONST {
             let v = f32::from_bits(r.u32()?);
-            for (i, frame) in frames.iter_mut().enumerate().filter(|(i, _)| present(*i)) {
-                frame.set(channel, check(i, v)?);
+            if !v.is_finite() {
+                return Err(malformed(format!("channel {ch} constant is not finite")));
             }
+            columns.push(Column { channel, bitmap, constant: Some(v), cursor: 0 });
             continue;
         }
         let words = r.take(4 * m)?;
-        let planes = [&words[..m], &words[m..2 * m], &words[2 * m..3 * m], &words[3 * m..]];
-        let mut p = Predictor::default();
-        if bitmap.is_none() {
-            for (k, frame) in frames.iter_mut().enumerate() {
-                let res = u32::from_le_bytes([planes[0][k], planes[1][k], planes[2][k], planes[3][k]]);
-                frame.set(channel, check(k, f32::from_bits(p.value(predictor, res)))?);
+        let (p0, rest) = words.split_at(m);
+        let (p1, rest) = rest.split_at(m);
+        let (p2, p3) = rest.split_at(m);
+        let planes = [p0, p1, p2, p3];
+        let start = scratch.len();
+        match predictor {
+            PRED_XOR_PREV => values::<PRED_XOR_PREV>(planes, &mut scratch),
+            PRED_XOR_LINEAR => values::<PRED_XOR_LINEAR>(planes, &mut scratch),
+            PRED_SUB_LINEAR => values::<PRED_SUB_LINEAR>(planes, &mut scratch),
+            _ => values::<PRED_SUB_PREV>(planes, &mut scratch),
+        }
+        if let Some(k) = scratch[start..].iter().position(|&w| !f32::from_bits(w).is_finite()) {
+            return Err(malformed(format!("channel {ch} value {k} is not finite")));
+        }
+        columns.push(Column { channel, bitmap, constant: None, cursor: start });
+    }
+    for (i, frame) in frames.iter_mut().enumerate() {
+        for c in &mut columns {
+            if c.bitmap.is_some_and(|b| b[i / 8] & (1 << (i % 8)) == 0) {
+                continue;
             }
-        } else {
-            let mut k = 0;
-            for (i, frame) in frames.iter_mut().enumerate().filter(|(i, _)| present(*i)) {
-                let res = u32::from_le_bytes([planes[0][k], planes[1][k], planes[2][k], planes[3][k]]);
-                k += 1;
-                frame.set(channel, check(i, f32::from_bits(p.value(predictor, res)))?);
-            }
+            let v = match c.constant {
+                Some(v) => v,
+                None => {
+                    c.cursor += 1;
+                    f32::from_bits(scratch[c.cursor - 1])
+                }
+            };
+            frame.set(c.channel, v);
         }
     }
     Ok(())
