@@ -14,6 +14,7 @@ use racecraft_sim::{SimConfig, Simulation, Track};
 mod bench;
 mod decode;
 mod files;
+mod progress;
 
 #[derive(Debug, Parser)]
 #[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]
