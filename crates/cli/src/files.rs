@@ -230,7 +230,7 @@ pub fn export(args: ExportArgs) -> Result<()> {
     let span_s = (frames[frames.len() - 1].t_us - start_us) as f64 * 1e-6;
     // The writers take the whole session at once, so writing shows as a spinner.
     let writing = Progress::spinner(&format!("writing {}", args.out.display()));
-    match args.format {
+    let done = match args.format {
         ExportFormat::Motec => {
             use racecraft_interchange::motec;
             let rate_hz =
@@ -248,37 +248,33 @@ pub fn export(args: ExportArgs) -> Result<()> {
             let details = motec::LdxDetails { total_laps: laps.len() as u32, fastest };
             let ldx = args.out.with_extension("ldx");
             motec::write_ldx(&ldx, &markers, &details).with_context(|| format!("writing {}", ldx.display()))?;
-            println!(
-                "Wrote {} and {} ({} channels at {rate_hz} Hz).",
-                args.out.display(),
-                ldx.display(),
-                channels.len()
-            );
+            format!("Wrote {} and {} ({} channels at {rate_hz} Hz).", args.out.display(), ldx.display(), channels.len())
         }
         ExportFormat::Csv => {
             let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
             let ends: Vec<f64> = laps.iter().map(|l| (l.end_t_us - start_us) as f64 * 1e-6).collect();
             racecraft_interchange::csv::write_csv(file, &meta, &frames, &ends, &Default::default())
                 .with_context(|| format!("writing {}", args.out.display()))?;
-            println!("Wrote {} ({} frames).", args.out.display(), frames.len());
+            format!("Wrote {} ({} frames).", args.out.display(), frames.len())
         }
         ExportFormat::Parquet => export_parquet(&frames, &args.out)?,
-    }
+    };
+    // The spinner goes before the summary, so the summary is not drawn over.
     writing.finish();
+    println!("{done}");
     Ok(())
 }
 
 #[cfg(feature = "parquet")]
-fn export_parquet(frames: &[Frame], out: &Path) -> Result<()> {
+fn export_parquet(frames: &[Frame], out: &Path) -> Result<String> {
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
     racecraft_interchange::parquet::write_parquet(file, frames, None)
         .with_context(|| format!("writing {}", out.display()))?;
-    println!("Wrote {} ({} frames).", out.display(), frames.len());
-    Ok(())
+    Ok(format!("Wrote {} ({} frames).", out.display(), frames.len()))
 }
 
 #[cfg(not(feature = "parquet"))]
-fn export_parquet(_: &[Frame], _: &Path) -> Result<()> {
+fn export_parquet(_: &[Frame], _: &Path) -> Result<String> {
     bail!("this racecraft was built without Parquet support; rebuild with `cargo build --release --features parquet`")
 }
 
