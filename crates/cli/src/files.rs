@@ -349,7 +349,8 @@ async fn replay_with(args: ReplayArgs, progress: bool) -> Result<()> {
         bar.inc(chunk.len() as u64);
     }
     bar.finish();
-    let waiting = if progress { Progress::spinner("waiting for the server to store every frame") } else { Progress::none() };
+    let waiting =
+        if progress { Progress::spinner("waiting for the server to store every frame") } else { Progress::none() };
     let stats = agent.finish(None).await.context("delivering the replay")?;
     waiting.finish();
     println!("Replayed {} frames into session {}.", stats.acked, stats.session_id.unwrap_or_default());

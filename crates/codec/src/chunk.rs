@@ -25,9 +25,9 @@
 //! meaning LZ4) are still decoded, so old recordings and stored chunks keep working; this build writes
 //! version 2 only.
 //!
-//! zstd reaches about twice the ratio of LZ4 on this layout for long chunks, at a lower decode speed;
-//! [`Compression`] lets the caller choose per chunk (the recording's compacted blocks use zstd, the live
-//! path and 1-second store chunks LZ4).
+//! On simulated 333 Hz frames zstd (level 3) makes 8192-frame chunks about 30 % smaller than LZ4 (14.3 vs
+//! 20.5 B/frame) and 33-frame chunks about 27 % smaller; [`Compression`] lets the caller choose per chunk
+//! (recording blocks use zstd; the live path and the store's 1-second chunks LZ4).
 
 use std::cell::RefCell;
 
@@ -66,7 +66,7 @@ pub enum Compression {
     None,
     /// LZ4 block: fastest to decode; the live path and short chunks.
     Lz4,
-    /// One zstd frame at the encoder's level: about half the size of LZ4 on long chunks.
+    /// One zstd frame at the encoder's level: about 30 % smaller than LZ4 on telemetry.
     Zstd,
 }
 
@@ -161,7 +161,7 @@ impl ChunkEncoder {
             let column = &self.columns[ch];
             let bitmap = column.len() != n;
             let predictor = choose_predictor(column);
-            self.raw.push(u8::from(bitmap) * KIND_BITMAP | predictor << 1);
+            self.raw.push((u8::from(bitmap) * KIND_BITMAP) | (predictor << 1));
             if bitmap {
                 let start = self.raw.len();
                 self.raw.resize(start + n.div_ceil(8), 0);
@@ -450,9 +450,7 @@ fn zstd_decompress(body: &[u8], buf: &mut [u8]) -> Result<usize> {
         let mut slot = cell.borrow_mut();
         let decoder = match &mut *slot {
             Some(d) => d,
-            slot => slot.insert(
-                zstd::bulk::Decompressor::new().map_err(|e| malformed(format!("zstd context: {e}")))?,
-            ),
+            slot => slot.insert(zstd::bulk::Decompressor::new().map_err(|e| malformed(format!("zstd context: {e}")))?),
         };
         // The destination is exactly raw_len bytes, so a frame that claims more fails instead of allocating.
         decoder.decompress_to_buffer(body, buf).map_err(|e| malformed(format!("zstd body: {e}")))
@@ -553,7 +551,7 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<
         }
         let bitmap = if kind & KIND_BITMAP != 0 {
             let b = r.take(n.div_ceil(8))?;
-            if n % 8 != 0 && b[n / 8] >> (n % 8) != 0 {
+            if !n.is_multiple_of(8) && b[n / 8] >> (n % 8) != 0 {
                 return Err(malformed(format!("padding bits set in the presence bitmap of channel {ch}")));
             }
             Some(b)

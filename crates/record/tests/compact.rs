@@ -58,7 +58,8 @@ fn finish_compacts_into_long_blocks_and_every_path_gives_the_same_frames() {
     let trailer = b.trailer.expect("trailer");
     assert_eq!(trailer.frame_count, 30_000);
     assert_eq!(trailer.index.len(), 30_000usize.div_ceil(COMPACT_FRAMES));
-    let (small_len, big_len) = (std::fs::metadata(&small).expect("len").len(), std::fs::metadata(&big).expect("len").len());
+    let (small_len, big_len) =
+        (std::fs::metadata(&small).expect("len").len(), std::fs::metadata(&big).expect("len").len());
     assert!(big_len * 3 < small_len * 2, "compacted {big_len} vs journal {small_len}");
 
     // Seeking through the index: each block starts with the frame the index names.
