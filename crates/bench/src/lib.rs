@@ -7,7 +7,9 @@
 //! - [`loopback_rtt`]: the TCP round trip on this machine, the floor for the latency paths.
 //! - [`ingest_binary`] / [`ingest_json`] / [`hello_world_http`]: ingest throughput against a do-nothing
 //!   handler of the same framework.
-//! - [`storage_size`]: stored bytes per frame against the raw frame and LZ4 over raw rows.
+//! - [`storage_size`] / [`storage_size_ibt`]: stored bytes per frame (simulated 333 Hz frames, a real
+//!   iRacing file) against the raw rows, LZ4 over raw rows and zstd -19 on our layout; codec speed against
+//!   memcpy.
 //! - [`server_memory`]: RSS of a real `racecraft serve` process, idle and loaded.
 //! - [`capture_agent`]: CPU and RSS of a real `racecraft capture` process polling a 333 Hz emulated ACC.
 //! - [`Scale`]: full size for `racecraft bench`, smoke size for `cargo test`.
@@ -22,7 +24,7 @@ pub use capture::{CaptureReport, capture_agent};
 pub use http::{hello_world_http, ingest_binary, ingest_json};
 pub use latency::{LatencyReport, live_latency, loopback_rtt};
 pub use memory::{MemoryReport, ServerProcess, server_memory};
-pub use size::{SizeReport, storage_size};
+pub use size::{AC_PHYSICS_PAGE_BYTES, IBT_SAMPLE, SizeReport, storage_size, storage_size_ibt};
 
 /// Errors of a benchmark run.
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,8 @@ use futures_util::StreamExt;
 use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::{Channel, Frame, SessionMeta};
 use racecraft_record::{LapMarker, Recording, RecordingWriter};
+
+use crate::progress::Progress;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -45,9 +47,10 @@ pub struct ImportArgs {
     server: String,
 }
 
-/// Imports a file into a server's database as a new session (a replay as fast as the server takes it).
+/// Imports a file into a server's database as a new session (a replay as fast as the server takes it),
+/// with progress bars on a terminal.
 pub async fn import(args: ImportArgs) -> Result<()> {
-    replay(ReplayArgs { path: args.path, server: args.server, speed: 0.0 }).await
+    replay_with(ReplayArgs { path: args.path, server: args.server, speed: 0.0 }, true).await
 }
 
 /// Flags of `racecraft record`.
@@ -67,8 +70,26 @@ pub struct RecordArgs {
 /// Reads any file Racecraft can import into the shape of a recording: `.rcr`, or iRacing `.ibt` (laps from
 /// the game's lap counter through the same lap tracker the server uses).
 pub(crate) fn read_recording(path: &Path) -> Result<Recording> {
+    read_recording_with(path, false)
+}
+
+/// [`read_recording`], with a progress bar over the file's bytes (`.rcr`) or a spinner (other formats)
+/// when `progress` is set and stderr is a terminal.
+fn read_recording_with(path: &Path, progress: bool) -> Result<Recording> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let spinner = (progress && ext != "rcr").then(|| Progress::spinner(&format!("reading {}", path.display())));
     let recording = match ext.as_str() {
+        "rcr" if progress => {
+            let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let bar = Progress::bar(len, "reading", true);
+            let reader = std::io::BufReader::with_capacity(64 * 1024, bar.reader(file));
+            let recording = racecraft_record::RecordingReader::from_reader(reader)
+                .with_context(|| format!("reading {}", path.display()))?
+                .into_recording();
+            bar.finish();
+            recording
+        }
         "rcr" => racecraft_record::read_all(path).with_context(|| format!("reading {}", path.display()))?,
         "ibt" => {
             let ibt = racecraft_capture::iracing::IbtFile::open(path)?;
@@ -111,6 +132,7 @@ pub(crate) fn read_recording(path: &Path) -> Result<Recording> {
             path.display()
         ),
     };
+    drop(spinner);
     for w in &recording.warnings {
         eprintln!("warning: {w:?}");
     }
@@ -190,7 +212,7 @@ pub struct ExportArgs {
 
 /// Writes a file in another tool's format.
 pub fn export(args: ExportArgs) -> Result<()> {
-    let r = read_recording(&args.path)?;
+    let r = read_recording_with(&args.path, true)?;
     let meta = r.meta.clone().unwrap_or_default();
     let frames: Vec<Frame> = if args.laps.is_empty() {
         r.frames.clone()
@@ -206,7 +228,9 @@ pub fn export(args: ExportArgs) -> Result<()> {
         r.laps.iter().filter(|l| args.laps.is_empty() || args.laps.contains(&l.lap_number)).collect();
     let start_us = frames[0].t_us;
     let span_s = (frames[frames.len() - 1].t_us - start_us) as f64 * 1e-6;
-    match args.format {
+    // The writers take the whole session at once, so writing shows as a spinner.
+    let writing = Progress::spinner(&format!("writing {}", args.out.display()));
+    let done = match args.format {
         ExportFormat::Motec => {
             use racecraft_interchange::motec;
             let rate_hz =
@@ -224,36 +248,33 @@ pub fn export(args: ExportArgs) -> Result<()> {
             let details = motec::LdxDetails { total_laps: laps.len() as u32, fastest };
             let ldx = args.out.with_extension("ldx");
             motec::write_ldx(&ldx, &markers, &details).with_context(|| format!("writing {}", ldx.display()))?;
-            println!(
-                "Wrote {} and {} ({} channels at {rate_hz} Hz).",
-                args.out.display(),
-                ldx.display(),
-                channels.len()
-            );
+            format!("Wrote {} and {} ({} channels at {rate_hz} Hz).", args.out.display(), ldx.display(), channels.len())
         }
         ExportFormat::Csv => {
             let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
             let ends: Vec<f64> = laps.iter().map(|l| (l.end_t_us - start_us) as f64 * 1e-6).collect();
             racecraft_interchange::csv::write_csv(file, &meta, &frames, &ends, &Default::default())
                 .with_context(|| format!("writing {}", args.out.display()))?;
-            println!("Wrote {} ({} frames).", args.out.display(), frames.len());
+            format!("Wrote {} ({} frames).", args.out.display(), frames.len())
         }
         ExportFormat::Parquet => export_parquet(&frames, &args.out)?,
-    }
+    };
+    // The spinner goes before the summary, so the summary is not drawn over.
+    writing.finish();
+    println!("{done}");
     Ok(())
 }
 
 #[cfg(feature = "parquet")]
-fn export_parquet(frames: &[Frame], out: &Path) -> Result<()> {
+fn export_parquet(frames: &[Frame], out: &Path) -> Result<String> {
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
     racecraft_interchange::parquet::write_parquet(file, frames, None)
         .with_context(|| format!("writing {}", out.display()))?;
-    println!("Wrote {} ({} frames).", out.display(), frames.len());
-    Ok(())
+    Ok(format!("Wrote {} ({} frames).", out.display(), frames.len()))
 }
 
 #[cfg(not(feature = "parquet"))]
-fn export_parquet(_: &[Frame], _: &Path) -> Result<()> {
+fn export_parquet(_: &[Frame], _: &Path) -> Result<String> {
     bail!("this racecraft was built without Parquet support; rebuild with `cargo build --release --features parquet`")
 }
 
@@ -306,20 +327,32 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
 
 /// Streams a recording into a server, paced like the original.
 pub async fn replay(args: ReplayArgs) -> Result<()> {
+    replay_with(args, false).await
+}
+
+async fn replay_with(args: ReplayArgs, progress: bool) -> Result<()> {
     anyhow::ensure!(args.speed >= 0.0 && args.speed.is_finite(), "--speed must be 0 or positive");
-    let r = read_recording(&args.path)?;
+    let r = read_recording_with(&args.path, progress)?;
     let meta = r.meta.clone().unwrap_or_else(|| SessionMeta { game: "replay".into(), ..SessionMeta::default() });
     let agent = Agent::spawn(AgentConfig::new(&args.server, meta)).context("starting the agent")?;
     let origin = r.frames.first().map_or(0, |f| f.t_us);
     let start = tokio::time::Instant::now();
-    for frame in &r.frames {
-        if args.speed > 0.0 {
-            let due = Duration::from_secs_f64((frame.t_us - origin).max(0) as f64 * 1e-6 / args.speed);
-            tokio::time::sleep_until(start + due).await;
+    let bar = if progress { Progress::bar(r.frames.len() as u64, "sending", false) } else { Progress::none() };
+    for chunk in r.frames.chunks(1024) {
+        for frame in chunk {
+            if args.speed > 0.0 {
+                let due = Duration::from_secs_f64((frame.t_us - origin).max(0) as f64 * 1e-6 / args.speed);
+                tokio::time::sleep_until(start + due).await;
+            }
+            agent.push(*frame);
         }
-        agent.push(*frame);
+        bar.inc(chunk.len() as u64);
     }
+    bar.finish();
+    let waiting =
+        if progress { Progress::spinner("waiting for the server to store every frame") } else { Progress::none() };
     let stats = agent.finish(None).await.context("delivering the replay")?;
+    waiting.finish();
     println!("Replayed {} frames into session {}.", stats.acked, stats.session_id.unwrap_or_default());
     Ok(())
 }

@@ -16,6 +16,7 @@ mod bench;
 mod capture;
 mod decode;
 mod files;
+mod progress;
 
 #[derive(Debug, Parser)]
 #[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]

@@ -91,6 +91,14 @@ async fn a_recording_inspects_and_replays_into_a_server() {
     let stored = server.state().store().session(1).await.expect("store").expect("session 1");
     assert_eq!(stored.frame_count, frames, "the recording holds what was streamed");
 
+    // Export reads the .rcr through its progress reader; with stderr not a terminal nothing is drawn.
+    let csv = dir.path().join("monza.csv");
+    let out = racecraft().arg("export").arg(&rcr).args(["--format", "csv", "--out"]).arg(&csv).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "no progress bar off a terminal: {}", String::from_utf8_lossy(&out.stderr));
+    let back = racecraft_interchange::csv::read_csv(std::fs::File::open(&csv).expect("csv")).expect("reads back");
+    assert_eq!(back.frames.len() as u64, frames);
+
     let (rcr_arg, url_arg) = (rcr.clone(), url.clone());
     let out = tokio::task::spawn_blocking(move || {
         racecraft().arg("replay").arg(&rcr_arg).args(["--speed", "0", "--server", &url_arg]).output().expect("runs")
@@ -220,6 +228,7 @@ fn exports_motec_and_csv_that_read_back() {
     let ld = dir.path().join("tsukuba.ld");
     let out = racecraft().arg("export").arg(&ibt).args(["--format", "motec", "--out"]).arg(&ld).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "no progress bar off a terminal: {}", String::from_utf8_lossy(&out.stderr));
     let file = racecraft_interchange::motec::LdFile::open(&ld).expect("our .ld reads back");
     let speed = file.channel("Ground Speed").expect("speed channel");
     assert_eq!(speed.unit, "km/h");

@@ -1,42 +1,80 @@
-//! The columnar chunk: many frames, column by column, compressed.
+//! The columnar chunk: many frames, column by column, predicted, byte-shuffled and compressed.
 //!
 //! ```text
-//! header (16 bytes): u8 version = 1 · u8 flags (bit 0: body is LZ4) · u16 reserved = 0
+//! header (16 bytes): u8 version = 2 · u8 codec (0 none, 1 LZ4, 2 zstd) · u16 reserved = 0
 //!                    · u32 frame_count · u32 raw_len (body size before compression) · u32 crc32 (of body as stored)
-//! body (raw):  time column   frame_count × i64, first absolute then deltas, byte-shuffled (8 planes)
+//! body (raw):  time column   frame_count zigzag LEB128 varints: t_us of the first frame, the first delta,
+//!                            then delta-of-deltas (all wrapping i64 arithmetic)
 //!              u64 union mask of channels present in any frame
 //!              per channel in the mask, in index order:
-//!                u8 presence (0: in every frame, 1: bitmap of frame_count bits follows, LSB first)
-//!                its present values as u32 words, each XOR-ed with the previous one, byte-shuffled (4 planes)
+//!                u8 kind: bit 0 presence (0: in every frame, 1: bitmap of frame_count bits follows, LSB
+//!                   first, padding bits 0) · bits 1..=3 predictor (below) · bits 4..=7 zero
+//!                predictor 0 (constant): one u32, the bits of every present value
+//!                otherwise: one u32 residual per present value, byte-shuffled (4 planes):
+//!                  1 XOR previous · 2 XOR linear extrapolation · 3 zigzag difference to the linear
+//!                  extrapolation · 4 zigzag difference to the previous (all on the f32 bit patterns)
 //! ```
-//! Why this layout: consecutive telemetry samples share sign, exponent and high mantissa bits, so XOR leaves
-//! mostly-zero high bytes, and shuffling puts those zero bytes next to each other, where LZ4 finds long runs.
-//! On smooth telemetry that is 2–4× smaller than LZ4 over whole frames, and faster to compress.
+//! Why this layout: consecutive telemetry samples share sign, exponent and high mantissa bits, so a good
+//! prediction leaves residuals whose high bytes are zero, and shuffling puts those zero bytes next to each
+//! other, where the entropy coder finds long runs. The encoder picks each column's predictor by the bits its
+//! residuals need: linear extrapolation (`2a − b`, computed in f64 and rounded to f32) wins on smooth
+//! signals at high rates, the previous value on steps (gear, lap), the integer difference on monotone
+//! columns (time in lap, distance). Constant columns cost four bytes whatever the chunk length.
+//!
+//! Version 1 chunks (XOR with the previous value only, times as shuffled i64 deltas, a flags byte with bit 0
+//! meaning LZ4) are still decoded, so old recordings and stored chunks keep working; this build writes
+//! version 2 only.
+//!
+//! On simulated 333 Hz frames zstd (level 3) makes 8192-frame chunks about 30 % smaller than LZ4 (14.3 vs
+//! 20.5 B/frame) and 33-frame chunks about 27 % smaller; [`Compression`] lets the caller choose per chunk
+//! (recording blocks use zstd; the live path and the store's 1-second chunks LZ4).
+
+use std::cell::RefCell;
 
 use racecraft_core::{CHANNEL_COUNT, Frame};
 
 use crate::{Error, Reader, Result};
 
-/// Current chunk version.
-pub const VERSION: u8 = 1;
+/// Chunk version this build writes.
+pub const VERSION: u8 = 2;
+/// The first chunk version, still read.
+pub const VERSION_1: u8 = 1;
 /// Header size in bytes.
 pub const HEADER_LEN: usize = 16;
 /// Largest number of frames one chunk may hold (about 50 minutes at 333 Hz).
 pub const MAX_FRAMES: u32 = 1 << 20;
-const FLAG_LZ4: u8 = 1;
+/// The zstd level [`ChunkEncoder::new`] uses: level 3 is zstd's default, within a few percent of the best
+/// levels on this layout at a fraction of their time.
+pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
+
+const V1_FLAG_LZ4: u8 = 1;
+const CODEC_NONE: u8 = 0;
+const CODEC_LZ4: u8 = 1;
+const CODEC_ZSTD: u8 = 2;
+
+const KIND_BITMAP: u8 = 1;
+const PRED_CONST: u8 = 0;
+const PRED_XOR_PREV: u8 = 1;
+const PRED_XOR_LINEAR: u8 = 2;
+const PRED_SUB_LINEAR: u8 = 3;
+const PRED_SUB_PREV: u8 = 4;
 
 /// Body compression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     /// Stored as is.
     None,
-    /// LZ4 block.
+    /// LZ4 block: fastest to decode; the live path and short chunks.
     Lz4,
+    /// One zstd frame at the encoder's level: about 30 % smaller than LZ4 on telemetry.
+    Zstd,
 }
 
 /// Summary of a chunk from its header alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkHeader {
+    /// Chunk version: [`VERSION_1`] or [`VERSION`].
+    pub version: u8,
     /// Frames in the chunk.
     pub frame_count: u32,
     /// Body compression.
@@ -45,17 +83,49 @@ pub struct ChunkHeader {
     pub raw_len: u32,
 }
 
-/// Encodes chunks, reusing its scratch buffers across calls so steady-state encoding does not allocate.
-#[derive(Debug, Default)]
+/// Encodes chunks, reusing its scratch buffers (and zstd context) across calls so steady-state encoding
+/// does not allocate.
 pub struct ChunkEncoder {
     raw: Vec<u8>,
-    words: Vec<u8>,
+    /// Present values' bits per channel, filled in one pass over the frames.
+    columns: Vec<Vec<u32>>,
+    residuals: Vec<u32>,
+    zstd_level: i32,
+    zstd: Option<zstd::bulk::Compressor<'static>>,
+}
+
+impl std::fmt::Debug for ChunkEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkEncoder").field("zstd_level", &self.zstd_level).finish_non_exhaustive()
+    }
+}
+
+impl Default for ChunkEncoder {
+    fn default() -> Self {
+        ChunkEncoder::new()
+    }
 }
 
 impl ChunkEncoder {
-    /// A new encoder.
+    /// A new encoder; zstd chunks use [`DEFAULT_ZSTD_LEVEL`].
     pub fn new() -> ChunkEncoder {
-        ChunkEncoder::default()
+        ChunkEncoder {
+            raw: Vec::new(),
+            columns: vec![Vec::new(); CHANNEL_COUNT],
+            residuals: Vec::new(),
+            zstd_level: DEFAULT_ZSTD_LEVEL,
+            zstd: None,
+        }
+    }
+
+    /// A new encoder whose zstd chunks use `level` (clamped to zstd's range, 1..=22).
+    pub fn with_zstd_level(level: i32) -> ChunkEncoder {
+        ChunkEncoder { zstd_level: level.clamp(1, 22), ..ChunkEncoder::new() }
+    }
+
+    /// The raw (uncompressed) version-2 body of the last chunk encoded: what the entropy coder saw.
+    pub fn last_raw_body(&self) -> &[u8] {
+        &self.raw
     }
 
     /// Appends the chunk of `frames` to `out`.
@@ -65,60 +135,84 @@ impl ChunkEncoder {
     pub fn encode(&mut self, frames: &[Frame], compression: Compression, out: &mut Vec<u8>) {
         assert!(frames.len() <= MAX_FRAMES as usize, "chunk of {} frames exceeds MAX_FRAMES", frames.len());
         let n = frames.len();
-        let raw = &mut self.raw;
-        raw.clear();
+        self.raw.clear();
+        encode_times(frames, &mut self.raw);
 
-        // Time column.
-        self.words.clear();
-        let mut prev = 0i64;
-        for f in frames {
-            self.words.extend_from_slice(&f.t_us.wrapping_sub(prev).to_le_bytes());
-            prev = f.t_us;
+        // One pass over the frames to transpose them: 41 strided passes cost more than the coding itself.
+        for column in &mut self.columns {
+            column.clear();
         }
-        shuffle(&self.words, 8, raw);
-
-        let union = frames.iter().fold(0u64, |m, f| m | f.present_mask());
-        raw.extend_from_slice(&union.to_le_bytes());
+        let mut union = 0u64;
+        for f in frames {
+            let mut mask = f.present_mask();
+            union |= mask;
+            while mask != 0 {
+                let ch = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                self.columns[ch].push(f.value_at(ch).to_bits());
+            }
+        }
+        self.raw.extend_from_slice(&union.to_le_bytes());
         let mut mask = union;
         while mask != 0 {
             let ch = mask.trailing_zeros() as usize;
             mask &= mask - 1;
             let bit = 1u64 << ch;
-            if frames.iter().all(|f| f.present_mask() & bit != 0) {
-                raw.push(0);
-            } else {
-                raw.push(1);
-                let start = raw.len();
-                raw.resize(start + n.div_ceil(8), 0);
+            let column = &self.columns[ch];
+            let bitmap = column.len() != n;
+            let predictor = choose_predictor(column);
+            self.raw.push((u8::from(bitmap) * KIND_BITMAP) | (predictor << 1));
+            if bitmap {
+                let start = self.raw.len();
+                self.raw.resize(start + n.div_ceil(8), 0);
                 for (i, f) in frames.iter().enumerate() {
                     if f.present_mask() & bit != 0 {
-                        raw[start + i / 8] |= 1 << (i % 8);
+                        self.raw[start + i / 8] |= 1 << (i % 8);
                     }
                 }
             }
-            self.words.clear();
-            let mut prev = 0u32;
-            for f in frames.iter().filter(|f| f.present_mask() & bit != 0) {
-                let w = f.value_at(ch).to_bits();
-                self.words.extend_from_slice(&(w ^ prev).to_le_bytes());
-                prev = w;
+            if predictor == PRED_CONST {
+                self.raw.extend_from_slice(&column[0].to_le_bytes());
+                continue;
             }
-            shuffle(&self.words, 4, raw);
+            self.residuals.clear();
+            match predictor {
+                PRED_XOR_PREV => residuals::<PRED_XOR_PREV>(column, &mut self.residuals),
+                PRED_XOR_LINEAR => residuals::<PRED_XOR_LINEAR>(column, &mut self.residuals),
+                PRED_SUB_LINEAR => residuals::<PRED_SUB_LINEAR>(column, &mut self.residuals),
+                _ => residuals::<PRED_SUB_PREV>(column, &mut self.residuals),
+            }
+            shuffle(&self.residuals, &mut self.raw);
         }
 
-        let body_start = out.len() + HEADER_LEN;
-        out.extend_from_slice(&[VERSION, 0, 0, 0]);
+        let header_at = out.len();
+        let body_start = header_at + HEADER_LEN;
+        out.extend_from_slice(&[VERSION, CODEC_NONE, 0, 0]);
         out.extend_from_slice(&(n as u32).to_le_bytes());
-        out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(self.raw.len() as u32).to_le_bytes());
         out.extend_from_slice(&[0; 4]);
         match compression {
-            Compression::None => out.extend_from_slice(raw),
+            Compression::None => out.extend_from_slice(&self.raw),
             Compression::Lz4 => {
-                out[body_start - HEADER_LEN + 1] = FLAG_LZ4;
-                let max = lz4_flex::block::get_maximum_output_size(raw.len());
+                out[header_at + 1] = CODEC_LZ4;
+                let max = lz4_flex::block::get_maximum_output_size(self.raw.len());
                 out.resize(body_start + max, 0);
-                let written = lz4_flex::block::compress_into(raw, &mut out[body_start..])
+                let written = lz4_flex::block::compress_into(&self.raw, &mut out[body_start..])
                     .expect("output sized by get_maximum_output_size");
+                out.truncate(body_start + written);
+            }
+            Compression::Zstd => {
+                out[header_at + 1] = CODEC_ZSTD;
+                let max = zstd::zstd_safe::compress_bound(self.raw.len());
+                out.resize(body_start + max, 0);
+                let level = self.zstd_level;
+                let compressor = match &mut self.zstd {
+                    Some(c) => c,
+                    slot => slot.insert(zstd::bulk::Compressor::new(level).expect("zstd context allocates")),
+                };
+                let written = compressor
+                    .compress_to_buffer(&self.raw, &mut out[body_start..])
+                    .expect("output sized by compress_bound");
                 out.truncate(body_start + written);
             }
         }
@@ -134,26 +228,199 @@ pub fn encode(frames: &[Frame]) -> Vec<u8> {
     out
 }
 
+/// Writes the time column: zigzag varints of the first time, the first delta, then delta-of-deltas.
+fn encode_times(frames: &[Frame], raw: &mut Vec<u8>) {
+    let (mut prev, mut prev_delta) = (0i64, 0i64);
+    for (i, f) in frames.iter().enumerate() {
+        let value = match i {
+            0 => f.t_us,
+            1 => f.t_us.wrapping_sub(prev),
+            _ => f.t_us.wrapping_sub(prev).wrapping_sub(prev_delta),
+        };
+        if i > 0 {
+            prev_delta = f.t_us.wrapping_sub(prev);
+        }
+        prev = f.t_us;
+        write_varint(zigzag64(value), raw);
+    }
+}
+
+fn zigzag64(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag64(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
+fn zigzag32(v: i32) -> u32 {
+    ((v << 1) ^ (v >> 31)) as u32
+}
+
+fn unzigzag32(v: u32) -> i32 {
+    (v >> 1) as i32 ^ -((v & 1) as i32)
+}
+
+fn write_varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn read_varint(r: &mut Reader<'_>) -> Result<u64> {
+    let mut v = 0u64;
+    for i in 0..10 {
+        let b = r.u8()?;
+        // The tenth byte holds only the top bit of a u64.
+        if i == 9 && b > 1 {
+            return Err(malformed("time varint overflows 64 bits".into()));
+        }
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(v);
+        }
+    }
+    Err(malformed("time varint longer than 10 bytes".into()))
+}
+
+/// The running state of a column's predictors: the last two values' bits, both +0.0 before the first value
+/// (so the first prediction is 0.0 and the second `2·v0`): no branch per value for the warm-up.
+#[derive(Default)]
+struct Predictor {
+    a: u32,
+    b: u32,
+}
+
+impl Predictor {
+    /// `2a − b` in f64, rounded to f32: exact for any pair of f32 and the same on every IEEE platform, so
+    /// encoder and decoder agree bit for bit.
+    #[inline(always)]
+    fn linear(&self) -> u32 {
+        let (a, b) = (f64::from(f32::from_bits(self.a)), f64::from(f32::from_bits(self.b)));
+        ((2.0 * a - b) as f32).to_bits()
+    }
+
+    #[inline(always)]
+    fn prev(&self) -> u32 {
+        self.a
+    }
+
+    #[inline(always)]
+    fn push(&mut self, w: u32) {
+        self.b = self.a;
+        self.a = w;
+    }
+
+    #[inline(always)]
+    fn residual(&mut self, predictor: u8, w: u32) -> u32 {
+        let r = match predictor {
+            PRED_XOR_PREV => w ^ self.prev(),
+            PRED_XOR_LINEAR => w ^ self.linear(),
+            PRED_SUB_LINEAR => zigzag32(w.wrapping_sub(self.linear()) as i32),
+            _ => zigzag32(w.wrapping_sub(self.prev()) as i32),
+        };
+        self.push(w);
+        r
+    }
+
+    #[inline(always)]
+    fn value(&mut self, predictor: u8, r: u32) -> u32 {
+        let w = match predictor {
+            PRED_XOR_PREV => r ^ self.prev(),
+            PRED_XOR_LINEAR => r ^ self.linear(),
+            PRED_SUB_LINEAR => self.linear().wrapping_add(unzigzag32(r) as u32),
+            _ => self.prev().wrapping_add(unzigzag32(r) as u32),
+        };
+        self.push(w);
+        w
+    }
+}
+
+/// Appends the residuals of `column` under predictor `P` (a const so the loop has no branch per value).
+fn residuals<const P: u8>(column: &[u32], out: &mut Vec<u32>) {
+    let mut p = Predictor::default();
+    out.extend(column.iter().map(|&w| p.residual(P, w)));
+}
+
+/// Undoes [`residuals`]: reads `m` shuffled residuals from `planes` and appends the values' bits to `out`.
+fn values<const P: u8>(planes: [&[u8]; 4], out: &mut Vec<u32>) {
+    let mut p = Predictor::default();
+    let [p0, p1, p2, p3] = planes;
+    out.extend(
+        p0.iter()
+            .zip(p1)
+            .zip(p2)
+            .zip(p3)
+            .map(|(((&b0, &b1), &b2), &b3)| p.value(P, u32::from_le_bytes([b0, b1, b2, b3]))),
+    );
+}
+
+/// The predictor whose residuals need the fewest significant bits in total; constant columns get
+/// [`PRED_CONST`]. Bits are a proxy for what the entropy coder will spend, cheap enough to try all four.
+fn choose_predictor(column: &[u32]) -> u8 {
+    let Some(&first) = column.first() else { return PRED_XOR_PREV };
+    if column.iter().all(|&w| w == first) {
+        return PRED_CONST;
+    }
+    let bits = |r: u32| u64::from(32 - r.leading_zeros());
+    let mut cost = [0u64; 4];
+    // At most four windows of 256 values, spread over the chunk, decide: trying four predictors on every
+    // value of a long chunk would cost more than coding it, and a column keeps its character for seconds.
+    const WINDOW: usize = 256;
+    let windows = column.len().div_ceil(WINDOW).min(4);
+    for k in 0..windows {
+        let start = (column.len() / windows * k).min(column.len().saturating_sub(WINDOW));
+        let mut p = Predictor::default();
+        if start >= 2 {
+            p.push(column[start - 2]);
+            p.push(column[start - 1]);
+        }
+        for &w in &column[start..(start + WINDOW).min(column.len())] {
+            let (prev, linear) = (p.prev(), p.linear());
+            cost[0] += bits(w ^ prev);
+            cost[1] += bits(w ^ linear);
+            cost[2] += bits(zigzag32(w.wrapping_sub(linear) as i32));
+            cost[3] += bits(zigzag32(w.wrapping_sub(prev) as i32));
+            p.push(w);
+        }
+    }
+    // Ties go to the earliest, the cheapest to decode.
+    let best = (0..4).min_by_key(|&i| cost[i]).unwrap_or(0);
+    [PRED_XOR_PREV, PRED_XOR_LINEAR, PRED_SUB_LINEAR, PRED_SUB_PREV][best]
+}
+
 /// Reads and checks the header; returns it and the body.
 pub fn header(bytes: &[u8]) -> Result<(ChunkHeader, &[u8])> {
     let mut r = Reader::new(bytes);
     let version = r.u8()?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(Error::UnsupportedVersion { what: "chunk", version });
     }
-    let flags = r.u8()?;
+    let codec = r.u8()?;
     let reserved = r.array::<2>()?;
-    if flags & !FLAG_LZ4 != 0 || reserved != [0, 0] {
-        return Err(malformed(format!("unknown flags {flags:#x} or reserved bytes {reserved:?} set")));
-    }
+    let compression = match (version, codec) {
+        (VERSION_1, 0) | (VERSION, CODEC_NONE) => Some(Compression::None),
+        (VERSION_1, V1_FLAG_LZ4) | (VERSION, CODEC_LZ4) => Some(Compression::Lz4),
+        (VERSION, CODEC_ZSTD) => Some(Compression::Zstd),
+        _ => None,
+    };
+    let Some(compression) = compression.filter(|_| reserved == [0, 0]) else {
+        return Err(malformed(format!("unknown codec {codec:#x} or reserved bytes {reserved:?} set")));
+    };
     let frame_count = r.u32()?;
     if frame_count > MAX_FRAMES {
         return Err(malformed(format!("{frame_count} frames exceeds the limit of {MAX_FRAMES}")));
     }
     let raw_len = r.u32()?;
-    // The largest body frame_count frames can need: times, mask, and per channel a flag, a bitmap and values.
+    // The largest body frame_count frames can need: times, mask, and per channel a kind byte, a bitmap and
+    // values (a constant column holds 4 bytes even when no frame has it).
     let n = frame_count as usize;
-    let max_raw = 8 * n + 8 + CHANNEL_COUNT * (1 + n.div_ceil(8) + 4 * n);
+    let max_raw = match version {
+        VERSION_1 => 8 * n + 8 + CHANNEL_COUNT * (1 + n.div_ceil(8) + 4 * n),
+        _ => 10 * n + 8 + CHANNEL_COUNT * (1 + n.div_ceil(8) + 4 * n.max(1)),
+    };
     if raw_len as usize > max_raw {
         return Err(malformed(format!("body of {raw_len} bytes is too large for {frame_count} frames")));
     }
@@ -163,8 +430,7 @@ pub fn header(bytes: &[u8]) -> Result<(ChunkHeader, &[u8])> {
     if stored != computed {
         return Err(Error::Checksum { stored, computed });
     }
-    let compression = if flags & FLAG_LZ4 != 0 { Compression::Lz4 } else { Compression::None };
-    Ok((ChunkHeader { frame_count, compression, raw_len }, body))
+    Ok((ChunkHeader { version, frame_count, compression, raw_len }, body))
 }
 
 /// Decodes a whole chunk.
@@ -174,18 +440,38 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Frame>> {
     Ok(frames)
 }
 
+thread_local! {
+    /// One zstd decompression context per thread: creating one costs more than decoding a short chunk.
+    static ZSTD_DECODER: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+}
+
+fn zstd_decompress(body: &[u8], buf: &mut [u8]) -> Result<usize> {
+    ZSTD_DECODER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let decoder = match &mut *slot {
+            Some(d) => d,
+            slot => slot.insert(zstd::bulk::Decompressor::new().map_err(|e| malformed(format!("zstd context: {e}")))?),
+        };
+        // The destination is exactly raw_len bytes, so a frame that claims more fails instead of allocating.
+        decoder.decompress_to_buffer(body, buf).map_err(|e| malformed(format!("zstd body: {e}")))
+    })
+}
+
 /// Decodes a chunk, appending its frames to `frames`. On error, `frames` is left as it was.
 pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
     let (h, body) = header(bytes)?;
     let decompressed;
     let raw: &[u8] = match h.compression {
         Compression::None => body,
-        Compression::Lz4 => {
+        Compression::Lz4 | Compression::Zstd => {
             let mut buf = vec![0u8; h.raw_len as usize];
-            let got =
-                lz4_flex::block::decompress_into(body, &mut buf).map_err(|e| malformed(format!("LZ4 body: {e}")))?;
+            let got = if h.compression == Compression::Lz4 {
+                lz4_flex::block::decompress_into(body, &mut buf).map_err(|e| malformed(format!("LZ4 body: {e}")))?
+            } else {
+                zstd_decompress(body, &mut buf)?
+            };
             if got != buf.len() {
-                return Err(malformed(format!("LZ4 body decompressed to {got} bytes, header says {}", buf.len())));
+                return Err(malformed(format!("body decompressed to {got} bytes, header says {}", buf.len())));
             }
             decompressed = buf;
             &decompressed
@@ -198,7 +484,125 @@ pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
     let mut r = Reader::new(raw);
     let start = frames.len();
     frames.reserve(n);
+    let result = if h.version == VERSION_1 {
+        decode_times_v1(&mut r, n, frames).and_then(|()| decode_columns_v1(&mut r, n, &mut frames[start..]))
+    } else {
+        decode_times(&mut r, n, frames).and_then(|()| decode_columns(&mut r, n, &mut frames[start..]))
+    };
+    let result = result.and_then(|()| match r.remaining().len() {
+        0 => Ok(()),
+        extra => Err(malformed(format!("{extra} trailing bytes in body"))),
+    });
+    if result.is_err() {
+        frames.truncate(start);
+    }
+    result
+}
 
+fn decode_times(r: &mut Reader<'_>, n: usize, frames: &mut Vec<Frame>) -> Result<()> {
+    let (mut t, mut delta) = (0i64, 0i64);
+    for i in 0..n {
+        let v = unzigzag64(read_varint(r)?);
+        match i {
+            0 => t = v,
+            1 => {
+                delta = v;
+                t = t.wrapping_add(delta);
+            }
+            _ => {
+                delta = delta.wrapping_add(v);
+                t = t.wrapping_add(delta);
+            }
+        }
+        frames.push(Frame::new(t));
+    }
+    Ok(())
+}
+
+/// One decoded column: where its values are and which frames have it.
+struct Column<'a> {
+    channel: racecraft_core::Channel,
+    bitmap: Option<&'a [u8]>,
+    /// A constant column's value.
+    constant: Option<f32>,
+    /// Next value in the scratch buffer.
+    cursor: usize,
+}
+
+fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<()> {
+    let union = r.u64()?;
+    if union & !Frame::ALL_CHANNELS_MASK != 0 {
+        return Err(malformed(format!("channel mask {union:#x} names channels this version does not know")));
+    }
+    // First every column into one scratch buffer, column after column, then one pass writing the frames in
+    // order: writing each column straight into the frames walks the whole frame array once per channel,
+    // which falls out of cache on long chunks.
+    let mut scratch: Vec<u32> = Vec::with_capacity(n * union.count_ones() as usize);
+    let mut columns: Vec<Column<'_>> = Vec::with_capacity(union.count_ones() as usize);
+    let mut mask = union;
+    while mask != 0 {
+        let ch = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        let channel = racecraft_core::Channel::ALL[ch];
+        let kind = r.u8()?;
+        let predictor = (kind >> 1) & 0b111;
+        if kind & 0xf0 != 0 || predictor > PRED_SUB_PREV {
+            return Err(malformed(format!("column kind {kind:#04x} for channel {ch}")));
+        }
+        let bitmap = if kind & KIND_BITMAP != 0 {
+            let b = r.take(n.div_ceil(8))?;
+            if !n.is_multiple_of(8) && b[n / 8] >> (n % 8) != 0 {
+                return Err(malformed(format!("padding bits set in the presence bitmap of channel {ch}")));
+            }
+            Some(b)
+        } else {
+            None
+        };
+        let m = bitmap.map_or(n, |b| b.iter().map(|x| x.count_ones() as usize).sum());
+        if predictor == PRED_CONST {
+            let v = f32::from_bits(r.u32()?);
+            if !v.is_finite() {
+                return Err(malformed(format!("channel {ch} constant is not finite")));
+            }
+            columns.push(Column { channel, bitmap, constant: Some(v), cursor: 0 });
+            continue;
+        }
+        let words = r.take(4 * m)?;
+        let (p0, rest) = words.split_at(m);
+        let (p1, rest) = rest.split_at(m);
+        let (p2, p3) = rest.split_at(m);
+        let planes = [p0, p1, p2, p3];
+        let start = scratch.len();
+        match predictor {
+            PRED_XOR_PREV => values::<PRED_XOR_PREV>(planes, &mut scratch),
+            PRED_XOR_LINEAR => values::<PRED_XOR_LINEAR>(planes, &mut scratch),
+            PRED_SUB_LINEAR => values::<PRED_SUB_LINEAR>(planes, &mut scratch),
+            _ => values::<PRED_SUB_PREV>(planes, &mut scratch),
+        }
+        if let Some(k) = scratch[start..].iter().position(|&w| !f32::from_bits(w).is_finite()) {
+            return Err(malformed(format!("channel {ch} value {k} is not finite")));
+        }
+        columns.push(Column { channel, bitmap, constant: None, cursor: start });
+    }
+    for (i, frame) in frames.iter_mut().enumerate() {
+        for c in &mut columns {
+            if c.bitmap.is_some_and(|b| b[i / 8] & (1 << (i % 8)) == 0) {
+                continue;
+            }
+            let v = match c.constant {
+                Some(v) => v,
+                None => {
+                    c.cursor += 1;
+                    f32::from_bits(scratch[c.cursor - 1])
+                }
+            };
+            frame.set(c.channel, v);
+        }
+    }
+    Ok(())
+}
+
+fn decode_times_v1(r: &mut Reader<'_>, n: usize, frames: &mut Vec<Frame>) -> Result<()> {
     let times = r.take(8 * n)?;
     let mut t = 0i64;
     for i in 0..n {
@@ -209,18 +613,10 @@ pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
         t = t.wrapping_add(i64::from_le_bytes(b));
         frames.push(Frame::new(t));
     }
-    let result = decode_columns(&mut r, n, &mut frames[start..]);
-    if result.is_ok() && !r.remaining().is_empty() {
-        frames.truncate(start);
-        return Err(malformed(format!("{} trailing bytes in body", r.remaining().len())));
-    }
-    if result.is_err() {
-        frames.truncate(start);
-    }
-    result
+    Ok(())
 }
 
-fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<()> {
+fn decode_columns_v1(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<()> {
     let union = r.u64()?;
     if union & !Frame::ALL_CHANNELS_MASK != 0 {
         return Err(malformed(format!("channel mask {union:#x} names channels this version does not know")));
@@ -258,15 +654,20 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<
     Ok(())
 }
 
-fn shuffle(words: &[u8], width: usize, out: &mut Vec<u8>) {
-    let n = words.len() / width;
+/// Appends `words` byte-shuffled: all first bytes, then all second bytes, and so on.
+fn shuffle(words: &[u32], out: &mut Vec<u8>) {
+    let n = words.len();
     let start = out.len();
-    out.resize(start + words.len(), 0);
-    let dst = &mut out[start..];
-    for (i, word) in words.chunks_exact(width).enumerate() {
-        for (p, &byte) in word.iter().enumerate() {
-            dst[p * n + i] = byte;
-        }
+    out.resize(start + 4 * n, 0);
+    let (p0, rest) = out[start..].split_at_mut(n);
+    let (p1, rest) = rest.split_at_mut(n);
+    let (p2, p3) = rest.split_at_mut(n);
+    for (i, w) in words.iter().enumerate() {
+        let b = w.to_le_bytes();
+        p0[i] = b[0];
+        p1[i] = b[1];
+        p2[i] = b[2];
+        p3[i] = b[3];
     }
 }
 
@@ -275,113 +676,4 @@ fn malformed(detail: String) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use racecraft_core::Channel;
-
-    fn smooth(n: usize) -> Vec<Frame> {
-        (0..n)
-            .map(|i| {
-                let x = i as f32 * 0.01;
-                let mut f = Frame::new(i as i64 * 3003)
-                    .with(Channel::Speed, 50.0 + 10.0 * x.sin())
-                    .with(Channel::Rpm, 6000.0 + 1000.0 * x.cos())
-                    .with(Channel::Gear, 4.0)
-                    .with(Channel::Lap, 2.0);
-                if i % 3 == 0 {
-                    f.set(Channel::Fuel, 40.0 - x);
-                }
-                f
-            })
-            .collect()
-    }
-
-    #[test]
-    fn round_trip_both_compressions() {
-        let frames = smooth(1000);
-        for c in [Compression::None, Compression::Lz4] {
-            let mut out = Vec::new();
-            ChunkEncoder::new().encode(&frames, c, &mut out);
-            assert_eq!(decode(&out).expect("decodes"), frames);
-        }
-    }
-
-    #[test]
-    fn columnar_layout_compresses_smooth_data() {
-        let frames = smooth(1000);
-        let bytes = encode(&frames);
-        let raw: usize = frames.iter().map(crate::compact::encoded_len).sum();
-        assert!(bytes.len() * 3 < raw, "{} vs raw {}", bytes.len(), raw);
-    }
-
-    #[test]
-    fn empty_chunk_round_trips() {
-        assert_eq!(decode(&encode(&[])).expect("decodes"), vec![]);
-    }
-
-    #[test]
-    fn every_truncation_and_every_bit_flip_is_an_error() {
-        let bytes = encode(&smooth(50));
-        for n in 0..bytes.len() {
-            assert!(decode(&bytes[..n]).is_err(), "truncated to {n}");
-        }
-        for i in 0..bytes.len() {
-            for bit in 0..8 {
-                let mut b = bytes.clone();
-                b[i] ^= 1 << bit;
-                assert!(decode(&b).is_err(), "flip byte {i} bit {bit}");
-            }
-        }
-    }
-
-    #[test]
-    fn newer_version_is_a_specific_error() {
-        let mut bytes = encode(&smooth(3));
-        bytes[0] = 2;
-        assert_eq!(decode(&bytes), Err(Error::UnsupportedVersion { what: "chunk", version: 2 }));
-    }
-
-    fn arb_frame() -> impl Strategy<Value = Frame> {
-        (any::<i64>(), proptest::collection::vec(proptest::option::of(-1e6f32..1e6f32), CHANNEL_COUNT)).prop_map(
-            |(t, vals)| {
-                let mut f = Frame::new(t);
-                for (i, v) in vals.into_iter().enumerate() {
-                    f.set_opt(Channel::ALL[i], v);
-                }
-                f
-            },
-        )
-    }
-
-    proptest! {
-        #[test]
-        fn prop_round_trip(frames in proptest::collection::vec(arb_frame(), 0..40)) {
-            let bytes = encode(&frames);
-            let back = decode(&bytes).expect("decodes");
-            prop_assert_eq!(back.len(), frames.len());
-            for (a, b) in back.iter().zip(&frames) {
-                prop_assert_eq!(a.t_us, b.t_us);
-                prop_assert_eq!(a.present_mask(), b.present_mask());
-                for (c, v) in a.iter() {
-                    prop_assert_eq!(v.to_bits(), b.get(c).expect("present").to_bits());
-                }
-            }
-        }
-
-        #[test]
-        fn prop_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-            let _ = decode(&bytes);
-        }
-
-        #[test]
-        fn prop_garbage_with_valid_crc_never_panics(body in proptest::collection::vec(any::<u8>(), 0..300), n in 0u32..64, lz4 in any::<bool>()) {
-            let mut bytes = vec![VERSION, u8::from(lz4), 0, 0];
-            bytes.extend_from_slice(&n.to_le_bytes());
-            bytes.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-            bytes.extend_from_slice(&body);
-            let _ = decode(&bytes);
-        }
-    }
-}
+mod tests;

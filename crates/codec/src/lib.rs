@@ -1,11 +1,13 @@
 //! Binary encodings of [`racecraft_core::Frame`]s. One codec for every path, so the same frames come back
-//! bit-exact from the wire, the database and (later) recordings.
+//! bit-exact from the wire, the database and recordings.
 //!
 //! # Layout
 //! - [`compact`]: one frame as `t_us · presence mask · f32 per present channel`: the live path (agent →
 //!   server → viewer), no compression, no allocation.
-//! - [`chunk`]: many frames column by column, XOR-ed with the previous value and byte-shuffled, then LZ4:
-//!   storage chunks and catch-up batches. Layout, not codec, is what makes telemetry small.
+//! - [`chunk`]: many frames column by column, each column predicted (constant, previous value or linear
+//!   extrapolation, XOR or difference), byte-shuffled, then LZ4 or zstd: storage chunks, recording blocks
+//!   and catch-up batches. Layout, not codec, is what makes telemetry small. Version-1 chunks (XOR with
+//!   the previous value, LZ4) are still decoded.
 //! - [`wire`]: the framing of binary WebSocket messages around those two.
 //!
 //! Every decoder takes untrusted bytes and returns [`Error`] on anything malformed; none panics.

@@ -3,8 +3,11 @@
 /// The first eight bytes of every recording. Like PNG's: a high byte catches 7-bit transfers, and CR LF,
 /// SUB and LF catch line-ending conversion and `type` on Windows.
 pub const MAGIC: [u8; 8] = *b"\x89RCR\r\n\x1a\n";
-/// The format version this build writes, and the newest it reads.
-pub const VERSION: u16 = 1;
+/// The format version this build writes, and the newest it reads. Version 2 has the same blocks as
+/// version 1, but its frame blocks may hold version-2 codec chunks (zstd, predicted columns), which a
+/// version-1 reader cannot decode: the bump makes such a reader say "newer version" instead of skipping
+/// every frame block. Version-1 files are still read.
+pub const VERSION: u16 = 2;
 /// File header size: magic, u16 version, u16 reserved flags.
 pub const FILE_HEADER_LEN: usize = 12;
 /// Block header size: u8 type, u8 reserved, u32 payload length, u32 crc32.

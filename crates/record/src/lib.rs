@@ -8,15 +8,19 @@
 //!   corrupt tail becomes a [`Warning`] after every intact block, never an error that loses them. On a
 //!   seekable input, [`RecordingReader::trailer`] finds the [`Trailer`]'s frame-block index from the end of
 //!   the file and [`RecordingReader::seek_to_block`] jumps to a block.
+//! - [`compact`](fn@compact): rewrites a finished or crashed file with long frame blocks, about half the
+//!   size of the 100 ms blocks; [`RecordingWriter::finish`] does it by default.
 //! - [`read_all`] and [`Recording`]: the whole file in memory, for tools and tests.
 //! - [`format`](mod@format): the constants of the byte layout, described in full in `FORMAT.md`.
 
+pub mod compact;
 pub mod format;
 mod reader;
 mod writer;
 
 use std::path::PathBuf;
 
+pub use compact::{COMPACT_FRAMES, CompactReport, compact, compact_with};
 pub use reader::{Item, Recording, RecordingReader, Warning, WarningKind, read_all};
 pub use writer::{RecordingWriter, WriterConfig};
 
@@ -128,6 +132,12 @@ pub enum Error {
     /// Session metadata could not be serialized.
     #[error("cannot serialize session metadata")]
     Meta(#[from] serde_json::Error),
+    /// The file has no session metadata block where the writer always puts one, so it cannot be compacted.
+    #[error("recording has no metadata block: {path}")]
+    NoMeta {
+        /// The file.
+        path: PathBuf,
+    },
     /// The writer was used after a write failed; the file ends at the last complete block.
     #[error("the recording writer failed earlier and is closed")]
     Poisoned,

@@ -14,7 +14,7 @@ use racecraft_record::{Error, Item, RecordingReader, RecordingWriter, WarningKin
 fn recording(n: usize) -> (Vec<u8>, Vec<u64>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("d.rcr");
-    let config = WriterConfig { max_frames: 100, max_age: Duration::from_secs(3600) };
+    let config = WriterConfig { max_frames: 100, max_age: Duration::from_secs(3600), compact_frames: 0 };
     let mut w = RecordingWriter::create_with(&path, &meta(), config).expect("create");
     let now = Instant::now();
     for f in frames(n) {
@@ -135,9 +135,9 @@ fn foreign_file_is_a_specific_error() {
 #[test]
 fn newer_version_is_a_specific_error() {
     let (mut bytes, _) = recording(10);
-    bytes[8] = 2;
+    bytes[8] = 3;
     let err = RecordingReader::from_reader(&bytes[..]).expect_err("newer");
-    assert!(matches!(err, Error::NewerVersion { found: 2, supported: 1 }), "{err:?}");
+    assert!(matches!(err, Error::NewerVersion { found: 3, supported: 2 }), "{err:?}");
     bytes[8] = 0;
     assert!(matches!(RecordingReader::from_reader(&bytes[..]), Err(Error::InvalidVersion { found: 0 })));
 }

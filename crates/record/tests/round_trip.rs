@@ -24,7 +24,7 @@ fn meta_frames_laps_and_raw_packets_round_trip() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("session.rcr");
     let want = frames(2500);
-    let config = WriterConfig { max_frames: 300, max_age: Duration::from_secs(3600) };
+    let config = WriterConfig { max_frames: 300, max_age: Duration::from_secs(3600), compact_frames: 0 };
     let mut w = RecordingWriter::create_with(&path, &meta(), config).expect("create");
     let t0 = Instant::now();
     for (i, f) in want.iter().enumerate() {
@@ -87,7 +87,7 @@ fn golden_file_header_and_meta_block() {
     let path = dir.path().join("golden.rcr");
     RecordingWriter::create(&path, &meta()).expect("create").finish().expect("finish");
     let bytes = std::fs::read(&path).expect("read");
-    assert_eq!(&bytes[..FILE_HEADER_LEN], b"\x89RCR\r\n\x1a\n\x01\x00\x00\x00");
+    assert_eq!(&bytes[..FILE_HEADER_LEN], b"\x89RCR\r\n\x1a\n\x02\x00\x00\x00");
     assert_eq!(bytes[..8], MAGIC);
     let json =
         br#"{"game":"sim","car":"Formula Test","track":"Testring","driver":"Ada","started_at_ms":1763790000000}"#;
@@ -105,7 +105,7 @@ fn golden_file_header_and_meta_block() {
 fn blocks_are_cut_by_age_and_by_flush_if_due() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("age.rcr");
-    let config = WriterConfig { max_frames: 1000, max_age: Duration::from_millis(100) };
+    let config = WriterConfig { max_frames: 1000, max_age: Duration::from_millis(100), compact_frames: 0 };
     let mut w = RecordingWriter::create_with(&path, &meta(), config).expect("create");
     let t0 = Instant::now();
     let fs = frames(40);
@@ -179,7 +179,7 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("p.rcr");
-        let config = WriterConfig { max_frames, max_age: Duration::from_secs(3600) };
+        let config = WriterConfig { max_frames, max_age: Duration::from_secs(3600), compact_frames: 0 };
         let mut w = RecordingWriter::create_with(&path, &meta(), config).expect("create");
         let now = Instant::now();
         for (f, flush) in fs.iter().zip(&flush_at) {
@@ -201,7 +201,7 @@ fn trailer_from_the_end_and_seeking_to_a_frame_block() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("seek.rcr");
     let want = frames(1000);
-    let config = WriterConfig { max_frames: 100, max_age: Duration::from_secs(3600) };
+    let config = WriterConfig { max_frames: 100, max_age: Duration::from_secs(3600), compact_frames: 0 };
     let mut w = RecordingWriter::create_with(&path, &meta(), config).expect("create");
     let now = Instant::now();
     for f in &want {
