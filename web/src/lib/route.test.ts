@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { liveSocketUrl } from './api';
-import { parseRoute } from './route';
+import { parseRoute, sessionHref } from './route';
 
 describe('parseRoute', () => {
   it('parses the three pages', () => {
@@ -8,8 +8,15 @@ describe('parseRoute', () => {
     expect(parseRoute('#/')).toEqual({ page: 'sessions' });
     expect(parseRoute('#/live/7')).toEqual({ page: 'live', id: 7 });
     expect(parseRoute('#/live/7/')).toEqual({ page: 'live', id: 7 });
-    expect(parseRoute('#/session/12?x=1')).toEqual({ page: 'session', id: 12 });
+    expect(parseRoute('#/session/12?x=1')).toEqual({ page: 'session', id: 12, laps: [], ref: null });
+    expect(parseRoute('#/session/12?laps=3,5&ref=4')).toEqual({ page: 'session', id: 12, laps: [3, 5], ref: 4 });
+    expect(parseRoute('#/session/12?laps=3,x&ref=best')).toEqual({ page: 'session', id: 12, laps: [3], ref: null });
     expect(parseRoute('#/live/abc').page).toBe('notfound');
+  });
+  it('builds session links that parse back', () => {
+    expect(sessionHref(4)).toBe('#/session/4');
+    expect(sessionHref(4, [2, 7], 3)).toBe('#/session/4?laps=2,7&ref=3');
+    expect(parseRoute(sessionHref(4, [2, 7], 3))).toEqual({ page: 'session', id: 4, laps: [2, 7], ref: 3 });
   });
   it('builds the viewer socket URL from the page origin', () => {
     expect(liveSocketUrl(7, { protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/ws/7?format=binary');

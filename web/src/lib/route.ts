@@ -1,16 +1,25 @@
-// Hash routes: #/ (sessions), #/live/{id}, #/session/{id}.
+// Hash routes: #/ (sessions), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers).
 
 export type Route =
   | { page: 'sessions' }
   | { page: 'live'; id: number }
-  | { page: 'session'; id: number }
+  | { page: 'session'; id: number; laps: number[]; ref: number | null }
   | { page: 'notfound'; hash: string };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').split('?')[0].replace(/\/+$/, '') || '/';
   if (path === '/' || path === '') return { page: 'sessions' };
   const m = /^\/(live|session)\/(\d+)$/.exec(path);
-  if (m) return { page: m[1] as 'live' | 'session', id: Number(m[2]) };
+  if (m && m[1] === 'live') return { page: 'live', id: Number(m[2]) };
+  if (m) {
+    const q = new URLSearchParams(hash.replace(/^#/, '').split('?')[1] ?? '');
+    const laps = (q.get('laps') ?? '')
+      .split(',')
+      .filter((s) => /^\d+$/.test(s))
+      .map(Number);
+    const ref = q.get('ref');
+    return { page: 'session', id: Number(m[2]), laps, ref: ref && /^\d+$/.test(ref) ? Number(ref) : null };
+  }
   return { page: 'notfound', hash };
 }
 
@@ -18,6 +27,10 @@ export function liveHref(id: number): string {
   return `#/live/${id}`;
 }
 
-export function sessionHref(id: number): string {
-  return `#/session/${id}`;
+/** The session's analysis page; `laps` (lap numbers) are compared against lap number `ref`. */
+export function sessionHref(id: number, laps: readonly number[] = [], ref: number | null = null): string {
+  const q: string[] = [];
+  if (laps.length) q.push(`laps=${laps.join(',')}`);
+  if (ref !== null) q.push(`ref=${ref}`);
+  return `#/session/${id}${q.length ? '?' + q.join('&') : ''}`;
 }
