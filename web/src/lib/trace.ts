@@ -123,3 +123,11 @@ export function deltaAt(lap: LapTrace, ref: LapTrace, dists: ArrayLike<number>):
   for (let i = 0; i < dists.length; i++) out[i] = interp(lap.dist, lap.t, dists[i]) - interp(ref.dist, ref.t, dists[i]);
   return out;
 }
+
+/** One line of a distance plot: values aligned with the plot's grid. */
+export interface PlotSeries {
+  label: string;
+  color: string;
+  values: ArrayLike<number>;
+  width?: number;
+}
