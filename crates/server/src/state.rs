@@ -35,6 +35,8 @@ pub(crate) struct Inner {
     pub(crate) live: LiveRegistry,
     pub(crate) metrics: Metrics,
     pub(crate) limits: Limits,
+    /// Recent session analyses.
+    pub(crate) analyses: crate::routes::analysis::AnalysisCache,
     /// Set once at shutdown; long-lived connections (WebSockets) watch it and close.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
 }
@@ -44,7 +46,17 @@ impl AppState {
     pub fn new(store: Store, writer: Writer, limits: Limits) -> AppState {
         let live = LiveRegistry::new(limits.viewer_buffer_messages);
         let (closing, _) = tokio::sync::watch::channel(false);
-        AppState { inner: Arc::new(Inner { store, writer, live, metrics: Metrics::new(), limits, closing }) }
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                writer,
+                live,
+                metrics: Metrics::new(),
+                limits,
+                analyses: Default::default(),
+                closing,
+            }),
+        }
     }
 
     /// The metrics registry.
@@ -79,5 +91,10 @@ impl AppState {
     /// The live sessions.
     pub fn live(&self) -> &LiveRegistry {
         &self.inner.live
+    }
+
+    /// Recent session analyses.
+    pub(crate) fn analyses(&self) -> &crate::routes::analysis::AnalysisCache {
+        &self.inner.analyses
     }
 }

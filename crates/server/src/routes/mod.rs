@@ -1,5 +1,6 @@
 //! The router: one module per endpoint family.
 
+pub(crate) mod analysis;
 mod api;
 mod ingest_http;
 mod ingest_ws;
@@ -26,6 +27,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/sessions/{id}", get(api::get_session).patch(api::update_session).delete(api::delete_session))
         .route("/api/sessions/{id}/laps", get(api::session_laps))
         .route("/api/laps/{id}", get(api::lap))
+        .route("/api/sessions/{id}/analysis", get(analysis::session))
+        .route("/api/sessions/{id}/track", get(analysis::track))
+        .route("/api/laps/{id}/analysis", get(analysis::lap))
+        .route("/api/laps/{id}/compare/{ref_id}", get(analysis::compare))
         .route("/api/recent/{n}", get(api::recent))
         .route("/api/ingest", post(ingest_http::api_ingest))
         .route("/ingest", post(ingest_http::ac_ingest))
