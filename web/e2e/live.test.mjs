@@ -155,9 +155,9 @@ describe('racecraft web UI', () => {
       await page.goto(`${BASE}/#/session/${sessionId}`);
       const laps = await getJson(`/api/sessions/${sessionId}/laps`);
       if (laps.length) {
-        await page.getByTestId('laps-table').waitFor({ timeout: 10_000 });
-        const best = page.locator('[data-testid="laps-table"] tr.best');
-        assert.ok((await best.count()) >= 1, 'a best lap row');
+        await page.getByTestId('lap-table').waitFor({ timeout: 20_000 });
+        const best = page.locator('[data-testid="lap-table"] td.time.sb');
+        assert.ok((await best.count()) >= 1, 'a session-best lap row');
       }
       await page.screenshot({ path: path.join(ARTIFACTS, 'session.png'), fullPage: true });
     } finally {

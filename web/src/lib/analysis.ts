@@ -150,10 +150,13 @@ export interface LapComparison {
 
 export interface TrackCorner {
   number: number;
+  /** The corner's display name ("Turn 4" or the circuit's own). */
+  name?: string;
   entry_m: number;
   apex_m: number;
   exit_m: number;
-  apex_xy: [number, number];
+  /** Apex position on the centre line; null when the model has no geometry there. */
+  apex_xy: [number, number] | null;
 }
 
 export interface TrackShape {
@@ -161,7 +164,7 @@ export interface TrackShape {
   /** Centre line: [x_m, y_m, dist_m]. */
   points: [number, number, number][];
   corners: TrackCorner[];
-  start: [number, number];
+  start: [number, number] | null;
 }
 
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

@@ -8,7 +8,8 @@ describe('parseRoute', () => {
     expect(parseRoute('#/')).toEqual({ page: 'sessions' });
     expect(parseRoute('#/live/7')).toEqual({ page: 'live', id: 7 });
     expect(parseRoute('#/live/7/')).toEqual({ page: 'live', id: 7 });
-    expect(parseRoute('#/session/12?x=1')).toEqual({ page: 'session', id: 12, laps: [], ref: null });
+    expect(parseRoute('#/session/12?x=1')).toEqual({ page: 'session', id: 12, laps: null, ref: null });
+    expect(parseRoute('#/session/12?laps=&ref=2')).toEqual({ page: 'session', id: 12, laps: [], ref: 2 });
     expect(parseRoute('#/session/12?laps=3,5&ref=4')).toEqual({ page: 'session', id: 12, laps: [3, 5], ref: 4 });
     expect(parseRoute('#/session/12?laps=3,x&ref=best')).toEqual({ page: 'session', id: 12, laps: [3], ref: null });
     expect(parseRoute('#/live/abc').page).toBe('notfound');
@@ -16,6 +17,7 @@ describe('parseRoute', () => {
   it('builds session links that parse back', () => {
     expect(sessionHref(4)).toBe('#/session/4');
     expect(sessionHref(4, [2, 7], 3)).toBe('#/session/4?laps=2,7&ref=3');
+    expect(sessionHref(4, [], 3)).toBe('#/session/4?laps=&ref=3');
     expect(parseRoute(sessionHref(4, [2, 7], 3))).toEqual({ page: 'session', id: 4, laps: [2, 7], ref: 3 });
   });
   it('builds the viewer socket URL from the page origin', () => {

@@ -3,7 +3,7 @@
 export type Route =
   | { page: 'sessions' }
   | { page: 'live'; id: number }
-  | { page: 'session'; id: number; laps: number[]; ref: number | null }
+  | { page: 'session'; id: number; laps: number[] | null; ref: number | null }
   | { page: 'notfound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -13,10 +13,15 @@ export function parseRoute(hash: string): Route {
   if (m && m[1] === 'live') return { page: 'live', id: Number(m[2]) };
   if (m) {
     const q = new URLSearchParams(hash.replace(/^#/, '').split('?')[1] ?? '');
-    const laps = (q.get('laps') ?? '')
-      .split(',')
-      .filter((s) => /^\d+$/.test(s))
-      .map(Number);
+    // No `laps` parameter means "the default pick"; an empty one means none picked.
+    const lapsParam = q.get('laps');
+    const laps =
+      lapsParam === null
+        ? null
+        : lapsParam
+            .split(',')
+            .filter((s) => /^\d+$/.test(s))
+            .map(Number);
     const ref = q.get('ref');
     return { page: 'session', id: Number(m[2]), laps, ref: ref && /^\d+$/.test(ref) ? Number(ref) : null };
   }
@@ -27,10 +32,10 @@ export function liveHref(id: number): string {
   return `#/live/${id}`;
 }
 
-/** The session's analysis page; `laps` (lap numbers) are compared against lap number `ref`. */
-export function sessionHref(id: number, laps: readonly number[] = [], ref: number | null = null): string {
+/** The session's analysis page; `laps` (lap numbers; null: the default pick) are compared against lap `ref`. */
+export function sessionHref(id: number, laps: readonly number[] | null = null, ref: number | null = null): string {
   const q: string[] = [];
-  if (laps.length) q.push(`laps=${laps.join(',')}`);
+  if (laps !== null) q.push(`laps=${laps.join(',')}`);
   if (ref !== null) q.push(`ref=${ref}`);
   return `#/session/${id}${q.length ? '?' + q.join('&') : ''}`;
 }

@@ -1,0 +1,199 @@
+// End-to-end check of the lap-analysis page against a running server holding a finished session.
+//   RACECRAFT_URL=http://127.0.0.1:8080 [RACECRAFT_ANALYSIS_SESSION=3] [CHROMIUM=/usr/bin/chromium] node --test e2e/
+// Without RACECRAFT_ANALYSIS_SESSION it uses the finished session with the most laps. Uses the system
+// Chromium through playwright-core; it never downloads a browser.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.RACECRAFT_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
+
+/** m:ss.mmm, the same rule as src/lib/format.ts formatLapTime. */
+function formatLapTime(s) {
+  if (s == null || !Number.isFinite(s) || s < 0) return '-:--.---';
+  const ms = Math.round(s * 1000);
+  const minutes = Math.floor(ms / 60000);
+  const rest = ms - minutes * 60000;
+  const secs = Math.floor(rest / 1000);
+  const millis = rest - secs * 1000;
+  return `${minutes}:${String(secs).padStart(2, '0')}.${String(millis).padStart(3, '0')}`;
+}
+
+/** s.mmm as src/lib/format.ts formatSector prints sectors under a minute. */
+function formatSector(s) {
+  return s >= 60 ? formatLapTime(s) : (Math.round(s * 1000) / 1000).toFixed(3);
+}
+
+async function getJson(p) {
+  const res = await fetch(BASE + p);
+  assert.ok(res.ok, `GET ${p}: ${res.status}`);
+  return res.json();
+}
+
+async function finishedSession() {
+  if (process.env.RACECRAFT_ANALYSIS_SESSION) return Number(process.env.RACECRAFT_ANALYSIS_SESSION);
+  const sessions = (await getJson('/api/sessions')).filter((s) => !s.live && s.lap_count >= 3);
+  assert.ok(sessions.length, 'no finished session with 3 laps on the server: simulate one or set RACECRAFT_ANALYSIS_SESSION');
+  sessions.sort((a, b) => b.lap_count - a.lap_count || b.id - a.id);
+  return sessions[0].id;
+}
+
+describe('lap analysis page', () => {
+  let browser;
+  let sessionId;
+  let analysis;
+  const consoleErrors = [];
+  const timings = {};
+
+  before(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    sessionId = await finishedSession();
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    fs.writeFileSync(path.join(ARTIFACTS, 'analysis-timings.json'), JSON.stringify({ session: sessionId, ...timings }, null, 2) + '\n');
+  });
+
+  async function newPage() {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    return page;
+  }
+
+  /** Opens the compare view in a fresh page; returns the milliseconds from navigation to everything drawn. */
+  async function openCompare(laps, ref) {
+    const page = await newPage();
+    try {
+      await page.goto(`${BASE}/#/session/${sessionId}?laps=${laps.join(',')}&ref=${ref}`);
+      await page.waitForFunction(() => document.body.dataset.compareReadyMs, null, { timeout: 120_000 });
+      return Number(await page.evaluate(() => document.body.dataset.compareReadyMs));
+    } finally {
+      await page.close();
+    }
+  }
+
+  test('opens the compare view of the session, cold and cached', async () => {
+    // The first open makes the server analyse the whole session; later ones hit its cache.
+    const laps = await getJson(`/api/sessions/${sessionId}/laps`);
+    const byTime = laps.filter((l) => l.valid).sort((x, y) => x.lap_time_s - y.lap_time_s).map((l) => l.lap_number);
+    timings.open_ms_first = await openCompare([byTime[1]], byTime[0]);
+    timings.open_ms = [];
+    for (let i = 0; i < 3; i++) timings.open_ms.push(await openCompare([byTime[2 + i] ?? byTime[1]], byTime[0]));
+    analysis = await getJson(`/api/sessions/${sessionId}/analysis`);
+    const session = await getJson(`/api/sessions/${sessionId}`);
+    Object.assign(timings, { laps: analysis.laps.length, frames: session.frame_count });
+    console.log(
+      `compare view of session ${sessionId} (${analysis.laps.length} laps, ${session.frame_count} frames): ` +
+        `first open ${timings.open_ms_first} ms (server analyses the session), then ${timings.open_ms.join(', ')} ms`,
+    );
+    assert.ok(Math.min(...timings.open_ms) < 5000, `compare view took ${timings.open_ms} ms`);
+  });
+
+  test('lap table matches the API; picking two laps compares them; delta, corners and map agree with the API', async () => {
+    const page = await newPage();
+    try {
+      await page.goto(`${BASE}/#/session/${sessionId}`);
+      await page.getByTestId('lap-table').waitFor({ timeout: 60_000 });
+      const a = analysis ?? (await getJson(`/api/sessions/${sessionId}/analysis`));
+
+      // Every lap's time and sectors as the API gives them; the session best in purple.
+      const rows = page.getByTestId('lap-row');
+      assert.equal(await rows.count(), a.laps.length, 'one row per analysed lap');
+      for (const l of a.laps) {
+        const row = page.locator(`[data-testid="lap-row"][data-lap="${l.lap_number}"]`);
+        assert.equal(await row.getByTestId('lap-time').textContent(), formatLapTime(l.lap_time_s), `lap ${l.lap_number} time`);
+        const sectors = await row.getByTestId('sector').allTextContents();
+        assert.deepEqual(sectors, l.sectors_s.map(formatSector), `lap ${l.lap_number} sectors`);
+        const cls = (await row.getByTestId('lap-time').getAttribute('class')) ?? '';
+        assert.equal(cls.includes('sb'), l.session_best, `lap ${l.lap_number} session-best colour`);
+      }
+      assert.equal(await page.getByTestId('theoretical').textContent(), formatLapTime(a.theoretical_best.sectors_s));
+
+      // Pick: the best lap as reference, then exactly two other valid laps.
+      const valid = a.laps.filter((l) => l.valid).sort((x, y) => x.lap_time_s - y.lap_time_s);
+      const ref = valid[0];
+      const picks = [valid[valid.length - 1], valid[1]];
+      await page.locator(`[data-testid="lap-row"][data-lap="${ref.lap_number}"] [data-testid="pick-ref"]`).check();
+      for (const box of await page.locator('[data-testid="pick-lap"]:checked').all()) await box.uncheck();
+      for (const l of picks) await page.locator(`[data-testid="lap-row"][data-lap="${l.lap_number}"] [data-testid="pick-lap"]`).check();
+      await page.waitForURL(new RegExp(`laps=${picks.map((l) => l.lap_number).join(',')}&ref=${ref.lap_number}$`));
+
+      // Delta trace: one line per picked lap, each ending at its lap-time difference to the reference.
+      await page.waitForFunction(
+        (n) => (document.querySelector('[data-testid="delta-trace"]')?.getAttribute('data-end-delta') ?? '').split(',').filter(Boolean).length === n,
+        picks.length,
+        { timeout: 30_000 },
+      );
+      const ends = ((await page.getByTestId('delta-trace').getAttribute('data-end-delta')) ?? '').split(',').map(Number);
+      picks.forEach((l, i) => {
+        const diff = l.lap_time_s - ref.lap_time_s;
+        assert.ok(Math.abs(ends[i] - diff) < 0.02, `lap ${l.lap_number}: delta ends at ${ends[i]}, lap times differ by ${diff}`);
+      });
+
+      // Corner table: the corner that lost most against the reference first, as the comparison API says.
+      const cmp = await getJson(`/api/laps/${a.lap_ids[picks[0].lap_number]}/compare/${a.lap_ids[ref.lap_number]}`);
+      const worst = [...cmp.corners].sort((x, y) => y.segment_loss_s - x.segment_loss_s || x.corner - y.corner)[0];
+      const first = page.getByTestId('corner-row').first();
+      await first.waitFor({ timeout: 10_000 });
+      assert.equal(Number(await first.getAttribute('data-corner')), worst.corner, 'first corner row');
+      assert.ok(Math.abs(Number(await first.getAttribute('data-loss')) - worst.segment_loss_s) < 1e-3, 'first corner loss');
+      const advice = cmp.coaching.find((c) => c.corner === worst.corner);
+      if (advice) assert.equal((await first.locator('.advice').textContent())?.trim(), advice.message);
+
+      // Track map: drawn from the track model, every corner numbered, pixels on the canvas.
+      const track = await getJson(`/api/sessions/${sessionId}/track`);
+      const map = page.getByTestId('analysis-map');
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="analysis-map"]')?.getAttribute('data-segments')) > 0);
+      assert.equal(Number(await map.getAttribute('data-segments')), track.points.length - 1, 'one coloured segment per centre-line step');
+      assert.equal(Number(await map.getAttribute('data-corners')), track.corners.length);
+      const lit = await map.evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+      });
+      assert.ok(lit > 2000, `only ${lit} pixels drawn on the map`);
+      assert.ok(Number(await page.getByTestId('gg-diagram').getAttribute('data-points')) > 100, 'G-G samples');
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'analysis.png'), fullPage: true });
+
+      // Hover the traces: the map shows the cursor; two clicks give range statistics.
+      const speed = page.getByTestId('trace-speed_mps').locator('.u-over');
+      const box = await speed.boundingBox();
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.waitForFunction(() => document.querySelector('[data-testid="analysis-map"]')?.hasAttribute('data-cursor-m'));
+      await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.mouse.click(box.x + box.width * 0.45, box.y + box.height / 2);
+      await page.getByTestId('range-dd').waitFor();
+      const dd = Number((await page.getByTestId('range-dd').textContent()).replace(/[^\d.]/g, ''));
+      assert.ok(Math.abs(dd - a.track_length_m * 0.15) < a.track_length_m * 0.01, `Δd ${dd} between markers at 30% and 45% of the lap`);
+
+      // Clicking the worst corner zooms the traces to it.
+      await first.click();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'analysis-corner.png'), fullPage: true });
+      await page.getByTestId('map-mode').selectOption('speed_mps');
+      await page.waitForFunction(() => document.querySelector('[data-testid="analysis-map"]')?.getAttribute('data-mode') === 'speed_mps');
+      await page.getByTestId('analysis-map').screenshot({ path: path.join(ARTIFACTS, 'analysis-map-speed.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('no script errors in the browser console', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});
