@@ -67,7 +67,7 @@ describe('lap analysis page', () => {
   async function newPage() {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} ${m.location()?.url ?? ''}`.trim());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     return page;
@@ -172,6 +172,7 @@ describe('lap analysis page', () => {
 
       // Hover the traces: the map shows the cursor; two clicks give range statistics.
       const speed = page.getByTestId('trace-speed_mps').locator('.u-over');
+      await speed.scrollIntoViewIfNeeded();
       const box = await speed.boundingBox();
       await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
       await page.waitForFunction(() => document.querySelector('[data-testid="analysis-map"]')?.hasAttribute('data-cursor-m'));

@@ -67,7 +67,7 @@ describe('racecraft web UI', () => {
   async function newPage() {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+      if (m.type() === 'error') consoleErrors.push(`${m.text()} ${m.location()?.url ?? ''}`.trim());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     return page;
@@ -121,6 +121,13 @@ describe('racecraft web UI', () => {
         await sleep(300);
       } while (Date.now() < deadline);
       if (expected !== null) assert.equal(shown, expected, 'best lap on the dashboard');
+
+      // With a completed lap: the live delta to the best lap, and the last lap's insights from the analysis.
+      if (expected !== null) {
+        await page.waitForFunction(() => /^[+-]\d+\.\d{3}$/.test(document.querySelector('[data-testid="live-delta"]')?.textContent ?? ''), null, { timeout: 20_000 });
+        await page.getByTestId('last-lap-insight').waitFor({ timeout: 20_000 });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'live-delta.png') });
+      }
     } finally {
       await page.close();
     }

@@ -167,6 +167,14 @@ export interface TrackShape {
   start: [number, number] | null;
 }
 
+/** `GET /api/laps/{id}/analysis`: one lap, its corner metrics and its comparison with the reference. */
+export interface LapAnalysis {
+  lap_id: number;
+  lap: AnalysedLap;
+  corner_metrics: CornerMetrics[];
+  comparison: LapComparison;
+}
+
 async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
   if (!res.ok) {
@@ -185,6 +193,8 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 export const analysisApi = {
   session: (id: number, signal?: AbortSignal) => getJson<SessionAnalysis>(`/api/sessions/${id}/analysis`, signal),
   track: (id: number, signal?: AbortSignal) => getJson<TrackShape>(`/api/sessions/${id}/track`, signal),
+  lap: (lapId: number, ref: 'best' | number, signal?: AbortSignal) =>
+    getJson<LapAnalysis>(`/api/laps/${lapId}/analysis?ref=${ref}`, signal),
   compare: (lapId: number, refId: number, signal?: AbortSignal) =>
     getJson<LapComparison>(`/api/laps/${lapId}/compare/${refId}`, signal),
 };
