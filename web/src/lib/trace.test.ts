@@ -8,6 +8,11 @@ describe('toLapTrace', () => {
     expect(Array.from(tr.t)).toEqual([0, 1, 4]);
     expect(Array.from(tr.ch.speed_mps)).toEqual([2, 3, 6]);
   });
+  it('drops the previous lap tail without knowing the lap length', () => {
+    const tr = toLapTrace([10, 11, 12, 13], { lap_dist_m: [995, 998, 1, 5] });
+    expect(Array.from(tr.dist)).toEqual([1, 5]);
+    expect(tr.t[0]).toBe(0);
+  });
 });
 
 describe('interp', () => {

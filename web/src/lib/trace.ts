@@ -17,9 +17,22 @@ export function toLapTrace(t_s: readonly number[], channels: Record<string, read
   const dist = channels['lap_dist_m'] ?? [];
   const keep: number[] = [];
   let last = -Infinity;
+  // Length unknown: the lap starts after the last drop in distance among its first samples (the previous
+  // lap's tail, a few samples at most).
+  let start = 0;
+  if (!Number.isFinite(lengthM)) {
+    let prev = -Infinity;
+    for (let j = 0; j < Math.min(dist.length, 64); j++) {
+      const d = dist[j];
+      if (d == null || !Number.isFinite(d)) continue;
+      if (d < prev) start = j;
+      prev = d;
+    }
+  }
   for (let i = 0; i < t_s.length; i++) {
     const d = dist[i];
     if (d == null || !Number.isFinite(d)) continue;
+    if (i < start) continue;
     // A sample just before the line can still carry the previous lap's distance.
     if (keep.length === 0 && Number.isFinite(lengthM) && d > lengthM / 2) continue;
     if (d <= last) continue;
