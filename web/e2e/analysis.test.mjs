@@ -170,6 +170,38 @@ describe('lap analysis page', () => {
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(ARTIFACTS, 'analysis.png'), fullPage: true });
 
+      // Zoom and cursor frame times on the full-resolution laps: wheel steps in, then out; the pointer sweeps.
+      await page.waitForFunction(() => {
+        const [a, b] = (document.querySelector('[data-testid="compare-view"]')?.getAttribute('data-full-res') ?? '0/1').split('/');
+        return a === b;
+      }, null, { timeout: 60_000 });
+      const frames = await page.evaluate(async () => {
+        const over = document.querySelector('[data-testid="trace-speed_mps"] .u-over');
+        over.scrollIntoView({ block: 'center' });
+        const r = over.getBoundingClientRect();
+        const nextFrame = () => new Promise((res) => requestAnimationFrame(() => res()));
+        const zoom = [];
+        for (let i = 0; i < 40; i++) {
+          const t0 = performance.now();
+          over.dispatchEvent(new WheelEvent('wheel', { deltaY: i < 20 ? -150 : 150, clientX: r.left + r.width * 0.4, clientY: r.top + 10, bubbles: true, cancelable: true }));
+          await nextFrame();
+          zoom.push(performance.now() - t0);
+        }
+        const cursor = [];
+        for (let i = 0; i < 40; i++) {
+          const t0 = performance.now();
+          over.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + (r.width * i) / 40, clientY: r.top + 10, bubbles: true }));
+          await nextFrame();
+          cursor.push(performance.now() - t0);
+        }
+        const stats = (a) => ({ mean: a.reduce((s, x) => s + x, 0) / a.length, max: Math.max(...a) });
+        return { zoom: stats(zoom), cursor: stats(cursor) };
+      });
+      timings.zoom_frame_ms = frames.zoom;
+      timings.cursor_frame_ms = frames.cursor;
+      console.log(`zoom step: mean ${frames.zoom.mean.toFixed(1)} ms, max ${frames.zoom.max.toFixed(1)} ms; cursor move: mean ${frames.cursor.mean.toFixed(1)} ms, max ${frames.cursor.max.toFixed(1)} ms`);
+      await page.getByTestId('zoom-reset').click();
+
       // Hover the traces: the map shows the cursor; two clicks give range statistics.
       const speed = page.getByTestId('trace-speed_mps').locator('.u-over');
       await speed.scrollIntoViewIfNeeded();
