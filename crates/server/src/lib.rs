@@ -13,6 +13,7 @@
 //! [`racecraft_store::Writer`]'s queue; the writer batches them into chunks and acks what is durable.
 
 mod error;
+mod insight;
 pub mod live;
 pub mod metrics;
 mod routes;

@@ -217,8 +217,11 @@ pub struct LiveSession {
 struct IngestState {
     next_seq: u64,
     tracker: LapTracker,
+    insights: crate::insight::Insights,
     laps: Vec<serde_json::Value>,
     best_lap_s: Option<f64>,
+    /// The latest `insight_update`, for viewers that join later.
+    last_insight: Option<String>,
     backlog: Backlog,
     ended: bool,
     /// Frames have arrived since the session was activated.
@@ -252,6 +255,8 @@ pub struct ViewerStart {
     pub backlog: BacklogSnapshot,
     /// The session already ended.
     pub ended: bool,
+    /// The latest `insight_update` message.
+    pub last_insight: Option<String>,
 }
 
 impl LiveSession {
@@ -262,8 +267,10 @@ impl LiveSession {
             state: Mutex::new(IngestState {
                 next_seq,
                 tracker: LapTracker::new(),
+                insights: crate::insight::Insights::default(),
                 laps: Vec::new(),
                 best_lap_s,
+                last_insight: None,
                 backlog: Backlog::default(),
                 ended: false,
                 received: false,
@@ -313,6 +320,7 @@ impl LiveSession {
             let viewers = self.tx.receiver_count() > 0;
             for (i, frame) in frames.iter().enumerate() {
                 let seq = start_seq + i as u64;
+                st.insights.frame(frame);
                 if let Some(lap) = st.tracker.push(frame) {
                     let json = lap_json(self.id, None, &lap);
                     if lap.valid && st.best_lap_s.is_none_or(|b| lap.lap_time_s < b) {
@@ -321,6 +329,9 @@ impl LiveSession {
                     let msg = serde_json::json!({"type": "lap_completed", "lap": json, "best_lap_s": st.best_lap_s});
                     st.laps.push(json);
                     let _ = self.tx.send(LiveEvent::Text(Utf8Bytes::from(msg.to_string())));
+                    let insight = st.insights.lap(&lap);
+                    st.last_insight = Some(insight.to_string());
+                    let _ = self.tx.send(LiveEvent::Text(Utf8Bytes::from(insight.to_string())));
                     completed.push(lap);
                 }
                 st.backlog.push(seq, frame);
@@ -363,6 +374,7 @@ impl LiveSession {
             best_lap_s: st.best_lap_s,
             backlog: st.backlog.snapshot(),
             ended: st.ended,
+            last_insight: st.last_insight.clone(),
         };
         (rx, start)
     }

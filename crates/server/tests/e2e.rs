@@ -65,6 +65,7 @@ async fn reqwest_lite(url: &str, method: &str, body: Option<&str>) -> String {
 }
 
 struct Viewer {
+    insights: Vec<(usize, Value)>,
     seqs: Vec<u64>,
     laps: Vec<Value>,
     received_at: Vec<tokio::time::Instant>,
@@ -79,7 +80,7 @@ async fn view(url: String, id: i64) -> tokio::task::JoinHandle<Viewer> {
     let hello: Value = serde_json::from_str(hello.to_text().expect("text")).expect("json");
     assert_eq!(hello["type"], "hello");
     tokio::spawn(async move {
-        let mut v = Viewer { seqs: Vec::new(), laps: Vec::new(), received_at: Vec::new() };
+        let mut v = Viewer { seqs: Vec::new(), laps: Vec::new(), received_at: Vec::new(), insights: Vec::new() };
         while let Some(Ok(msg)) = ws.next().await {
             let Message::Text(text) = msg else { continue };
             let m: Value = serde_json::from_str(&text).expect("json message");
@@ -94,6 +95,8 @@ async fn view(url: String, id: i64) -> tokio::task::JoinHandle<Viewer> {
                     v.received_at.push(tokio::time::Instant::now());
                 }
                 Some("lap_completed") => v.laps.push(m["lap"].clone()),
+                // Laps seen when the insight came: it must follow its own lap_completed.
+                Some("insight_update") => v.insights.push((v.laps.len(), m)),
                 Some("session_ended") => break,
                 Some("lagged") => panic!("a fast viewer must not lag: {m}"),
                 _ => {}
@@ -138,6 +141,36 @@ fn assert_laps_match_truth(laps: &[Value], sim: &Simulation) {
     }
 }
 
+/// One `insight_update` right after each `lap_completed`, for that lap, comparing with the laps before it.
+fn assert_insights_follow_laps(viewer: &Viewer) {
+    assert_eq!(viewer.insights.len(), viewer.laps.len());
+    let mut best_sectors: Vec<f64> = Vec::new();
+    for (i, ((seen, insight), lap)) in viewer.insights.iter().zip(&viewer.laps).enumerate() {
+        assert_eq!(*seen, i + 1, "insight {i} arrived right after its lap");
+        assert_eq!(insight["lap_number"], lap["lap_number"]);
+        assert_eq!(insight["lap_time_s"], lap["lap_time_s"]);
+        let sectors: Vec<f64> =
+            lap["sectors_s"].as_array().expect("sectors").iter().filter_map(Value::as_f64).collect();
+        assert_eq!(sectors.len(), 3);
+        for (k, s) in sectors.iter().enumerate() {
+            let delta = insight["sector_deltas_s"][k].as_f64();
+            match best_sectors.get(k) {
+                Some(best) => assert!(delta.is_some_and(|d| (d - (s - best)).abs() < 1e-9), "{insight}"),
+                None => assert_eq!(delta, None),
+            }
+        }
+        if lap["valid"] == true {
+            best_sectors = if best_sectors.is_empty() {
+                sectors.clone()
+            } else {
+                best_sectors.iter().zip(&sectors).map(|(a, b)| a.min(*b)).collect()
+            };
+        }
+        assert!(insight["tyres"]["max_temp_c"][0].as_f64().is_some_and(|t| t > 20.0), "{insight}");
+        assert!(insight["top_speed_mps"].as_f64().is_some_and(|v| v > 50.0), "{insight}");
+    }
+}
+
 async fn spine(db: Option<String>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = RunningServer::start(config(dir.path(), db.clone())).await.expect("server starts");
@@ -150,6 +183,7 @@ async fn spine(db: Option<String>) {
     assert_eq!(viewer.seqs.len() as u64, n);
     assert!(viewer.seqs.iter().enumerate().all(|(i, s)| *s == i as u64), "frames in order without gaps");
     assert_laps_match_truth(&viewer.laps, &sim);
+    assert_insights_follow_laps(&viewer);
 
     // Stored.
     let laps = get(&format!("{url}/api/sessions/{id}/laps")).await;

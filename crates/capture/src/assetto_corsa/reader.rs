@@ -180,6 +180,8 @@ pub struct PageReader<S = DirSource> {
     static_page: Option<StaticPage>,
     last_packet_id: Option<i32>,
     frames_since_static: u32,
+    /// Copy buffers for the physics and graphics pages.
+    buffers: [Vec<u8>; 2],
 }
 
 impl PageReader<DirSource> {
@@ -192,13 +194,20 @@ impl PageReader<DirSource> {
 enum Copy {
     Absent,
     Torn,
-    Page(Vec<u8>),
+    /// The page is in the reader's buffer for it.
+    Page,
 }
 
 impl<S: PageSource> PageReader<S> {
     /// A reader of pages from `source`.
     pub fn with_source(source: S) -> PageReader<S> {
-        PageReader { source, static_page: None, last_packet_id: None, frames_since_static: 0 }
+        PageReader {
+            source,
+            static_page: None,
+            last_packet_id: None,
+            frames_since_static: 0,
+            buffers: [Vec::new(), Vec::new()],
+        }
     }
 
     /// The source.
@@ -223,14 +232,16 @@ impl<S: PageSource> PageReader<S> {
 
     /// Copies `len` bytes of a page with a `packetId`, re-reading the id to detect a torn copy.
     fn copy_sequenced(&mut self, page: PageKind, len: usize) -> Result<Copy> {
+        // One buffer per page, reused: no allocation per poll.
+        let buf = &mut self.buffers[page as usize];
+        buf.resize(len, 0);
         for _ in 0..ATTEMPTS {
-            let mut buf = vec![0; len];
             let mut id = [0; 4];
-            if !self.source.read(page, &mut buf)? || !self.source.read(page, &mut id)? {
+            if !self.source.read(page, buf)? || !self.source.read(page, &mut id)? {
                 return Ok(Copy::Absent);
             }
             if buf[..4] == id {
-                return Ok(Copy::Page(buf));
+                return Ok(Copy::Page);
             }
         }
         Ok(Copy::Torn)
@@ -280,12 +291,12 @@ impl<S: PageSource> PageReader<S> {
         let game = self.game();
         // Before the static page says which game it is, the 580 bytes every physics page has.
         let len = game.map_or(physics::AC_SIZE, Game::physics_size);
-        let bytes = match self.copy_sequenced(PageKind::Physics, len)? {
+        match self.copy_sequenced(PageKind::Physics, len)? {
             Copy::Absent => return Ok(Some(self.not_running())),
             Copy::Torn => return Ok(None),
-            Copy::Page(bytes) => bytes,
-        };
-        let page = PhysicsPage::parse(&bytes)?;
+            Copy::Page => {}
+        }
+        let page = PhysicsPage::parse(&self.buffers[PageKind::Physics as usize])?;
         if page.packet_id == 0 {
             return Ok(Some(self.not_running()));
         }
@@ -296,9 +307,9 @@ impl<S: PageSource> PageReader<S> {
         self.frames_since_static += 1;
         let mut frame = page.to_frame(t_us);
         if let Some(game) = game
-            && let Copy::Page(bytes) = self.copy_sequenced(PageKind::Graphics, game.graphics_size())?
+            && let Copy::Page = self.copy_sequenced(PageKind::Graphics, game.graphics_size())?
         {
-            GraphicsPage::parse(&bytes)?.apply_to(&mut frame);
+            GraphicsPage::parse(&self.buffers[PageKind::Graphics as usize])?.apply_to(&mut frame);
         }
         Ok(Some(Update::Frame(frame)))
     }

@@ -118,6 +118,11 @@ pub(crate) async fn run_viewer<Si, St, E>(
             }
         }
         backlog_last_seq = start.backlog.last_seq;
+        if let Some(insight) = start.last_insight
+            && sink.send(Message::Text(insight.into())).await.is_err()
+        {
+            return;
+        }
         if start.ended {
             let _ = sink.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"session_ended"}"#))).await;
         }
