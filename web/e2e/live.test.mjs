@@ -126,6 +126,8 @@ describe('racecraft web UI', () => {
       if (expected !== null) {
         await page.waitForFunction(() => /^[+-]\d+\.\d{3}$/.test(document.querySelector('[data-testid="live-delta"]')?.textContent ?? ''), null, { timeout: 20_000 });
         await page.getByTestId('last-lap-insight').waitFor({ timeout: 20_000 });
+        // The server's insight_update: sector deltas against the best sectors before the lap.
+        await page.getByTestId('insight-sectors').waitFor({ timeout: 30_000 });
         await page.screenshot({ path: path.join(ARTIFACTS, 'live-delta.png') });
       }
     } finally {

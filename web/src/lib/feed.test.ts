@@ -61,6 +61,22 @@ describe('LiveFeed', () => {
     expect(feed.chart.last(CHART_BRAKE)).toBe(25);
   });
 
+  it('keeps the latest insight_update as the last lap insight', () => {
+    const feed = new LiveFeed();
+    const v = feed.infoVersion;
+    feed.handleText(
+      JSON.stringify({
+        type: 'insight_update', lap_number: 3, lap_time_s: 85.1, valid: true, best_lap_s: 84.9, delta_to_best_s: 0.2,
+        sectors_s: [28, 29, 28.1], sector_deltas_s: [0.1, -0.05, null], top_speed_mps: 92.1, max_lat_g: 2.9,
+        max_brake_g: 3.8, full_throttle_pct: 61.2, tyres: null,
+      }),
+    );
+    expect(feed.infoVersion).toBeGreaterThan(v);
+    expect(feed.insight?.lap_number).toBe(3);
+    expect(feed.insight?.sector_deltas_s).toEqual([0.1, -0.05, null]);
+    expect((feed.insight as unknown as Record<string, unknown>).type).toBeUndefined();
+  });
+
   it('drops malformed binary messages and counts them', () => {
     const feed = new LiveFeed();
     feed.handleBinary(new Uint8Array([1, 2, 3]));

@@ -51,11 +51,28 @@ function indices(map: ChannelMap): Indices {
   };
 }
 
+/** The server's figures for a just-completed lap (protocol.md, `insight_update`); bests are over earlier valid laps. */
+export interface LapInsight {
+  lap_number: number;
+  lap_time_s: number;
+  valid: boolean;
+  best_lap_s: number | null;
+  delta_to_best_s: number | null;
+  sectors_s: number[];
+  sector_deltas_s: (number | null)[];
+  top_speed_mps: number | null;
+  max_lat_g: number | null;
+  max_brake_g: number | null;
+  full_throttle_pct: number | null;
+  tyres: { max_temp_c: (number | null)[]; pressure_min_kpa: (number | null)[]; pressure_max_kpa: (number | null)[]; hottest: string | null } | null;
+}
+
 export type ServerMessage =
   | { type: 'hello'; session: Session; channels?: (ChannelInfo | string)[]; laps?: Lap[]; best_lap_s?: number | null }
   | { type: 'lap_backlog'; lap: number; t_s: number[]; channels: Record<string, (number | null)[]> }
   | { type: 'telemetry_update'; seq: number; t_s: number; frame: Record<string, number> }
   | { type: 'lap_completed'; lap: Lap; best_lap_s?: number | null }
+  | ({ type: 'insight_update' } & LapInsight)
   | { type: 'lagged'; skipped: number }
   | { type: 'session_ended' }
   | { type: 'error'; message: string };
@@ -85,6 +102,8 @@ export class LiveFeed {
   session: Session | null = null;
   laps: Lap[] = [];
   bestLapS: number | null = null;
+  /** The latest `insight_update`: the server's figures for the last completed lap. */
+  insight: LapInsight | null = null;
   /** Lap number from lap_backlog / lap_completed when the `lap` channel is absent. */
   private lapFromMessages: number | null = null;
   ended = false;
@@ -128,6 +147,12 @@ export class LiveFeed {
       case 'lap_completed':
         this.onLapCompleted(msg.lap, msg.best_lap_s);
         break;
+      case 'insight_update': {
+        const { type: _type, ...insight } = msg;
+        this.insight = insight;
+        this.infoVersion++;
+        break;
+      }
       case 'lagged':
         this.lagged += Number(msg.skipped) || 0;
         this.infoVersion++;
