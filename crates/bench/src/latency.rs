@@ -28,7 +28,7 @@ pub struct LatencyReport {
     pub p99_us: f64,
     /// 99.9th percentile, µs.
     pub p999_us: f64,
-    /// Deliveries per second over the sending window (frames × viewers ÷ seconds when nothing is lost).
+    /// Deliveries per second, from the first send until every viewer has its frames.
     pub deliveries_per_s: f64,
     /// Worst, µs.
     pub max_us: f64,
@@ -130,6 +130,8 @@ pub async fn live_latency(
         .await
         .map_err(|e| Error::Failed(e.to_string()))?
         .map_err(|_| Error::Failed("viewer thread panicked".into()))??;
+    // From the first send to the last viewer done: when viewers fall behind, deliveries take longer than sending.
+    let window_s = start.elapsed().as_secs_f64();
     let _ = agent.finish(Some(Duration::from_secs(10))).await;
     if let Some((server, _dir)) = server {
         server.shutdown().await?;
@@ -145,7 +147,7 @@ pub async fn live_latency(
         p50_us: percentile(&lat, 50.0),
         p99_us: percentile(&lat, 99.0),
         p999_us: percentile(&lat, 99.9),
-        deliveries_per_s: lat.len() as f64 / (frames as f64 / rate_hz),
+        deliveries_per_s: lat.len() as f64 / window_s,
         max_us: lat.last().copied().unwrap_or(f64::NAN),
     })
 }

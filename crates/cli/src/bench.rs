@@ -221,7 +221,7 @@ pub async fn bench(args: BenchArgs) -> Result<()> {
                     ),
                     reference.clone(),
                     format!(
-                        "{:.1} % of disk bandwidth ÷ stored B/frame · commit p50 {:.0}× fdatasync",
+                        "{:.1} % of disk bandwidth ÷ stored B/frame · commit p50 {:.2}× fdatasync p50",
                         100.0 * r.frames_per_s / (disk.seq_write_mbps * 1e6 / r.bytes_per_frame),
                         r.commit_p50_ms * 1000.0 / disk.fdatasync_p50_us
                     ),
