@@ -69,12 +69,15 @@ pub async fn ingest_binary(scale: Scale) -> Result<f64> {
     Ok(rate)
 }
 
+/// The one-point JSON body of the ingest benchmarks.
+const INGEST_BODY: &[u8] = br#"{"session_id":1,"lap":1,"lapdist_m":120.5,"speed_kmh":144.2,"accx_can":0.21,"accy_can":-1.13,"Steering_Angle":-42.5,"pbrake_f":12.5,"rpm":6120,"gear":4}"#;
+
 /// Requests (= frames) per second of one-point JSON posts to `/api/ingest` over `connections` keep-alive
 /// connections.
 pub async fn ingest_json(scale: Scale, connections: usize) -> Result<f64> {
     let core = OneCore::new()?;
     let (server, dir) = core.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
-    let body = br#"{"session_id":1,"lap":1,"lapdist_m":120.5,"speed_kmh":144.2,"accx_can":0.21,"accy_can":-1.13,"Steering_Angle":-42.5,"pbrake_f":12.5,"rpm":6120,"gear":4}"#;
+    let body = INGEST_BODY;
     // Session 1 must exist.
     let created = post(&server.url(), "/api/sessions", br#"{"game":"bench"}"#, 1).await?;
     if created == 0.0 {
@@ -174,4 +177,41 @@ async fn read_response(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Resu
 
 fn join(e: tokio::task::JoinError) -> Error {
     Error::Failed(e.to_string())
+}
+
+/// The Node reference server's script, embedded so an installed binary carries it.
+const NODE_INGEST_REF: &str = include_str!("../node/ingest_ref.mjs");
+
+/// The same JSON load as [`ingest_json`] against a minimal Node `http` server (`node/ingest_ref.mjs`) that
+/// parses the body and answers as `/api/ingest` does; Node runs one thread, so one core. `Ok(None)` when
+/// `node` is not installed.
+pub async fn ingest_json_node(scale: Scale, connections: usize) -> Result<Option<f64>> {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("ingest_ref.mjs");
+    std::fs::write(&script, NODE_INGEST_REF)?;
+    let child = tokio::process::Command::new("node")
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let stdout = child.stdout.take().ok_or_else(|| Error::Failed("node: no stdout".into()))?;
+    let mut line = String::new();
+    let mut stdout = tokio::io::BufReader::new(stdout);
+    tokio::time::timeout(Duration::from_secs(10), stdout.read_line(&mut line))
+        .await
+        .map_err(|_| Error::Failed("node did not report its port".into()))??;
+    let port: u16 = line.trim().parse().map_err(|e| Error::Failed(format!("node printed `{}`: {e}", line.trim())))?;
+    let body = INGEST_BODY;
+    let requests = scale.pick(60_000, 300);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let rate = load(addr, "/api/ingest", body, requests.div_ceil(connections) * connections, connections).await?;
+    let _ = child.kill().await;
+    Ok(Some(rate))
 }

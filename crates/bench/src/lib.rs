@@ -1,30 +1,52 @@
-//! The measurements behind `racecraft bench`. Each returns numbers from code that ran in this invocation,
-//! with a reference measured in the same run where one applies: our machines are noisy, so a figure means
-//! something only beside its reference.
+//! The measurements behind `racecraft bench`: the suite B1–B9 of the performance notes, plus memory. Each
+//! returns numbers from code that ran in this invocation, with a reference measured in the same run where one
+//! applies: our machines are noisy, so a figure means something only beside its reference.
 //!
 //! # Layout
-//! - [`live_latency`]: a frame entering the agent → a WebSocket viewer receiving it, over loopback.
-//! - [`loopback_rtt`]: the TCP round trip on this machine, the floor for the latency paths.
-//! - [`ingest_binary`] / [`ingest_json`] / [`hello_world_http`]: ingest throughput against a do-nothing
-//!   handler of the same framework.
-//! - [`storage_size`] / [`storage_size_ibt`]: stored bytes per frame (simulated 333 Hz frames, a real
+//! - B1 [`capture_decode`]: each game's packet or page → frame, ns/frame, against copying the same bytes.
+//! - B2 [`storage_size`] / [`storage_size_ibt`]: stored bytes per frame (simulated 333 Hz frames, a real
 //!   iRacing file) against the raw rows, LZ4 over raw rows and zstd -19 on our layout; codec speed against
 //!   memcpy.
-//! - [`server_memory`]: RSS of a real `racecraft serve` process, idle and loaded.
-//! - [`capture_agent`]: CPU and RSS of a real `racecraft capture` process polling a 333 Hz emulated ACC.
+//! - B3 [`ingest_binary`] / [`ingest_json`] / [`hello_world_http`] / [`ingest_json_node`]: ingest throughput
+//!   against a do-nothing handler of the same framework and a minimal Node `http` server.
+//! - B4 [`live_latency`] / [`loopback_rtt`]: a frame entering the agent → WebSocket viewers, against the TCP
+//!   round trip on this machine.
+//! - B5 [`end_to_end`]: emulated game → `racecraft capture` → `racecraft serve` → viewer.
+//! - B6 [`storage_write`] ([`disk`], [`store_write_sqlite`], [`store_write_postgres`]): sustained writes against fdatasync and
+//!   sequential write bandwidth.
+//! - B7 [`analysis`]: full session analysis, warm and cold, against one streaming pass.
+//! - B8 [`seek_lap`]: seek and decode one lap of a recording, against copying it.
+//! - B9 [`wire_size`]: bytes per frame sent to a browser viewer, binary and JSON.
+//! - Memory: [`server_memory`] (RSS of a real `racecraft serve`) and [`capture_agent`] (CPU and RSS of a
+//!   real `racecraft capture`).
 //! - [`Scale`]: full size for `racecraft bench`, smoke size for `cargo test`.
 
+mod analysis;
 mod capture;
+mod decode;
+mod end_to_end;
 mod http;
 mod latency;
 mod memory;
+mod seek;
 mod size;
+mod store_write;
+mod wire;
 
+pub use analysis::{AnalysisReport, analysis};
 pub use capture::{CaptureReport, capture_agent};
-pub use http::{hello_world_http, ingest_binary, ingest_json};
+pub use decode::{DecodeReport, DecodeRow, capture_decode};
+pub use end_to_end::{EndToEndReport, end_to_end};
+pub use http::{hello_world_http, ingest_binary, ingest_json, ingest_json_node};
 pub use latency::{LatencyReport, live_latency, loopback_rtt};
 pub use memory::{MemoryReport, ServerProcess, server_memory};
+pub use seek::{SeekReport, seek_lap};
 pub use size::{AC_PHYSICS_PAGE_BYTES, IBT_SAMPLE, SizeReport, storage_size, storage_size_ibt};
+pub use store_write::{
+    DiskReport, StorageWriteReport, StoreWriteReport, disk, storage_write, store_write, store_write_postgres,
+    store_write_sqlite,
+};
+pub use wire::{WireReport, wire_size};
 
 /// Errors of a benchmark run.
 #[derive(Debug, thiserror::Error)]

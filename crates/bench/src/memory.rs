@@ -29,7 +29,7 @@ pub struct MemoryReport {
 /// A `racecraft serve` child process on a free loopback port and a temporary data directory; killed on drop.
 pub struct ServerProcess {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     _dir: tempfile::TempDir,
 }
 

@@ -353,6 +353,95 @@ fn bench_smoke_measures_the_server_and_the_capture_agent_processes() {
     assert!(capture["idle_cpu_percent"].as_f64().is_some_and(|p| p >= 0.0), "{v}");
 }
 
+/// `v[path]` as a number that is finite and above zero.
+fn positive(v: &serde_json::Value, path: &[&str]) -> f64 {
+    let mut at = v;
+    for key in path {
+        at = if let Ok(i) = key.parse::<usize>() { &at[i] } else { &at[*key] };
+    }
+    let x = at.as_f64().unwrap_or(f64::NAN);
+    assert!(x.is_finite() && x > 0.0, "{} = {at} in {v}", path.join("."));
+    x
+}
+
+/// Every number anywhere in `v` is finite (serde_json writes NaN and infinities as null).
+fn no_nulls(v: &serde_json::Value, path: &str, allowed: &[&str]) {
+    match v {
+        serde_json::Value::Null => assert!(allowed.iter().any(|a| path.ends_with(a)), "null at {path}"),
+        serde_json::Value::Array(a) => {
+            a.iter().enumerate().for_each(|(i, x)| no_nulls(x, &format!("{path}.{i}"), allowed))
+        }
+        serde_json::Value::Object(m) => m.iter().for_each(|(k, x)| no_nulls(x, &format!("{path}.{k}"), allowed)),
+        _ => {}
+    }
+}
+
+#[test]
+fn bench_smoke_runs_every_group_and_reports_sane_figures() {
+    // Structure and sanity only: a slow machine must never fail this test.
+    let out = racecraft().args(["bench", "--smoke", "--json"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // A machine without node or PostgreSQL reports those rows as skipped (null / a reason).
+    no_nulls(&v, "", &["node_rps", "skipped"]);
+    let decode = v["b1_decode"]["rows"].as_array().expect("B1 rows");
+    assert_eq!(decode.len(), 7, "{v}");
+    for i in 0..decode.len() {
+        let i = i.to_string();
+        positive(&v, &["b1_decode", "rows", &i, "decode_ns"]);
+        positive(&v, &["b1_decode", "rows", &i, "memcpy_ns"]);
+    }
+    for key in ["compacted_bytes", "zstd19_bytes", "decode_fps", "memcpy_fps"] {
+        positive(&v, &["b2_storage", key]);
+        positive(&v, &["b2_storage_ibt", key]);
+    }
+    for key in ["binary_fps", "json_fps", "hello_world_rps"] {
+        positive(&v, &["b3_ingest", key]);
+    }
+    let fanout = v["b4_fanout"].as_array().expect("B4 runs");
+    assert_eq!(fanout.len(), 4, "1 and 10 viewers at 60 and 333 Hz: {v}");
+    for i in 0..fanout.len() {
+        let i = i.to_string();
+        let p50 = positive(&v, &["b4_fanout", &i, "p50_us"]);
+        let p999 = positive(&v, &["b4_fanout", &i, "p999_us"]);
+        assert!(p50 <= p999, "{v}");
+        positive(&v, &["b4_fanout", &i, "deliveries_per_s"]);
+    }
+    positive(&v, &["loopback_rtt_us", "p50"]);
+    let e2e = &v["b5_end_to_end"];
+    positive(&v, &["b5_end_to_end", "p50_us"]);
+    positive(&v, &["b5_end_to_end", "p999_us"]);
+    assert_eq!(e2e["published"].as_u64(), Some(100), "{v}");
+    assert!(e2e["received"].as_u64().is_some_and(|r| r > 0), "{v}");
+    for key in ["fdatasync_p50_us", "seq_write_mbps"] {
+        positive(&v, &["b6_storage_write", "disk", key]);
+    }
+    positive(&v, &["b6_storage_write", "sqlite", "frames_per_s"]);
+    if v["b6_storage_write"]["postgres"]["skipped"].is_null() {
+        positive(&v, &["b6_storage_write", "postgres", "frames_per_s"]);
+    }
+    for key in ["warm_ms", "cold_ms", "stream_ms"] {
+        positive(&v, &["b7_analysis", key]);
+    }
+    for key in ["seek_decode_ms", "memcpy_ms", "lap_frames"] {
+        positive(&v, &["b8_seek", key]);
+    }
+    for key in ["binary_bytes", "json_bytes", "compact_bytes", "raw_bytes"] {
+        positive(&v, &["b9_wire", key]);
+    }
+    positive(&v, &["memory", "peak_kb"]);
+    positive(&v, &["capture", "peak_kb"]);
+}
+
+#[test]
+fn bench_old_group_names_still_run() {
+    let out = racecraft().args(["bench", "--smoke", "--only", "storage", "--json"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    positive(&v, &["b2_storage", "compacted_bytes"]);
+    assert!(v.get("b1_decode").is_none(), "{v}");
+}
+
 #[test]
 fn analyze_and_compare_a_simulated_recording() {
     let dir = tempfile::tempdir().expect("tempdir");
