@@ -318,6 +318,14 @@ pub(crate) fn pedal(v: f32) -> Option<f32> {
     within(v, -0.01, 1.01).map(|v| v.clamp(0.0, 1.0))
 }
 
+/// Serializes a fixed-size array of any length as a sequence (serde's own impls stop at 32 elements).
+pub(crate) fn serialize_array<S: serde::Serializer, T: serde::Serialize, const N: usize>(
+    values: &[T; N],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(values.iter())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,12 +362,4 @@ mod tests {
         assert_eq!(array_at::<2>(&b, 4), None);
         assert_eq!(array_at::<2>(&b, usize::MAX), None);
     }
-}
-
-/// Serializes a fixed-size array of any length as a sequence (serde's own impls stop at 32 elements).
-pub(crate) fn serialize_array<S: serde::Serializer, T: serde::Serialize, const N: usize>(
-    values: &[T; N],
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(values.iter())
 }

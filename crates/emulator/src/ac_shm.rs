@@ -82,17 +82,19 @@ pub fn graphics_page(game: Game, frame: &Frame, packet_id: i32) -> GraphicsPage 
 
 /// The static page for a session: `smVersion` 1.7 for AC, 1.9 for ACC.
 pub fn static_page(game: Game, meta: &SessionMeta) -> StaticPage {
-    let mut base = StaticBase::default();
-    base.sm_version = WideStr(if game == Game::Acc { "1.9" } else { "1.7" }.into());
-    base.ac_version = WideStr(if game == Game::Acc { "1.10.2" } else { "1.16.4" }.into());
-    base.number_of_sessions = 1;
-    base.num_cars = 1;
-    base.car_model = WideStr(meta.car.clone());
-    base.track = WideStr(meta.track.clone());
     let (name, surname) = meta.driver.split_once(' ').unwrap_or((meta.driver.as_str(), ""));
-    base.player_name = WideStr(name.into());
-    base.player_surname = WideStr(surname.into());
-    base.sector_count = 3;
+    let base = StaticBase {
+        sm_version: WideStr(if game == Game::Acc { "1.9" } else { "1.7" }.into()),
+        ac_version: WideStr(if game == Game::Acc { "1.10.2" } else { "1.16.4" }.into()),
+        number_of_sessions: 1,
+        num_cars: 1,
+        car_model: WideStr(meta.car.clone()),
+        track: WideStr(meta.track.clone()),
+        player_name: WideStr(name.into()),
+        player_surname: WideStr(surname.into()),
+        sector_count: 3,
+        ..StaticBase::default()
+    };
     StaticPage { base, acc: (game == Game::Acc).then(StaticAcc::default) }
 }
 

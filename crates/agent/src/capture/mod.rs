@@ -312,6 +312,9 @@ struct Active {
     last_t_us: i64,
 }
 
+/// A finished session still delivering its frames, and a watch on its progress.
+type Finishing = (JoinHandle<Result<AgentStats, crate::Error>>, watch::Receiver<AgentStats>);
+
 /// The session task: follows one source, cuts sessions, feeds agents and recorders.
 struct Sessions {
     config: CaptureConfig,
@@ -320,7 +323,7 @@ struct Sessions {
     following: Option<usize>,
     meta: Vec<Option<SessionMeta>>,
     active: Option<Active>,
-    finishing: Vec<(JoinHandle<Result<AgentStats, crate::Error>>, watch::Receiver<AgentStats>)>,
+    finishing: Vec<Finishing>,
     /// Ids of sessions whose agent has not said its id yet.
     pending_ids: Vec<watch::Receiver<AgentStats>>,
     /// Raw packets received while no session was running, kept for the next session's recording.
@@ -469,7 +472,7 @@ impl Sessions {
         }
         active.agent.push(frame);
         self.stats.frames += 1;
-        if self.stats.frames % 1024 == 0 {
+        if self.stats.frames.is_multiple_of(1024) {
             self.publish();
         }
         Ok(())

@@ -22,10 +22,13 @@ use crate::state::AppState;
 /// Analyses kept in memory.
 const CACHED: usize = 8;
 
+/// Frame count it was made from, last use, the analysis.
+type CacheEntry = (u64, u64, Arc<SessionAnalysis>);
+
 /// Recent analyses by session: `(session id, frame count)` → analysis.
 #[derive(Debug, Default)]
 pub struct AnalysisCache {
-    entries: Mutex<HashMap<i64, (u64, u64, Arc<SessionAnalysis>)>>,
+    entries: Mutex<HashMap<i64, CacheEntry>>,
     uses: std::sync::atomic::AtomicU64,
 }
 
