@@ -390,3 +390,28 @@ async fn iracing_live_memory_played_from_a_real_ibt_gives_the_games_lap_times() 
     }
     server.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn a_port_held_by_another_program_fails_one_game_or_costs_only_that_source() {
+    let held = std::net::UdpSocket::bind("127.0.0.1:0").expect("hold a port");
+    let taken = held.local_addr().expect("addr");
+    let dir = tempfile::tempdir().expect("tmp");
+    let sources = vec![
+        SourceConfig::AcSharedMemory { dir: dir.path().to_path_buf() },
+        SourceConfig::F1 { listen: taken, follow: None },
+    ];
+    // Asked for that game: a clear error naming the port.
+    let err = Capture::spawn(CaptureConfig::new(sources.clone(), "http://127.0.0.1:9")).expect_err("port in use");
+    assert!(err.to_string().contains(&taken.to_string()), "{err}");
+    // Watching every game: the others still run.
+    let mut config = CaptureConfig::new(sources, "http://127.0.0.1:9");
+    config.skip_unbindable = true;
+    let capture = Capture::spawn(config).expect("starts without the held port");
+    assert_eq!(capture.local_addrs(), &[None, None]);
+    let stats = capture.stop(Duration::from_secs(1)).await.expect("stop");
+    assert_eq!(stats.frames, 0);
+    // With nothing left to watch, it says so.
+    let mut config = CaptureConfig::new(vec![SourceConfig::F1 { listen: taken, follow: None }], "http://127.0.0.1:9");
+    config.skip_unbindable = true;
+    assert!(Capture::spawn(config).is_err());
+}

@@ -147,6 +147,8 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
     config.record = args.record.clone();
     config.record_raw = args.raw;
     config.idle_timeout = Duration::from_secs_f64(args.idle_timeout);
+    // Watching every game: a port another program holds costs that one game, not the capture.
+    config.skip_unbindable = args.game == CaptureGame::Auto;
     let tags: Vec<_> = config.sources.iter().map(SourceConfig::tag).collect();
     let capture = Capture::spawn(config).context("starting the capture")?;
     println!("Capturing {} → {server} (Ctrl-C to stop)", tags.join(", "));

@@ -125,6 +125,9 @@ pub struct CaptureConfig {
     pub idle_timeout: Duration,
     /// Shared memory polling period (AC physics runs at about 333 Hz, iRacing at 60 Hz).
     pub poll_period: Duration,
+    /// Skip (with a warning) a UDP source whose port cannot be bound, instead of failing: for watching every
+    /// game at once, where another program may hold one of the ports. At least one source must start.
+    pub skip_unbindable: bool,
 }
 
 impl CaptureConfig {
@@ -138,6 +141,7 @@ impl CaptureConfig {
             record_raw: false,
             idle_timeout: Duration::from_secs(30),
             poll_period: Duration::from_millis(3),
+            skip_unbindable: false,
         }
     }
 }
@@ -211,58 +215,95 @@ impl Capture {
         let epoch = Instant::now();
         let mut threads = Vec::new();
         let mut local_addrs = Vec::new();
-        for (index, source) in config.sources.iter().enumerate() {
-            let common = Common {
-                source: index,
-                events: events_tx.clone(),
-                stop: stop.clone(),
-                epoch,
-                idle_timeout: config.idle_timeout,
-                raw: config.record_raw && config.record.is_some(),
-            };
-            let bind = |addr: SocketAddr| {
-                UdpSocket::bind(addr).map_err(|error| CaptureError::Bind { source_tag: source.tag(), addr, error })
-            };
-            let name = format!("capture-{}", source.tag());
-            let spawned = match source.clone() {
-                SourceConfig::AcSharedMemory { dir } => {
-                    local_addrs.push(None);
-                    let period = config.poll_period;
-                    std::thread::Builder::new().name(name).spawn(move || sources::ac_shared_memory(common, dir, period))
-                }
-                SourceConfig::AcUdp { game } => {
-                    let any = if game.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
-                    let socket = bind(any.parse().unwrap_or(game))?;
-                    local_addrs.push(socket.local_addr().ok());
-                    std::thread::Builder::new().name(name).spawn(move || sources::ac_udp_client(common, socket, game))
-                }
-                SourceConfig::F1 { listen, follow } => {
-                    let decoder: Box<dyn DatagramDecoder> = Box::new(F1Decoder::new(follow));
-                    let socket = bind(listen)?;
-                    local_addrs.push(socket.local_addr().ok());
-                    std::thread::Builder::new().name(name).spawn(move || sources::udp_listener(common, socket, decoder))
-                }
-                SourceConfig::Forza { listen }
-                | SourceConfig::OutGauge { listen }
-                | SourceConfig::JsonUdp { listen } => {
-                    let decoder: Box<dyn DatagramDecoder> = match source {
-                        SourceConfig::Forza { .. } => Box::<ForzaDecoder>::default(),
-                        SourceConfig::OutGauge { .. } => Box::<OutGaugeDecoder>::default(),
-                        _ => Box::<JsonDecoder>::default(),
-                    };
-                    let socket = bind(listen)?;
-                    local_addrs.push(socket.local_addr().ok());
-                    std::thread::Builder::new().name(name).spawn(move || sources::udp_listener(common, socket, decoder))
-                }
-                SourceConfig::IracingMemory { path } => {
-                    local_addrs.push(None);
-                    let period = config.poll_period;
-                    std::thread::Builder::new().name(name).spawn(move || sources::iracing_memory(common, path, period))
-                }
-            };
-            threads.push(spawned.map_err(|e| CaptureError::Agent(crate::Error::Task(e.to_string())))?);
+        let mut start = || -> Result<(), CaptureError> {
+            for (index, source) in config.sources.iter().enumerate() {
+                let common = Common {
+                    source: index,
+                    events: events_tx.clone(),
+                    stop: stop.clone(),
+                    epoch,
+                    idle_timeout: config.idle_timeout,
+                    raw: config.record_raw && config.record.is_some(),
+                };
+                let bind = |addr: SocketAddr| -> Result<Option<UdpSocket>, CaptureError> {
+                    match UdpSocket::bind(addr) {
+                        Ok(socket) => Ok(Some(socket)),
+                        Err(error) if config.skip_unbindable => {
+                            tracing::warn!(source = source.tag(), %addr, %error, "port unavailable; not watching this source");
+                            Ok(None)
+                        }
+                        Err(error) => Err(CaptureError::Bind { source_tag: source.tag(), addr, error }),
+                    }
+                };
+                let name = format!("capture-{}", source.tag());
+                let spawned = match source.clone() {
+                    SourceConfig::AcSharedMemory { dir } => {
+                        local_addrs.push(None);
+                        let period = config.poll_period;
+                        std::thread::Builder::new()
+                            .name(name)
+                            .spawn(move || sources::ac_shared_memory(common, dir, period))
+                    }
+                    SourceConfig::AcUdp { game } => {
+                        let any = if game.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+                        let Some(socket) = bind(any.parse().unwrap_or(game))? else {
+                            local_addrs.push(None);
+                            continue;
+                        };
+                        local_addrs.push(socket.local_addr().ok());
+                        std::thread::Builder::new()
+                            .name(name)
+                            .spawn(move || sources::ac_udp_client(common, socket, game))
+                    }
+                    SourceConfig::F1 { listen, follow } => {
+                        let decoder: Box<dyn DatagramDecoder> = Box::new(F1Decoder::new(follow));
+                        let Some(socket) = bind(listen)? else {
+                            local_addrs.push(None);
+                            continue;
+                        };
+                        local_addrs.push(socket.local_addr().ok());
+                        std::thread::Builder::new()
+                            .name(name)
+                            .spawn(move || sources::udp_listener(common, socket, decoder))
+                    }
+                    SourceConfig::Forza { listen }
+                    | SourceConfig::OutGauge { listen }
+                    | SourceConfig::JsonUdp { listen } => {
+                        let decoder: Box<dyn DatagramDecoder> = match source {
+                            SourceConfig::Forza { .. } => Box::<ForzaDecoder>::default(),
+                            SourceConfig::OutGauge { .. } => Box::<OutGaugeDecoder>::default(),
+                            _ => Box::<JsonDecoder>::default(),
+                        };
+                        let Some(socket) = bind(listen)? else {
+                            local_addrs.push(None);
+                            continue;
+                        };
+                        local_addrs.push(socket.local_addr().ok());
+                        std::thread::Builder::new()
+                            .name(name)
+                            .spawn(move || sources::udp_listener(common, socket, decoder))
+                    }
+                    SourceConfig::IracingMemory { path } => {
+                        local_addrs.push(None);
+                        let period = config.poll_period;
+                        std::thread::Builder::new()
+                            .name(name)
+                            .spawn(move || sources::iracing_memory(common, path, period))
+                    }
+                };
+                threads.push(spawned.map_err(|e| CaptureError::Agent(crate::Error::Task(e.to_string())))?);
+            }
+            Ok(())
+        };
+        if let Err(e) = start() {
+            // Sources already started must not outlive a capture that failed to start.
+            stop.store(true, Ordering::Relaxed);
+            return Err(e);
         }
         drop(events_tx);
+        if threads.is_empty() {
+            return Err(CaptureError::NoSource);
+        }
         let (stats_tx, stats) = watch::channel(CaptureStats::default());
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
         let sessions = Sessions::new(config, stats_tx);
