@@ -120,8 +120,8 @@ impl AcUdpServer {
         self.serve_requests()?;
         let info = car_info(frame);
         let bytes = info.encode();
-        for to in self.updates.clone() {
-            self.send(&bytes, to)?;
+        for to in &self.updates {
+            self.send(&bytes, *to)?;
         }
         let lap_changed = self.last_lap.is_some_and(|l| l != info.lap_count);
         self.last_lap = Some(info.lap_count);
@@ -134,8 +134,8 @@ impl AcUdpServer {
                 time: info.last_lap,
             }
             .encode();
-            for to in self.spots.clone() {
-                self.send(&lap, to)?;
+            for to in &self.spots {
+                self.send(&lap, *to)?;
             }
         }
         Ok(())

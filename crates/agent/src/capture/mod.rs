@@ -95,6 +95,32 @@ impl SourceConfig {
         }
     }
 
+    /// The address to bind a UDP socket on: the listening address, or any local port to talk to AC.
+    fn bind_addr(&self) -> Option<SocketAddr> {
+        match self {
+            SourceConfig::AcUdp { game } => Some(if game.is_ipv4() {
+                SocketAddr::from(([0, 0, 0, 0], 0))
+            } else {
+                SocketAddr::from(([0u16; 8], 0))
+            }),
+            SourceConfig::F1 { listen, .. }
+            | SourceConfig::Forza { listen }
+            | SourceConfig::OutGauge { listen }
+            | SourceConfig::JsonUdp { listen } => Some(*listen),
+            SourceConfig::AcSharedMemory { .. } | SourceConfig::IracingMemory { .. } => None,
+        }
+    }
+
+    /// The decoder of a source that listens for datagrams (JSON for any other, never asked for).
+    fn decoder(&self) -> Box<dyn DatagramDecoder> {
+        match self {
+            SourceConfig::F1 { follow, .. } => Box::new(F1Decoder::new(*follow)),
+            SourceConfig::Forza { .. } => Box::<ForzaDecoder>::default(),
+            SourceConfig::OutGauge { .. } => Box::<OutGaugeDecoder>::default(),
+            _ => Box::<JsonDecoder>::default(),
+        }
+    }
+
     /// The game id for sessions whose source does not name one.
     fn default_game(&self) -> &'static str {
         match self {
@@ -235,61 +261,36 @@ impl Capture {
                         Err(error) => Err(CaptureError::Bind { source_tag: source.tag(), addr, error }),
                     }
                 };
-                let name = format!("capture-{}", source.tag());
-                let spawned = match source.clone() {
-                    SourceConfig::AcSharedMemory { dir } => {
-                        local_addrs.push(None);
-                        let period = config.poll_period;
-                        std::thread::Builder::new()
-                            .name(name)
-                            .spawn(move || sources::ac_shared_memory(common, dir, period))
-                    }
-                    SourceConfig::AcUdp { game } => {
-                        let any = if game.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
-                        let Some(socket) = bind(any.parse().unwrap_or(game))? else {
+                // Sockets first, so a port in use is reported before the source starts.
+                let socket = match source.bind_addr() {
+                    Some(addr) => match bind(addr)? {
+                        Some(socket) => Some(socket),
+                        None => {
                             local_addrs.push(None);
                             continue;
-                        };
-                        local_addrs.push(socket.local_addr().ok());
-                        std::thread::Builder::new()
-                            .name(name)
-                            .spawn(move || sources::ac_udp_client(common, socket, game))
+                        }
+                    },
+                    None => None,
+                };
+                local_addrs.push(socket.as_ref().and_then(|s| s.local_addr().ok()));
+                let thread = std::thread::Builder::new().name(format!("capture-{}", source.tag()));
+                let period = config.poll_period;
+                let spawned = match (source.clone(), socket) {
+                    (SourceConfig::AcSharedMemory { dir }, _) => {
+                        thread.spawn(move || sources::ac_shared_memory(common, dir, period))
                     }
-                    SourceConfig::F1 { listen, follow } => {
-                        let decoder: Box<dyn DatagramDecoder> = Box::new(F1Decoder::new(follow));
-                        let Some(socket) = bind(listen)? else {
-                            local_addrs.push(None);
-                            continue;
-                        };
-                        local_addrs.push(socket.local_addr().ok());
-                        std::thread::Builder::new()
-                            .name(name)
-                            .spawn(move || sources::udp_listener(common, socket, decoder))
+                    (SourceConfig::IracingMemory { path }, _) => {
+                        thread.spawn(move || sources::iracing_memory(common, path, period))
                     }
-                    SourceConfig::Forza { listen }
-                    | SourceConfig::OutGauge { listen }
-                    | SourceConfig::JsonUdp { listen } => {
-                        let decoder: Box<dyn DatagramDecoder> = match source {
-                            SourceConfig::Forza { .. } => Box::<ForzaDecoder>::default(),
-                            SourceConfig::OutGauge { .. } => Box::<OutGaugeDecoder>::default(),
-                            _ => Box::<JsonDecoder>::default(),
-                        };
-                        let Some(socket) = bind(listen)? else {
-                            local_addrs.push(None);
-                            continue;
-                        };
-                        local_addrs.push(socket.local_addr().ok());
-                        std::thread::Builder::new()
-                            .name(name)
-                            .spawn(move || sources::udp_listener(common, socket, decoder))
+                    (SourceConfig::AcUdp { game }, Some(socket)) => {
+                        thread.spawn(move || sources::ac_udp_client(common, socket, game))
                     }
-                    SourceConfig::IracingMemory { path } => {
-                        local_addrs.push(None);
-                        let period = config.poll_period;
-                        std::thread::Builder::new()
-                            .name(name)
-                            .spawn(move || sources::iracing_memory(common, path, period))
+                    (listener, Some(socket)) => {
+                        let decoder = listener.decoder();
+                        thread.spawn(move || sources::udp_listener(common, socket, decoder))
                     }
+                    // Every UDP source has a socket by now.
+                    (_, None) => continue,
                 };
                 threads.push(spawned.map_err(|e| CaptureError::Agent(crate::Error::Task(e.to_string())))?);
             }
