@@ -22,6 +22,14 @@ pub enum Error {
     /// The requested lap is not among the session's complete laps.
     #[error("lap {0} is not a complete lap of this session")]
     UnknownLap(u32),
+    /// A reference lap from a session whose lap length says it is another track (or another layout).
+    #[error("the reference session's lap is {other_length_m:.0} m long and this one {length_m:.0} m: not the same track")]
+    DifferentTrack {
+        /// This session's lap length, metres.
+        length_m: f64,
+        /// The reference session's, metres.
+        other_length_m: f64,
+    },
     /// A saved track model from a newer version.
     #[error("track model version {0} is newer than this version reads")]
     ModelVersion(u32),

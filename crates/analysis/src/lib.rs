@@ -742,23 +742,68 @@ fn session_coaching(a: &SessionAnalysis, counted: &[usize]) -> Vec<Advice> {
 
 /// Compares lap `lap_number` with `reference`: delta, loss per corner and straight, and coaching.
 pub fn compare_laps(analysis: &SessionAnalysis, lap_number: u32, reference: Reference) -> Result<LapComparison> {
-    let lap = analysis.lap(lap_number).ok_or(Error::UnknownLap(lap_number))?;
     let ref_number = analysis.reference_lap(reference)?;
     let ref_lap = analysis.lap(ref_number).ok_or(Error::UnknownLap(ref_number))?;
-    let t = analysis.trace(lap_number).ok_or(Error::UnknownLap(lap_number))?;
     let r = analysis.trace(ref_number).ok_or(Error::UnknownLap(ref_number))?;
-    let full = delta_trace(t, r);
-    let points = analysis.options.delta_points;
-    let stretches = delta::stretch_losses(t, r, &analysis.zones);
     let reference_name = match reference {
         Reference::Best => String::from("on your best lap"),
         Reference::Lap(n) => format!("on lap {n}"),
     };
+    let ref_metrics: Vec<&CornerMetrics> =
+        analysis.corner_metrics.iter().filter(|m| m.lap_number == ref_number).collect();
+    let same_lap = lap_number == ref_number;
+    compare_with_trace(analysis, lap_number, r, ref_lap.lap_time_s, &ref_metrics, &reference_name, !same_lap)
+}
+
+/// Compares lap `lap_number` of `analysis` with lap `reference_lap` of `other`, another session on the same
+/// track (for instance a coach's lap, or last week's best).
+///
+/// The reference lap is moved onto this session's distance grid (its distances scaled by the ratio of the two
+/// sessions' lap lengths) and measured in this session's corners, so the delta, the losses per corner and
+/// straight and the coaching read exactly as for a lap of the same session. Tracks whose lap lengths differ by
+/// more than [`track_model::SAME_TRACK_TOLERANCE`] are refused with [`Error::DifferentTrack`].
+pub fn compare_across_sessions(
+    analysis: &SessionAnalysis,
+    lap_number: u32,
+    other: &SessionAnalysis,
+    reference_lap: u32,
+) -> Result<LapComparison> {
+    let (mine, theirs) = (analysis.track_length_m, other.track_length_m);
+    if !(mine > 0.0 && theirs > 0.0 && ((theirs - mine) / mine).abs() <= track_model::SAME_TRACK_TOLERANCE) {
+        return Err(Error::DifferentTrack { length_m: mine, other_length_m: theirs });
+    }
+    let points = analysis.trace(lap_number).ok_or(Error::UnknownLap(lap_number))?.len();
+    let ref_lap = other.lap(reference_lap).ok_or(Error::UnknownLap(reference_lap))?;
+    let r = other.trace(reference_lap).ok_or(Error::UnknownLap(reference_lap))?;
+    let r = trace::regrid(r, points, analysis.grid_step_m);
+    let mut ref_metrics = Vec::with_capacity(analysis.zones.len());
+    metrics::lap_metrics(&r, &analysis.corners, &analysis.zones, &analysis.grip, &mut ref_metrics);
+    let ref_metrics: Vec<&CornerMetrics> = ref_metrics.iter().collect();
+    let reference_name = format!("on lap {reference_lap} of the reference session");
+    compare_with_trace(analysis, lap_number, &r, ref_lap.lap_time_s, &ref_metrics, &reference_name, true)
+}
+
+/// The comparison of lap `lap_number` with a reference trace on the same grid and its corner metrics.
+fn compare_with_trace(
+    analysis: &SessionAnalysis,
+    lap_number: u32,
+    r: &LapTrace,
+    reference_lap_time_s: f64,
+    ref_metrics: &[&CornerMetrics],
+    reference_name: &str,
+    advise: bool,
+) -> Result<LapComparison> {
+    let lap = analysis.lap(lap_number).ok_or(Error::UnknownLap(lap_number))?;
+    let t = analysis.trace(lap_number).ok_or(Error::UnknownLap(lap_number))?;
+    let full = delta_trace(t, r);
+    let points = analysis.options.delta_points;
+    let stretches = delta::stretch_losses(t, r, &analysis.zones);
     let mut corners_out = Vec::with_capacity(analysis.zones.len());
     let mut coaching = Vec::new();
     let length = analysis.track_length_m;
     for (zi, z) in analysis.zones.iter().enumerate() {
-        let (Some(m), Some(rm)) = (analysis.metrics(lap_number, z.corner), analysis.metrics(ref_number, z.corner))
+        let (Some(m), Some(rm)) =
+            (analysis.metrics(lap_number, z.corner), ref_metrics.iter().find(|m| m.corner == z.corner))
         else {
             continue;
         };
@@ -770,21 +815,19 @@ pub fn compare_laps(analysis: &SessionAnalysis, lap_number: u32, reference: Refe
             zone_loss_s: d(z.end_m) - d(z.start_m),
             segment_loss_s,
             lap: m.clone(),
-            reference: rm.clone(),
+            reference: (*rm).clone(),
         });
-        if lap_number != ref_number
-            && let Some(advice) = coaching::advise(m, rm, segment_loss_s, &reference_name)
-        {
+        if advise && let Some(advice) = coaching::advise(m, rm, segment_loss_s, reference_name) {
             coaching.push(advice);
         }
     }
     coaching::rank(&mut coaching);
     Ok(LapComparison {
         lap_number,
-        reference_lap_number: ref_number,
+        reference_lap_number: r.lap_number,
         lap_time_s: lap.lap_time_s,
-        reference_lap_time_s: ref_lap.lap_time_s,
-        difference_s: lap.lap_time_s - ref_lap.lap_time_s,
+        reference_lap_time_s,
+        difference_s: lap.lap_time_s - reference_lap_time_s,
         delta: decimate(&full, analysis.grid_step_m, points),
         stretches,
         corners: corners_out,

@@ -228,6 +228,41 @@ pub(crate) fn resample(c: &Columns, dist: &[f64], lap: &Lap, points: usize, step
     tr
 }
 
+/// `trace` (a lap of another session of the same track) moved onto a grid of `points` points `step_m` apart.
+///
+/// Distances are scaled by the ratio of the two lap lengths (they differ by the two sessions' length estimates,
+/// within [`SAME_TRACK_TOLERANCE`](crate::track_model::SAME_TRACK_TOLERANCE)), values are linear between the
+/// trace's grid points, gear is the one before the point, and the lap time at the finish is kept exactly.
+pub(crate) fn regrid(trace: &LapTrace, points: usize, step_m: f64) -> LapTrace {
+    let n = trace.len();
+    let mut out = LapTrace { lap_number: trace.lap_number, step_m, ..LapTrace::default() };
+    if n < 2 || points < 2 {
+        return out;
+    }
+    let scale = ((n - 1) as f64 * trace.step_m) / ((points - 1) as f64 * step_m);
+    let at = |j: usize| -> (usize, f64) {
+        let x = (j as f64 * step_m * scale / trace.step_m).clamp(0.0, (n - 1) as f64);
+        let k = (x.floor() as usize).min(n - 2);
+        (k, x - k as f64)
+    };
+    let lerp32 = |col: &[f32], k: usize, f: f64| -> f32 { col[k] + (col[k + 1] - col[k]) * f as f32 };
+    for j in 0..points {
+        let (k, f) = if j + 1 == points { (n - 2, 1.0) } else { at(j) };
+        out.t_s.push(trace.t_s[k] + f * (trace.t_s[k + 1] - trace.t_s[k]));
+        out.speed_mps.push(lerp32(&trace.speed_mps, k, f));
+        out.throttle.push(lerp32(&trace.throttle, k, f));
+        out.brake.push(lerp32(&trace.brake, k, f));
+        out.gear.push(if f < 1.0 { trace.gear[k] } else { trace.gear[k + 1] });
+        out.rpm.push(lerp32(&trace.rpm, k, f));
+        out.acc_lat_g.push(lerp32(&trace.acc_lat_g, k, f));
+        out.acc_long_g.push(lerp32(&trace.acc_long_g, k, f));
+        out.x_m.push(lerp32(&trace.x_m, k, f));
+        out.y_m.push(lerp32(&trace.y_m, k, f));
+        out.yaw_rad.push(lerp32(&trace.yaw_rad, k, f));
+    }
+    out
+}
+
 /// The angle in (-π, π].
 pub(crate) fn wrap(a: f64) -> f64 {
     use std::f64::consts::{PI, TAU};

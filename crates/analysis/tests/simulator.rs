@@ -2,8 +2,8 @@
 //! the track model saved and reused.
 
 use racecraft_analysis::{
-    AnalysisOptions, BoundarySource, LapTiming, MistakeKind, SessionAnalysis, TrackModel, analyze_session,
-    analyze_session_with_model,
+    AnalysisOptions, BoundarySource, LapTiming, MistakeKind, Reference, SessionAnalysis, TrackModel,
+    analyze_session, analyze_session_with_model, compare_across_sessions, compare_laps,
 };
 use racecraft_core::{Channel, Frame};
 use racecraft_sim::{Car, DriverModel, MistakeKind as TruthKind, SimConfig, Simulation, Track};
@@ -367,4 +367,55 @@ fn track_model_from_positions_and_from_dead_reckoning() {
     let f = without(&frames, &[Channel::PosX, Channel::PosY, Channel::PosZ, Channel::Yaw]);
     let c = analyze(&sim, &f);
     assert!(c.corners.len().abs_diff(a.corners.len()) <= 1, "{} vs {}", c.corners.len(), a.corners.len());
+}
+
+#[test]
+fn a_lap_compares_with_a_lap_of_another_session_on_the_same_track() {
+    let options = AnalysisOptions { delta_points: 6000, ..AnalysisOptions::default() };
+    let (sim_a, frames_a) = simulate("Monza", 3, 100.0, 11, DriverModel::default(), Car::default());
+    let (sim_b, frames_b) = simulate("Monza", 3, 60.0, 12, DriverModel::default(), Car::default());
+    let a = analyze_session(&sim_a.meta(0), &frames_a, &options).expect("analysis a");
+    let b = analyze_session(&sim_b.meta(0), &frames_b, &options).expect("analysis b");
+    let (truth_a, truth_b) = (&sim_a.truth().laps[1], &sim_b.truth().laps[2]);
+    let c = compare_across_sessions(&a, 2, &b, 3).expect("comparison");
+    assert_eq!((c.lap_number, c.reference_lap_number), (2, 3));
+    let difference = truth_a.lap_time_s - truth_b.lap_time_s;
+    assert!((c.difference_s - difference).abs() < 2e-3, "{} vs {difference}", c.difference_s);
+    let (first, last) = (c.delta.first().expect("delta"), c.delta.last().expect("delta"));
+    assert!(first.delta_s.abs() < 1e-9 && (last.delta_s - c.difference_s).abs() < 1e-9);
+    let losses: f64 = c.stretches.iter().map(|s| s.loss_s).sum();
+    assert!((losses - c.difference_s).abs() < 1e-6, "losses {losses} vs {}", c.difference_s);
+    // At each sector boundary the delta is the difference of the two laps' sector times so far (truth).
+    let boundaries = sim_a.truth().sector_boundaries_m;
+    for (k, boundary) in boundaries.iter().enumerate() {
+        let so_far = |t: &racecraft_sim::LapTruth| t.sectors_s[..=k].iter().sum::<f64>();
+        let expected = so_far(truth_a) - so_far(truth_b);
+        let near = c.delta.iter().min_by(|p, q| (p.distance_m - boundary).abs().total_cmp(&(q.distance_m - boundary).abs()));
+        let got = near.expect("points").delta_s;
+        assert!((got - expected).abs() < 5e-3, "sector {k}: delta {got} vs truth {expected}");
+    }
+    // The reference lap, measured in this session's corners, has the other session's own corner figures.
+    assert_eq!(c.corners.len(), a.zones.len());
+    for cc in &c.corners {
+        let own = b.metrics(3, cc.corner).expect("reference metrics");
+        assert!((cc.reference.min_speed_mps - own.min_speed_mps).abs() < 0.5, "T{}: {cc:?} vs {own:?}", cc.corner);
+    }
+
+    // Against a lap of its own session it is exactly the same-session comparison.
+    let across = compare_across_sessions(&a, 2, &a, 1).expect("comparison");
+    let within = compare_laps(&a, 2, Reference::Lap(1)).expect("comparison");
+    assert_eq!(across.delta.len(), within.delta.len());
+    for (x, y) in across.delta.iter().zip(&within.delta) {
+        assert!((x.delta_s - y.delta_s).abs() < 1e-9 && (x.distance_m - y.distance_m).abs() < 1e-9);
+    }
+    for (x, y) in across.corners.iter().zip(&within.corners) {
+        assert_eq!(x.reference, y.reference);
+    }
+
+    // Another track is refused.
+    let (sim_c, frames_c) = simulate("Spa", 2, 60.0, 3, DriverModel::default(), Car::default());
+    let spa = analyze_session(&sim_c.meta(0), &frames_c, &options).expect("analysis spa");
+    let err = compare_across_sessions(&a, 2, &spa, 1).expect_err("different track");
+    assert!(matches!(err, racecraft_analysis::Error::DifferentTrack { .. }), "{err}");
+    assert!(matches!(compare_across_sessions(&a, 2, &b, 99), Err(racecraft_analysis::Error::UnknownLap(99))));
 }

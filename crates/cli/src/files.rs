@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use futures_util::StreamExt;
 use racecraft_agent::{Agent, AgentConfig};
-use racecraft_core::{Channel, Frame, SessionMeta};
+use racecraft_core::{Channel, CompletedLap, Frame, SessionMeta};
 use racecraft_record::{LapMarker, Recording, RecordingWriter};
 
 use crate::progress::Progress;
@@ -210,54 +210,70 @@ pub struct ExportArgs {
     out: PathBuf,
 }
 
-/// Writes a file in another tool's format.
+/// A lap of a recording as the exporters take it.
+fn completed_lap(l: &LapMarker) -> CompletedLap {
+    CompletedLap {
+        lap_number: l.lap_number,
+        lap_time_s: l.lap_time_s,
+        start_t_us: l.end_t_us - (l.lap_time_s * 1e6).round() as i64,
+        end_t_us: l.end_t_us,
+        valid: l.valid,
+        ..CompletedLap::default()
+    }
+}
+
+/// Writes a file in another tool's format. Chosen laps are laid end to end (`racecraft_interchange::export`).
 pub fn export(args: ExportArgs) -> Result<()> {
+    use racecraft_interchange::export::Export;
     let r = read_recording_with(&args.path, true)?;
     let meta = r.meta.clone().unwrap_or_default();
-    let frames: Vec<Frame> = if args.laps.is_empty() {
-        r.frames.clone()
+    let export = if args.laps.is_empty() {
+        Export::session(r.frames, r.laps.iter().map(completed_lap).collect())
     } else {
-        r.frames.iter().filter(|f| f.lap().is_some_and(|l| args.laps.contains(&l))).copied().collect()
+        let laps = args
+            .laps
+            .iter()
+            .map(|&n| {
+                let frames: Vec<Frame> = r.frames.iter().filter(|f| f.lap() == Some(n)).copied().collect();
+                // A lap the recording has frames of but no end (the one in progress when it stopped).
+                let lap = r.laps.iter().find(|l| l.lap_number == n).map(completed_lap).unwrap_or_else(|| {
+                    let (start, end) = (frames.first().map_or(0, |f| f.t_us), frames.last().map_or(0, |f| f.t_us));
+                    CompletedLap {
+                        lap_number: n,
+                        lap_time_s: (end - start) as f64 * 1e-6,
+                        start_t_us: start,
+                        end_t_us: end,
+                        ..CompletedLap::default()
+                    }
+                });
+                (lap, frames)
+            })
+            .collect();
+        Export::laps(laps)
     };
     anyhow::ensure!(
-        !frames.is_empty(),
+        !export.is_empty(),
         "nothing to export: no frames{}",
         if args.laps.is_empty() { "" } else { " in those laps" }
     );
-    let laps: Vec<&LapMarker> =
-        r.laps.iter().filter(|l| args.laps.is_empty() || args.laps.contains(&l.lap_number)).collect();
-    let start_us = frames[0].t_us;
-    let span_s = (frames[frames.len() - 1].t_us - start_us) as f64 * 1e-6;
     // The writers take the whole session at once, so writing shows as a spinner.
     let writing = Progress::spinner(&format!("writing {}", args.out.display()));
     let done = match args.format {
         ExportFormat::Motec => {
-            use racecraft_interchange::motec;
-            let rate_hz =
-                if span_s > 0.0 { ((frames.len() - 1) as f64 / span_s).round().clamp(1.0, 1000.0) } else { 1.0 };
-            let channels = motec::frames_to_ld_channels(&frames, rate_hz as u16);
-            motec::write_ld_file(&args.out, &motec::LdMeta::from_session(&meta), &channels)
-                .with_context(|| format!("writing {}", args.out.display()))?;
-            let markers: Vec<motec::LapMarker> =
-                laps.iter().map(|l| motec::LapMarker { end_time_s: (l.end_t_us - start_us) as f64 * 1e-6 }).collect();
-            let fastest = laps
-                .iter()
-                .filter(|l| l.valid)
-                .min_by(|a, b| a.lap_time_s.total_cmp(&b.lap_time_s))
-                .map(|l| (l.lap_number, l.lap_time_s));
-            let details = motec::LdxDetails { total_laps: laps.len() as u32, fastest };
+            let ld = export.ld(&meta).with_context(|| format!("encoding {}", args.out.display()))?;
+            std::fs::write(&args.out, ld).with_context(|| format!("writing {}", args.out.display()))?;
             let ldx = args.out.with_extension("ldx");
-            motec::write_ldx(&ldx, &markers, &details).with_context(|| format!("writing {}", ldx.display()))?;
-            format!("Wrote {} and {} ({} channels at {rate_hz} Hz).", args.out.display(), ldx.display(), channels.len())
+            std::fs::write(&ldx, export.ldx()).with_context(|| format!("writing {}", ldx.display()))?;
+            format!("Wrote {} and {} ({} Hz).", args.out.display(), ldx.display(), export.rate_hz())
         }
         ExportFormat::Csv => {
             let file = std::fs::File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-            let ends: Vec<f64> = laps.iter().map(|l| (l.end_t_us - start_us) as f64 * 1e-6).collect();
-            racecraft_interchange::csv::write_csv(file, &meta, &frames, &ends, &Default::default())
+            export
+                .write_csv(file, &meta, &Default::default())
                 .with_context(|| format!("writing {}", args.out.display()))?;
-            format!("Wrote {} ({} frames).", args.out.display(), frames.len())
+            format!("Wrote {} ({} frames).", args.out.display(), export.frames.len())
         }
-        ExportFormat::Parquet => export_parquet(&frames, &args.out)?,
+        ExportFormat::Parquet => export_parquet(&export.frames, &args.out)?,
     };
     // The spinner goes before the summary, so the summary is not drawn over.
     writing.finish();

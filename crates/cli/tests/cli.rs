@@ -251,6 +251,9 @@ fn exports_motec_and_csv_that_read_back() {
     let back = racecraft_interchange::csv::read_csv(std::fs::File::open(&csv).expect("csv")).expect("reads back");
     assert!(back.frames.iter().all(|f| f.lap() == Some(2)));
     assert!(back.frames.len() > 1000);
+    // One lap: one beacon, at its end (the lap is 23–26 s long).
+    assert_eq!(back.laps.len(), 1, "{:?}", back.laps);
+    assert!((20.0..30.0).contains(&back.laps[0]), "{:?}", back.laps);
 
     let out = racecraft()
         .arg("export")

@@ -14,7 +14,7 @@ use crate::{Channel, Frame};
 pub const MAX_GAP_US: i64 = 1_000_000;
 
 /// A finished lap.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompletedLap {
     /// The game's number for the lap that ended.
     pub lap_number: u32,

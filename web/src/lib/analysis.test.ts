@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestSectors, cornersByLoss, lapFlagLabels, type AnalysedLap, type CornerComparison } from './analysis';
+import { bestSectors, cornersByLoss, exportUrl, lapFlagLabels, type AnalysedLap, type CornerComparison } from './analysis';
 
 const flags = { out_lap: false, in_lap: false, pit: false, game_invalid: false, cut: false, reset: false, capture_gap: false, standing_start: false };
 function lap(n: number, sectors: number[], valid = true, f: Partial<typeof flags> = {}): AnalysedLap {
@@ -34,5 +34,13 @@ describe('cornersByLoss', () => {
   it('puts the corner that lost most first, ties by corner number', () => {
     const c = (corner: number, loss: number) => ({ corner, segment_loss_s: loss }) as CornerComparison;
     expect(cornersByLoss([c(1, 0.01), c(2, 0.2), c(3, -0.1), c(4, 0.01)]).map((x) => x.corner)).toEqual([2, 1, 4, 3]);
+  });
+});
+
+describe('exportUrl', () => {
+  it('names the laps in driving order, once each, or the whole session', () => {
+    expect(exportUrl(4, 'ld', [7, 3, 7])).toBe('/api/sessions/4/export?format=ld&laps=3,7');
+    expect(exportUrl(4, 'csv')).toBe('/api/sessions/4/export?format=csv');
+    expect(exportUrl(4, 'ldx', [])).toBe('/api/sessions/4/export?format=ldx');
   });
 });

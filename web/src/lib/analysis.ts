@@ -1,7 +1,7 @@
 // Types of the analysis endpoints (the analysis crate's SessionAnalysis, LapComparison, ...) and their fetchers.
 // Field names follow the crate's serde output; distances in metres, times in seconds, speeds in m/s.
 
-import { ApiError } from './api';
+import { ApiError, type Lap } from './api';
 
 export interface LapFlags {
   out_lap: boolean;
@@ -190,11 +190,38 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** A session on the same track, with its laps, from `GET /api/sessions/{id}/references`. */
+export interface ReferenceSession {
+  session_id: number;
+  name: string;
+  driver: string;
+  car: string;
+  game: string;
+  started_at_ms: number;
+  best_lap_s: number | null;
+  laps: Lap[];
+}
+
+export interface References {
+  track: string;
+  sessions: ReferenceSession[];
+}
+
+/** Export file formats of `GET /api/sessions/{id}/export`. */
+export type ExportFormat = 'ld' | 'ldx' | 'csv';
+
+/** The download URL of session `id` (or of its laps `laps`, laid end to end) as `format`. */
+export function exportUrl(id: number, format: ExportFormat, laps: readonly number[] | null = null): string {
+  const sorted = laps === null ? null : [...new Set(laps)].sort((a, b) => a - b);
+  return `/api/sessions/${id}/export?format=${format}${sorted && sorted.length ? `&laps=${sorted.join(',')}` : ''}`;
+}
+
 export const analysisApi = {
   session: (id: number, signal?: AbortSignal) => getJson<SessionAnalysis>(`/api/sessions/${id}/analysis`, signal),
   track: (id: number, signal?: AbortSignal) => getJson<TrackShape>(`/api/sessions/${id}/track`, signal),
   lap: (lapId: number, ref: 'best' | number, signal?: AbortSignal) =>
     getJson<LapAnalysis>(`/api/laps/${lapId}/analysis?ref=${ref}`, signal),
+  references: (id: number, signal?: AbortSignal) => getJson<References>(`/api/sessions/${id}/references`, signal),
   compare: (lapId: number, refId: number, signal?: AbortSignal) =>
     getJson<LapComparison>(`/api/laps/${lapId}/compare/${refId}`, signal),
 };

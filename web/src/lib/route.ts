@@ -1,9 +1,10 @@
-// Hash routes: #/ (sessions), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers).
+// Hash routes: #/ (sessions), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers), where instead of
+// `ref` an `xref` names the reference lap of another session on the same track by its lap id.
 
 export type Route =
   | { page: 'sessions' }
   | { page: 'live'; id: number }
-  | { page: 'session'; id: number; laps: number[] | null; ref: number | null }
+  | { page: 'session'; id: number; laps: number[] | null; ref: number | null; xref: number | null }
   | { page: 'notfound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -22,8 +23,11 @@ export function parseRoute(hash: string): Route {
             .split(',')
             .filter((s) => /^\d+$/.test(s))
             .map(Number);
-    const ref = q.get('ref');
-    return { page: 'session', id: Number(m[2]), laps, ref: ref && /^\d+$/.test(ref) ? Number(ref) : null };
+    const num = (key: string) => {
+      const v = q.get(key);
+      return v && /^\d+$/.test(v) ? Number(v) : null;
+    };
+    return { page: 'session', id: Number(m[2]), laps, ref: num('ref'), xref: num('xref') };
   }
   return { page: 'notfound', hash };
 }
@@ -32,10 +36,17 @@ export function liveHref(id: number): string {
   return `#/live/${id}`;
 }
 
-/** The session's analysis page; `laps` (lap numbers; null: the default pick) are compared against lap `ref`. */
-export function sessionHref(id: number, laps: readonly number[] | null = null, ref: number | null = null): string {
+/** The session's analysis page; `laps` (lap numbers; null: the default pick) are compared against lap `ref` of
+ * the session, or against the lap with id `xref` of another session. */
+export function sessionHref(
+  id: number,
+  laps: readonly number[] | null = null,
+  ref: number | null = null,
+  xref: number | null = null,
+): string {
   const q: string[] = [];
   if (laps !== null) q.push(`laps=${laps.join(',')}`);
-  if (ref !== null) q.push(`ref=${ref}`);
+  if (xref !== null) q.push(`xref=${xref}`);
+  else if (ref !== null) q.push(`ref=${ref}`);
   return `#/session/${id}${q.length ? '?' + q.join('&') : ''}`;
 }

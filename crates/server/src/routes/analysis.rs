@@ -1,4 +1,6 @@
-//! Analysis over REST: a session's analysis, its track model, one lap against a reference, two laps compared.
+//! Analysis over REST: a session's analysis, its track model, one lap against a reference (a lap of the same
+//! session or of another session on the same track), two laps compared, and the laps of other sessions on the
+//! same track that can serve as references.
 //!
 //! A session is analysed from its stored frames on first request (on a blocking thread: it is CPU work) and
 //! kept in a small cache keyed by session id and frame count, so a live session is re-analysed once it has
@@ -10,8 +12,10 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use racecraft_analysis::{AnalysisOptions, Reference, SessionAnalysis, compare_laps};
-use racecraft_store::LapRow;
+use racecraft_analysis::{
+    AnalysisOptions, LapComparison, Reference, SessionAnalysis, compare_across_sessions, compare_laps,
+};
+use racecraft_store::{LapRow, Session};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,10 +30,26 @@ const CACHED: usize = 8;
 type CacheEntry = (u64, u64, Arc<SessionAnalysis>);
 
 /// Recent analyses by session: `(session id, frame count)` → analysis.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AnalysisCache {
     entries: Mutex<HashMap<i64, CacheEntry>>,
     uses: std::sync::atomic::AtomicU64,
+    /// Background analyses of ended sessions run one at a time.
+    preparing: tokio::sync::Semaphore,
+    /// One lock per session being analysed, so that the page's parallel requests (analysis, track, compare)
+    /// wait for one analysis instead of each making its own.
+    analysing: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Default for AnalysisCache {
+    fn default() -> AnalysisCache {
+        AnalysisCache {
+            entries: Mutex::default(),
+            uses: Default::default(),
+            preparing: tokio::sync::Semaphore::new(1),
+            analysing: Mutex::default(),
+        }
+    }
 }
 
 impl AnalysisCache {
@@ -39,6 +59,21 @@ impl AnalysisCache {
         let entry = entries.get_mut(&session).filter(|e| e.0 == frames)?;
         entry.1 = use_no;
         Some(entry.2.clone())
+    }
+
+    /// The lock that whoever analyses `session` holds.
+    fn lock_for(&self, session: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.analysing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(session).or_default().clone()
+    }
+
+    /// Forgets the lock of `session` when nobody else holds or waits for it.
+    fn release(&self, session: i64, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut map = self.analysing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Ours and the map's: nobody else has it.
+        if Arc::strong_count(&lock) <= 2 {
+            map.remove(&session);
+        }
     }
 
     fn put(&self, session: i64, frames: u64, analysis: Arc<SessionAnalysis>) {
@@ -61,6 +96,21 @@ pub(crate) async fn session_analysis(state: &AppState, id: i64) -> Result<Arc<Se
     if let Some(hit) = state.analyses().get(id, frames_stored) {
         return Ok(hit);
     }
+    let lock = state.analyses().lock_for(id);
+    let result = {
+        let _analysing = lock.lock().await;
+        match state.analyses().get(id, frames_stored) {
+            Some(hit) => Ok(hit),
+            None => analyse(state, &session).await,
+        }
+    };
+    state.analyses().release(id, lock);
+    result
+}
+
+/// Analyses a stored session now and caches the result.
+async fn analyse(state: &AppState, session: &Session) -> Result<Arc<SessionAnalysis>, AppError> {
+    let (id, frames_stored) = (session.id, session.frame_count);
     let frames = state.store().session_frames(id).await?;
     let meta = session.meta();
     let analysis = tokio::task::spawn_blocking(move || {
@@ -72,6 +122,23 @@ pub(crate) async fn session_analysis(state: &AppState, id: i64) -> Result<Arc<Se
     let analysis = Arc::new(analysis);
     state.analyses().put(id, frames_stored, analysis.clone());
     Ok(analysis)
+}
+
+/// Analyses a session that has just ended in the background, once its frames are stored, so that opening it
+/// finds the analysis ready. One at a time: a burst of sessions ending does not take every core.
+pub(crate) fn prepare(state: &AppState, id: i64) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let Ok(_turn) = state.analyses().preparing.acquire().await else { return };
+        if let Err(e) = state.writer().flush().await {
+            tracing::debug!(session = id, error = %e, "not analysing the ended session: storage is behind");
+            return;
+        }
+        match session_analysis(&state, id).await {
+            Ok(a) => tracing::debug!(session = id, laps = a.laps.len(), "analysed the ended session"),
+            Err(e) => tracing::debug!(session = id, error = %e, "the ended session has no analysis"),
+        }
+    });
 }
 
 /// `{"<lap_number>": lap id}` for the stored laps of a session.
@@ -148,7 +215,7 @@ fn analysis_error(e: racecraft_analysis::Error) -> AppError {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LapAnalysisQuery {
-    /// `best` (default) or a lap id of the same session.
+    /// `best` (default) or a lap id, of the same session or of another session on the same track.
     #[serde(rename = "ref")]
     reference: Option<String>,
 }
@@ -161,52 +228,112 @@ pub(super) async fn lap(
 ) -> Result<Json<Value>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let lap = lap_row(&state, id).await?;
-    let reference = match q.reference.as_deref() {
-        None | Some("best") => Reference::Best,
-        Some(other) => {
-            let ref_id: i64 = other
-                .parse()
-                .map_err(|_| AppError::BadRequest(format!("ref must be `best` or a lap id, not `{other}`")))?;
-            let r = lap_row(&state, ref_id).await?;
-            same_session(&lap, &r)?;
-            Reference::Lap(r.lap_number)
-        }
-    };
     let analysis = session_analysis(&state, lap.session_id).await?;
     let summary = analysis.lap(lap.lap_number).ok_or_else(|| {
         AppError::Unprocessable(format!("lap {} is not a complete lap of the analysis", lap.lap_number))
     })?;
     let metrics: Vec<_> = analysis.corner_metrics.iter().filter(|m| m.lap_number == lap.lap_number).collect();
-    let comparison = compare_laps(&analysis, lap.lap_number, reference).map_err(analysis_error)?;
-    Ok(Json(json!({"lap_id": id, "lap": summary, "corner_metrics": metrics, "comparison": comparison})))
+    let (comparison, reference_session_id) = match q.reference.as_deref() {
+        None | Some("best") => {
+            (compare_laps(&analysis, lap.lap_number, Reference::Best).map_err(analysis_error)?, lap.session_id)
+        }
+        Some(other) => {
+            let ref_id: i64 = other
+                .parse()
+                .map_err(|_| AppError::BadRequest(format!("ref must be `best` or a lap id, not `{other}`")))?;
+            let r = lap_row(&state, ref_id).await?;
+            (comparison(&state, &analysis, &lap, &r).await?, r.session_id)
+        }
+    };
+    Ok(Json(json!({
+        "lap_id": id, "lap": summary, "corner_metrics": metrics, "comparison": comparison,
+        "reference_session_id": reference_session_id,
+    })))
 }
 
-/// `GET /api/laps/{id}/compare/{ref_id}`: delta, losses per corner and straight, coaching.
+/// `GET /api/laps/{id}/compare/{ref_id}`: delta, losses per corner and straight, coaching. The reference may
+/// be a lap of another session on the same track.
 pub(super) async fn compare(
     State(state): State<AppState>,
     PathParam((id, ref_id)): PathParam<(i64, i64)>,
 ) -> Result<Json<Value>, AppError> {
     let lap = lap_row(&state, id).await?;
     let reference = lap_row(&state, ref_id).await?;
-    same_session(&lap, &reference)?;
     let analysis = session_analysis(&state, lap.session_id).await?;
-    let comparison =
-        compare_laps(&analysis, lap.lap_number, Reference::Lap(reference.lap_number)).map_err(analysis_error)?;
+    let comparison = comparison(&state, &analysis, &lap, &reference).await?;
     let mut v = serde_json::to_value(comparison).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     if let Value::Object(map) = &mut v {
         map.insert("lap_id".into(), json!(id));
         map.insert("reference_lap_id".into(), json!(ref_id));
+        map.insert("reference_session_id".into(), json!(reference.session_id));
     }
     Ok(Json(v))
 }
 
-fn same_session(lap: &LapRow, reference: &LapRow) -> Result<(), AppError> {
+/// Stored lap `lap` (of the session `analysis` was made from) against stored lap `reference`.
+async fn comparison(
+    state: &AppState,
+    analysis: &SessionAnalysis,
+    lap: &LapRow,
+    reference: &LapRow,
+) -> Result<LapComparison, AppError> {
     if lap.session_id == reference.session_id {
-        Ok(())
-    } else {
-        Err(AppError::Unprocessable(format!(
-            "lap {} is in session {} and lap {} in session {}: comparing laps of different sessions is not supported yet",
-            lap.id, lap.session_id, reference.id, reference.session_id
-        )))
+        return compare_laps(analysis, lap.lap_number, Reference::Lap(reference.lap_number)).map_err(analysis_error);
     }
+    let store = state.store();
+    let (Some(mine), Some(theirs)) = (store.session(lap.session_id).await?, store.session(reference.session_id).await?)
+    else {
+        return Err(AppError::NotFound(format!("no session {}", reference.session_id)));
+    };
+    if !same_track(&mine, &theirs) {
+        return Err(AppError::Unprocessable(format!(
+            "lap {} is at {:?} and lap {} at {:?}: a reference lap must be on the same track",
+            lap.id, mine.track, reference.id, theirs.track
+        )));
+    }
+    let other = session_analysis(state, reference.session_id).await?;
+    compare_across_sessions(analysis, lap.lap_number, &other, reference.lap_number).map_err(analysis_error)
+}
+
+/// The track name without case, spaces or punctuation (`"Spa-Francorchamps"` = `"spa francorchamps"`).
+fn track_key(track: &str) -> String {
+    track.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+fn same_track(a: &Session, b: &Session) -> bool {
+    let key = track_key(&a.track);
+    !key.is_empty() && key == track_key(&b.track)
+}
+
+/// Sessions listed by [`references`].
+const REFERENCE_SESSIONS: usize = 20;
+
+/// `GET /api/sessions/{id}/references`: other sessions on the same track (the fastest first, at most 20), each
+/// with its laps, to pick a reference lap from.
+pub(super) async fn references(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+) -> Result<Json<Value>, AppError> {
+    let store = state.store();
+    let session = store.session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+    let mut others: Vec<Session> = store
+        .sessions(true)
+        .await?
+        .into_iter()
+        .filter(|s| s.id != id && s.lap_count > 0 && same_track(&session, s))
+        .collect();
+    others.sort_by(|a, b| {
+        let best = |s: &Session| s.best_lap_s.unwrap_or(f64::INFINITY);
+        best(a).total_cmp(&best(b)).then(b.started_at_ms.cmp(&a.started_at_ms))
+    });
+    others.truncate(REFERENCE_SESSIONS);
+    let mut out = Vec::with_capacity(others.len());
+    for s in others {
+        let laps = store.laps(s.id).await?;
+        out.push(json!({
+            "session_id": s.id, "name": s.name, "driver": s.driver, "car": s.car, "game": s.game,
+            "started_at_ms": s.started_at_ms, "best_lap_s": s.best_lap_s, "laps": laps,
+        }));
+    }
+    Ok(Json(json!({ "track": session.track, "sessions": out })))
 }

@@ -104,6 +104,7 @@ where
                         if let Err(e) = state.store().end_session(id, super::now_ms()).await {
                             tracing::warn!(session = id, error = %e, "could not mark session ended");
                         }
+                        super::analysis::prepare(&state, id);
                     }
                     Ok(AgentText::Hello { .. }) => {
                         metrics.reject("repeated_hello");

@@ -2,6 +2,7 @@
 
 pub(crate) mod analysis;
 mod api;
+mod export;
 mod ingest_http;
 mod ingest_ws;
 mod view_ws;
@@ -29,6 +30,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/laps/{id}", get(api::lap))
         .route("/api/sessions/{id}/analysis", get(analysis::session))
         .route("/api/sessions/{id}/track", get(analysis::track))
+        .route("/api/sessions/{id}/export", get(export::session))
+        .route("/api/sessions/{id}/references", get(analysis::references))
         .route("/api/laps/{id}/analysis", get(analysis::lap))
         .route("/api/laps/{id}/compare/{ref_id}", get(analysis::compare))
         .route("/api/recent/{n}", get(api::recent))

@@ -1,0 +1,178 @@
+//! `GET /api/sessions/{id}/export?format=ld|ldx|csv[&laps=3,7]`: a session, or chosen laps laid end to end,
+//! as a file for MoTeC i2 (`.ld` and its `.ldx` beacons) or a spreadsheet (MoTeC-layout CSV).
+//!
+//! The file is built on a blocking thread (it is CPU work over every frame) and answered as an attachment with
+//! a name that says what it holds (`monza-ks_ferrari_488_gt3-s12-L3-L7.ld`).
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use racecraft_core::{CompletedLap, SessionMeta};
+use racecraft_interchange::export::Export;
+use racecraft_store::LapRow;
+use serde::Deserialize;
+
+use crate::AppError;
+use crate::error::PathParam;
+use crate::state::AppState;
+
+/// What to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Format {
+    /// MoTeC i2 log.
+    Ld,
+    /// MoTeC i2 companion with the laps as beacons.
+    Ldx,
+    /// MoTeC-layout CSV.
+    Csv,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Ld => "ld",
+            Format::Ldx => "ldx",
+            Format::Csv => "csv",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Ld => "application/octet-stream",
+            Format::Ldx => "application/xml",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExportQuery {
+    format: Format,
+    /// Comma-separated lap numbers; absent for the whole session.
+    laps: Option<String>,
+}
+
+fn parse_laps(list: &str) -> Result<Vec<u32>, AppError> {
+    let laps: Vec<u32> = list
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.trim().parse().map_err(|_| AppError::BadRequest(format!("laps must be lap numbers, not `{s}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    if laps.is_empty() {
+        return Err(AppError::BadRequest("laps is empty: leave it out to export the whole session".into()));
+    }
+    Ok(laps)
+}
+
+fn completed(l: &LapRow) -> CompletedLap {
+    CompletedLap {
+        lap_number: l.lap_number,
+        lap_time_s: l.lap_time_s,
+        sectors_s: l.sectors_s.clone(),
+        start_t_us: l.start_t_us,
+        end_t_us: l.end_t_us,
+        frame_count: l.frame_count,
+        valid: l.valid,
+        out_lap: l.out_lap,
+        pit: l.pit,
+    }
+}
+
+/// Lower-case letters, digits and `_`, other runs as one `-`: safe in a file name on every system.
+fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').chars().take(40).collect()
+}
+
+/// `track-car-s{id}[-L3-L7].ext`.
+fn file_name(meta: &SessionMeta, id: i64, laps: Option<&[u32]>, format: Format) -> String {
+    let mut parts: Vec<String> = [slug(&meta.track), slug(&meta.car)].into_iter().filter(|s| !s.is_empty()).collect();
+    parts.push(format!("s{id}"));
+    if let Some(laps) = laps {
+        parts.extend(laps.iter().map(|n| format!("L{n}")));
+    }
+    format!("{}.{}", parts.join("-"), format.extension())
+}
+
+pub(super) async fn session(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<i64>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let wanted = q.laps.as_deref().map(parse_laps).transpose()?;
+    let session = state.store().session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+    let meta = session.meta();
+    let stored = state.store().laps(id).await?;
+    let export = match &wanted {
+        None => {
+            let frames = state.store().session_frames(id).await?;
+            Export::session(frames, stored.iter().map(completed).collect())
+        }
+        Some(numbers) => {
+            let mut laps = Vec::with_capacity(numbers.len());
+            for n in numbers {
+                let row = stored
+                    .iter()
+                    .find(|l| l.lap_number == *n)
+                    .ok_or_else(|| AppError::NotFound(format!("session {id} has no lap {n}")))?;
+                laps.push((completed(row), state.store().lap_frames(row).await?));
+            }
+            Export::laps(laps)
+        }
+    };
+    if export.is_empty() {
+        return Err(AppError::Unprocessable(format!("session {id} has no frames to export")));
+    }
+    let format = q.format;
+    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        match format {
+            Format::Ld => export.ld(&meta).map_err(|e| e.to_string()),
+            Format::Ldx => Ok(export.ldx().into_bytes()),
+            Format::Csv => export.csv(&meta, &Default::default()).map_err(|e| e.to_string()),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Unprocessable(format!("export failed: {e}")))?
+    .map_err(|e| AppError::Unprocessable(format!("export failed: {e}")))?;
+    let name = file_name(&session.meta(), id, wanted.as_deref(), format);
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe_and_say_what_they_hold() {
+        let meta = SessionMeta { track: "Spa-Francorchamps".into(), car: "Ferrari 488 GT3 \"Evo\"/2020".into(), ..Default::default() };
+        assert_eq!(file_name(&meta, 12, Some(&[3, 7]), Format::Ld), "spa-francorchamps-ferrari-488-gt3-evo-2020-s12-L3-L7.ld");
+        assert_eq!(file_name(&SessionMeta::default(), 5, None, Format::Csv), "s5.csv");
+    }
+
+    #[test]
+    fn lap_lists_are_checked() {
+        assert_eq!(parse_laps("3,7,").expect("laps"), vec![3, 7]);
+        assert!(matches!(parse_laps("3,x"), Err(AppError::BadRequest(_))));
+        assert!(matches!(parse_laps(""), Err(AppError::BadRequest(_))));
+    }
+}
