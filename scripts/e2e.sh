@@ -11,6 +11,8 @@ trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dat
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 # A finished session for the lap-analysis test: 20 laps at 333 Hz, driven as fast as the simulator can.
 "$bin" simulate --server "http://127.0.0.1:$port" --track Monza --rate 333 --speed 0 --laps "${RACECRAFT_E2E_LAPS:-20}" --seed 7 >"$data/simulate.log" 2>&1
+# Another session on the same track, for a reference lap from another session.
+"$bin" simulate --server "http://127.0.0.1:$port" --track Monza --rate 60 --speed 0 --laps 3 --seed 9 >>"$data/simulate.log" 2>&1
 # Let at least one lap complete (Monza at x8 is about 12 s a lap) so lap tables have rows.
 for _ in $(seq 1 300); do
   n=$(curl -fs "http://127.0.0.1:$port/api/sessions" | python3 -c 'import json,sys; print(sum(s["lap_count"] for s in json.load(sys.stdin)))')

@@ -226,6 +226,63 @@ describe('lap analysis page', () => {
     }
   });
 
+  test('a lap of another session as the reference; the export links download the shown laps', async () => {
+    const a = analysis ?? (await getJson(`/api/sessions/${sessionId}/analysis`));
+    const refs = await getJson(`/api/sessions/${sessionId}/references`);
+    assert.ok(refs.sessions.length > 0, 'another session on the same track (scripts/e2e.sh simulates one)');
+    assert.ok(refs.sessions.every((s) => s.session_id !== sessionId));
+    const other = refs.sessions[0];
+    const otherLap = other.laps.filter((l) => l.valid).sort((x, y) => x.lap_time_s - y.lap_time_s)[0];
+    const lap = a.laps.filter((l) => l.valid).sort((x, y) => x.lap_time_s - y.lap_time_s)[1];
+    const cmp = await getJson(`/api/laps/${a.lap_ids[lap.lap_number]}/compare/${otherLap.id}`);
+    assert.equal(cmp.reference_session_id, other.session_id);
+    assert.ok(Math.abs(cmp.difference_s - (lap.lap_time_s - otherLap.lap_time_s)) < 2e-3, `${cmp.difference_s}`);
+
+    const page = await newPage();
+    try {
+      await page.goto(`${BASE}/#/session/${sessionId}?laps=${lap.lap_number}`);
+      await page.getByTestId('pick-xref').waitFor({ timeout: 60_000 });
+      await page.getByTestId('pick-xref').selectOption(String(otherLap.id));
+      await page.waitForURL(new RegExp(`laps=${lap.lap_number}&xref=${otherLap.id}$`));
+      const label = `S${other.session_id} L${otherLap.lap_number}`;
+      // The delta against the other session's lap ends at the lap-time difference.
+      await page.waitForFunction(
+        (want) => {
+          const end = Number(document.querySelector('[data-testid="delta-trace"]')?.getAttribute('data-end-delta') ?? NaN);
+          return Math.abs(end - want) < 0.02;
+        },
+        cmp.difference_s,
+        { timeout: 30_000 },
+      );
+      const chips = await page.getByTestId('compare-chip').allTextContents();
+      assert.ok(chips.some((c) => c.includes(`${label} ref`)), `chips ${chips}`);
+      await page.getByTestId('corners-title').waitFor();
+      assert.ok((await page.getByTestId('corners-title').textContent()).includes(`against ${label}`));
+      const worst = [...cmp.corners].sort((x, y) => y.segment_loss_s - x.segment_loss_s || x.corner - y.corner)[0];
+      const first = page.getByTestId('corner-row').first();
+      assert.equal(Number(await first.getAttribute('data-corner')), worst.corner, 'first corner row against the other session');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'analysis-other-session.png'), fullPage: true });
+
+      // Export: the compared lap of this session, as MoTeC .ld and as CSV.
+      const [ld] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-ld').click()]);
+      assert.match(ld.suggestedFilename(), new RegExp(`-s${sessionId}-L${lap.lap_number}\\.ld$`));
+      const ldPath = path.join(ARTIFACTS, ld.suggestedFilename());
+      await ld.saveAs(ldPath);
+      const bytes = fs.readFileSync(ldPath);
+      assert.equal(bytes.readUInt32LE(0), 0x40, 'the MoTeC .ld header marker');
+      assert.ok(bytes.length > 100_000, `.ld of one lap is ${bytes.length} bytes`);
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+      assert.match(csv.suggestedFilename(), new RegExp(`-s${sessionId}-L${lap.lap_number}\\.csv$`));
+      const text = fs.readFileSync(await csv.path(), 'utf8');
+      assert.ok(text.startsWith('"Format","MoTeC CSV File"'), text.slice(0, 80));
+      const stored = (await getJson(`/api/sessions/${sessionId}/laps`)).find((l) => l.lap_number === lap.lap_number);
+      const dataRows = text.split('\n').filter((row) => /^"\d/.test(row)).length;
+      assert.equal(dataRows, stored.frame_count, 'one CSV row per stored frame of the lap');
+    } finally {
+      await page.close();
+    }
+  });
+
   test('no script errors in the browser console', () => {
     assert.deepEqual(consoleErrors, []);
   });

@@ -4,6 +4,38 @@
 
 use racecraft_core::{Channel, Frame};
 
+/// Every channel [`Columns`] reads, as a mask of [`Channel::index`] bits.
+pub const CHANNELS_READ: u64 = {
+    const READ: [Channel; 19] = [
+        Channel::Speed,
+        Channel::Rpm,
+        Channel::Gear,
+        Channel::Throttle,
+        Channel::Brake,
+        Channel::Clutch,
+        Channel::PosX,
+        Channel::PosY,
+        Channel::AccLat,
+        Channel::AccLong,
+        Channel::Yaw,
+        Channel::Lap,
+        Channel::LapTime,
+        Channel::LastLapTime,
+        Channel::LapDist,
+        Channel::LapDistPct,
+        Channel::Sector,
+        Channel::InPit,
+        Channel::LapValid,
+    ];
+    let mut mask = 0u64;
+    let mut i = 0;
+    while i < READ.len() {
+        mask |= 1 << READ[i].index();
+        i += 1;
+    }
+    mask
+};
+
 /// The channels the analysis reads, by column.
 #[derive(Debug, Default)]
 pub(crate) struct Columns {

@@ -95,6 +95,8 @@ pub use track_model::{CURVATURE_SIGMA_M, GeometrySource, MODEL_VERSION, TrackMod
 
 use columns::Columns;
 
+pub use columns::CHANNELS_READ;
+
 /// Fewest frames worth analysing.
 pub const MIN_FRAMES: usize = 10;
 /// A mistake costs at least this much against the session's usual, seconds.

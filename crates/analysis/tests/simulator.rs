@@ -419,3 +419,14 @@ fn a_lap_compares_with_a_lap_of_another_session_on_the_same_track() {
     assert!(matches!(err, racecraft_analysis::Error::DifferentTrack { .. }), "{err}");
     assert!(matches!(compare_across_sessions(&a, 2, &b, 99), Err(racecraft_analysis::Error::UnknownLap(99))));
 }
+
+#[test]
+fn the_channels_read_are_all_the_analysis_needs() {
+    let (sim, frames) = simulate("Budapest", 2, 100.0, 3, DriverModel::default(), Car::default());
+    let unread: Vec<Channel> =
+        Channel::ALL.iter().copied().filter(|c| racecraft_analysis::CHANNELS_READ & (1 << c.index()) == 0).collect();
+    assert!(!unread.is_empty() && unread.len() < Channel::ALL.len());
+    let reduced = without(&frames, &unread);
+    assert!(reduced.iter().zip(&frames).any(|(r, f)| r != f), "the simulator publishes channels the analysis does not read");
+    assert_eq!(analyze(&sim, &reduced), analyze(&sim, &frames));
+}

@@ -459,6 +459,14 @@ fn zstd_decompress(body: &[u8], buf: &mut [u8]) -> Result<usize> {
 
 /// Decodes a chunk, appending its frames to `frames`. On error, `frames` is left as it was.
 pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
+    decode_channels_into(bytes, Frame::ALL_CHANNELS_MASK, frames)
+}
+
+/// Decodes only the channels in `channels` (a mask of [`Channel::index`](racecraft_core::Channel::index)
+/// bits) of a chunk, appending its frames to `frames`: the other columns are stepped over, not decoded, which
+/// makes reading a few channels of a long session several times faster. The checksum still covers the whole
+/// chunk. Version 1 chunks are decoded whole. On error, `frames` is left as it was.
+pub fn decode_channels_into(bytes: &[u8], channels: u64, frames: &mut Vec<Frame>) -> Result<()> {
     let (h, body) = header(bytes)?;
     let decompressed;
     let raw: &[u8] = match h.compression {
@@ -487,7 +495,7 @@ pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
     let result = if h.version == VERSION_1 {
         decode_times_v1(&mut r, n, frames).and_then(|()| decode_columns_v1(&mut r, n, &mut frames[start..]))
     } else {
-        decode_times(&mut r, n, frames).and_then(|()| decode_columns(&mut r, n, &mut frames[start..]))
+        decode_times(&mut r, n, frames).and_then(|()| decode_columns(&mut r, n, channels, &mut frames[start..]))
     };
     let result = result.and_then(|()| match r.remaining().len() {
         0 => Ok(()),
@@ -529,7 +537,7 @@ struct Column<'a> {
     cursor: usize,
 }
 
-fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<()> {
+fn decode_columns(r: &mut Reader<'_>, n: usize, wanted: u64, frames: &mut [Frame]) -> Result<()> {
     let union = r.u64()?;
     if union & !Frame::ALL_CHANNELS_MASK != 0 {
         return Err(malformed(format!("channel mask {union:#x} names channels this version does not know")));
@@ -559,6 +567,10 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, frames: &mut [Frame]) -> Result<
             None
         };
         let m = bitmap.map_or(n, |b| b.iter().map(|x| x.count_ones() as usize).sum());
+        if wanted & (1 << ch) == 0 {
+            r.take(if predictor == PRED_CONST { 4 } else { 4 * m })?;
+            continue;
+        }
         if predictor == PRED_CONST {
             let v = f32::from_bits(r.u32()?);
             if !v.is_finite() {

@@ -490,12 +490,20 @@ impl Store {
 
     /// The frames of a lap: its session's chunks with that lap number, in sequence order.
     pub async fn lap_frames(&self, lap: &LapRow) -> Result<Vec<Frame>> {
-        self.frames(lap.session_id, Some(lap.lap_number)).await
+        self.frames(lap.session_id, Some(lap.lap_number), Frame::ALL_CHANNELS_MASK, lap.frame_count as usize).await
     }
 
     /// Every stored frame of a session, in sequence order.
     pub async fn session_frames(&self, session_id: i64) -> Result<Vec<Frame>> {
-        self.frames(session_id, None).await
+        self.frames(session_id, None, Frame::ALL_CHANNELS_MASK, 0).await
+    }
+
+    /// Every stored frame of a session with only the channels in `channels` (a mask of
+    /// [`Channel::index`](racecraft_core::Channel::index) bits), the others left out: reading the dozen
+    /// channels an analysis needs skips decoding the rest. `expected_frames` (the session's frame count, or 0)
+    /// sizes the result up front.
+    pub async fn session_channels(&self, session_id: i64, channels: u64, expected_frames: usize) -> Result<Vec<Frame>> {
+        self.frames(session_id, None, channels, expected_frames).await
     }
 
     /// The sequence number after the last stored frame of a session (0 when it has none): where an agent
@@ -509,8 +517,9 @@ impl Store {
         Ok(next.map_or(0, |n| n.max(0) as u64))
     }
 
-    async fn frames(&self, session_id: i64, lap_number: Option<u32>) -> Result<Vec<Frame>> {
-        let mut frames = Vec::new();
+    async fn frames(&self, session_id: i64, lap_number: Option<u32>, channels: u64, expected: usize) -> Result<Vec<Frame>> {
+        // A hint only: a corrupt or stale count must not allocate without bound.
+        let mut frames = Vec::with_capacity(expected.min(1 << 24));
         let mut from_seq = 0i64;
         loop {
             let page: Vec<(i64, i64, Vec<u8>)> = match lap_number {
@@ -531,7 +540,7 @@ impl Store {
             let full_page = page.len() as i64 == CHUNK_PAGE;
             for (first_seq, frame_count, data) in &page {
                 let before = frames.len();
-                chunk::decode_into(data, &mut frames).map_err(|source| Error::CorruptChunk {
+                chunk::decode_channels_into(data, channels, &mut frames).map_err(|source| Error::CorruptChunk {
                     session_id,
                     first_seq: (*first_seq).max(0) as u64,
                     source,

@@ -295,6 +295,32 @@ proptest! {
     }
 
     #[test]
+    fn prop_chosen_channels_decode_as_the_whole_chunk_with_the_others_cleared(
+        frames in proptest::collection::vec(arb_frame(), 0..40),
+        wanted in any::<u64>(),
+    ) {
+        let wanted = wanted & Frame::ALL_CHANNELS_MASK;
+        let expected: Vec<Frame> = frames
+            .iter()
+            .map(|f| {
+                let mut f = *f;
+                for c in racecraft_core::Channel::ALL {
+                    if wanted & (1 << c.index()) == 0 {
+                        f.clear(c);
+                    }
+                }
+                f
+            })
+            .collect();
+        for c in ALL_COMPRESSIONS {
+            let mut back = vec![Frame::new(-1)];
+            decode_channels_into(&encode_with(&frames, c), wanted, &mut back).expect("decodes");
+            prop_assert_eq!(back.remove(0).t_us, -1);
+            prop_same(&back, &expected)?;
+        }
+    }
+
+    #[test]
     fn prop_garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = decode(&bytes);
     }

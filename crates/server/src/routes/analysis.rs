@@ -111,7 +111,9 @@ pub(crate) async fn session_analysis(state: &AppState, id: i64) -> Result<Arc<Se
 /// Analyses a stored session now and caches the result.
 async fn analyse(state: &AppState, session: &Session) -> Result<Arc<SessionAnalysis>, AppError> {
     let (id, frames_stored) = (session.id, session.frame_count);
-    let frames = state.store().session_frames(id).await?;
+    // Only the channels the analysis reads are decoded.
+    let expected = usize::try_from(frames_stored).unwrap_or(0);
+    let frames = state.store().session_channels(id, racecraft_analysis::CHANNELS_READ, expected).await?;
     let meta = session.meta();
     let analysis = tokio::task::spawn_blocking(move || {
         racecraft_analysis::analyze_session(&meta, &frames, &AnalysisOptions::default())
