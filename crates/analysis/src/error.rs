@@ -23,7 +23,9 @@ pub enum Error {
     #[error("lap {0} is not a complete lap of this session")]
     UnknownLap(u32),
     /// A reference lap from a session whose lap length says it is another track (or another layout).
-    #[error("the reference session's lap is {other_length_m:.0} m long and this one {length_m:.0} m: not the same track")]
+    #[error(
+        "the reference session's lap is {other_length_m:.0} m long and this one {length_m:.0} m: not the same track"
+    )]
     DifferentTrack {
         /// This session's lap length, metres.
         length_m: f64,

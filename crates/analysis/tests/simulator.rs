@@ -2,8 +2,8 @@
 //! the track model saved and reused.
 
 use racecraft_analysis::{
-    AnalysisOptions, BoundarySource, LapTiming, MistakeKind, Reference, SessionAnalysis, TrackModel,
-    analyze_session, analyze_session_with_model, compare_across_sessions, compare_laps,
+    AnalysisOptions, BoundarySource, LapTiming, MistakeKind, Reference, SessionAnalysis, TrackModel, analyze_session,
+    analyze_session_with_model, compare_across_sessions, compare_laps,
 };
 use racecraft_core::{Channel, Frame};
 use racecraft_sim::{Car, DriverModel, MistakeKind as TruthKind, SimConfig, Simulation, Track};
@@ -390,7 +390,8 @@ fn a_lap_compares_with_a_lap_of_another_session_on_the_same_track() {
     for (k, boundary) in boundaries.iter().enumerate() {
         let so_far = |t: &racecraft_sim::LapTruth| t.sectors_s[..=k].iter().sum::<f64>();
         let expected = so_far(truth_a) - so_far(truth_b);
-        let near = c.delta.iter().min_by(|p, q| (p.distance_m - boundary).abs().total_cmp(&(q.distance_m - boundary).abs()));
+        let near =
+            c.delta.iter().min_by(|p, q| (p.distance_m - boundary).abs().total_cmp(&(q.distance_m - boundary).abs()));
         let got = near.expect("points").delta_s;
         assert!((got - expected).abs() < 5e-3, "sector {k}: delta {got} vs truth {expected}");
     }
@@ -427,6 +428,9 @@ fn the_channels_read_are_all_the_analysis_needs() {
         Channel::ALL.iter().copied().filter(|c| racecraft_analysis::CHANNELS_READ & (1 << c.index()) == 0).collect();
     assert!(!unread.is_empty() && unread.len() < Channel::ALL.len());
     let reduced = without(&frames, &unread);
-    assert!(reduced.iter().zip(&frames).any(|(r, f)| r != f), "the simulator publishes channels the analysis does not read");
+    assert!(
+        reduced.iter().zip(&frames).any(|(r, f)| r != f),
+        "the simulator publishes channels the analysis does not read"
+    );
     assert_eq!(analyze(&sim, &reduced), analyze(&sim, &frames));
 }

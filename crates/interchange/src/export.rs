@@ -102,7 +102,12 @@ impl Export {
     }
 
     /// MoTeC-layout CSV with the beacons in its "Beacon Markers" row, written to `w`.
-    pub fn write_csv(&self, w: impl std::io::Write, meta: &SessionMeta, options: &CsvOptions) -> crate::csv::Result<()> {
+    pub fn write_csv(
+        &self,
+        w: impl std::io::Write,
+        meta: &SessionMeta,
+        options: &CsvOptions,
+    ) -> crate::csv::Result<()> {
         write_csv(w, meta, &self.frames, &self.beacons_s(), options)
     }
 

@@ -16,8 +16,11 @@ async fn get(url: &str) -> (u16, Value) {
 
 /// A simulated session.
 fn simulation(track: &str, laps: u32, seed: u64) -> Simulation {
-    Simulation::new(Track::builtin(track).expect("track"), SimConfig { laps, rate_hz: 60.0, seed, ..SimConfig::default() })
-        .expect("sim")
+    Simulation::new(
+        Track::builtin(track).expect("track"),
+        SimConfig { laps, rate_hz: 60.0, seed, ..SimConfig::default() },
+    )
+    .expect("sim")
 }
 
 /// Stores one session of `sim` through an agent.
@@ -144,12 +147,20 @@ async fn a_lap_compares_with_a_lap_of_another_session_on_the_same_track() {
     let fast = theirs.truth().laps.iter().min_by(|a, b| a.lap_time_s.total_cmp(&b.lap_time_s)).expect("laps");
     let (_, my_laps) = get(&format!("{url}/api/sessions/1/laps")).await;
     let lap_id = |laps: &Value, n: u32| {
-        laps.as_array().expect("laps").iter().find(|l| l["lap_number"] == n).and_then(|l| l["id"].as_i64()).expect("lap")
+        laps.as_array()
+            .expect("laps")
+            .iter()
+            .find(|l| l["lap_number"] == n)
+            .and_then(|l| l["id"].as_i64())
+            .expect("lap")
     };
     let (a, b) = (lap_id(&my_laps, slow.lap_number), lap_id(&Value::Array(ref_laps.clone()), fast.lap_number));
     let (status, cmp) = get(&format!("{url}/api/laps/{a}/compare/{b}")).await;
     assert_eq!(status, 200, "{cmp}");
-    assert_eq!((cmp["reference_session_id"].as_i64(), cmp["reference_lap_number"].as_u64()), (Some(2), Some(u64::from(fast.lap_number))));
+    assert_eq!(
+        (cmp["reference_session_id"].as_i64(), cmp["reference_lap_number"].as_u64()),
+        (Some(2), Some(u64::from(fast.lap_number)))
+    );
     let expected = slow.lap_time_s - fast.lap_time_s;
     assert!((cmp["difference_s"].as_f64().expect("difference") - expected).abs() < 2e-3, "{}", cmp["difference_s"]);
     let delta = cmp["delta"].as_array().expect("delta");
@@ -169,10 +180,10 @@ async fn a_lap_compares_with_a_lap_of_another_session_on_the_same_track() {
 /// `GET url` as bytes, with its content type and disposition.
 async fn download(url: &str) -> (u16, String, String, Vec<u8>) {
     let response = reqwest::get(url).await.expect("GET");
-    let header = |name: &str| {
-        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-    };
-    let (status, kind, disposition) = (response.status().as_u16(), header("content-type"), header("content-disposition"));
+    let header =
+        |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let (status, kind, disposition) =
+        (response.status().as_u16(), header("content-type"), header("content-disposition"));
     (status, kind, disposition, response.bytes().await.expect("body").to_vec())
 }
 
@@ -184,13 +195,23 @@ async fn chosen_laps_export_as_motec_and_csv() {
     let truth = &sim.truth().laps;
     let (_, laps) = get(&format!("{url}/api/sessions/1/laps")).await;
     let frames_in = |n: u32| {
-        laps.as_array().expect("laps").iter().find(|l| l["lap_number"] == n).and_then(|l| l["frame_count"].as_u64()).expect("lap")
+        laps.as_array()
+            .expect("laps")
+            .iter()
+            .find(|l| l["lap_number"] == n)
+            .and_then(|l| l["frame_count"].as_u64())
+            .expect("lap")
     };
 
     // Laps 1 and 3, laid end to end.
     let (status, kind, disposition, ld) = download(&format!("{url}/api/sessions/1/export?format=ld&laps=1,3")).await;
     assert_eq!((status, kind.as_str()), (200, "application/octet-stream"));
-    assert!(disposition.starts_with("attachment;") && disposition.contains("monza-") && disposition.contains("-s1-L1-L3.ld\""), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment;")
+            && disposition.contains("monza-")
+            && disposition.contains("-s1-L1-L3.ld\""),
+        "{disposition}"
+    );
     let ld = LdFile::read(&ld).expect("an .ld our reader and MoTeC's layout agree on");
     let speed = ld.channel_values(ld.channel("Ground Speed").expect("speed")).expect("values");
     let span_s = truth[0].lap_time_s + truth[2].lap_time_s;
@@ -227,9 +248,13 @@ async fn chosen_laps_export_as_motec_and_csv() {
     assert_eq!(read_csv(&csv[..]).expect("csv").frames.len() as u64, session["frame_count"].as_u64().expect("frames"));
 
     // Clear errors.
-    for (query, expected) in
-        [("format=pdf", 400), ("format=ld&laps=9", 404), ("format=ld&laps=x", 400), ("laps=1", 400), ("format=ld&laps=", 400)]
-    {
+    for (query, expected) in [
+        ("format=pdf", 400),
+        ("format=ld&laps=9", 404),
+        ("format=ld&laps=x", 400),
+        ("laps=1", 400),
+        ("format=ld&laps=", 400),
+    ] {
         let (status, body) = get(&format!("{url}/api/sessions/1/export?{query}")).await;
         assert_eq!(status, expected, "{query}: {body}");
         assert!(body["error"].is_string(), "{query}: {body}");

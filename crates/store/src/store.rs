@@ -517,7 +517,13 @@ impl Store {
         Ok(next.map_or(0, |n| n.max(0) as u64))
     }
 
-    async fn frames(&self, session_id: i64, lap_number: Option<u32>, channels: u64, expected: usize) -> Result<Vec<Frame>> {
+    async fn frames(
+        &self,
+        session_id: i64,
+        lap_number: Option<u32>,
+        channels: u64,
+        expected: usize,
+    ) -> Result<Vec<Frame>> {
         // A hint only: a corrupt or stale count must not allocate without bound.
         let mut frames = Vec::with_capacity(expected.min(1 << 24));
         let mut from_seq = 0i64;

@@ -59,9 +59,7 @@ fn parse_laps(list: &str) -> Result<Vec<u32>, AppError> {
     let laps: Vec<u32> = list
         .split(',')
         .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.trim().parse().map_err(|_| AppError::BadRequest(format!("laps must be lap numbers, not `{s}`")))
-        })
+        .map(|s| s.trim().parse().map_err(|_| AppError::BadRequest(format!("laps must be lap numbers, not `{s}`"))))
         .collect::<Result<_, _>>()?;
     if laps.is_empty() {
         return Err(AppError::BadRequest("laps is empty: leave it out to export the whole session".into()));
@@ -164,8 +162,15 @@ mod tests {
 
     #[test]
     fn file_names_are_safe_and_say_what_they_hold() {
-        let meta = SessionMeta { track: "Spa-Francorchamps".into(), car: "Ferrari 488 GT3 \"Evo\"/2020".into(), ..Default::default() };
-        assert_eq!(file_name(&meta, 12, Some(&[3, 7]), Format::Ld), "spa-francorchamps-ferrari-488-gt3-evo-2020-s12-L3-L7.ld");
+        let meta = SessionMeta {
+            track: "Spa-Francorchamps".into(),
+            car: "Ferrari 488 GT3 \"Evo\"/2020".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            file_name(&meta, 12, Some(&[3, 7]), Format::Ld),
+            "spa-francorchamps-ferrari-488-gt3-evo-2020-s12-L3-L7.ld"
+        );
         assert_eq!(file_name(&SessionMeta::default(), 5, None, Format::Csv), "s5.csv");
     }
 
