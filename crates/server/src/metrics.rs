@@ -37,6 +37,8 @@ pub struct Metrics {
     pub storage_pending_frames: Gauge,
     /// Frames written to the database.
     pub stored_frames: Gauge,
+    /// Sessions analysed (cache misses), by what asked (`request`, `session_ended`).
+    pub session_analyses: Family<Label, Counter>,
 }
 
 impl Default for Metrics {
@@ -63,6 +65,7 @@ impl Metrics {
             spooled_batches: Gauge::default(),
             storage_pending_frames: Gauge::default(),
             stored_frames: Gauge::default(),
+            session_analyses: Family::default(),
         };
         registry.register("frames_received", "Frames accepted", m.frames_received.clone());
         registry.register("frames_dropped", "Frames dropped", m.frames_dropped.clone());
@@ -71,6 +74,7 @@ impl Metrics {
         registry.register("ws_client_lagged", "Viewer lag events", m.ws_client_lagged.clone());
         registry.register("ws_frames_skipped", "Frames skipped by lagging viewers", m.ws_frames_skipped.clone());
         registry.register("ws_agents", "Connected agents", m.ws_agents.clone());
+        registry.register("session_analyses", "Sessions analysed from their stored frames", m.session_analyses.clone());
         registry.register("laps_completed", "Laps completed", m.laps_completed.clone());
         registry.register("db_available", "1 while the database accepts writes", m.db_available.clone());
         registry.register("spooled_batches", "Batches in the disk spool", m.spooled_batches.clone());

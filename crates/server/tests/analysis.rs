@@ -263,3 +263,50 @@ async fn chosen_laps_export_as_motec_and_csv() {
     assert_eq!(status, 404);
     server.shutdown().await.expect("shutdown");
 }
+
+/// The value of `racecraft_session_analyses_total{trigger="..."}`, 0 when absent.
+async fn analyses(url: &str, trigger: &str) -> u64 {
+    let text = reqwest::get(format!("{url}/metrics")).await.expect("GET").text().await.expect("text");
+    let key = format!("racecraft_session_analyses_total{{trigger=\"{trigger}\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(&key)).map_or(0, |v| v.trim().parse().expect("count"))
+}
+
+/// What the session page asks for at once: the analysis, the track and a comparison.
+async fn open_page(url: &str, ids: &[i64]) -> ((u16, Value), (u16, Value), (u16, Value)) {
+    let (analysis, track, compare) = (
+        format!("{url}/api/sessions/1/analysis"),
+        format!("{url}/api/sessions/1/track"),
+        format!("{url}/api/laps/{}/compare/{}", ids[0], ids[1]),
+    );
+    tokio::join!(get(&analysis), get(&track), get(&compare))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ended_sessions_are_analysed_before_anyone_asks_and_parallel_requests_share_one_analysis() {
+    let (server, _sim, dir) = loaded(2).await;
+    let url = server.url();
+    // Both sessions ended (the agent said so): each is analysed once in the background.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while analyses(&url, "session_ended").await < 2 {
+        assert!(std::time::Instant::now() < deadline, "ended sessions were not analysed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Opening one then finds everything ready: the page's requests analyse nothing.
+    let (_, laps) = get(&format!("{url}/api/sessions/1/laps")).await;
+    let ids: Vec<i64> = laps.as_array().expect("laps").iter().filter_map(|l| l["id"].as_i64()).collect();
+    let (a, t, c) = open_page(&url, &ids).await;
+    assert_eq!((a.0, t.0, c.0), (200, 200, 200));
+    assert_eq!(analyses(&url, "request").await, 0);
+    assert_eq!(analyses(&url, "session_ended").await, 2);
+    server.shutdown().await.expect("shutdown");
+
+    // After a restart nothing is cached: the same parallel requests share one analysis.
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().to_path_buf());
+    config.writer.flush_interval = Duration::from_millis(100);
+    let server = RunningServer::start(config).await.expect("server");
+    let url = server.url();
+    let (a, t, c) = open_page(&url, &ids).await;
+    assert_eq!((a.0, t.0, c.0), (200, 200, 200));
+    assert_eq!(analyses(&url, "request").await, 1, "three requests, one analysis");
+    server.shutdown().await.expect("shutdown");
+}

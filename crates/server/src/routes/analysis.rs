@@ -91,6 +91,11 @@ impl AnalysisCache {
 
 /// The analysis of session `id`, from the cache or computed now.
 pub(crate) async fn session_analysis(state: &AppState, id: i64) -> Result<Arc<SessionAnalysis>, AppError> {
+    analysis_for(state, id, "request").await
+}
+
+/// [`session_analysis`], counting a computed one under `trigger` in `racecraft_session_analyses_total`.
+async fn analysis_for(state: &AppState, id: i64, trigger: &'static str) -> Result<Arc<SessionAnalysis>, AppError> {
     let session = state.store().session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
     let frames_stored = session.frame_count;
     if let Some(hit) = state.analyses().get(id, frames_stored) {
@@ -101,7 +106,7 @@ pub(crate) async fn session_analysis(state: &AppState, id: i64) -> Result<Arc<Se
         let _analysing = lock.lock().await;
         match state.analyses().get(id, frames_stored) {
             Some(hit) => Ok(hit),
-            None => analyse(state, &session).await,
+            None => analyse(state, &session, trigger).await,
         }
     };
     state.analyses().release(id, lock);
@@ -109,8 +114,9 @@ pub(crate) async fn session_analysis(state: &AppState, id: i64) -> Result<Arc<Se
 }
 
 /// Analyses a stored session now and caches the result.
-async fn analyse(state: &AppState, session: &Session) -> Result<Arc<SessionAnalysis>, AppError> {
+async fn analyse(state: &AppState, session: &Session, trigger: &'static str) -> Result<Arc<SessionAnalysis>, AppError> {
     let (id, frames_stored) = (session.id, session.frame_count);
+    state.metrics().session_analyses.get_or_create(&[("trigger", trigger)]).inc();
     // Only the channels the analysis reads are decoded.
     let expected = usize::try_from(frames_stored).unwrap_or(0);
     let frames = state.store().session_channels(id, racecraft_analysis::CHANNELS_READ, expected).await?;
@@ -136,7 +142,7 @@ pub(crate) fn prepare(state: &AppState, id: i64) {
             tracing::debug!(session = id, error = %e, "not analysing the ended session: storage is behind");
             return;
         }
-        match session_analysis(&state, id).await {
+        match analysis_for(&state, id, "session_ended").await {
             Ok(a) => tracing::debug!(session = id, laps = a.laps.len(), "analysed the ended session"),
             Err(e) => tracing::debug!(session = id, error = %e, "the ended session has no analysis"),
         }
