@@ -2,8 +2,12 @@
 //! as a file for MoTeC i2 (`.ld` and its `.ldx` beacons) or a spreadsheet (MoTeC-layout CSV).
 //!
 //! The file is built on a blocking thread (it is CPU work over every frame) and answered as an attachment with
-//! a name that says what it holds (`monza-ks_ferrari_488_gt3-s12-L3-L7.ld`).
+//! a name that says what it holds (`monza-ks_ferrari_488_gt3-s12-L3-L7.ld`). CSV is streamed as it is written
+//! (a long session is hundreds of megabytes of text); `.ld` is column after column, so it is built whole.
 
+use std::io::Write;
+
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -135,17 +139,19 @@ pub(super) async fn session(
         return Err(AppError::Unprocessable(format!("session {id} has no frames to export")));
     }
     let format = q.format;
-    let body = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        match format {
-            Format::Ld => export.ld(&meta).map_err(|e| e.to_string()),
-            Format::Ldx => Ok(export.ldx().into_bytes()),
-            Format::Csv => export.csv(&meta, &Default::default()).map_err(|e| e.to_string()),
-        }
-    })
-    .await
-    .map_err(|e| AppError::Unprocessable(format!("export failed: {e}")))?
-    .map_err(|e| AppError::Unprocessable(format!("export failed: {e}")))?;
     let name = file_name(&session.meta(), id, wanted.as_deref(), format);
+    let body = match format {
+        Format::Csv => csv_stream(export, meta, id),
+        Format::Ld | Format::Ldx => Body::from(
+            tokio::task::spawn_blocking(move || match format {
+                Format::Ldx => Ok(export.ldx().into_bytes()),
+                _ => export.ld(&meta).map_err(|e| e.to_string()),
+            })
+            .await
+            .map_err(|e| AppError::Unprocessable(format!("export failed: {e}")))?
+            .map_err(|e| AppError::Unprocessable(format!("export failed: {e}")))?,
+        ),
+    };
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
@@ -154,6 +160,50 @@ pub(super) async fn session(
         body,
     )
         .into_response())
+}
+
+/// Bytes handed to the response in pieces of this size.
+const PIECE: usize = 64 << 10;
+
+/// An [`std::io::Write`] on a blocking thread feeding a streamed response body.
+struct BodyWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl Write for BodyWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= PIECE {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            let piece = bytes::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE)));
+            self.tx
+                .blocking_send(Ok(piece))
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The CSV, written on a blocking thread while the client reads it. A failure half way ends the body with an
+/// error (the client sees a broken download, not a short file that looks whole).
+fn csv_stream(export: Export, meta: SessionMeta, id: i64) -> Body {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut w = BodyWriter { tx: tx.clone(), buf: Vec::with_capacity(PIECE) };
+        let written = export.write_csv(&mut w, &meta, &Default::default()).map_err(std::io::Error::other);
+        if let Err(e) = written.and_then(|()| w.flush()) {
+            tracing::warn!(session = id, error = %e, "CSV export stopped");
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
 }
 
 #[cfg(test)]
