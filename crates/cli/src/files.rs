@@ -210,6 +210,31 @@ pub struct ExportArgs {
     out: PathBuf,
 }
 
+/// Flags of `racecraft compact`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// A Racecraft recording (`.rcr`), finished or not.
+    path: PathBuf,
+}
+
+/// Rewrites a recording in place as a finished, compacted one (`racecraft_record::compact`): what a crash left
+/// unreadable at its end is reported and dropped; the original stays untouched if anything fails.
+pub fn compact(args: CompactArgs) -> Result<()> {
+    let report =
+        racecraft_record::compact(&args.path).with_context(|| format!("compacting {}", args.path.display()))?;
+    for w in &report.warnings {
+        eprintln!("warning: dropped what could not be read at byte {}: {:?}", w.offset, w.kind);
+    }
+    println!(
+        "Compacted {}: {} frames, {} → {} bytes.",
+        args.path.display(),
+        report.frames,
+        report.bytes_before,
+        report.bytes_after
+    );
+    Ok(())
+}
+
 /// A lap of a recording as the exporters take it.
 fn completed_lap(l: &LapMarker) -> CompletedLap {
     CompletedLap {

@@ -45,6 +45,8 @@ enum Command {
     Import(files::ImportArgs),
     /// Export a recording (or any importable file) as MoTeC `.ld` + `.ldx`, CSV or Parquet.
     Export(files::ExportArgs),
+    /// Finish a recording a crash or a kill left open: keep every intact block, drop a torn tail, compact it.
+    Compact(files::CompactArgs),
     /// Read a running game and stream it live to a server (a local one by default), optionally recording.
     Capture(capture::CaptureArgs),
     /// Decode raw game packets with the field names of the game's own specification.
@@ -173,6 +175,7 @@ fn main() -> Result<()> {
             Command::Record(args) => files::record(args).await,
             Command::Import(args) => files::import(args).await,
             Command::Export(args) => files::export(args),
+            Command::Compact(args) => files::compact(args),
             Command::Decode(args) => decode::decode(args),
             Command::Capture(args) => capture::capture(args).await,
             Command::Analyze(args) => analyze::analyze(args),

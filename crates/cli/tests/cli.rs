@@ -115,6 +115,42 @@ async fn a_recording_inspects_and_replays_into_a_server() {
 
     let out = racecraft().arg("inspect").arg(dir.path().join("nothing.ld")).output().expect("runs");
     assert!(!out.status.success());
+
+    // A recording a crash left open (100 ms blocks, no trailer, a torn last block): compact keeps every intact
+    // block and finishes the file.
+    let recording = racecraft_record::read_all(&rcr).expect("read");
+    let torn = dir.path().join("torn.rcr");
+    {
+        let meta = recording.meta.clone().expect("meta");
+        let mut w = racecraft_record::RecordingWriter::create(&torn, &meta).expect("create");
+        for (i, f) in recording.frames.iter().enumerate() {
+            w.push(*f).expect("push");
+            if i % 33 == 32 {
+                w.flush().expect("flush");
+            }
+        }
+    } // dropped without finish: what a kill leaves
+    let len = std::fs::metadata(&torn).expect("metadata").len();
+    std::fs::OpenOptions::new().write(true).open(&torn).expect("open").set_len(len - 10).expect("tear");
+    let out = racecraft().arg("compact").arg(&torn).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("warning: dropped"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = racecraft().arg("inspect").arg(&torn).arg("--json").output().expect("runs");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["finished_cleanly"], true);
+    let kept = summary["frames"].as_u64().expect("frames");
+    assert!(kept > 0 && kept < frames, "{kept} of {frames} frames kept");
+    // Not a recording: an error, and the file as it was.
+    let junk = dir.path().join("junk.rcr");
+    std::fs::write(&junk, b"not a recording at all").expect("write");
+    let out = racecraft().arg("compact").arg(&junk).output().expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("compacting"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&junk).expect("read"), b"not a recording at all");
     server.shutdown().await.expect("shutdown");
 }
 
