@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimatePyramid, MinMaxPyramid, pyramidOf } from './minmax';
+import { bucketBounds, decimateBuckets, decimatePyramid, MinMaxPyramid, pyramidOf } from './minmax';
 import { decimateMinMax } from './trace';
 
 /** Deterministic generator (mulberry32) so every run checks the same ranges. */
@@ -83,6 +83,24 @@ describe('MinMaxPyramid', () => {
     const ys = new Float64Array([1, 2, 3]);
     expect(pyramidOf(ys)).toBe(pyramidOf(ys));
     expect(pyramidOf(new Float64Array([1, 2, 3]))).not.toBe(pyramidOf(ys));
+  });
+});
+
+describe('bucketBounds', () => {
+  it('cuts [x0, x1] into equal buckets of sample indices, empty ones included', () => {
+    const xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    expect(Array.from(bucketBounds(xs, 2, 6, 2))).toEqual([2, 4, 6]);
+    expect(Array.from(bucketBounds(xs, 2.5, 3, 2))).toEqual([3, 3, 3]);
+    expect(Array.from(bucketBounds(xs, -5, 5, 2))).toEqual([0, 0, 5]);
+  });
+
+  it('is shared by the channels of a lap', () => {
+    const xs = Float64Array.from({ length: 5000 }, (_, i) => i * 0.3);
+    const a = Float64Array.from(xs, (x) => Math.sin(x / 40));
+    const b = Float64Array.from(xs, (x) => Math.cos(x / 25) * 3);
+    const bounds = bucketBounds(xs, 100, 1200, 123);
+    expect(Array.from(decimateBuckets(xs, a, bounds, 100, 1200, 123))).toEqual(Array.from(decimateMinMax(xs, a, 100, 1200, 123)));
+    expect(Array.from(decimateBuckets(xs, b, bounds, 100, 1200, 123, 2))).toEqual(Array.from(decimateMinMax(xs, b, 100, 1200, 123), (v) => v * 2));
   });
 });
 

@@ -1,9 +1,10 @@
 // Min/max pyramid of a column: for every level L ≥ 1 the index of the minimum and of the maximum of each block
 // of 2^L samples. Built once per column (O(n) time, about 2n indices), it answers "first minimum and first
 // maximum of ys[i0..i1)" in O(log(i1 − i0)), so a zoom step costs O(buckets · log) instead of a scan of every
-// sample in the view.
+// sample in the view. bucketBounds cuts a view into buckets once per lap; decimateBuckets then reduces each
+// channel of the lap to the min/max pairs that decimateMinMax (trace.ts) would give.
 
-import { decimateMinMax, interp, lowerBound } from './trace';
+import { interp, lowerBound } from './trace';
 
 /** Below this many samples a bucket is scanned directly: cheaper than walking the levels. */
 const SCAN_BELOW = 16;
@@ -133,58 +134,80 @@ export function pyramidOf(ys: ArrayLike<number>): MinMaxPyramid {
 }
 
 /**
- * decimateMinMax (trace.ts) through the column's pyramid, values multiplied by `scale`: the same output
- * (min and max of every bucket in the order they occur, interpolation in empty buckets), at a cost that
- * grows with the buckets and not with the samples in view.
+ * Index bounds of the `buckets` equal buckets of [x0, x1] over the sorted xs, as decimateMinMax (trace.ts) cuts
+ * them: bucket b holds xs[bounds[b] .. bounds[b + 1]). Every channel of a lap shares them.
  */
-export function decimatePyramid(
-  xs: ArrayLike<number>,
-  ys: ArrayLike<number>,
-  x0: number,
-  x1: number,
-  buckets: number,
-  scale = 1,
-): Float64Array {
-  let i = lowerBound(xs, x0);
-  // A few samples a bucket: the plain scan is cheaper than walking the levels.
-  if (lowerBound(xs, x1) - i < SCAN_BELOW * buckets) {
-    const out = decimateMinMax(xs, ys, x0, x1, buckets);
-    if (scale !== 1) for (let k = 0; k < out.length; k++) out[k] *= scale;
-    return out;
-  }
-  const pyr = pyramidOf(ys);
+export function bucketBounds(xs: ArrayLike<number>, x0: number, x1: number, buckets: number): Int32Array {
   const n = xs.length;
-  const out = new Float64Array(buckets * 2);
+  const bounds = new Int32Array(buckets + 1);
   const w = (x1 - x0) / buckets;
+  let i = lowerBound(xs, x0);
+  bounds[0] = i;
   for (let b = 0; b < buckets; b++) {
-    const lo = x0 + b * w;
-    const hi = lo + w;
-    // End of the bucket: a short linear walk (zoomed in, a bucket holds a few samples), then gallop and
-    // binary search (zoomed out, thousands), so both are cheap.
-    let j = i;
+    const hi = x0 + b * w + w;
+    // A short linear walk (zoomed in, a bucket holds a few samples), then gallop and binary search (zoomed
+    // out, thousands), so both are cheap.
     const walkEnd = Math.min(n, i + SCAN_BELOW);
-    while (j < walkEnd && xs[j] < hi) j++;
-    if (j === walkEnd && j < n && xs[j] < hi) {
+    while (i < walkEnd && xs[i] < hi) i++;
+    if (i === walkEnd && i < n && xs[i] < hi) {
+      let last = i;
       let step = 1;
-      let last = j;
-      while (j < n && xs[j] < hi) {
-        last = j;
-        j += step;
+      while (i < n && xs[i] < hi) {
+        last = i;
+        i += step;
         step *= 2;
       }
       let a = last + 1;
-      let c = Math.min(j, n);
+      let c = Math.min(i, n);
       while (a < c) {
         const mid = (a + c) >>> 1;
         if (xs[mid] < hi) a = mid + 1;
         else c = mid;
       }
-      j = a;
+      i = a;
     }
-    pyr.extremes(i, j);
-    const imin = pyr.imin;
-    const imax = pyr.imax;
+    bounds[b + 1] = i;
+  }
+  return bounds;
+}
+
+/**
+ * decimateMinMax (trace.ts) over buckets cut by bucketBounds, values multiplied by `scale`: the same output
+ * (min and max of every bucket in the order they occur, interpolation in empty buckets), at a cost that
+ * grows with the buckets and not with the samples in view: a bucket of many samples asks the column's pyramid.
+ */
+export function decimateBuckets(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  bounds: Int32Array,
+  x0: number,
+  x1: number,
+  buckets: number,
+  scale = 1,
+): Float64Array {
+  const out = new Float64Array(buckets * 2);
+  const w = (x1 - x0) / buckets;
+  let pyr: MinMaxPyramid | null = null;
+  for (let b = 0; b < buckets; b++) {
+    const i0 = bounds[b];
+    const i1 = bounds[b + 1];
+    let imin = -1;
+    let imax = -1;
+    if (i1 - i0 < SCAN_BELOW) {
+      for (let i = i0; i < i1; i++) {
+        const y = ys[i];
+        if (!Number.isFinite(y)) continue;
+        if (imin < 0 || y < ys[imin]) imin = i;
+        if (imax < 0 || y > ys[imax]) imax = i;
+      }
+    } else {
+      pyr ??= pyramidOf(ys);
+      pyr.extremes(i0, i1);
+      imin = pyr.imin;
+      imax = pyr.imax;
+    }
     if (imin < 0) {
+      const lo = x0 + b * w;
       out[2 * b] = interp(xs, ys, lo) * scale;
       out[2 * b + 1] = interp(xs, ys, lo + w / 2) * scale;
     } else if (imin <= imax) {
@@ -194,7 +217,18 @@ export function decimatePyramid(
       out[2 * b] = ys[imax] * scale;
       out[2 * b + 1] = ys[imin] * scale;
     }
-    i = j;
   }
   return out;
+}
+
+/** decimateBuckets for one column: bucketBounds then decimateBuckets. */
+export function decimatePyramid(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  x0: number,
+  x1: number,
+  buckets: number,
+  scale = 1,
+): Float64Array {
+  return decimateBuckets(xs, ys, bucketBounds(xs, x0, x1, buckets), x0, x1, buckets, scale);
 }
