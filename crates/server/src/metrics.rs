@@ -37,7 +37,7 @@ pub struct Metrics {
     pub storage_pending_frames: Gauge,
     /// Frames written to the database.
     pub stored_frames: Gauge,
-    /// Sessions analysed (cache misses), by what asked (`request`, `session_ended`).
+    /// Sessions analysed (cache misses), by what asked (`request`, `session_ended`, `server_started`).
     pub session_analyses: Family<Label, Counter>,
 }
 

@@ -73,6 +73,7 @@ impl RunningServer {
         let task = tokio::spawn(crate::serve(listener, state.clone(), async move {
             let _ = rx.await;
         }));
+        crate::routes::analysis::prepare_recent(&state, config.limits.prepare_recent_sessions);
         Ok(RunningServer { addr, state, shutdown: Some(tx), task })
     }
 

@@ -14,11 +14,13 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Live messages buffered per session before a slow viewer has to skip ahead.
     pub viewer_buffer_messages: usize,
+    /// The most recent sessions analysed in the background when the server starts (0: none).
+    pub prepare_recent_sessions: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 4 << 20, viewer_buffer_messages: 1024 }
+        Limits { max_body_bytes: 4 << 20, viewer_buffer_messages: 1024, prepare_recent_sessions: 2 }
     }
 }
 

@@ -300,10 +300,31 @@ async fn ended_sessions_are_analysed_before_anyone_asks_and_parallel_requests_sh
     assert_eq!(analyses(&url, "session_ended").await, 2);
     server.shutdown().await.expect("shutdown");
 
-    // After a restart nothing is cached: the same parallel requests share one analysis.
-    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().to_path_buf());
-    config.writer.flush_interval = Duration::from_millis(100);
-    let server = RunningServer::start(config).await.expect("server");
+    // A restarted server analyses the most recent sessions before anyone asks.
+    let restart = |prepare: usize| {
+        let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().to_path_buf());
+        config.writer.flush_interval = Duration::from_millis(100);
+        config.limits.prepare_recent_sessions = prepare;
+        RunningServer::start(config)
+    };
+    let server = restart(1).await.expect("server");
+    let url = server.url();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while analyses(&url, "server_started").await < 1 {
+        assert!(std::time::Instant::now() < deadline, "the most recent session was not analysed at start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, _) = get(&format!("{url}/api/sessions/2/analysis")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (analyses(&url, "request").await, analyses(&url, "server_started").await),
+        (0, 1),
+        "session 2 was ready"
+    );
+    server.shutdown().await.expect("shutdown");
+
+    // Without that nothing is cached after a restart: the page's parallel requests share one analysis.
+    let server = restart(0).await.expect("server");
     let url = server.url();
     let (a, t, c) = open_page(&url, &ids).await;
     assert_eq!((a.0, t.0, c.0), (200, 200, 200));

@@ -142,11 +142,36 @@ pub(crate) fn prepare(state: &AppState, id: i64) {
             tracing::debug!(session = id, error = %e, "not analysing the ended session: storage is behind");
             return;
         }
-        match analysis_for(&state, id, "session_ended").await {
-            Ok(a) => tracing::debug!(session = id, laps = a.laps.len(), "analysed the ended session"),
-            Err(e) => tracing::debug!(session = id, error = %e, "the ended session has no analysis"),
+        prepared(&state, id, "session_ended").await;
+    });
+}
+
+/// Analyses the `n` most recent sessions with laps in the background when the server starts, so that after a
+/// restart the sessions a driver is most likely to open are ready too.
+pub(crate) fn prepare_recent(state: &AppState, n: usize) {
+    if n == 0 {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut sessions = match state.store().sessions(false).await {
+            Ok(s) => s,
+            Err(e) => return tracing::debug!(error = %e, "not preparing analyses: no session list"),
+        };
+        sessions.retain(|s| s.lap_count > 0);
+        sessions.sort_by_key(|s| std::cmp::Reverse((s.started_at_ms, s.id)));
+        for s in sessions.into_iter().take(n) {
+            let Ok(_turn) = state.analyses().preparing.acquire().await else { return };
+            prepared(&state, s.id, "server_started").await;
         }
     });
+}
+
+async fn prepared(state: &AppState, id: i64, trigger: &'static str) {
+    match analysis_for(state, id, trigger).await {
+        Ok(a) => tracing::debug!(session = id, laps = a.laps.len(), trigger, "session analysed in the background"),
+        Err(e) => tracing::debug!(session = id, error = %e, trigger, "no analysis for the session"),
+    }
 }
 
 /// `{"<lap_number>": lap id}` for the stored laps of a session.
