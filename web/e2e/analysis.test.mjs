@@ -86,7 +86,7 @@ describe('lap analysis page', () => {
   }
 
   test('opens the compare view of the session, cold and cached', async () => {
-    // The first open makes the server analyse the whole session; later ones hit its cache.
+    // The server analysed the session when it ended; the first open also pays for a cold browser cache.
     const laps = await getJson(`/api/sessions/${sessionId}/laps`);
     const byTime = laps.filter((l) => l.valid).sort((x, y) => x.lap_time_s - y.lap_time_s).map((l) => l.lap_number);
     timings.open_ms_first = await openCompare([byTime[1]], byTime[0]);
@@ -97,7 +97,7 @@ describe('lap analysis page', () => {
     Object.assign(timings, { laps: analysis.laps.length, frames: session.frame_count });
     console.log(
       `compare view of session ${sessionId} (${analysis.laps.length} laps, ${session.frame_count} frames): ` +
-        `first open ${timings.open_ms_first} ms (server analyses the session), then ${timings.open_ms.join(', ')} ms`,
+        `first open ${timings.open_ms_first} ms (analysed by the server when the session ended), then ${timings.open_ms.join(', ')} ms`,
     );
     assert.ok(Math.min(...timings.open_ms) < 5000, `compare view took ${timings.open_ms} ms`);
   });
