@@ -68,6 +68,10 @@ fn parse_laps(list: &str) -> Result<Vec<u32>, AppError> {
     if laps.is_empty() {
         return Err(AppError::BadRequest("laps is empty: leave it out to export the whole session".into()));
     }
+    // Each lap once, in order (a lap named twice would otherwise be written twice).
+    let mut laps = laps;
+    laps.sort_unstable();
+    laps.dedup();
     Ok(laps)
 }
 
@@ -227,6 +231,7 @@ mod tests {
     #[test]
     fn lap_lists_are_checked() {
         assert_eq!(parse_laps("3,7,").expect("laps"), vec![3, 7]);
+        assert_eq!(parse_laps("7,3,7").expect("laps"), vec![3, 7]);
         assert!(matches!(parse_laps("3,x"), Err(AppError::BadRequest(_))));
         assert!(matches!(parse_laps(""), Err(AppError::BadRequest(_))));
     }
