@@ -271,6 +271,15 @@ async fn analyses(url: &str, trigger: &str) -> u64 {
     text.lines().find_map(|l| l.strip_prefix(&key)).map_or(0, |v| v.trim().parse().expect("count"))
 }
 
+/// Waits (up to a minute) until `n` analyses were made for `trigger`.
+async fn wait_for_analyses(url: &str, trigger: &str, n: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while analyses(url, trigger).await < n {
+        assert!(std::time::Instant::now() < deadline, "fewer than {n} background analyses ({trigger})");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// What the session page asks for at once: the analysis, the track and a comparison.
 async fn open_page(url: &str, ids: &[i64]) -> ((u16, Value), (u16, Value), (u16, Value)) {
     let (analysis, track, compare) = (
@@ -286,11 +295,7 @@ async fn ended_sessions_are_analysed_before_anyone_asks_and_parallel_requests_sh
     let (server, _sim, dir) = loaded(2).await;
     let url = server.url();
     // Both sessions ended (the agent said so): each is analysed once in the background.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while analyses(&url, "session_ended").await < 2 {
-        assert!(std::time::Instant::now() < deadline, "ended sessions were not analysed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_analyses(&url, "session_ended", 2).await;
     // Opening one then finds everything ready: the page's requests analyse nothing.
     let (_, laps) = get(&format!("{url}/api/sessions/1/laps")).await;
     let ids: Vec<i64> = laps.as_array().expect("laps").iter().filter_map(|l| l["id"].as_i64()).collect();
@@ -309,11 +314,7 @@ async fn ended_sessions_are_analysed_before_anyone_asks_and_parallel_requests_sh
     };
     let server = restart(1).await.expect("server");
     let url = server.url();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while analyses(&url, "server_started").await < 1 {
-        assert!(std::time::Instant::now() < deadline, "the most recent session was not analysed at start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_analyses(&url, "server_started", 1).await;
     let (status, _) = get(&format!("{url}/api/sessions/2/analysis")).await;
     assert_eq!(status, 200);
     assert_eq!(

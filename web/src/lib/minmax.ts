@@ -9,7 +9,27 @@ import { interp, lowerBound } from './trace';
 /** Below this many samples a bucket is scanned directly: cheaper than walking the levels. */
 const SCAN_BELOW = 16;
 
-export class MinMaxPyramid {
+/** Where a query writes the indices it found (fields, so a query allocates nothing). */
+interface Extremes {
+  imin: number;
+  imax: number;
+}
+
+/** The first minimum and first maximum of the finite values of ys[i0..i1) by a plain scan (−1 when none). */
+function scan(ys: ArrayLike<number>, i0: number, i1: number, into: Extremes): void {
+  let imin = -1;
+  let imax = -1;
+  for (let i = i0; i < i1; i++) {
+    const y = ys[i];
+    if (!Number.isFinite(y)) continue;
+    if (imin < 0 || y < ys[imin]) imin = i;
+    if (imax < 0 || y > ys[imax]) imax = i;
+  }
+  into.imin = imin;
+  into.imax = imax;
+}
+
+export class MinMaxPyramid implements Extremes {
   /** The column; it must not change once the pyramid is built. */
   readonly ys: ArrayLike<number>;
   /** mins[L − 1][j]: index of the first minimum of ys[j·2^L .. (j+1)·2^L), −1 when all of it is NaN. */
@@ -72,49 +92,41 @@ export class MinMaxPyramid {
    * ys[i0..i1) (−1 when there is none): the same answer as a scan from i0 keeping strict improvements.
    */
   extremes(i0: number, i1: number): void {
+    if (i1 - i0 < SCAN_BELOW) return scan(this.ys, i0, i1, this);
     const ys = this.ys;
     let imin = -1;
     let imax = -1;
-    if (i1 - i0 < SCAN_BELOW) {
-      for (let i = i0; i < i1; i++) {
-        const y = ys[i];
-        if (!Number.isFinite(y)) continue;
-        if (imin < 0 || y < ys[imin]) imin = i;
-        if (imax < 0 || y > ys[imax]) imax = i;
+    // Bottom-up walk over the levels: take the odd block at each end, then halve the range.
+    let l = i0;
+    let r = i1;
+    if (l & 1) {
+      if (Number.isFinite(ys[l])) imin = imax = l;
+      l++;
+    }
+    if (r & 1) {
+      r--;
+      if (Number.isFinite(ys[r])) {
+        imin = this.pickMin(imin, r);
+        imax = this.pickMax(imax, r);
       }
-    } else {
-      // Bottom-up walk over the levels: take the odd block at each end, then halve the range.
-      let l = i0;
-      let r = i1;
+    }
+    l >>= 1;
+    r >>= 1;
+    for (let level = 0; l < r; level++) {
+      const mn = this.mins[level];
+      const mx = this.maxs[level];
       if (l & 1) {
-        if (Number.isFinite(ys[l])) imin = imax = l;
+        imin = this.pickMin(imin, mn[l]);
+        imax = this.pickMax(imax, mx[l]);
         l++;
       }
       if (r & 1) {
         r--;
-        if (Number.isFinite(ys[r])) {
-          imin = this.pickMin(imin, r);
-          imax = this.pickMax(imax, r);
-        }
+        imin = this.pickMin(imin, mn[r]);
+        imax = this.pickMax(imax, mx[r]);
       }
       l >>= 1;
       r >>= 1;
-      for (let level = 0; l < r; level++) {
-        const mn = this.mins[level];
-        const mx = this.maxs[level];
-        if (l & 1) {
-          imin = this.pickMin(imin, mn[l]);
-          imax = this.pickMax(imax, mx[l]);
-          l++;
-        }
-        if (r & 1) {
-          r--;
-          imin = this.pickMin(imin, mn[r]);
-          imax = this.pickMax(imax, mx[r]);
-        }
-        l >>= 1;
-        r >>= 1;
-      }
     }
     this.imin = imin;
     this.imax = imax;
@@ -188,24 +200,20 @@ export function decimateBuckets(
   const out = new Float64Array(buckets * 2);
   const w = (x1 - x0) / buckets;
   let pyr: MinMaxPyramid | null = null;
+  const found: Extremes = { imin: -1, imax: -1 };
   for (let b = 0; b < buckets; b++) {
     const i0 = bounds[b];
     const i1 = bounds[b + 1];
-    let imin = -1;
-    let imax = -1;
     if (i1 - i0 < SCAN_BELOW) {
-      for (let i = i0; i < i1; i++) {
-        const y = ys[i];
-        if (!Number.isFinite(y)) continue;
-        if (imin < 0 || y < ys[imin]) imin = i;
-        if (imax < 0 || y > ys[imax]) imax = i;
-      }
+      scan(ys, i0, i1, found);
     } else {
+      // Built on first need: a view where every bucket is short never pays for it.
       pyr ??= pyramidOf(ys);
       pyr.extremes(i0, i1);
-      imin = pyr.imin;
-      imax = pyr.imax;
+      found.imin = pyr.imin;
+      found.imax = pyr.imax;
     }
+    const { imin, imax } = found;
     if (imin < 0) {
       const lo = x0 + b * w;
       out[2 * b] = interp(xs, ys, lo) * scale;
