@@ -14,6 +14,17 @@ async fn get(url: &str) -> (u16, Value) {
     (status, response.json().await.expect("json"))
 }
 
+/// A comparison whose laps differ by `expected` seconds (truth): its difference, the delta's end and the
+/// losses per corner and straight all say so.
+fn assert_comparison(cmp: &Value, expected: f64) {
+    assert!((cmp["difference_s"].as_f64().expect("difference") - expected).abs() < 2e-3, "{}", cmp["difference_s"]);
+    let delta = cmp["delta"].as_array().expect("delta");
+    let last = delta.last().expect("points")["delta_s"].as_f64().expect("delta_s");
+    assert!((last - expected).abs() < 0.01, "the delta ends at the lap-time difference: {last} vs {expected}");
+    let losses: f64 = cmp["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["loss_s"].as_f64()).sum();
+    assert!((losses - expected).abs() < 2e-3, "losses sum to the difference: {losses} vs {expected}");
+}
+
 /// A simulated session.
 fn simulation(track: &str, laps: u32, seed: u64) -> Simulation {
     Simulation::new(
@@ -69,12 +80,7 @@ async fn session_analysis_track_and_lap_comparison() {
     let (status, cmp) = get(&format!("{url}/api/laps/{}/compare/{}", id_of(slow.lap_number), id_of(best))).await;
     assert_eq!(status, 200, "{cmp}");
     let expected = slow.lap_time_s - fastest.lap_time_s;
-    assert!((cmp["difference_s"].as_f64().expect("difference") - expected).abs() < 2e-3, "{}", cmp["difference_s"]);
-    let delta = cmp["delta"].as_array().expect("delta");
-    let last = delta.last().expect("points")["delta_s"].as_f64().expect("delta_s");
-    assert!((last - expected).abs() < 0.01, "the delta ends at the lap-time difference: {last} vs {expected}");
-    let losses: f64 = cmp["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["loss_s"].as_f64()).sum();
-    assert!((losses - expected).abs() < 2e-3, "losses sum to the difference: {losses} vs {expected}");
+    assert_comparison(&cmp, expected);
 
     let (status, lap) = get(&format!("{url}/api/laps/{}/analysis?ref=best", id_of(slow.lap_number))).await;
     assert_eq!(status, 200, "{lap}");
@@ -162,12 +168,7 @@ async fn a_lap_compares_with_a_lap_of_another_session_on_the_same_track() {
         (Some(2), Some(u64::from(fast.lap_number)))
     );
     let expected = slow.lap_time_s - fast.lap_time_s;
-    assert!((cmp["difference_s"].as_f64().expect("difference") - expected).abs() < 2e-3, "{}", cmp["difference_s"]);
-    let delta = cmp["delta"].as_array().expect("delta");
-    let last = delta.last().expect("points")["delta_s"].as_f64().expect("delta_s");
-    assert!((last - expected).abs() < 0.01, "the delta ends at the lap-time difference: {last} vs {expected}");
-    let losses: f64 = cmp["stretches"].as_array().expect("stretches").iter().filter_map(|s| s["loss_s"].as_f64()).sum();
-    assert!((losses - expected).abs() < 2e-3, "losses sum to the difference: {losses} vs {expected}");
+    assert_comparison(&cmp, expected);
     assert!(!cmp["corners"].as_array().expect("corners").is_empty());
 
     let (status, lap) = get(&format!("{url}/api/laps/{a}/analysis?ref={b}")).await;
