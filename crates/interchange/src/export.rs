@@ -4,9 +4,9 @@
 //! A whole session is written as it was recorded. Chosen laps ([`Export::laps`]) are laid end to end: each lap
 //! after the first is moved in time so that it starts where the previous one ended, so laps 3 and 7 make a
 //! log of two laps and not one that also holds the (absent) laps 4 to 6. Laps that followed each other in the
-//! session keep their own times. The log then carries a beacon where the first lap starts as well as where each
-//! lap ends, so MoTeC i2 shows every chosen lap as a full lap (the few samples before the first beacon are
-//! its out-lap).
+//! session keep their own times. The log carries a beacon where each lap ends, and one where the first lap
+//! starts when samples precede it, so MoTeC i2 shows every chosen lap between two beacons (or between the log's
+//! start and the first beacon) with its own lap time.
 
 use racecraft_core::{CompletedLap, Frame, SessionMeta};
 
