@@ -6,32 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.RACECRAFT_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
-
-/** m:ss.mmm, the same rule as src/lib/format.ts formatLapTime. */
-function formatLapTime(s) {
-  if (s == null || !Number.isFinite(s) || s < 0) return '-:--.---';
-  const ms = Math.round(s * 1000);
-  const minutes = Math.floor(ms / 60000);
-  const rest = ms - minutes * 60000;
-  const secs = Math.floor(rest / 1000);
-  const millis = rest - secs * 1000;
-  return `${minutes}:${String(secs).padStart(2, '0')}.${String(millis).padStart(3, '0')}`;
-}
+import { ARTIFACTS, BASE, formatLapTime, getJson, launch, newPage as openPage } from './browser.mjs';
 
 /** s.mmm as src/lib/format.ts formatSector prints sectors under a minute. */
 function formatSector(s) {
   return s >= 60 ? formatLapTime(s) : (Math.round(s * 1000) / 1000).toFixed(3);
-}
-
-async function getJson(p) {
-  const res = await fetch(BASE + p);
-  assert.ok(res.ok, `GET ${p}: ${res.status}`);
-  return res.json();
 }
 
 async function finishedSession() {
@@ -52,11 +31,7 @@ describe('lap analysis page', () => {
   before(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     sessionId = await finishedSession();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launch();
   });
 
   after(async () => {
@@ -64,14 +39,7 @@ describe('lap analysis page', () => {
     fs.writeFileSync(path.join(ARTIFACTS, 'analysis-timings.json'), JSON.stringify({ session: sessionId, ...timings }, null, 2) + '\n');
   });
 
-  async function newPage() {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} ${m.location()?.url ?? ''}`.trim());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    return page;
-  }
+  const newPage = () => openPage(browser, consoleErrors, { width: 1600, height: 1000 });
 
   /** Opens the compare view in a fresh page; returns the milliseconds from navigation to everything drawn. */
   async function openCompare(laps, ref) {

@@ -5,34 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.RACECRAFT_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
-
-/** m:ss.mmm, the same rule as src/lib/format.ts formatLapTime. */
-function formatLapTime(s) {
-  if (s == null || !Number.isFinite(s) || s < 0) return '-:--.---';
-  const ms = Math.round(s * 1000);
-  const minutes = Math.floor(ms / 60000);
-  const rest = ms - minutes * 60000;
-  const secs = Math.floor(rest / 1000);
-  const millis = rest - secs * 1000;
-  return `${minutes}:${String(secs).padStart(2, '0')}.${String(millis).padStart(3, '0')}`;
-}
+import { ARTIFACTS, BASE, formatLapTime, getJson, launch, newPage as openPage } from './browser.mjs';
 
 /** Best lap as the dashboard shows it when the server gives none: fastest valid lap. */
 function bestOf(laps) {
   const valid = laps.filter((l) => l.valid !== false);
   const pool = valid.length ? valid : laps;
   return pool.length ? Math.min(...pool.map((l) => l.lap_time_s)) : null;
-}
-
-async function getJson(p) {
-  const res = await fetch(BASE + p);
-  assert.ok(res.ok, `GET ${p}: ${res.status}`);
-  return res.json();
 }
 
 async function liveSessionId() {
@@ -53,25 +32,14 @@ describe('racecraft web UI', () => {
   before(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     sessionId = await liveSessionId();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launch();
   });
 
   after(async () => {
     await browser?.close();
   });
 
-  async function newPage() {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} ${m.location()?.url ?? ''}`.trim());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
-    return page;
-  }
+  const newPage = () => openPage(browser, consoleErrors, { width: 1440, height: 900 });
 
   test('live dashboard shows moving telemetry, the car on the map and the best lap', async () => {
     const page = await newPage();

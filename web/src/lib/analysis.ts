@@ -1,7 +1,7 @@
 // Types of the analysis endpoints (the analysis crate's SessionAnalysis, LapComparison, ...) and their fetchers.
 // Field names follow the crate's serde output; distances in metres, times in seconds, speeds in m/s.
 
-import { ApiError, type Lap } from './api';
+import { getJson, type Lap } from './api';
 
 export interface LapFlags {
   out_lap: boolean;
@@ -173,21 +173,6 @@ export interface LapAnalysis {
   lap: AnalysedLap;
   corner_metrics: CornerMetrics[];
   comparison: LapComparison;
-}
-
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
-  if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      const body = await res.json();
-      if (body && typeof body.error === 'string') msg = body.error;
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(res.status, msg);
-  }
-  return (await res.json()) as T;
 }
 
 /** A session on the same track, with its laps, from `GET /api/sessions/{id}/references`. */

@@ -47,7 +47,8 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** GET `path` as JSON; a non-2xx answer throws an ApiError with the server's `error` message. */
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
   if (!res.ok) {
     let msg = `${res.status} ${res.statusText}`;

@@ -9,7 +9,11 @@ export class CanvasSizer {
   version = 0;
   private observer: ResizeObserver | null = null;
 
-  constructor(readonly canvas: HTMLCanvasElement) {
+  /** `onResize`, if given, is called after every size change seen by the observer (to schedule a redraw). */
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    onResize?: () => void,
+  ) {
     const measure = (w: number, h: number) => {
       this.width = w;
       this.height = h;
@@ -20,6 +24,7 @@ export class CanvasSizer {
     if (typeof ResizeObserver !== 'undefined') {
       this.observer = new ResizeObserver((entries) => {
         for (const e of entries) measure(e.contentRect.width, e.contentRect.height);
+        onResize?.();
       });
       this.observer.observe(canvas);
     }

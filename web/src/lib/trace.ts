@@ -144,3 +144,18 @@ export interface PlotSeries {
   values: ArrayLike<number>;
   width?: number;
 }
+
+/** What every distance panel of the compare view shares: the visible range (metres), the lap length, the
+ * min/max buckets across the range, the two markers, the highlighted stretch, and the zoom, cursor and marker
+ * callbacks that keep the panels in step. */
+export interface DistanceView {
+  x0: number;
+  x1: number;
+  fullLength: number;
+  buckets: number;
+  markers: number[];
+  highlight: [number, number] | null;
+  onzoom: (a: number, b: number) => void;
+  oncursor: (d: number | null) => void;
+  onmark: (d: number) => void;
+}
