@@ -7,6 +7,17 @@
 //! session keep their own times. The log carries a beacon where each lap ends, and one where the first lap
 //! starts when samples precede it, so MoTeC i2 shows every chosen lap between two beacons (or between the log's
 //! start and the first beacon) with its own lap time.
+//!
+//! # Size
+//! Every output is bounded by the data, whatever the frame times say. CSV is one row per frame and `.ldx` one
+//! marker per lap. The `.ld` log has one fixed rate and keeps true session time, holding values through gaps
+//! (so lap times read from its beacons are right); its rate is the frames' mean rate (1 to 1000 Hz), which makes
+//! it about one sample per frame for any real session. Frames far sparser than 1 Hz over their span (corrupt
+//! times: a frame at 0 and one at 10³⁰⁰ s, or a few frames over 2.5·10⁷ s) would need more samples than
+//! [`motec::ld_sample_budget`] allows (4 per frame plus an hour at 1 Hz): [`Export::ld`] then fails with
+//! [`motec::Error::SparseFrames`], naming the span and the frame count, before allocating anything. Times are
+//! whole microseconds in `i64` (readers refuse or clamp non-finite times before they become frames), and all
+//! time arithmetic here saturates, so extreme times never overflow.
 
 use racecraft_core::{CompletedLap, Frame, SessionMeta};
 
@@ -41,18 +52,21 @@ impl Export {
         let mut previous_end: Option<i64> = None;
         for (mut lap, mut frames) in laps {
             frames.sort_by_key(|f| f.t_us);
-            let shift = previous_end.map_or(0, |end| end - lap.start_t_us);
+            // Saturating: lap and frame times come from outside and may be anywhere in i64.
+            let shift = previous_end.map_or(0, |end: i64| end.saturating_sub(lap.start_t_us));
             // After the previous lap's last frame, whatever the lap's own start says.
             let last_out = out.frames.last().map(|f| f.t_us);
             let shift = match (last_out, frames.first()) {
-                (Some(last), Some(first)) if first.t_us + shift <= last => last + 1 - first.t_us,
+                (Some(last), Some(first)) if first.t_us.saturating_add(shift) <= last => {
+                    last.saturating_add(1).saturating_sub(first.t_us)
+                }
                 _ => shift,
             };
             for f in &mut frames {
-                f.t_us += shift;
+                f.t_us = f.t_us.saturating_add(shift);
             }
-            lap.start_t_us += shift;
-            lap.end_t_us += shift;
+            lap.start_t_us = lap.start_t_us.saturating_add(shift);
+            lap.end_t_us = lap.end_t_us.saturating_add(shift);
             previous_end = Some(lap.end_t_us);
             out.frames.extend(frames);
             out.laps.push(lap);
@@ -73,7 +87,7 @@ impl Export {
     /// The sample rate the `.ld` channels are written at: the frames' mean rate, 1 to 1000 Hz.
     pub fn rate_hz(&self) -> u16 {
         let span_s = match (self.frames.first(), self.frames.last()) {
-            (Some(a), Some(b)) => (b.t_us - a.t_us) as f64 * 1e-6,
+            (Some(a), Some(b)) => (i128::from(b.t_us) - i128::from(a.t_us)) as f64 * 1e-6,
             _ => 0.0,
         };
         if span_s > 0.0 { ((self.frames.len() - 1) as f64 / span_s).round().clamp(1.0, 1000.0) as u16 } else { 1 }
@@ -83,14 +97,15 @@ impl Export {
     /// after the first sample) and every lap's end.
     pub fn beacons_s(&self) -> Vec<f64> {
         let start = self.log_start_us();
-        let seconds = |t_us: i64| (t_us - start) as f64 * 1e-6;
+        let seconds = |t_us: i64| (i128::from(t_us) - i128::from(start)) as f64 * 1e-6;
         let first = self.laps.first().map(|l| l.start_t_us).filter(|&t| self.start_beacon && t > start);
         first.into_iter().chain(self.laps.iter().map(|l| l.end_t_us)).map(seconds).collect()
     }
 
-    /// The MoTeC `.ld` log.
+    /// The MoTeC `.ld` log, or [`motec::Error::SparseFrames`] when the frames' time span is out of all
+    /// proportion to their number (see the [module docs](self)).
     pub fn ld(&self, meta: &SessionMeta) -> motec::Result<Vec<u8>> {
-        let channels = motec::frames_to_ld_channels(&self.frames, self.rate_hz());
+        let channels = motec::frames_to_ld_channels(&self.frames, self.rate_hz())?;
         motec::encode_ld(&motec::LdMeta::from_session(meta), &channels)
     }
 

@@ -233,7 +233,7 @@ fn frames_export_through_motec_i2() {
             f
         })
         .collect();
-    let chs = frames_to_ld_channels(&frames, 20);
+    let chs = frames_to_ld_channels(&frames, 20).unwrap();
     let bytes = encode_ld(&meta(), &chs).unwrap();
     let mut cur = Cursor::new(bytes);
     let mut r = motec_i2::LDReader::new(&mut cur);

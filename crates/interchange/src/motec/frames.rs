@@ -2,7 +2,7 @@
 
 use racecraft_core::{Channel, Frame};
 
-use super::LdChannel;
+use super::{Error, LdChannel, Result};
 
 const RAD_TO_DEG: f64 = 180.0 / std::f64::consts::PI;
 
@@ -56,25 +56,58 @@ pub fn ld_name_for(channel: Channel) -> (&'static str, &'static str, &'static st
     }
 }
 
+/// Samples per channel a `.ld` export may hold for each frame it is made from (see [`frames_to_ld_channels`]).
+pub const LD_SAMPLES_PER_FRAME: u64 = 4;
+/// Samples per channel a `.ld` export may always hold, however few its frames: an hour at 1 Hz.
+pub const LD_MIN_SAMPLE_BUDGET: u64 = 3600;
+
+/// Most samples per channel [`frames_to_ld_channels`] writes for `frames` frames.
+pub fn ld_sample_budget(frames: usize) -> u64 {
+    LD_SAMPLES_PER_FRAME.saturating_mul(frames as u64).saturating_add(LD_MIN_SAMPLE_BUDGET)
+}
+
 /// MoTeC channels sampled at `rate_hz` from `frames`, one per Racecraft channel present in any frame, in
 /// channel index order.
 ///
 /// Resampling: sample `k` is at `t0 + k / rate_hz` (t0 = earliest frame) up to the last frame's time, and takes
 /// each channel's latest value at or before that instant (sample-and-hold), which suits irregular game
 /// updates and never invents values between samples. A channel missing from a frame keeps its previous
-/// value; before its first value it is 0. Frames need not be sorted. `rate_hz` 0 is treated as 1. Output size
-/// is (time span × rate + 1) samples per channel, so the frames must come from one session.
-pub fn frames_to_ld_channels(frames: &[Frame], rate_hz: u16) -> Vec<LdChannel> {
+/// value; before its first value it is 0. Frames need not be sorted. `rate_hz` 0 is treated as 1.
+///
+/// Size: (time span × rate + 1) samples per channel. A `.ld` log has one fixed rate and no way to mark a hole,
+/// so a gap between frames is written as held samples and the log keeps true session time (lap times read from
+/// its beacons stay right). That makes the output grow with the time span rather than with the data, so the span
+/// is bounded by the data: at most [`ld_sample_budget`] samples per channel ([`LD_SAMPLES_PER_FRAME`] per frame
+/// plus [`LD_MIN_SAMPLE_BUDGET`]), else [`Error::SparseFrames`] naming the span and the frame count, before
+/// anything is allocated. A real session at its own mean rate needs about one sample per frame; only frames
+/// far sparser than one a second over their span (in practice corrupt frame times, such as one frame at 0 and
+/// one at 10³⁰⁰ s) are refused. Memory is the output plus one pointer per frame.
+pub fn frames_to_ld_channels(frames: &[Frame], rate_hz: u16) -> Result<Vec<LdChannel>> {
     let rate = rate_hz.max(1);
     let mut order: Vec<&Frame> = frames.iter().collect();
     order.sort_by_key(|f| f.t_us);
     let (Some(first), Some(last)) = (order.first(), order.last()) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let present = order.iter().fold(0u64, |m, f| m | f.present_mask());
     let channels: Vec<Channel> = Channel::ALL.iter().copied().filter(|c| present & (1 << c.index()) != 0).collect();
-    let (t0, span_us) = (first.t_us, last.t_us.saturating_sub(first.t_us));
-    let n = usize::try_from(i128::from(span_us) * i128::from(rate) / 1_000_000).unwrap_or(0) + 1;
+    let t0 = first.t_us;
+    // i128: the span of two i64 times, times a u16 rate, cannot overflow.
+    let span_us = i128::from(last.t_us) - i128::from(t0);
+    let samples = span_us * i128::from(rate) / 1_000_000 + 1;
+    let max_samples = ld_sample_budget(frames.len());
+    let n = match usize::try_from(samples) {
+        Ok(n) if samples <= i128::from(max_samples) => n,
+        _ => {
+            return Err(Error::SparseFrames {
+                span_s: span_us as f64 * 1e-6,
+                frames: frames.len(),
+                rate_hz: rate,
+                samples: u128::try_from(samples).unwrap_or(0),
+                max_samples,
+            });
+        }
+    };
 
     let mut held = vec![0f32; channels.len()];
     let mut values: Vec<Vec<f32>> = vec![Vec::with_capacity(n); channels.len()];
@@ -94,7 +127,7 @@ pub fn frames_to_ld_channels(frames: &[Frame], rate_hz: u16) -> Vec<LdChannel> {
         }
     }
 
-    channels
+    Ok(channels
         .iter()
         .zip(values)
         .map(|(&c, vals)| {
@@ -107,7 +140,7 @@ pub fn frames_to_ld_channels(frames: &[Frame], rate_hz: u16) -> Vec<LdChannel> {
                 values: vals.into_iter().map(|v| (f64::from(v) * factor) as f32).collect(),
             }
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -130,7 +163,7 @@ mod tests {
             Frame::new(150_000).with(Channel::Speed, 20.0),
             Frame::new(300_000).with(Channel::Speed, 30.0).with(Channel::Throttle, 1.0),
         ];
-        let chs = frames_to_ld_channels(&frames, 10);
+        let chs = frames_to_ld_channels(&frames, 10).expect("channels");
         assert_eq!(chs.len(), 2);
         assert_eq!(chs[0].name, "Ground Speed");
         assert_eq!(chs[0].values, vec![36.0, 36.0, 72.0, 108.0]);
@@ -141,7 +174,7 @@ mod tests {
     #[test]
     fn absent_before_first_value_is_zero() {
         let frames = [Frame::new(0), Frame::new(100_000).with(Channel::Rpm, 5000.0)];
-        let chs = frames_to_ld_channels(&frames, 10);
+        let chs = frames_to_ld_channels(&frames, 10).expect("channels");
         assert_eq!(chs[0].values, vec![0.0, 5000.0]);
     }
 }

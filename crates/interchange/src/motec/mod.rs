@@ -4,7 +4,9 @@
 //! - [`LdFile`]: parses a `.ld` file (header, event, channel list) and decodes channels to engineering units.
 //! - [`write_ld`] / [`write_ld_file`]: write float32 channels described by [`LdMeta`] and [`LdChannel`].
 //! - [`frames_to_ld_channels`]: Racecraft [`Frame`](racecraft_core::Frame)s to MoTeC-named channels in
-//!   MoTeC display units, resampled to a fixed rate.
+//!   MoTeC display units, resampled to a fixed rate. The log keeps true session time (gaps are held), so its
+//!   size follows the time span: a span out of proportion to the frames (corrupt frame times) is refused with
+//!   [`Error::SparseFrames`] before anything is allocated, never written as gigabytes of held samples.
 //! - [`write_ldx`] / [`ldx_string`]: the XML sidecar that carries laps as beacon markers.
 //!
 //! The `.ld` layout follows the reverse-engineered description in `shared/reference/protocols.md` §5; all
@@ -15,7 +17,7 @@ mod ldx;
 mod read;
 mod write;
 
-pub use frames::{frames_to_ld_channels, ld_name_for};
+pub use frames::{LD_MIN_SAMPLE_BUDGET, LD_SAMPLES_PER_FRAME, frames_to_ld_channels, ld_name_for, ld_sample_budget};
 pub use ldx::{LapMarker, LdxDetails, ldx_string, write_ldx};
 pub use read::{DataType, LdChannelMeta, LdEvent, LdFile, LdHeader};
 pub use write::{LdChannel, LdMeta, encode_ld, write_ld, write_ld_file};
@@ -97,6 +99,24 @@ pub enum Error {
     ZeroRate {
         /// Channel name.
         channel: String,
+    },
+    /// Frames too sparse for their time span: a fixed-rate log of them would hold far more samples than there
+    /// is data (see [`frames_to_ld_channels`]).
+    #[error(
+        "cannot write a MoTeC log: the frames span {span_s:.0} s but there are only {frames} of them; at {rate_hz} Hz \
+         that is {samples} samples per channel, more than the {max_samples} allowed (are the frame times corrupt?)"
+    )]
+    SparseFrames {
+        /// Time from the first frame to the last, seconds.
+        span_s: f64,
+        /// Frames given.
+        frames: usize,
+        /// The log's sample rate, Hz.
+        rate_hz: u16,
+        /// Samples per channel the log would need.
+        samples: u128,
+        /// Samples per channel allowed for this many frames ([`ld_sample_budget`]).
+        max_samples: u64,
     },
     /// The file to write would exceed the 4 GiB that 32-bit pointers address.
     #[error("the .ld file would exceed 4 GiB")]
