@@ -47,6 +47,13 @@ pub const MAX_FRAMES: u32 = 1 << 20;
 /// levels on this layout at a fraction of their time.
 pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
 
+/// The most an LZ4 block can expand: a 3-byte match sequence plus n extension bytes of 255 produce at most
+/// 255 bytes per byte read, and literals produce one.
+const LZ4_MAX_RATIO: usize = 255;
+/// The most a zstd frame can expand: no block regenerates more than 128 KiB and none is shorter than 4
+/// bytes (3-byte header and an RLE byte).
+const ZSTD_MAX_RATIO: usize = 32 * 1024;
+
 const V1_FLAG_LZ4: u8 = 1;
 const CODEC_NONE: u8 = 0;
 const CODEC_LZ4: u8 = 1;
@@ -391,6 +398,17 @@ fn choose_predictor(column: &[u32]) -> u8 {
     [PRED_XOR_PREV, PRED_XOR_LINEAR, PRED_SUB_LINEAR, PRED_SUB_PREV][best]
 }
 
+/// The largest raw (uncompressed) body a version-2 chunk of `frames` frames can have: every time a 10-byte
+/// varint, and every channel a kind byte, a bitmap and a value per frame.
+pub fn max_raw_len(frames: usize) -> usize {
+    10 * frames + 8 + CHANNEL_COUNT * (1 + frames.div_ceil(8) + 4 * frames.max(1))
+}
+
+/// The largest chunk of `frames` frames [`ChunkEncoder::encode`] writes without compression or with LZ4.
+pub fn max_encoded_len_lz4(frames: usize) -> usize {
+    HEADER_LEN + lz4_flex::block::get_maximum_output_size(max_raw_len(frames))
+}
+
 /// Reads and checks the header; returns it and the body.
 pub fn header(bytes: &[u8]) -> Result<(ChunkHeader, &[u8])> {
     let mut r = Reader::new(bytes);
@@ -419,13 +437,33 @@ pub fn header(bytes: &[u8]) -> Result<(ChunkHeader, &[u8])> {
     let n = frame_count as usize;
     let max_raw = match version {
         VERSION_1 => 8 * n + 8 + CHANNEL_COUNT * (1 + n.div_ceil(8) + 4 * n),
-        _ => 10 * n + 8 + CHANNEL_COUNT * (1 + n.div_ceil(8) + 4 * n.max(1)),
+        _ => max_raw_len(n),
     };
     if raw_len as usize > max_raw {
         return Err(malformed(format!("body of {raw_len} bytes is too large for {frame_count} frames")));
     }
+    // And the smallest: every frame needs at least one byte of time (eight in version 1), then the mask.
+    // Decoders size their output from frame_count once this holds, so a count the bytes cannot back is
+    // refused here, before anything is allocated from it.
+    let min_raw = match version {
+        VERSION_1 => 8 * n + 8,
+        _ => n + 8,
+    };
+    if (raw_len as usize) < min_raw {
+        return Err(malformed(format!("body of {raw_len} bytes is too small for {frame_count} frames")));
+    }
     let stored = r.u32()?;
     let body = r.remaining();
+    // A compressed body cannot expand past its codec's largest ratio: the decompression buffer is sized
+    // from raw_len, so a tiny body claiming a large raw_len is refused before that buffer exists.
+    let max_ratio = match compression {
+        Compression::None => 1,
+        Compression::Lz4 => LZ4_MAX_RATIO,
+        Compression::Zstd => ZSTD_MAX_RATIO,
+    };
+    if raw_len as usize > max_ratio.saturating_mul(body.len()) {
+        return Err(malformed(format!("{} body bytes cannot hold {raw_len} bytes", body.len())));
+    }
     let computed = crc32fast::hash(body);
     if stored != computed {
         return Err(Error::Checksum { stored, computed });
@@ -491,6 +529,7 @@ pub fn decode_channels_into(bytes: &[u8], channels: u64, frames: &mut Vec<Frame>
     let n = h.frame_count as usize;
     let mut r = Reader::new(raw);
     let start = frames.len();
+    // header() has checked that the body holds at least one byte per frame.
     frames.reserve(n);
     let result = if h.version == VERSION_1 {
         decode_times_v1(&mut r, n, frames).and_then(|()| decode_columns_v1(&mut r, n, &mut frames[start..]))
@@ -545,7 +584,8 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, wanted: u64, frames: &mut [Frame
     // First every column into one scratch buffer, column after column, then one pass writing the frames in
     // order: writing each column straight into the frames walks the whole frame array once per channel,
     // which falls out of cache on long chunks.
-    let mut scratch: Vec<u32> = Vec::with_capacity(n * union.count_ones() as usize);
+    // Every value in the scratch buffer comes from four bytes of the body: sized by those, not by the count.
+    let mut scratch: Vec<u32> = Vec::with_capacity((n * union.count_ones() as usize).min(r.remaining().len() / 4));
     let mut columns: Vec<Column<'_>> = Vec::with_capacity(union.count_ones() as usize);
     let mut mask = union;
     while mask != 0 {

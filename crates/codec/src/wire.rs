@@ -12,6 +12,18 @@ use crate::{Error, Reader, Result, compact};
 pub const KIND_TELEMETRY: u8 = 1;
 /// A batch of frames from an agent.
 pub const KIND_FRAMES: u8 = 2;
+/// Most frames one agent batch may carry: the agent's catch-up batches (about 12 s at 333 Hz). A chunk can
+/// describe a million frames in a few kilobytes, and each decodes to a 180-byte [`Frame`], so the count is
+/// capped before anything is decoded; this keeps a batch's decoding within a few MiB whatever it claims.
+pub const MAX_BATCH_FRAMES: u32 = 4096;
+/// Bytes in a batch message before its chunk.
+const FRAMES_HEADER_LEN: usize = 1 + 8 + 4;
+
+/// The largest message [`encode_frames`] writes for `frames` frames (every channel, incompressible values):
+/// what a receiver must accept.
+pub fn max_frames_message_len(frames: usize) -> usize {
+    FRAMES_HEADER_LEN + crate::chunk::max_encoded_len_lz4(frames)
+}
 
 /// Appends a viewer telemetry message.
 pub fn encode_telemetry(seq: u64, frame: &Frame, out: &mut Vec<u8>) {
@@ -33,7 +45,8 @@ pub fn decode_telemetry(bytes: &[u8]) -> Result<(u64, Frame)> {
 }
 
 /// Appends an agent batch: frames numbered from `first_seq`. A single frame is sent uncompressed (LZ4 would
-/// only add latency to 100 bytes); larger catch-up batches are compressed.
+/// only add latency to 100 bytes); larger catch-up batches are compressed. Receivers refuse batches of more
+/// than [`MAX_BATCH_FRAMES`].
 pub fn encode_frames(encoder: &mut ChunkEncoder, first_seq: u64, frames: &[Frame], out: &mut Vec<u8>) {
     out.push(KIND_FRAMES);
     out.extend_from_slice(&first_seq.to_le_bytes());
@@ -42,18 +55,23 @@ pub fn encode_frames(encoder: &mut ChunkEncoder, first_seq: u64, frames: &[Frame
     encoder.encode(frames, compression, out);
 }
 
-/// Decodes an agent batch into `(first_seq, frames)`, appending the frames to `frames`.
+/// Decodes an agent batch into `(first_seq, frames)`, appending the frames to `frames`. On error `frames`
+/// is left as it was, and no more than [`MAX_BATCH_FRAMES`] frames (nor more than the chunk's bytes can
+/// hold, see [`crate::chunk::header`]) were ever reserved.
 pub fn decode_frames(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<u64> {
     let mut r = Reader::new(bytes);
     expect_kind(&mut r, KIND_FRAMES)?;
     let first_seq = r.u64()?;
     let count = r.u32()?;
-    let start = frames.len();
-    crate::chunk::decode_into(r.remaining(), frames)?;
-    if frames.len() - start != count as usize {
-        frames.truncate(start);
-        return Err(malformed(format!("batch says {count} frames, chunk holds a different number")));
+    if count > MAX_BATCH_FRAMES {
+        return Err(malformed(format!("batch of {count} frames exceeds the limit of {MAX_BATCH_FRAMES}")));
     }
+    // Both counts must agree before the chunk is decoded, so its own count is held to the limit too.
+    let (header, _) = crate::chunk::header(r.remaining())?;
+    if header.frame_count != count {
+        return Err(malformed(format!("batch says {count} frames, its chunk {}", header.frame_count)));
+    }
+    crate::chunk::decode_into(r.remaining(), frames)?;
     Ok(first_seq)
 }
 
