@@ -18,7 +18,7 @@ pub const BRAKE_PRESSURE_FULL_BAR: f32 = 100.0;
 const KMH_TO_MPS: f32 = 1.0 / 3.6;
 
 /// What can go wrong decoding a JSON datagram.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// Nothing but whitespace.
     #[error("empty datagram: expected one JSON object")]
@@ -38,6 +38,27 @@ pub enum Error {
     /// A `meta_time` string that is neither seconds nor RFC 3339.
     #[error("meta_time `{0}` is neither seconds nor RFC 3339")]
     MetaTime(String),
+    /// A `meta_time` too far from the session's first one to be the same session.
+    #[error("meta_time {t_s} s is more than {MAX_SESSION_SPAN_S} s away from the session's first point ({origin_s} s)")]
+    TimeOutOfRange {
+        /// The point's time, s.
+        t_s: f64,
+        /// The session's first time, s.
+        origin_s: f64,
+    },
+}
+
+/// The longest a session may span, s (7 days): a point further from the session's first is refused rather
+/// than stretching the session over years that every exporter and plot would then have to cover.
+pub const MAX_SESSION_SPAN_S: f64 = 7.0 * 86_400.0;
+
+/// Session time of a point stamped `t_s` in a session whose first point was stamped `origin_s`, µs.
+pub fn session_time_us(t_s: f64, origin_s: f64) -> Result<i64> {
+    let offset_s = t_s - origin_s;
+    if !offset_s.is_finite() || offset_s.abs() > MAX_SESSION_SPAN_S {
+        return Err(Error::TimeOutOfRange { t_s, origin_s });
+    }
+    Ok((offset_s * 1e6).round() as i64)
 }
 
 /// Result with this module's [`Error`].
@@ -219,10 +240,7 @@ impl JsonNormalizer {
     /// The frame for one point; `arrival_us` is used when the point has no `meta_time`.
     pub fn push(&mut self, point: &ApiPoint, arrival_us: i64) -> Result<Frame> {
         let t_us = match point.meta_time_s()? {
-            Some(t) => {
-                let origin = *self.origin_s.get_or_insert(t);
-                ((t - origin) * 1e6).round() as i64
-            }
+            Some(t) => session_time_us(t, *self.origin_s.get_or_insert(t))?,
             None => arrival_us,
         };
         Ok(point.to_frame(t_us))

@@ -29,7 +29,7 @@ pub mod json;
 pub mod outgauge;
 
 /// Everything that can go wrong while decoding a game's bytes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
     /// The datagram is not the size the game sends for this packet (short, or with trailing bytes).
     #[error("{packet} packet: expected {expected} bytes, got {got}")]

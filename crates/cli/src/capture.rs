@@ -137,7 +137,14 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
     let local = match &args.server {
         Some(_) => None,
         None => {
-            let local = ServerArgs { listen: args.serve_on, data_dir: args.data_dir.clone(), db: args.db.clone() };
+            let local = ServerArgs {
+                listen: args.serve_on,
+                data_dir: args.data_dir.clone(),
+                db: args.db.clone(),
+                public_url: None,
+                allow_host: Vec::new(),
+                allow_origin: Vec::new(),
+            };
             Some(crate::start(crate::server_config(&local)?).await?)
         }
     };

@@ -68,6 +68,19 @@ pub(crate) struct ServerArgs {
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data dir].
     #[arg(long, env = "RACECRAFT_DB")]
     db: Option<String>,
+    /// The URL users reach the server by, if not the listen address (a LAN name, a reverse proxy): its host
+    /// is served and its origin may write.
+    #[arg(long, env = "RACECRAFT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Another host name requests may carry (repeatable, or comma-separated). Loopback names, the listen
+    /// address and IP literals of an all-interfaces listener are always served; other names are refused as
+    /// DNS rebinding.
+    #[arg(long, env = "RACECRAFT_ALLOW_HOST", value_delimiter = ',')]
+    allow_host: Vec<String>,
+    /// Another page origin allowed to write and open WebSockets (repeatable, or comma-separated), e.g.
+    /// Vite's dev server `http://localhost:5173`. Requests without an Origin (agents, scripts) always are.
+    #[arg(long, env = "RACECRAFT_ALLOW_ORIGIN", value_delimiter = ',')]
+    allow_origin: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +204,12 @@ pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
     };
     let mut config = ServerConfig::new(args.listen, data_dir);
     config.db = args.db.clone();
+    for host in &args.allow_host {
+        config.access = config.access.allow_host(host)?;
+    }
+    for origin in args.public_url.iter().chain(&args.allow_origin) {
+        config.access = config.access.allow_origin(origin)?;
+    }
     Ok(config)
 }
 

@@ -9,12 +9,18 @@ pub enum AppError {
     /// 400: the request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// 403: the request comes from a page or host this server does not serve.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: the thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
     /// 413: the body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// 415: a body that is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: well-formed JSON of the wrong shape or types.
     #[error("{0}")]
     Unprocessable(String),
@@ -28,8 +34,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -39,8 +47,10 @@ impl AppError {
     pub fn reason(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::TooLarge(_) => "too_large",
+            AppError::UnsupportedMediaType(_) => "not_json",
             AppError::Unprocessable(_) => "unprocessable",
             AppError::Storage(_) => "storage",
         }

@@ -7,11 +7,14 @@
 //!   tracking, the current lap's backlog for late joiners, and the broadcast that fans frames out to viewers.
 //! - `routes`: one module per endpoint family: agent ingest WebSocket, viewer WebSocket, JSON ingest,
 //!   sessions and laps, health and metrics, the embedded web UI.
+//! - [`access`]: the browser guard on every request: `Host` allow-list, `Origin` check on writes and
+//!   WebSocket upgrades, JSON-only bodies, security headers, JSON error bodies ([`AccessPolicy`]).
 //! - [`metrics::Metrics`]: the typed counters behind `/metrics`.
 //!
 //! The live path never waits for storage: frames go to the viewers' broadcast and to the storage
 //! [`racecraft_store::Writer`]'s queue; the writer batches them into chunks and acks what is durable.
 
+pub mod access;
 mod error;
 mod insight;
 pub mod live;
@@ -20,6 +23,7 @@ mod routes;
 mod runner;
 mod state;
 
+pub use access::AccessPolicy;
 pub use error::AppError;
 pub use routes::app;
 pub use runner::{RunningServer, ServerConfig, StartError};

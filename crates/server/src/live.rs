@@ -15,7 +15,7 @@ use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 use racecraft_codec::chunk::{ChunkEncoder, Compression};
 use racecraft_core::{Channel, CompletedLap, Frame, LapTracker};
-use racecraft_store::Writer;
+use racecraft_store::{LapRow, Session, Writer};
 use tokio::sync::broadcast;
 
 use crate::metrics::Metrics;
@@ -172,18 +172,43 @@ impl LiveRegistry {
         lock(&self.sessions).get(&id).cloned()
     }
 
-    /// Makes session `id` live with `next_seq` as its first expected sequence number, or returns it if it
-    /// already is (another connection won the race).
-    pub fn activate(&self, id: i64, next_seq: u64, best_lap_s: Option<f64>) -> Arc<LiveSession> {
-        lock(&self.sessions)
-            .entry(id)
-            .or_insert_with(|| Arc::new(LiveSession::new(id, next_seq, best_lap_s, self.capacity)))
-            .clone()
+    /// Makes a stored session live from what [`Resume`] loaded, or returns it if it already is (another
+    /// connection won the race). The second value is the laps the replay found complete that the store does
+    /// not have yet (empty when the session was already live); the caller hands them to the writer.
+    pub fn activate(&self, resume: Resume) -> (Arc<LiveSession>, Vec<CompletedLap>) {
+        let id = resume.session.id;
+        let mut sessions = lock(&self.sessions);
+        if let Some(live) = sessions.get(&id) {
+            return (live.clone(), Vec::new());
+        }
+        let (live, recovered) = LiveSession::new(resume, self.capacity);
+        let live = Arc::new(live);
+        sessions.insert(id, live.clone());
+        (live, recovered)
     }
 
     /// Forgets a session (deleted, or ended and drained).
     pub fn remove(&self, id: i64) -> Option<Arc<LiveSession>> {
         lock(&self.sessions).remove(&id)
+    }
+
+    /// Forgets `live` once it has ended, unless the registry already holds a newer activation of it. Its
+    /// state is freed when the last connection holding it (agent, viewers) closes.
+    pub fn release(&self, live: &Arc<LiveSession>) {
+        let mut sessions = lock(&self.sessions);
+        if sessions.get(&live.id).is_some_and(|held| Arc::ptr_eq(held, live)) {
+            sessions.remove(&live.id);
+        }
+    }
+
+    /// How many sessions this server follows (live, or opened by a viewer and waiting for data).
+    pub fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    /// Whether it follows no session.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Ids of sessions currently live (receiving data, not ended).
@@ -208,6 +233,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct LiveSession {
     /// Session id.
     pub id: i64,
+    /// The stored row when the session went live here: viewers that join get it without a database query.
+    row: Session,
+    /// Laps the store had when the session went live here (JSON, with their ids).
+    stored_laps: Vec<serde_json::Value>,
     state: Mutex<IngestState>,
     tx: broadcast::Sender<LiveEvent>,
     last_active: Mutex<Instant>,
@@ -242,6 +271,39 @@ pub struct Ingested {
     pub duplicates: usize,
     /// Laps completed by this batch.
     pub laps: usize,
+    /// Why the whole batch was refused (nothing of it published or stored), if it was.
+    pub refused: Option<SeqRefused>,
+}
+
+/// A batch whose sequence numbers this session cannot take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SeqRefused {
+    /// The batch starts past the next expected number: frames from the future, with a gap before them.
+    #[error("batch starts at seq {first_seq} but this session expects {next_seq} next (a gap)")]
+    Gap {
+        /// The batch's first sequence number.
+        first_seq: u64,
+        /// The session's next expected one.
+        next_seq: u64,
+    },
+    /// The batch's last sequence number would not fit the store's signed 64-bit sequence column.
+    #[error("batch of {count} frames from seq {first_seq} ends past the largest sequence number (2^63 - 1)")]
+    Overflow {
+        /// The batch's first sequence number.
+        first_seq: u64,
+        /// Frames in the batch.
+        count: usize,
+    },
+}
+
+impl SeqRefused {
+    /// Short label for the `ingest_rejected_total{reason}` counter.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SeqRefused::Gap { .. } => "seq_gap",
+            SeqRefused::Overflow { .. } => "seq_overflow",
+        }
+    }
 }
 
 /// What a new viewer starts from.
@@ -259,11 +321,39 @@ pub struct ViewerStart {
     pub last_insight: Option<String>,
 }
 
+/// What a stored session needs to go live on this server.
+#[derive(Debug)]
+pub struct Resume {
+    /// Its row.
+    pub session: Session,
+    /// Its stored laps.
+    pub stored_laps: Vec<LapRow>,
+    /// The sequence number after the last durable frame: where its agent resumes.
+    pub next_seq: u64,
+    /// Stored frames from the start of its last stored lap on, oldest first. A server that restarted in the
+    /// middle of a lap replays them, so the lap in progress is timed from its real start, with its sectors
+    /// and frame count, instead of being cut into an invalid fragment.
+    pub replay: Vec<Frame>,
+}
+
+impl Resume {
+    /// A session with nothing stored yet.
+    pub fn fresh(session: Session) -> Resume {
+        Resume { session, stored_laps: Vec::new(), next_seq: 0, replay: Vec::new() }
+    }
+}
+
 impl LiveSession {
-    fn new(id: i64, next_seq: u64, best_lap_s: Option<f64>, capacity: usize) -> LiveSession {
+    fn new(resume: Resume, capacity: usize) -> (LiveSession, Vec<CompletedLap>) {
+        let Resume { session, stored_laps, next_seq, replay } = resume;
         let (tx, _) = broadcast::channel(capacity.max(1));
-        LiveSession {
-            id,
+        let best_lap_s = session.best_lap_s;
+        let last_stored_lap = stored_laps.iter().map(|l| l.lap_number).max();
+        let stored_json = stored_laps.iter().filter_map(|l| serde_json::to_value(l).ok()).collect();
+        let live = LiveSession {
+            id: session.id,
+            row: session,
+            stored_laps: stored_json,
             state: Mutex::new(IngestState {
                 next_seq,
                 tracker: LapTracker::new(),
@@ -280,7 +370,42 @@ impl LiveSession {
             }),
             tx,
             last_active: Mutex::new(Instant::now()),
+        };
+        let recovered = live.replay(&replay, last_stored_lap);
+        (live, recovered)
+    }
+
+    /// Feeds stored frames through the lap tracker, insights and backlog without publishing or storing
+    /// them; returns the laps they complete that are newer than `last_stored_lap`.
+    fn replay(&self, frames: &[Frame], last_stored_lap: Option<u32>) -> Vec<CompletedLap> {
+        let mut st = lock(&self.state);
+        let first_seq = st.next_seq.saturating_sub(frames.len() as u64);
+        let mut recovered = Vec::new();
+        for (i, frame) in frames.iter().enumerate() {
+            st.insights.frame(frame);
+            if let Some(lap) = st.tracker.push(frame)
+                && last_stored_lap.is_none_or(|last| lap.lap_number > last)
+            {
+                if lap.valid && st.best_lap_s.is_none_or(|b| lap.lap_time_s < b) {
+                    st.best_lap_s = Some(lap.lap_time_s);
+                }
+                st.laps.push(lap_json(self.id, None, &lap));
+                recovered.push(lap);
+            }
+            st.backlog.push(first_seq + i as u64, frame);
         }
+        recovered
+    }
+
+    /// The stored row as of when the session went live here.
+    pub fn row(&self) -> &Session {
+        &self.row
+    }
+
+    /// The laps the store had when the session went live here (the ones completed since are in
+    /// [`ViewerStart::laps`]).
+    pub fn stored_laps(&self) -> &[serde_json::Value] {
+        &self.stored_laps
     }
 
     /// Next sequence number this session expects.
@@ -302,7 +427,9 @@ impl LiveSession {
 
     /// Accepts a batch of frames numbered from `first_seq` (`None`: numbered by the server, for sources that
     /// carry no sequence), publishes them to viewers and hands them to the storage writer. Frames whose
-    /// number was already accepted are dropped, so an agent may resend freely.
+    /// number was already accepted are dropped, so an agent may resend freely. A batch that starts past the
+    /// next expected number, or ends past `i64::MAX`, is refused whole ([`Ingested::refused`]): accepting it
+    /// would move the session's watermark over frames that never came.
     pub fn ingest(
         &self,
         first_seq: Option<u64>,
@@ -314,6 +441,17 @@ impl LiveSession {
         let (start_seq, duplicates) = {
             let mut st = lock(&self.state);
             let first = first_seq.unwrap_or(st.next_seq);
+            // Checked under the lock, against the same next_seq the frames would be numbered after.
+            let refused = if first > st.next_seq {
+                Some(SeqRefused::Gap { first_seq: first, next_seq: st.next_seq })
+            } else if first.checked_add(frames.len() as u64).is_none_or(|end| end > i64::MAX as u64) {
+                Some(SeqRefused::Overflow { first_seq: first, count: frames.len() })
+            } else {
+                None
+            };
+            if refused.is_some() {
+                return Ingested { refused, ..Ingested::default() };
+            }
             let duplicates = (st.next_seq.saturating_sub(first) as usize).min(frames.len());
             frames.drain(..duplicates);
             let start_seq = first + duplicates as u64;
@@ -362,7 +500,7 @@ impl LiveSession {
             metrics.frames_dropped.get_or_create(&[("reason", "duplicate")]).inc_by(duplicates as u64);
         }
         metrics.laps_completed.inc_by(laps as u64);
-        Ingested { accepted, duplicates, laps }
+        Ingested { accepted, duplicates, laps, refused: None }
     }
 
     /// Subscribes a viewer: its receiver and the state it starts from, taken atomically.
@@ -408,15 +546,15 @@ impl LiveSession {
     }
 
     /// Session time for a sample stamped `meta_time_s` (the first stamp is the origin); without a stamp, the
-    /// time since the session went live here.
-    pub fn api_time_us(&self, meta_time_s: Option<f64>) -> i64 {
+    /// time since the session went live here. A stamp too far from the origin is refused.
+    pub fn api_time_us(&self, meta_time_s: Option<f64>) -> Result<i64, racecraft_capture::json::Error> {
         let mut st = lock(&self.state);
         match meta_time_s {
             Some(t) => {
                 let origin = *st.api_time_origin_s.get_or_insert(t);
-                ((t - origin) * 1e6).round() as i64
+                racecraft_capture::json::session_time_us(t, origin)
             }
-            None => st.created.elapsed().as_micros() as i64,
+            None => Ok(st.created.elapsed().as_micros() as i64),
         }
     }
 }

@@ -25,6 +25,10 @@ pub struct Metrics {
     pub ws_client_lagged: Counter,
     /// Frames skipped by lagging viewers.
     pub ws_frames_skipped: Counter,
+    /// Viewers disconnected because they stopped reading.
+    pub ws_viewers_stalled: Counter,
+    /// Requests refused by the browser guard, by reason (`forbidden`: host or origin; `not_json`).
+    pub requests_refused: Family<Label, Counter>,
     /// Connected agents.
     pub ws_agents: Gauge,
     /// Laps completed.
@@ -59,6 +63,8 @@ impl Metrics {
             ws_viewers: Gauge::default(),
             ws_client_lagged: Counter::default(),
             ws_frames_skipped: Counter::default(),
+            ws_viewers_stalled: Counter::default(),
+            requests_refused: Family::default(),
             ws_agents: Gauge::default(),
             laps_completed: Counter::default(),
             db_available: Gauge::default(),
@@ -73,6 +79,8 @@ impl Metrics {
         registry.register("ws_viewers", "Connected live viewers", m.ws_viewers.clone());
         registry.register("ws_client_lagged", "Viewer lag events", m.ws_client_lagged.clone());
         registry.register("ws_frames_skipped", "Frames skipped by lagging viewers", m.ws_frames_skipped.clone());
+        registry.register("ws_viewers_stalled", "Viewers dropped for not reading", m.ws_viewers_stalled.clone());
+        registry.register("requests_refused", "Requests refused by the browser guard", m.requests_refused.clone());
         registry.register("ws_agents", "Connected agents", m.ws_agents.clone());
         registry.register("session_analyses", "Sessions analysed from their stored frames", m.session_analyses.clone());
         registry.register("laps_completed", "Laps completed", m.laps_completed.clone());

@@ -24,12 +24,21 @@ pub struct ServerConfig {
     pub writer: WriterConfig,
     /// Request and buffer limits.
     pub limits: Limits,
+    /// Hosts and page origins served besides loopback and the listen address.
+    pub access: crate::AccessPolicy,
 }
 
 impl ServerConfig {
     /// Defaults with the given listen address and data directory.
     pub fn new(listen: SocketAddr, data_dir: PathBuf) -> ServerConfig {
-        ServerConfig { listen, data_dir, db: None, writer: WriterConfig::default(), limits: Limits::default() }
+        ServerConfig {
+            listen,
+            data_dir,
+            db: None,
+            writer: WriterConfig::default(),
+            limits: Limits::default(),
+            access: crate::AccessPolicy::new(listen),
+        }
     }
 
     /// The database URL in effect.
@@ -66,7 +75,7 @@ impl RunningServer {
         let store = Store::connect(&config.db_url()).await?;
         let spool = Spool::open(config.data_dir.join("spool")).await?;
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
-        let state = AppState::new(store, writer, config.limits.clone());
+        let state = AppState::with_access(store, writer, config.limits.clone(), config.access.clone());
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel();

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use racecraft_store::{Store, Writer};
 
+use crate::access::AccessPolicy;
 use crate::live::LiveRegistry;
 use crate::metrics::Metrics;
 
@@ -12,15 +13,31 @@ use crate::metrics::Metrics;
 pub struct Limits {
     /// Largest HTTP body accepted, bytes.
     pub max_body_bytes: usize,
+    /// Largest WebSocket message an agent may send on `/ws/ingest`, bytes: the largest batch the codec writes
+    /// (`wire::max_frames_message_len(wire::MAX_BATCH_FRAMES)`, about 0.74 MB) with some margin.
+    pub max_ingest_message_bytes: usize,
+    /// Most points (frames) one JSON ingest request may carry: a 4 MiB body of real points holds about
+    /// 16 k, and the frames it becomes must stay a few MiB whatever the body looks like.
+    pub max_points_per_request: usize,
     /// Live messages buffered per session before a slow viewer has to skip ahead.
     pub viewer_buffer_messages: usize,
     /// The most recent sessions analysed in the background when the server starts (0: none).
     pub prepare_recent_sessions: usize,
+    /// A viewer whose connection takes no data for this long is disconnected (and counted): its kernel
+    /// buffers and its place in the fan-out are not kept for a client that stopped reading.
+    pub viewer_stall_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 4 << 20, viewer_buffer_messages: 1024, prepare_recent_sessions: 2 }
+        Limits {
+            max_body_bytes: 4 << 20,
+            max_ingest_message_bytes: 1 << 20,
+            max_points_per_request: 16_384,
+            viewer_buffer_messages: 1024,
+            prepare_recent_sessions: 2,
+            viewer_stall_timeout: std::time::Duration::from_secs(10),
+        }
     }
 }
 
@@ -37,6 +54,8 @@ pub(crate) struct Inner {
     pub(crate) live: LiveRegistry,
     pub(crate) metrics: Metrics,
     pub(crate) limits: Limits,
+    /// Which hosts and page origins are served.
+    pub(crate) access: AccessPolicy,
     /// Recent session analyses.
     pub(crate) analyses: crate::routes::analysis::AnalysisCache,
     /// Set once at shutdown; long-lived connections (WebSockets) watch it and close.
@@ -44,8 +63,13 @@ pub(crate) struct Inner {
 }
 
 impl AppState {
-    /// State over a connected store and its writer.
+    /// State over a connected store and its writer, serving loopback names only.
     pub fn new(store: Store, writer: Writer, limits: Limits) -> AppState {
+        AppState::with_access(store, writer, limits, AccessPolicy::default())
+    }
+
+    /// State over a connected store and its writer, serving what `access` allows.
+    pub fn with_access(store: Store, writer: Writer, limits: Limits, access: AccessPolicy) -> AppState {
         let live = LiveRegistry::new(limits.viewer_buffer_messages);
         let (closing, _) = tokio::sync::watch::channel(false);
         AppState {
@@ -55,6 +79,7 @@ impl AppState {
                 live,
                 metrics: Metrics::new(),
                 limits,
+                access,
                 analyses: Default::default(),
                 closing,
             }),
@@ -64,6 +89,11 @@ impl AppState {
     /// The metrics registry.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Which hosts and page origins are served.
+    pub fn access(&self) -> &AccessPolicy {
+        &self.inner.access
     }
 
     /// The store.

@@ -131,6 +131,16 @@ const SELECT_SESSION_CHUNKS: &str = "SELECT first_seq, frame_count, data FROM ch
      WHERE session_id = $1 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
 const SELECT_LAP_CHUNKS: &str = "SELECT first_seq, frame_count, data FROM chunks \
      WHERE session_id = $1 AND lap_number = $4 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
+const SELECT_CHUNKS_FROM_LAP: &str = "SELECT first_seq, frame_count, data FROM chunks \
+     WHERE session_id = $1 AND lap_number >= $4 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
+
+/// Which chunks of a session [`Store::frames`] reads.
+#[derive(Debug, Clone, Copy)]
+enum Span {
+    Session,
+    Lap(u32),
+    FromLap(u32),
+}
 
 #[derive(sqlx::FromRow)]
 struct SessionRecord {
@@ -490,12 +500,18 @@ impl Store {
 
     /// The frames of a lap: its session's chunks with that lap number, in sequence order.
     pub async fn lap_frames(&self, lap: &LapRow) -> Result<Vec<Frame>> {
-        self.frames(lap.session_id, Some(lap.lap_number), Frame::ALL_CHANNELS_MASK, lap.frame_count as usize).await
+        self.frames(lap.session_id, Span::Lap(lap.lap_number), Frame::ALL_CHANNELS_MASK, lap.frame_count as usize).await
+    }
+
+    /// The frames of a session from lap `from_lap` on (frames without a lap number left out), in sequence
+    /// order: what a server that restarted mid-session replays to pick up the lap in progress.
+    pub async fn frames_from_lap(&self, session_id: i64, from_lap: u32) -> Result<Vec<Frame>> {
+        self.frames(session_id, Span::FromLap(from_lap), Frame::ALL_CHANNELS_MASK, 0).await
     }
 
     /// Every stored frame of a session, in sequence order.
     pub async fn session_frames(&self, session_id: i64) -> Result<Vec<Frame>> {
-        self.frames(session_id, None, Frame::ALL_CHANNELS_MASK, 0).await
+        self.frames(session_id, Span::Session, Frame::ALL_CHANNELS_MASK, 0).await
     }
 
     /// Every stored frame of a session with only the channels in `channels` (a mask of
@@ -503,7 +519,7 @@ impl Store {
     /// channels an analysis needs skips decoding the rest. `expected_frames` (the session's frame count, or 0)
     /// sizes the result up front.
     pub async fn session_channels(&self, session_id: i64, channels: u64, expected_frames: usize) -> Result<Vec<Frame>> {
-        self.frames(session_id, None, channels, expected_frames).await
+        self.frames(session_id, Span::Session, channels, expected_frames).await
     }
 
     /// The sequence number after the last stored frame of a session (0 when it has none): where an agent
@@ -520,7 +536,7 @@ impl Store {
     async fn frames(
         &self,
         session_id: i64,
-        lap_number: Option<u32>,
+        span: Span,
         channels: u64,
         expected: usize,
     ) -> Result<Vec<Frame>> {
@@ -528,15 +544,18 @@ impl Store {
         let mut frames = Vec::with_capacity(expected.min(1 << 24));
         let mut from_seq = 0i64;
         loop {
-            let page: Vec<(i64, i64, Vec<u8>)> = match lap_number {
-                Some(lap) => with_pool!(&self.pool, p => sqlx::query_as(SELECT_LAP_CHUNKS)
-                    .bind(session_id)
-                    .bind(from_seq)
-                    .bind(CHUNK_PAGE)
-                    .bind(i64::from(lap))
-                    .fetch_all(p)
-                    .await?),
-                None => with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSION_CHUNKS)
+            let page: Vec<(i64, i64, Vec<u8>)> = match span {
+                Span::Lap(lap) | Span::FromLap(lap) => {
+                    let sql = if matches!(span, Span::Lap(_)) { SELECT_LAP_CHUNKS } else { SELECT_CHUNKS_FROM_LAP };
+                    with_pool!(&self.pool, p => sqlx::query_as(sql)
+                        .bind(session_id)
+                        .bind(from_seq)
+                        .bind(CHUNK_PAGE)
+                        .bind(i64::from(lap))
+                        .fetch_all(p)
+                        .await?)
+                }
+                Span::Session => with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSION_CHUNKS)
                     .bind(session_id)
                     .bind(from_seq)
                     .bind(CHUNK_PAGE)

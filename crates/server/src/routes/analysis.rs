@@ -76,6 +76,13 @@ impl AnalysisCache {
         }
     }
 
+    /// Drops the analysis of a deleted session.
+    pub(crate) fn forget(&self, session: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&session);
+        }
+    }
+
     fn put(&self, session: i64, frames: u64, analysis: Arc<SessionAnalysis>) {
         let Ok(mut entries) = self.entries.lock() else { return };
         let use_no = self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -153,6 +153,7 @@ pub(super) async fn delete_session(
     if let Some(live) = state.live().remove(id) {
         live.end();
     }
+    state.analyses().forget(id);
     if state.store().delete_session(id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(no_session(id)) }
 }
 

@@ -80,52 +80,24 @@ async fn ac_ingest_inner(
 ) -> Result<Json<Value>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let body = body_bytes(body)?;
-    let packets: Vec<AcPhysics> = serde_json::from_slice(&body).map_err(|e| json_error(&e))?;
+    let max = state.inner.limits.max_points_per_request;
+    let lap = q.lap;
+    let ((), packets) =
+        parse_blocking(body, Shape::Array, max, (), move |(), _, p: AcPhysics| Ok((p.packet_id, ac_frame(&p, lap))))
+            .await?;
     let live = super::activate(state, q.session_id).await?;
-    let t_us = live.api_time_us(None);
+    let t_us = live.api_time_us(None).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let mut frames = Vec::with_capacity(packets.len());
     let mut repeated = 0;
-    for p in &packets {
-        if let Some(id) = p.packet_id
+    for (packet_id, mut frame) in packets {
+        if let Some(id) = packet_id
             && !live.accept_packet_id(id)
         {
             repeated += 1;
             continue;
         }
-        let mut f = Frame::new(t_us);
-        f.set_opt(Channel::Throttle, p.gas);
-        f.set_opt(Channel::Brake, p.brake);
-        f.set_opt(Channel::Clutch, p.clutch);
-        f.set_opt(Channel::Fuel, p.fuel);
-        f.set_opt(Channel::Gear, p.gear.map(|g| (g - 1) as f32));
-        f.set_opt(Channel::Rpm, p.rpms);
-        f.set_opt(Channel::SteerInput, p.steer_angle);
-        f.set_opt(Channel::Speed, p.speed_kmh.map(|v| v * KMH_TO_MPS));
-        if let Some([x, y, z]) = p.velocity {
-            f.set(Channel::VelX, x);
-            f.set(Channel::VelY, z);
-            f.set(Channel::VelZ, y);
-        }
-        if let Some([lat, vert, long]) = p.acc_g {
-            f.set(Channel::AccLat, lat);
-            f.set(Channel::AccVert, vert);
-            f.set(Channel::AccLong, long);
-        }
-        if let Some([x, y, z]) = p.car_coordinates {
-            f.set(Channel::PosX, x);
-            f.set(Channel::PosY, z);
-            f.set(Channel::PosZ, y);
-        }
-        f.set_opt(Channel::Yaw, p.heading);
-        f.set_opt(Channel::Pitch, p.pitch);
-        f.set_opt(Channel::Roll, p.roll);
-        for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
-            f.set_opt(Channel::slip_ratio(wheel), p.wheel_slip.map(|w| w[i]));
-            f.set_opt(Channel::tyre_pressure(wheel), p.wheels_pressure.map(|w| w[i] * PSI_TO_KPA));
-            f.set_opt(Channel::tyre_temp(wheel), p.tyre_core_temperature.map(|w| w[i]));
-        }
-        f.set_opt(Channel::Lap, q.lap.map(|l| l as f32));
-        frames.push(f);
+        frame.t_us = t_us;
+        frames.push(frame);
     }
     let ingested = live.ingest(None, frames, state.writer(), state.metrics());
     if repeated > 0 {
@@ -133,6 +105,44 @@ async fn ac_ingest_inner(
     }
     state.metrics().frames_received.get_or_create(&[("transport", "http_ac")]).inc_by(ingested.accepted as u64);
     Ok(Json(json!({"session_id": live.id, "accepted": ingested.accepted, "duplicates": repeated})))
+}
+
+/// The frame of one AC-shaped packet (time 0: the caller stamps it).
+fn ac_frame(p: &AcPhysics, lap: Option<u32>) -> Frame {
+    let mut f = Frame::new(0);
+    f.set_opt(Channel::Throttle, p.gas);
+    f.set_opt(Channel::Brake, p.brake);
+    f.set_opt(Channel::Clutch, p.clutch);
+    f.set_opt(Channel::Fuel, p.fuel);
+    f.set_opt(Channel::Gear, p.gear.map(|g| (g - 1) as f32));
+    f.set_opt(Channel::Rpm, p.rpms);
+    f.set_opt(Channel::SteerInput, p.steer_angle);
+    f.set_opt(Channel::Speed, p.speed_kmh.map(|v| v * KMH_TO_MPS));
+    if let Some([x, y, z]) = p.velocity {
+        f.set(Channel::VelX, x);
+        f.set(Channel::VelY, z);
+        f.set(Channel::VelZ, y);
+    }
+    if let Some([lat, vert, long]) = p.acc_g {
+        f.set(Channel::AccLat, lat);
+        f.set(Channel::AccVert, vert);
+        f.set(Channel::AccLong, long);
+    }
+    if let Some([x, y, z]) = p.car_coordinates {
+        f.set(Channel::PosX, x);
+        f.set(Channel::PosY, z);
+        f.set(Channel::PosZ, y);
+    }
+    f.set_opt(Channel::Yaw, p.heading);
+    f.set_opt(Channel::Pitch, p.pitch);
+    f.set_opt(Channel::Roll, p.roll);
+    for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
+        f.set_opt(Channel::slip_ratio(wheel), p.wheel_slip.map(|w| w[i]));
+        f.set_opt(Channel::tyre_pressure(wheel), p.wheels_pressure.map(|w| w[i] * PSI_TO_KPA));
+        f.set_opt(Channel::tyre_temp(wheel), p.tyre_core_temperature.map(|w| w[i]));
+    }
+    f.set_opt(Channel::Lap, lap.map(|l| l as f32));
+    f
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,28 +166,30 @@ async fn api_ingest_inner(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let body = body_bytes(body)?;
-    // One object or an array of them, parsed straight into points (no intermediate JSON tree).
-    let points: Vec<ApiPoint> = match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'[') => serde_json::from_slice(&body).map_err(|e| json_error(&e))?,
-        Some(b'{') => vec![serde_json::from_slice(&body).map_err(|e| json_error(&e))?],
-        Some(_) | None => {
-            // Let serde say what is wrong with it, or that it is valid JSON of the wrong kind.
-            let e = match serde_json::from_slice::<Value>(&body) {
-                Err(e) => json_error(&e),
-                Ok(_) => AppError::Unprocessable("expected a JSON object or an array of objects".into()),
-            };
-            return Err(e);
-        }
-    };
-    if points.is_empty() {
+    let max = state.inner.limits.max_points_per_request;
+    // Each point becomes its frame as it is parsed; only the first keeps its names (they pick the session).
+    let (first, points) =
+        parse_blocking(body, Shape::ObjectOrArray, max, None, |first: &mut Option<ApiPoint>, i, p: ApiPoint| {
+            let t = p.meta_time_s().map_err(|e| format!("point {i}: {e}"))?;
+            let frame = p.to_frame(0);
+            if frame.is_empty() {
+                return Err(format!("point {i} carries no channel"));
+            }
+            if first.is_none() {
+                *first = Some(ApiPoint {
+                    session_id: p.session_id,
+                    track: p.track,
+                    chassis: p.chassis,
+                    ..ApiPoint::default()
+                });
+            }
+            Ok((t, frame))
+        })
+        .await?;
+    let Some(first) = first else {
         return Ok((StatusCode::OK, Json(json!({"accepted": 0}))));
-    }
-    let mut times = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        times.push(p.meta_time_s().map_err(|e| AppError::Unprocessable(format!("point {i}: {e}")))?);
-    }
+    };
     // All points of one request go to one session: the explicit one, or the first point's track/chassis.
-    let first = &points[0];
     let session_id = match q.session_id.or(first.session_id) {
         Some(id) => id,
         None => {
@@ -185,7 +197,11 @@ async fn api_ingest_inner(
         }
     };
     let live = super::activate(state, session_id).await?;
-    let frames: Vec<Frame> = points.iter().zip(times).map(|(p, t)| p.to_frame(live.api_time_us(t))).collect();
+    let mut frames = Vec::with_capacity(points.len());
+    for (i, (t, mut frame)) in points.into_iter().enumerate() {
+        frame.t_us = live.api_time_us(t).map_err(|e| AppError::Unprocessable(format!("point {i}: {e}")))?;
+        frames.push(frame);
+    }
     let ingested = live.ingest(None, frames, state.writer(), state.metrics());
     state.metrics().frames_received.get_or_create(&[("transport", "http_api")]).inc_by(ingested.accepted as u64);
     Ok((StatusCode::OK, Json(json!({"session_id": live.id, "accepted": ingested.accepted}))))
@@ -206,6 +222,118 @@ async fn api_session(state: &AppState, track: &str, chassis: &str) -> Result<i64
     };
     let session = state.store().create_session(&meta, None).await?;
     Ok(state.live().set_api_session(key, session.id))
+}
+
+/// Parses a body holding one JSON object or an array of them, converting each element as it is read, on a
+/// blocking thread. Memory stays proportional to what is kept, never to what a hostile body could make serde
+/// build: elements are converted one at a time, and more than `max` of them is refused.
+async fn parse_blocking<S, T, U>(
+    body: Bytes,
+    shape: Shape,
+    max: usize,
+    state: S,
+    convert: impl FnMut(&mut S, usize, T) -> Result<U, String> + Send + 'static,
+) -> Result<(S, Vec<U>), AppError>
+where
+    S: Send + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+    U: Send + 'static,
+{
+    let parse = move || {
+        let mut seed = Elements { shape, max, state, convert, out: Vec::new(), _t: std::marker::PhantomData };
+        let mut de = serde_json::Deserializer::from_slice(&body);
+        serde::de::DeserializeSeed::deserialize(&mut seed, &mut de).and_then(|()| de.end()).map_err(|e| {
+            if e.classify() == serde_json::error::Category::Data && e.to_string().contains(shape.expected()) {
+                AppError::Unprocessable(shape.expected().into())
+            } else {
+                json_error(&e)
+            }
+        })?;
+        Ok((seed.state, seed.out))
+    };
+    tokio::task::spawn_blocking(parse).await.map_err(|e| AppError::BadRequest(format!("body not parsed: {e}")))?
+}
+
+/// What a JSON ingest body may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// An array of objects.
+    Array,
+    /// One object, or an array of them.
+    ObjectOrArray,
+}
+
+impl Shape {
+    fn expected(self) -> &'static str {
+        match self {
+            Shape::Array => "expected a JSON array of objects",
+            Shape::ObjectOrArray => "expected a JSON object or an array of objects",
+        }
+    }
+}
+
+/// The [`serde::de::DeserializeSeed`] behind [`parse_blocking`].
+struct Elements<S, T, U, F> {
+    shape: Shape,
+    max: usize,
+    state: S,
+    convert: F,
+    out: Vec<U>,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<S, T, U, F> Elements<S, T, U, F>
+where
+    F: FnMut(&mut S, usize, T) -> Result<U, String>,
+{
+    fn push<E: serde::de::Error>(&mut self, element: T) -> Result<(), E> {
+        if self.out.len() >= self.max {
+            return Err(E::custom(format!("more than {} points in one request; send smaller batches", self.max)));
+        }
+        let i = self.out.len();
+        let u = (self.convert)(&mut self.state, i, element).map_err(E::custom)?;
+        self.out.push(u);
+        Ok(())
+    }
+}
+
+impl<'de, S, T, U, F> serde::de::DeserializeSeed<'de> for &mut Elements<S, T, U, F>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnMut(&mut S, usize, T) -> Result<U, String>,
+{
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, S, T, U, F> serde::de::Visitor<'de> for &mut Elements<S, T, U, F>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnMut(&mut S, usize, T) -> Result<U, String>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.shape.expected())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(element) = seq.next_element::<T>()? {
+            self.push(element)?;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        if self.shape == Shape::Array {
+            return Err(serde::de::Error::invalid_type(serde::de::Unexpected::Map, &self.shape.expected()));
+        }
+        let element = T::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        self.push(element)
+    }
 }
 
 fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {

@@ -16,7 +16,10 @@ use crate::live::LiveSession;
 use crate::state::AppState;
 
 pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(64 << 20).on_upgrade(move |socket: WebSocket| async move {
+    // A message is buffered whole before it is looked at, so its size is the first bound on what one
+    // connection costs; a single frame is capped the same, or one frame header could claim it all.
+    let max = state.inner.limits.max_ingest_message_bytes;
+    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
         run_agent(sink, stream, state).await;
     })
@@ -34,6 +37,7 @@ pub(crate) async fn run_agent<Si, St, E>(mut sink: Si, mut stream: St, state: Ap
 where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
+    E: std::fmt::Display,
 {
     let metrics = state.metrics();
     metrics.ws_agents.inc();
@@ -45,7 +49,7 @@ where
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Binary(_))) => {
                 metrics.reject("frames_before_hello");
-                let _ = send_error(&mut sink, "send a hello message before frames").await;
+                let _ = send_error(&mut sink, "frames_before_hello", "send a hello message before frames").await;
                 continue;
             }
             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
@@ -55,7 +59,7 @@ where
             Ok(live) => break live,
             Err(e) => {
                 metrics.reject(e.reason());
-                let _ = send_error(&mut sink, &e.to_string()).await;
+                let _ = send_error(&mut sink, e.reason(), &e.to_string()).await;
                 if matches!(e, AppError::NotFound(_)) {
                     return;
                 }
@@ -81,23 +85,38 @@ where
             }
             msg = stream.next() => match msg {
                 Some(Ok(Message::Binary(bytes))) => {
-                    let mut frames = Vec::new();
-                    match racecraft_codec::wire::decode_frames(&bytes, &mut frames) {
-                        Ok(first_seq) => {
-                            let n = live.ingest(Some(first_seq), frames, writer, metrics).accepted;
-                            metrics.frames_received.get_or_create(&[("transport", "ws")]).inc_by(n as u64);
+                    // Decoding is CPU work of up to a few milliseconds: off the async workers, and awaited
+                    // here so this connection's batches are ingested in the order they came.
+                    let decoded = tokio::task::spawn_blocking(move || {
+                        let mut frames = Vec::new();
+                        racecraft_codec::wire::decode_frames(&bytes, &mut frames).map(|first_seq| (first_seq, frames))
+                    })
+                    .await;
+                    let refusal = match decoded {
+                        Ok(Ok((first_seq, frames))) => {
+                            let ingested = live.ingest(Some(first_seq), frames, writer, metrics);
+                            let n = ingested.accepted as u64;
+                            metrics.frames_received.get_or_create(&[("transport", "ws")]).inc_by(n);
+                            ingested.refused.map(|r| (r.reason(), format!("frames refused: {r}")))
                         }
+                        Ok(Err(e)) => Some(("malformed_frames", format!("frames refused: {e}"))),
                         Err(e) => {
-                            metrics.reject("malformed_frames");
-                            if send_error(&mut sink, &format!("frames refused: {e}")).await.is_err() {
-                                break;
-                            }
+                            tracing::error!(session = id, error = %e, "batch decoder failed");
+                            Some(("decoder_failed", "frames refused: the server could not decode them".into()))
+                        }
+                    };
+                    if let Some((reason, message)) = refusal {
+                        metrics.reject(reason);
+                        if send_error(&mut sink, reason, &message).await.is_err() {
+                            break;
                         }
                     }
                 }
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<AgentText>(&text) {
                     Ok(AgentText::End) => {
                         live.end();
+                        // Its state is freed once this connection and its viewers are gone.
+                        state.live().release(&live);
                         if let Err(e) = writer.end_session(id) {
                             tracing::error!(session = id, error = %e, "storage writer refused to end the session");
                         }
@@ -108,18 +127,24 @@ where
                     }
                     Ok(AgentText::Hello { .. }) => {
                         metrics.reject("repeated_hello");
-                        if send_error(&mut sink, "already said hello").await.is_err() {
+                        if send_error(&mut sink, "repeated_hello", "already said hello").await.is_err() {
                             break;
                         }
                     }
                     Err(e) => {
                         metrics.reject("malformed_message");
-                        if send_error(&mut sink, &format!("message refused: {e}")).await.is_err() {
+                        if send_error(&mut sink, "malformed_message", &format!("message refused: {e}")).await.is_err() {
                             break;
                         }
                     }
                 },
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None => break,
+                // The socket cannot go on (for example a message over the size limit): say why, then close.
+                Some(Err(e)) => {
+                    metrics.reject("bad_socket_message");
+                    let _ = send_error(&mut sink, "bad_socket_message", &format!("connection closed: {e}")).await;
+                    break;
+                }
                 Some(Ok(_)) => {}
             },
             changed = persisted.changed() => {
@@ -154,8 +179,10 @@ async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppErro
     }
 }
 
-async fn send_error<Si: Sink<Message> + Unpin>(sink: &mut Si, message: &str) -> Result<(), Si::Error> {
-    let msg = json!({"type": "error", "message": message}).to_string();
+/// Sends `{"type":"error","reason":..,"message":..}`; `reason` is the `ingest_rejected_total` label, so an
+/// agent can tell a refusal worth retrying (`storage`) from one that will not change (`not_found`).
+async fn send_error<Si: Sink<Message> + Unpin>(sink: &mut Si, reason: &str, message: &str) -> Result<(), Si::Error> {
+    let msg = json!({"type": "error", "reason": reason, "message": message}).to_string();
     sink.send(Message::Text(Utf8Bytes::from(msg))).await
 }
 
@@ -165,5 +192,236 @@ pub(super) struct GaugeGuard<'a>(pub(super) &'a prometheus_client::metrics::gaug
 impl Drop for GaugeGuard<'_> {
     fn drop(&mut self) {
         self.0.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use racecraft_codec::chunk::{ChunkEncoder, MAX_FRAMES};
+    use racecraft_codec::wire::{self, MAX_BATCH_FRAMES};
+    use racecraft_core::{Channel, Frame};
+    use racecraft_store::{Spool, Store, Writer, WriterConfig};
+    use serde_json::Value;
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use crate::Limits;
+    use crate::live::LiveEvent;
+
+    async fn state(dir: &std::path::Path) -> AppState {
+        let store = Store::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.expect("store");
+        let spool = Spool::open(dir.join("spool")).await.expect("spool");
+        let config = WriterConfig { flush_interval: Duration::from_millis(10), ..WriterConfig::default() };
+        let writer = Writer::spawn(store.clone(), spool, config);
+        AppState::new(store, writer, Limits::default())
+    }
+
+    /// An agent connection driven by the test: what it sends, and what the server answers.
+    struct Agent {
+        to_server: mpsc::UnboundedSender<Message>,
+        from_server: mpsc::UnboundedReceiver<Message>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Agent {
+        fn connect(state: &AppState) -> Agent {
+            let (to_server, rx) = mpsc::unbounded_channel::<Message>();
+            let (tx, from_server) = mpsc::unbounded_channel::<Message>();
+            let sink = Box::pin(futures_util::sink::unfold(tx, |tx, msg: Message| async move {
+                tx.send(msg).map(|()| tx).map_err(|_| std::io::Error::other("test dropped the agent"))
+            }));
+            let stream = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|m| (Ok::<_, std::io::Error>(m), rx))
+            }));
+            let task = tokio::spawn(run_agent(sink, stream, state.clone()));
+            Agent { to_server, from_server, task }
+        }
+
+        fn send_batch(&self, first_seq: u64, frames: &[Frame]) {
+            let mut bytes = Vec::new();
+            wire::encode_frames(&mut ChunkEncoder::new(), first_seq, frames, &mut bytes);
+            self.send_binary(bytes);
+        }
+
+        fn send_binary(&self, bytes: Vec<u8>) {
+            self.to_server.send(Message::Binary(bytes.into())).expect("server reads");
+        }
+
+        /// The next text message, as JSON.
+        async fn next(&mut self) -> Value {
+            loop {
+                let msg = tokio::time::timeout(Duration::from_secs(10), self.from_server.recv())
+                    .await
+                    .expect("the server answers")
+                    .expect("connection open");
+                if let Message::Text(t) = msg {
+                    return serde_json::from_str(t.as_str()).expect("json");
+                }
+            }
+        }
+
+        /// Says hello for a new session; returns its id.
+        async fn hello(&mut self) -> i64 {
+            let hello = r#"{"type":"hello","session_id":null,"meta":{"game":"sim","track":"Monza"}}"#;
+            self.to_server.send(Message::Text(hello.into())).expect("server reads");
+            let welcome = self.next().await;
+            assert_eq!((welcome["type"].as_str(), welcome["next_seq"].as_u64()), (Some("welcome"), Some(0)));
+            welcome["session_id"].as_i64().expect("id")
+        }
+    }
+
+    fn frames(n: usize) -> Vec<Frame> {
+        (0..n).map(|i| Frame::new(i as i64 * 3_000).with(Channel::Speed, i as f32)).collect()
+    }
+
+    fn rejected(state: &AppState, reason: &str) -> u64 {
+        let metrics = state.metrics().render();
+        let prefix = format!(r#"racecraft_ingest_rejected_total{{reason="{reason}"}} "#);
+        metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0, |n| n.parse().expect("count"))
+    }
+
+    #[tokio::test]
+    async fn forged_first_seq_of_10_to_the_12_is_refused_whole_and_moves_no_watermark() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state(dir.path()).await;
+        let mut agent = Agent::connect(&state);
+        let id = agent.hello().await;
+        let live = state.live().get(id).expect("live");
+        let (mut viewer, _) = live.subscribe();
+
+        // Frames from the future (the forged message), and numbers past what the store can hold.
+        for first_seq in [1_000_000_000_000u64, 1 << 63, u64::MAX - 2] {
+            agent.send_batch(first_seq, &frames(5));
+            let reply = agent.next().await;
+            assert_eq!(reply["type"], "error", "{reply}");
+            assert_eq!(reply["reason"], "seq_gap", "{reply}");
+            let message = reply["message"].as_str().expect("message");
+            assert_eq!(
+                message,
+                format!("frames refused: batch starts at seq {first_seq} but this session expects 0 next (a gap)")
+            );
+        }
+        assert_eq!(rejected(&state, "seq_gap"), 3);
+        assert_eq!(live.next_seq(), 0, "the watermark did not move");
+
+        // The honest batch that follows is taken from 0, and is all that is stored and shown.
+        agent.send_batch(0, &frames(5));
+        let ack = agent.next().await;
+        assert_eq!(ack, serde_json::json!({"type": "ack", "persisted_seq": 5}));
+        assert_eq!(state.store().next_seq(id).await.expect("store"), 5);
+        assert_eq!(state.store().session_frames(id).await.expect("store"), frames(5));
+        let mut seqs = Vec::new();
+        while let Ok(event) = viewer.try_recv() {
+            if let LiveEvent::Telemetry(item) = event {
+                seqs.push(item.seq);
+            }
+        }
+        assert_eq!(seqs, [0, 1, 2, 3, 4], "viewers saw nothing of the refused batches");
+
+        // A resend that overlaps what is stored is still fine (duplicates dropped), and the next expected
+        // number itself is not a gap.
+        agent.send_batch(3, &frames(4));
+        assert_eq!(agent.next().await["persisted_seq"], 7);
+        assert_eq!(live.next_seq(), 7);
+        drop(agent.to_server);
+        agent.task.await.expect("connection ends");
+    }
+
+    /// A valid LZ4 chunk of `n` frames with no channels at t = 0: a few kilobytes that claim `n` frames.
+    fn lz4_bomb(n: u32) -> Vec<u8> {
+        let raw = vec![0u8; n as usize + 8];
+        let body = lz4_flex_compress(&raw);
+        let mut chunk = vec![2, 1, 0, 0];
+        chunk.extend_from_slice(&n.to_le_bytes());
+        chunk.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        chunk.extend_from_slice(&crc32(&body).to_le_bytes());
+        chunk.extend_from_slice(&body);
+        chunk
+    }
+
+    /// LZ4 block of `raw`, all zeros: literals then one long match, written by hand (the server does not
+    /// depend on an LZ4 crate).
+    fn lz4_flex_compress(raw: &[u8]) -> Vec<u8> {
+        assert!(raw.iter().all(|&b| b == 0) && raw.len() > 12 + 5);
+        // One literal, a match of raw.len() - 6 at offset 1, then five literals (the format's end rule).
+        let mut out = Vec::new();
+        let match_len = raw.len() - 1 - 5;
+        out.push(0x1F);
+        out.push(0);
+        out.extend_from_slice(&1u16.to_le_bytes());
+        let mut rest = match_len - 4 - 15;
+        while rest >= 255 {
+            out.push(255);
+            rest -= 255;
+        }
+        out.push(rest as u8);
+        out.push(0x50);
+        out.extend_from_slice(&[0; 5]);
+        out
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    fn batch(count: u32, chunk: &[u8]) -> Vec<u8> {
+        let mut out = vec![wire::KIND_FRAMES];
+        out.extend_from_slice(&0u64.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(chunk);
+        out
+    }
+
+    #[tokio::test]
+    async fn hostile_batches_claiming_the_largest_frame_count_are_refused_and_store_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state(dir.path()).await;
+        let mut agent = Agent::connect(&state);
+        let id = agent.hello().await;
+
+        // The hand-made chunk is what the codec itself reads: it decodes there, without the batch limit.
+        let bomb = lz4_bomb(MAX_FRAMES);
+        assert!(bomb.len() < 8 * 1024, "{} bytes", bomb.len());
+        let small = lz4_bomb(1000);
+        assert_eq!(racecraft_codec::chunk::decode(&small).expect("valid chunk").len(), 1000);
+
+        let hostile = [
+            (batch(MAX_FRAMES, &bomb), format!("batch of {MAX_FRAMES} frames exceeds the limit of {MAX_BATCH_FRAMES}")),
+            (batch(u32::MAX, &bomb), format!("batch of {} frames exceeds the limit of {MAX_BATCH_FRAMES}", u32::MAX)),
+            (batch(1000, &bomb), format!("batch says 1000 frames, its chunk {MAX_FRAMES}")),
+            (batch(MAX_BATCH_FRAMES, &bomb[..40]), "checksum mismatch".to_string()),
+        ];
+        for (bytes, why) in &hostile {
+            agent.send_binary(bytes.clone());
+            let reply = agent.next().await;
+            assert_eq!((reply["type"].as_str(), reply["reason"].as_str()), (Some("error"), Some("malformed_frames")));
+            let message = reply["message"].as_str().expect("message");
+            assert!(message.starts_with("frames refused: ") && message.contains(why.as_str()), "{message}");
+        }
+        assert_eq!(rejected(&state, "malformed_frames"), hostile.len() as u64);
+
+        // Nothing of them is live or stored: the next honest batch starts at 0 and is all there is.
+        agent.send_binary(batch(1000, &small));
+        assert_eq!(agent.next().await["persisted_seq"], 1000);
+        assert_eq!(state.store().next_seq(id).await.expect("store"), 1000);
+        assert_eq!(state.live().get(id).expect("live").next_seq(), 1000);
+    }
+
+    #[test]
+    fn the_ingest_message_limit_holds_the_largest_batch_an_agent_sends() {
+        let largest = wire::max_frames_message_len(MAX_BATCH_FRAMES as usize);
+        let limit = Limits::default().max_ingest_message_bytes;
+        assert!(largest <= limit, "{largest} > {limit}");
+        // ...and is not the 64 MiB it was: a small multiple of that batch.
+        assert!(limit <= 2 * largest, "{limit} vs {largest}");
     }
 }

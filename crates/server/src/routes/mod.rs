@@ -15,7 +15,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppError;
-use crate::live::LiveSession;
+use crate::live::{LiveSession, Resume};
 use crate::state::AppState;
 
 /// Builds the application. No sockets here: tests call it with `tower::ServiceExt::oneshot`.
@@ -42,18 +42,41 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(api::metrics))
         .fallback(web::asset)
         .layer(DefaultBodyLimit::max(body_limit))
+        // Outermost, so it sees (and turns into JSON) the errors of every layer inside.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::access::guard))
         .with_state(state)
 }
 
-/// The live session `id`, making it live if it exists in the store but is not live yet.
+/// The live session `id`, making it live if it exists in the store but is not live yet. A session that has
+/// not ended picks up where its stored frames end: the laps in progress are replayed from the store (and
+/// any lap they complete that the store lacks, after a crash, is written).
 pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSession>, AppError> {
     if let Some(live) = state.live().get(id) {
         return Ok(live);
     }
-    let session = state.store().session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
-    let stored = state.store().next_seq(id).await?;
+    let store = state.store();
+    let session = store.session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+    let stored_laps = store.laps(id).await?;
+    let stored = store.next_seq(id).await?;
     let next_seq = stored.max(state.writer().persisted_seq(id));
-    Ok(state.live().activate(id, next_seq, session.best_lap_s))
+    let replay = if session.ended_at_ms.is_none() && stored > 0 {
+        let from_lap = stored_laps.iter().map(|l| l.lap_number).max().unwrap_or(0);
+        store.frames_from_lap(id, from_lap).await?
+    } else {
+        Vec::new()
+    };
+    let (live, recovered) = state.live().activate(Resume { session, stored_laps, next_seq, replay });
+    for lap in recovered {
+        tracing::info!(
+            session = id,
+            lap = lap.lap_number,
+            "lap completed before a restart recovered from stored frames"
+        );
+        if let Err(e) = state.writer().lap(id, lap) {
+            tracing::warn!(session = id, error = %e, "recovered lap refused by the writer");
+        }
+    }
+    Ok(live)
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -34,22 +34,38 @@ pub(super) async fn upgrade(
         Some("binary") => true,
         Some(other) => return Err(AppError::BadRequest(format!("format must be json or binary, not `{other}`"))),
     };
-    let session = state.store().session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
-    let laps = state.store().laps(id).await?;
-    // A session that has not ended may still get data (the viewer opened it before its source connected):
-    // follow it so the viewer sees the data when it comes.
-    if session.ended_at_ms.is_none() {
-        super::activate(&state, id).await?;
-    }
-    let mut session_json = serde_json::to_value(&session).unwrap_or(Value::Null);
-    let db_laps: Vec<Value> = laps.iter().filter_map(|l| serde_json::to_value(l).ok()).collect();
+    // Joining a live session needs no database: its row and stored laps were loaded when it went live, so a
+    // crowd joining at once never waits behind storage writes for a connection.
+    let (session, db_laps, live) = match state.live().get(id) {
+        Some(live) => (live.row().clone(), live.stored_laps().to_vec(), Some(live)),
+        None => {
+            let session =
+                state.store().session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+            if session.ended_at_ms.is_none() {
+                // It may still get data (the viewer opened it before its source connected): follow it so
+                // the viewer sees the data when it comes.
+                let live = super::activate(&state, id).await?;
+                (live.row().clone(), live.stored_laps().to_vec(), Some(live))
+            } else {
+                let laps = state.store().laps(id).await?;
+                (session, laps.iter().filter_map(|l| serde_json::to_value(l).ok()).collect(), None)
+            }
+        }
+    };
     Ok(ws.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
-        if let Value::Object(m) = &mut session_json {
-            m.insert("live".into(), Value::Bool(state.live().get(id).is_some_and(|s| s.is_live())));
-        }
+        let session_json = session_value(&session, live.is_some_and(|l| l.is_live()));
         run_viewer(sink, stream, state, id, session_json, db_laps, session.best_lap_s, binary).await;
     }))
+}
+
+/// A session row as the viewer's hello carries it.
+fn session_value(session: &racecraft_store::Session, live: bool) -> Value {
+    let mut value = serde_json::to_value(session).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut value {
+        m.insert("live".into(), Value::Bool(live));
+    }
+    value
 }
 
 /// Serves one viewer. Generic over the socket halves so it can be driven without a network.
@@ -68,6 +84,7 @@ pub(crate) async fn run_viewer<Si, St, E>(
     St: Stream<Item = Result<Message, E>> + Unpin,
 {
     let metrics = state.metrics();
+    let stall = state.inner.limits.viewer_stall_timeout;
     metrics.ws_viewers.inc();
     let _guard = GaugeGuard(&metrics.ws_viewers);
 
@@ -99,7 +116,7 @@ pub(crate) async fn run_viewer<Si, St, E>(
         .map(|c| json!({"index": c.index(), "name": c.name(), "unit": c.info().unit}))
         .collect();
     let hello = json!({"type": "hello", "session": session, "channels": channels, "laps": laps, "best_lap_s": best});
-    if sink.send(Message::Text(hello.to_string().into())).await.is_err() {
+    if send(&mut sink, Message::Text(hello.to_string().into()), stall, metrics).await.is_err() {
         return;
     }
 
@@ -113,18 +130,20 @@ pub(crate) async fn run_viewer<Si, St, E>(
             msg.push_str(&format!(r#","first_seq":{first_seq},"#));
             columns_json(&frames, None, &mut msg);
             msg.push('}');
-            if sink.send(Message::Text(msg.into())).await.is_err() {
+            if send(&mut sink, Message::Text(msg.into()), stall, metrics).await.is_err() {
                 return;
             }
         }
         backlog_last_seq = start.backlog.last_seq;
         if let Some(insight) = start.last_insight
-            && sink.send(Message::Text(insight.into())).await.is_err()
+            && send(&mut sink, Message::Text(insight.into()), stall, metrics).await.is_err()
         {
             return;
         }
         if start.ended {
-            let _ = sink.send(Message::Text(Utf8Bytes::from_static(r#"{"type":"session_ended"}"#))).await;
+            let _ =
+                send(&mut sink, Message::Text(Utf8Bytes::from_static(r#"{"type":"session_ended"}"#)), stall, metrics)
+                    .await;
         }
     }
 
@@ -151,7 +170,7 @@ pub(crate) async fn run_viewer<Si, St, E>(
     loop {
         tokio::select! {
             () = &mut closed => {
-                let _ = sink.send(Message::Close(None)).await;
+                let _ = send(&mut sink, Message::Close(None), stall, metrics).await;
                 break;
             }
             event = rx.recv() => {
@@ -160,9 +179,9 @@ pub(crate) async fn run_viewer<Si, St, E>(
                         if backlog_last_seq.is_some_and(|s| item.seq <= s) {
                             continue;
                         }
-                        sink.send(telemetry(&item)).await
+                        send(&mut sink, telemetry(&item), stall, metrics).await
                     }
-                    Ok(LiveEvent::Text(text)) => sink.send(Message::Text(text)).await,
+                    Ok(LiveEvent::Text(text)) => send(&mut sink, Message::Text(text), stall, metrics).await,
                     Err(RecvError::Lagged(n)) => {
                         // Skip to the newest frame; keep the events.
                         let mut skipped = n;
@@ -182,14 +201,14 @@ pub(crate) async fn run_viewer<Si, St, E>(
                         }
                         metrics.ws_client_lagged.inc();
                         metrics.ws_frames_skipped.inc_by(skipped);
-                        let mut r = sink.send(Message::Text(json!({"type": "lagged", "skipped": skipped}).to_string().into())).await;
+                        let mut r = send(&mut sink, Message::Text(json!({"type": "lagged", "skipped": skipped}).to_string().into()), stall, metrics).await;
                         for t in events {
                             if r.is_ok() {
-                                r = sink.send(Message::Text(t)).await;
+                                r = send(&mut sink, Message::Text(t), stall, metrics).await;
                             }
                         }
                         match (r, newest) {
-                            (Ok(()), Some(item)) => sink.send(telemetry(&item)).await,
+                            (Ok(()), Some(item)) => send(&mut sink, telemetry(&item), stall, metrics).await,
                             (r, _) => r,
                         }
                     }
@@ -206,6 +225,27 @@ pub(crate) async fn run_viewer<Si, St, E>(
         }
     }
 }
+
+/// Sends one message, giving up on a viewer whose connection has taken nothing for `stall` (counted).
+async fn send<Si: Sink<Message> + Unpin>(
+    sink: &mut Si,
+    message: Message,
+    stall: std::time::Duration,
+    metrics: &crate::metrics::Metrics,
+) -> Result<(), ViewerGone> {
+    match tokio::time::timeout(stall, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(ViewerGone),
+        Err(_) => {
+            metrics.ws_viewers_stalled.inc();
+            Err(ViewerGone)
+        }
+    }
+}
+
+/// The viewer's connection failed or stalled.
+#[derive(Debug)]
+struct ViewerGone;
 
 #[cfg(test)]
 mod tests {
@@ -257,7 +297,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state(dir.path(), 16).await;
         let session = state.store().create_session(&Default::default(), None).await.expect("session");
-        let live = state.live().activate(session.id, 0, None);
+        let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
 
         let (mut slow_rx, _slow) = viewer(&state, session.id, 1);
         let (mut fast_rx, _fast) = viewer(&state, session.id, 100_000);
