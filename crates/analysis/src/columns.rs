@@ -4,6 +4,8 @@
 
 use racecraft_core::{Channel, Frame};
 
+use crate::limits;
+
 /// Every channel [`Columns`] reads, as a mask of [`Channel::index`] bits.
 pub const CHANNELS_READ: u64 = {
     const READ: [Channel; 19] = [
@@ -75,7 +77,8 @@ pub const STATS_PERIOD_S: f64 = 0.01;
 /// Frames to step over between kept samples: the median interval of the first frames against
 /// [`STATS_PERIOD_S`].
 fn thinning_stride(frames: &[Frame]) -> usize {
-    let mut dts: Vec<i64> = frames.windows(2).take(200).map(|w| w[1].t_us - w[0].t_us).filter(|d| *d > 0).collect();
+    let mut dts: Vec<i64> =
+        frames.windows(2).take(200).map(|w| w[1].t_us.saturating_sub(w[0].t_us)).filter(|d| *d > 0).collect();
     if dts.is_empty() {
         return 1;
     }
@@ -85,7 +88,8 @@ fn thinning_stride(frames: &[Frame]) -> usize {
 }
 
 impl Columns {
-    /// Copies the columns out of `frames`, skipping any frame whose time is not after the previous one.
+    /// Copies the columns out of `frames`, skipping any frame whose time is not after the previous one or is
+    /// absurd, and reading absurd values as absent ([`crate::limits`]: this is where outside input is checked).
     /// Above 100 Hz the samples are thinned to about one per [`STATS_PERIOD_S`], keeping both samples around
     /// every change of lap counter, sector or gear and every lap-distance wrap, so that crossings, sector
     /// splits and shifts keep their full-rate timing while everything else reads a third of the data.
@@ -124,7 +128,7 @@ impl Columns {
         let mut since_kept = 0usize;
         let key = |f: &Frame, ch: Channel| f.get(ch).map(f32::to_bits);
         for f in frames {
-            if f.t_us <= last_t {
+            if f.t_us <= last_t || !limits::plausible_time(f.t_us) {
                 continue;
             }
             last_t = f.t_us;
@@ -158,9 +162,13 @@ impl Columns {
 
     fn push(&mut self, f: &Frame) {
         let mask = f.present_mask();
-        self.seen |= mask;
-        // The value slot is only meaningful when its bit is set.
-        let g = |ch: Channel| if mask & (1 << ch.index()) != 0 { f.value_at(ch.index()) } else { f32::NAN };
+        // The value slot is only meaningful when its bit is set; an absurd value counts as absent.
+        let g = |ch: Channel| {
+            let v = if mask & (1 << ch.index()) != 0 { f.value_at(ch.index()) } else { f32::NAN };
+            limits::plausible(ch, v).unwrap_or(f32::NAN)
+        };
+        self.seen |=
+            f.iter().filter(|(ch, v)| limits::plausible(*ch, *v).is_some()).fold(0, |m, (ch, _)| m | 1 << ch.index());
         self.t_s.push(f.t_us as f64 * 1e-6);
         self.speed.push(g(Channel::Speed));
         self.rpm.push(g(Channel::Rpm));

@@ -87,7 +87,8 @@ fn percentile(values: &mut [f32], p: f64) -> f64 {
 /// The envelope from every sample of the session.
 pub(crate) fn envelope(c: &Columns) -> GripEnvelope {
     let max_speed = c.speed.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, &v| m.max(v));
-    let nbins = ((f64::from(max_speed) / BIN_MPS).floor() as usize + 1).min(200);
+    // Speeds are bounded where they are read (crate::limits); the cap keeps this safe on its own too.
+    let nbins = ((f64::from(max_speed) / BIN_MPS).floor().min(199.0) as usize) + 1;
     let mut combined: Vec<Vec<f32>> = vec![Vec::new(); nbins];
     let mut lat: Vec<Vec<f32>> = vec![Vec::new(); nbins];
     let mut long: Vec<Vec<f32>> = vec![Vec::new(); nbins];

@@ -9,6 +9,13 @@
 //!   [`LapComparison`]: the delta trace (decimated, and in full with [`SessionAnalysis::delta`]), the loss
 //!   per corner and per straight, and coaching for that lap.
 //!
+//! # Input
+//! Every value is checked once, where the frames become columns ([`limits`]): non-finite and physically absurd
+//! values (a speed of 3·10³⁸ m/s, a throttle of 100, a position 10⁹ m away) are read as absent, frames at absurd
+//! times are skipped, and a lap longer than [`limits::MAX_LAP_LENGTH_M`] is no lap. The distance grid is coarsened
+//! when needed so that all laps together hold at most [`GRID_POINTS_PER_SAMPLE`] points per sample (at least
+//! [`MIN_GRID_BUDGET`]): memory follows the data, not what a lap-distance channel claims. No input panics.
+//!
 //! # Methods and their assumptions
 //! Each is described in full where it is decided (the module named after it); in short:
 //! - **Laps and sectors** (`laps`): boundaries from the game's lap counter, else lap distance wrapping,
@@ -72,6 +79,7 @@ mod delta;
 mod error;
 mod grip;
 mod laps;
+pub mod limits;
 mod metrics;
 mod shifts;
 mod trace;
@@ -96,6 +104,13 @@ pub use track_model::{CURVATURE_SIGMA_M, GeometrySource, MODEL_VERSION, TrackMod
 use columns::Columns;
 
 pub use columns::CHANNELS_READ;
+
+/// All laps' distance grids together hold at most this many points per sample read (real laps need one or two:
+/// 60 Hz at 90 m/s is a sample every 1.5 m), so sparse samples claiming long laps cannot make the analysis
+/// allocate out of proportion to them.
+pub const GRID_POINTS_PER_SAMPLE: usize = 50;
+/// The grid budget of a session with few samples: points over all laps (a 25 km lap at 1 m, eight times).
+pub const MIN_GRID_BUDGET: usize = 200_000;
 
 /// Fewest frames worth analysing.
 pub const MIN_FRAMES: usize = 10;
@@ -412,9 +427,12 @@ pub fn analyze_session_with_model(
             }
         }
     };
-    if !(length_m.is_finite() && length_m > 10.0 * step_wanted) {
+    if !(length_m.is_finite() && length_m > 10.0 * step_wanted && length_m <= f64::from(limits::MAX_LAP_LENGTH_M)) {
         return Err(Error::NoLaps);
     }
+    // The grid is never finer than the samples warrant (see the crate docs, # Input).
+    let budget = (GRID_POINTS_PER_SAMPLE.saturating_mul(c.len())).max(MIN_GRID_BUDGET);
+    let step_wanted = step_wanted.max(length_m * all_laps.len() as f64 / budget as f64);
     trace::scale_distances(&mut dist, &all_laps, &raw_lengths, length_m);
     let points = (length_m / step_wanted).round() as usize + 1;
     let step_m = length_m / (points - 1) as f64;
@@ -427,7 +445,13 @@ pub fn analyze_session_with_model(
         .filter(|v| !v.is_empty());
     let (intervals, sector_source): (Vec<[f64; 2]>, SectorSource) =
         match (&options.sector_boundaries_m, &game_intervals) {
-            (Some(b), _) if !b.is_empty() => (b.iter().map(|&d| [d, d]).collect(), SectorSource::Options),
+            (Some(b), _) if b.iter().any(|d| d.is_finite() && *d > 0.0 && *d < length_m) => {
+                // Only boundaries inside the lap, in order: options come from outside too.
+                let mut inside: Vec<f64> =
+                    b.iter().copied().filter(|d| d.is_finite() && *d > 0.0 && *d < length_m).collect();
+                inside.sort_by(f64::total_cmp);
+                (inside.iter().map(|&d| [d, d]).collect(), SectorSource::Options)
+            }
             (_, Some(g)) => {
                 let mut v: Vec<[f64; 2]> = g.iter().map(|&(lo, hi)| [lo, hi]).collect();
                 if let Some(s) = &saved_intervals

@@ -291,3 +291,84 @@ fn the_analysis_round_trips_through_json() {
     let back: racecraft_analysis::LapComparison = serde_json::from_str(&text).expect("reads back");
     assert_eq!(back.stretches.len(), cmp.stretches.len());
 }
+
+#[test]
+fn speed_of_3e38_does_not_panic() {
+    // One speed sample of 3·10³⁸ m/s made the grip envelope index out of bounds.
+    let mut s = drive(300.0, 60.0, 3, &[1.0, 0.95, 0.97], 60.0, 0.0, 1);
+    let clean = analyze_session(&SessionMeta::default(), &s.frames, &AnalysisOptions::default()).expect("analysis");
+    let k = s.frames.len() / 2;
+    s.frames[k].set(Channel::Speed, 3e38);
+    let a = analyze_session(&SessionMeta::default(), &s.frames, &AnalysisOptions::default()).expect("analysis");
+    assert_eq!(a.laps.len(), 3);
+    // The sample is read as absent: the envelope ends where the real speeds do.
+    assert_eq!(a.grip.bins.len(), clean.grip.bins.len());
+    assert!(a.grip.bins.iter().all(|b| b.speed_to_mps <= 100.0), "{:?}", a.grip.bins.last());
+}
+
+#[test]
+fn sparse_samples_claiming_long_laps_stay_small() {
+    // Twelve samples whose lap distance claims 99 km laps: the grid follows the samples, not the claim.
+    let frames: Vec<Frame> = (0..12)
+        .map(|i| {
+            Frame::new(i * 1_000_000)
+                .with(Channel::Lap, (i / 4 + 1) as f32)
+                .with(Channel::LapDist, (i % 4) as f32 * 33_000.0)
+                .with(Channel::Speed, 50.0)
+        })
+        .collect();
+    if let Ok(a) = analyze_session(&SessionMeta::default(), &frames, &AnalysisOptions::default()) {
+        let points: usize = a.traces.iter().map(|t| t.len()).sum();
+        assert!(points <= racecraft_analysis::MIN_GRID_BUDGET + a.traces.len(), "{points} grid points");
+    }
+}
+
+/// Channel values that break arithmetic: NaN, ±∞, ±3·10³⁸, subnormals, and anything else.
+fn nasty_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        Just(f32::NAN),
+        Just(f32::INFINITY),
+        Just(f32::NEG_INFINITY),
+        Just(3e38f32),
+        Just(-3e38f32),
+        Just(f32::MIN_POSITIVE / 4.0),
+        Just(-f32::MIN_POSITIVE / 4.0),
+        any::<f32>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, rng_seed: proptest::test_runner::RngSeed::Fixed(3), ..ProptestConfig::default() })]
+
+    #[test]
+    fn absurd_values_in_a_real_session_never_panic(
+        hits in proptest::collection::vec((any::<prop::sample::Index>(), 0..CHANNEL_COUNT, nasty_f32()), 1..60),
+        every_frame in proptest::option::of((0..CHANNEL_COUNT, nasty_f32())),
+        times in proptest::collection::vec(
+            (any::<prop::sample::Index>(), prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()]), 0..3),
+    ) {
+        // A session that analyses cleanly, so the absurd values reach every step after lap detection.
+        let mut s = drive(300.0, 60.0, 3, &[1.0, 0.95, 0.97], 60.0, 0.1, 5);
+        for (at, channel, value) in &hits {
+            let i = at.index(s.frames.len());
+            s.frames[i].set(Channel::ALL[*channel], *value);
+        }
+        if let Some((channel, value)) = every_frame {
+            for f in &mut s.frames {
+                f.set(Channel::ALL[channel], value);
+            }
+        }
+        for (at, t) in &times {
+            let i = at.index(s.frames.len());
+            s.frames[i].t_us = *t;
+        }
+        if let Ok(a) = analyze_session(&SessionMeta::default(), &s.frames, &AnalysisOptions::default()) {
+            prop_assert!(a.laps.iter().all(|l| l.lap_time_s.is_finite()));
+            let _ = serde_json::to_string(&a);
+            for lap in &a.laps {
+                let _ = compare_laps(&a, lap.lap_number, Reference::Best);
+                let _ = racecraft_analysis::compare_across_sessions(&a, lap.lap_number, &a, lap.lap_number);
+            }
+        }
+    }
+}
