@@ -398,7 +398,8 @@ mod tests {
             (batch(MAX_FRAMES, &bomb), format!("batch of {MAX_FRAMES} frames exceeds the limit of {MAX_BATCH_FRAMES}")),
             (batch(u32::MAX, &bomb), format!("batch of {} frames exceeds the limit of {MAX_BATCH_FRAMES}", u32::MAX)),
             (batch(1000, &bomb), format!("batch says 1000 frames, its chunk {MAX_FRAMES}")),
-            (batch(MAX_BATCH_FRAMES, &bomb[..40]), "checksum mismatch".to_string()),
+            (batch(MAX_FRAMES, &bomb[..40]), "exceeds the limit".to_string()),
+            (batch(1000, &small[..18]), "2 body bytes cannot hold 1008 bytes".to_string()),
         ];
         for (bytes, why) in &hostile {
             agent.send_binary(bytes.clone());
