@@ -345,4 +345,43 @@ mod tests {
         assert!(skipped > 1000, "skipped {skipped}");
         assert!(state.metrics().render().contains("racecraft_ws_client_lagged_total 1"));
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_viewer_that_stops_reading_is_disconnected_and_counted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state(dir.path(), 16).await;
+        let session = state.store().create_session(&Default::default(), None).await.expect("session");
+        let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
+        // A socket that takes the hello and then nothing more, like a client that stopped reading.
+        let (mut rx, task) = viewer(&state, session.id, 1);
+        assert!(matches!(rx.recv().await, Some(Message::Text(_))), "hello");
+        for i in 0..4 {
+            live.ingest(None, vec![Frame::new(i * 3_000).with(Channel::Speed, 1.0)], state.writer(), state.metrics());
+        }
+        // Time is paused: the runtime jumps ahead to the stall timeout once everything is idle.
+        tokio::time::timeout(Duration::from_secs(60), task).await.expect("viewer dropped").expect("viewer task");
+        let metrics = state.metrics().render();
+        assert!(metrics.contains("racecraft_ws_viewers_stalled_total 1"), "{metrics}");
+        assert!(metrics.contains("racecraft_ws_viewers 0"), "{metrics}");
+        drop(rx);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_viewer_that_reads_slowly_is_not_disconnected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state(dir.path(), 16).await;
+        let session = state.store().create_session(&Default::default(), None).await.expect("session");
+        let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
+        let (mut rx, task) = viewer(&state, session.id, 1);
+        assert!(matches!(rx.recv().await, Some(Message::Text(_))), "hello");
+        let stall = Limits::default().viewer_stall_timeout;
+        for i in 0..5 {
+            live.ingest(None, vec![Frame::new(i * 3_000).with(Channel::Speed, 1.0)], state.writer(), state.metrics());
+            // Reads one message every half stall timeout: slow, but never stalled.
+            tokio::time::sleep(stall / 2).await;
+            assert!(rx.recv().await.is_some(), "message {i}");
+        }
+        assert!(!task.is_finished(), "still connected");
+        assert!(state.metrics().render().contains("racecraft_ws_viewers_stalled_total 0"));
+    }
 }
