@@ -346,11 +346,13 @@ mod tests {
         assert!(state.metrics().render().contains("racecraft_ws_client_lagged_total 1"));
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_viewer_that_stops_reading_is_disconnected_and_counted() {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state(dir.path(), 16).await;
         let session = state.store().create_session(&Default::default(), None).await.expect("session");
+        // The database is done with; from here on time is the test's.
+        tokio::time::pause();
         let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
         // A socket that takes the hello and then nothing more, like a client that stopped reading.
         let (mut rx, task) = viewer(&state, session.id, 1);
@@ -366,11 +368,12 @@ mod tests {
         drop(rx);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_viewer_that_reads_slowly_is_not_disconnected() {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state(dir.path(), 16).await;
         let session = state.store().create_session(&Default::default(), None).await.expect("session");
+        tokio::time::pause();
         let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
         let (mut rx, task) = viewer(&state, session.id, 1);
         assert!(matches!(rx.recv().await, Some(Message::Text(_))), "hello");
