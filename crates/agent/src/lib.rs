@@ -8,6 +8,9 @@
 //!   sends each as soon as it arrives (batching only what piled up while the link was down), keeps every
 //!   frame until the server acks it as persisted, and on any failure reconnects with exponential backoff and
 //!   resends from the sequence number the server asks for. Nothing pushed is lost while the buffer holds.
+//!   A hello the server refuses for a passing reason (its database is away) is retried with the same
+//!   backoff; only a refusal that cannot change (an unknown session) ends the agent. Acks and welcomes are
+//!   checked against what was sent: a number from the future or going backwards is logged and ignored.
 
 pub mod capture;
 
@@ -28,7 +31,7 @@ pub enum Error {
     /// The server URL cannot be used.
     #[error("invalid server URL: {0}")]
     Url(String),
-    /// The server refused the session for good (for example, it does not know the session id).
+    /// The server refused the session for good (it does not know the session id, or cannot read the hello).
     #[error("server refused the session: {0}")]
     Refused(String),
     /// `finish` ran out of time before the server acknowledged every frame.
@@ -182,9 +185,24 @@ fn ingest_url(server: &str) -> Result<url::Url> {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ServerText {
-    Welcome { session_id: i64, next_seq: u64 },
-    Ack { persisted_seq: u64 },
-    Error { message: String },
+    Welcome {
+        session_id: i64,
+        next_seq: u64,
+    },
+    Ack {
+        persisted_seq: u64,
+    },
+    Error {
+        message: String,
+        /// The server's rejection label (`storage`, `not_found`, ...); older servers send none.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+}
+
+/// Hello refusals that retrying cannot fix: the session does not exist, or the hello cannot be read.
+fn is_permanent(reason: Option<&str>) -> bool {
+    matches!(reason, Some("not_found" | "bad_request"))
 }
 
 struct Uplink {
@@ -196,6 +214,13 @@ struct Uplink {
     /// Unacknowledged frames; `buffer[0]` has sequence number `base_seq`.
     buffer: VecDeque<Frame>,
     base_seq: u64,
+    /// Next sequence number to send on the current connection: `base_seq <= cursor <= base_seq + buffer.len()`.
+    /// Frames from `cursor` on have not reached this connection's server, so an ack beyond it is bogus.
+    cursor: u64,
+    /// One past the highest sequence number ever sent: a welcome beyond it is bogus.
+    sent_upto: u64,
+    /// An impossible ack or welcome was logged already (once is enough to see a broken server).
+    warned_seq: bool,
     finishing: bool,
     /// A welcome has been received on some connection.
     welcomed: bool,
@@ -205,8 +230,9 @@ struct Uplink {
 }
 
 enum LinkEnd {
-    /// Connection lost; reconnect.
-    Lost,
+    /// Connection lost, or the hello refused for now; reconnect. `welcomed`: the server had said welcome, so
+    /// the backoff starts again from its minimum.
+    Lost { welcomed: bool },
     /// Everything acked and the session ended.
     Done,
 }
@@ -227,6 +253,9 @@ impl Uplink {
             stats,
             buffer: VecDeque::new(),
             base_seq: 0,
+            cursor: 0,
+            sent_upto: 0,
+            warned_seq: false,
             finishing: false,
             welcomed: false,
             encoder: ChunkEncoder::new(),
@@ -237,27 +266,24 @@ impl Uplink {
 
     async fn run(mut self) -> Result<AgentStats> {
         let mut backoff = self.config.backoff_min;
-        let mut connections = 0u64;
         loop {
             match tokio_tungstenite::connect_async_with_config(self.url.as_str(), None, true).await {
-                Ok((ws, _)) => {
-                    connections += 1;
-                    if connections > 1 {
-                        self.stats.reconnects += 1;
+                Ok((ws, _)) => match self.session(ws).await? {
+                    LinkEnd::Done => {
+                        self.stats.connected = false;
+                        self.publish();
+                        return Ok(self.stats);
                     }
-                    backoff = self.config.backoff_min;
-                    match self.session(ws).await? {
-                        LinkEnd::Done => {
-                            self.stats.connected = false;
-                            self.publish();
-                            return Ok(self.stats);
-                        }
-                        LinkEnd::Lost => {
-                            self.stats.connected = false;
-                            self.publish();
+                    LinkEnd::Lost { welcomed } => {
+                        self.stats.connected = false;
+                        self.publish();
+                        // A refused hello keeps doubling the wait: a server whose database is away is
+                        // not asked again every 100 ms.
+                        if welcomed {
+                            backoff = self.config.backoff_min;
                         }
                     }
-                }
+                },
                 Err(e) => tracing::debug!(error = %e, url = %self.url, "connect failed"),
             }
             // Keep taking frames while we wait to reconnect.
@@ -280,8 +306,13 @@ impl Uplink {
                 self.buffer.push_back(frame);
                 if self.buffer.len() > self.config.max_buffer_frames {
                     self.buffer.pop_front();
-                    self.base_seq += 1;
                     self.stats.dropped += 1;
+                    // A frame already sent on this connection keeps its number (the server may have it); one
+                    // not sent gives its number to the next, so the stream the server sees has no gap,
+                    // which it would refuse.
+                    if self.base_seq < self.cursor {
+                        self.base_seq += 1;
+                    }
                 }
             }
             // The Agent handle is gone without finish(): finish anyway so nothing pushed is abandoned.
@@ -304,7 +335,7 @@ impl Uplink {
             "driver": self.config.meta.driver, "started_at_ms": self.config.meta.started_at_ms,
         }});
         if ws.send(Message::Text(hello.to_string().into())).await.is_err() {
-            return Ok(LinkEnd::Lost);
+            return Ok(LinkEnd::Lost { welcomed: false });
         }
         // Welcome.
         let next_seq = loop {
@@ -314,36 +345,50 @@ impl Uplink {
                         self.stats.session_id = Some(session_id);
                         break next_seq;
                     }
-                    Ok(ServerText::Error { message }) => return Err(Error::Refused(message)),
+                    Ok(ServerText::Error { message, reason }) if is_permanent(reason.as_deref()) => {
+                        return Err(Error::Refused(message));
+                    }
+                    Ok(ServerText::Error { message, reason }) => {
+                        // Storage away, or an older server that gives no reason: the frames stay buffered
+                        // and the hello is tried again after the backoff.
+                        tracing::warn!(%message, ?reason, "server refused the hello for now; retrying");
+                        let _ = ws.close().await;
+                        return Ok(LinkEnd::Lost { welcomed: false });
+                    }
                     _ => {}
                 },
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => return Ok(LinkEnd::Lost),
+                Some(Err(_)) | None => return Ok(LinkEnd::Lost { welcomed: false }),
             }
         };
         self.stats.connected = true;
-        if !self.welcomed && self.config.session_id.is_some() {
-            // Continuing a session another process started: our frames follow what the server has.
-            self.base_seq = next_seq;
+        if self.welcomed {
+            self.stats.reconnects += 1;
         }
-        self.welcomed = true;
-        self.ack(next_seq);
+        self.on_welcome(next_seq);
         self.publish();
-        let mut sent_upto = next_seq.max(self.base_seq);
+        // The highest ack seen on this connection, to notice one going backwards.
+        let mut last_ack = next_seq;
 
         loop {
             // Send whatever is unsent, oldest first.
-            while sent_upto < self.base_seq + self.buffer.len() as u64 {
-                let from = (sent_upto - self.base_seq) as usize;
-                let n = (self.buffer.len() - from).min(self.config.max_batch_frames);
+            let max_batch = self.config.max_batch_frames.clamp(1, racecraft_codec::wire::MAX_BATCH_FRAMES as usize);
+            loop {
+                let from = self.cursor.saturating_sub(self.base_seq) as usize;
+                if from >= self.buffer.len() {
+                    break;
+                }
+                let n = (self.buffer.len() - from).min(max_batch);
                 self.batch.clear();
                 self.batch.extend(self.buffer.range(from..from + n));
                 self.out.clear();
-                racecraft_codec::wire::encode_frames(&mut self.encoder, sent_upto, &self.batch, &mut self.out);
+                let first_seq = self.base_seq + from as u64;
+                racecraft_codec::wire::encode_frames(&mut self.encoder, first_seq, &self.batch, &mut self.out);
                 if ws.send(Message::Binary(self.out.clone().into())).await.is_err() {
-                    return Ok(LinkEnd::Lost);
+                    return Ok(LinkEnd::Lost { welcomed: true });
                 }
-                sent_upto += n as u64;
+                self.cursor = first_seq + n as u64;
+                self.sent_upto = self.sent_upto.max(self.cursor);
             }
             if self.finishing && self.buffer.is_empty() {
                 let _ = ws.send(Message::Text(r#"{"type":"end"}"#.into())).await;
@@ -361,29 +406,69 @@ impl Uplink {
                 msg = ws.next() => match msg {
                     Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerText>(&t) {
                         Ok(ServerText::Ack { persisted_seq }) => {
-                            self.ack(persisted_seq);
-                            self.publish();
+                            if persisted_seq > self.cursor {
+                                self.warn_seq(persisted_seq, "ack beyond the frames sent on this connection; ignored");
+                            } else if persisted_seq < last_ack {
+                                self.warn_seq(persisted_seq, "ack going backwards; ignored");
+                            } else {
+                                last_ack = persisted_seq;
+                                self.ack(persisted_seq);
+                                self.publish();
+                            }
                         }
-                        Ok(ServerText::Error { message }) => tracing::warn!(%message, "server refused a message"),
+                        Ok(ServerText::Error { message, reason }) => {
+                            tracing::warn!(%message, ?reason, "server refused a message");
+                        }
                         _ => {}
                     },
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(LinkEnd::Lost),
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(LinkEnd::Lost { welcomed: true }),
                     Some(Ok(_)) => {}
                 },
             }
         }
     }
 
-    /// Forgets frames the server has persisted.
+    /// Where this connection starts, from the welcome's `next_seq` (frames below it are stored). A number
+    /// this agent never reached, or one below what it still holds, never makes it skip or forget a frame.
+    fn on_welcome(&mut self, next_seq: u64) {
+        let first = !self.welcomed;
+        self.welcomed = true;
+        if first && self.config.session_id.is_some() {
+            // Continuing a session another process started: our frames follow what the server has.
+            self.base_seq = next_seq;
+            self.cursor = next_seq;
+            self.sent_upto = next_seq;
+        } else if next_seq > self.sent_upto {
+            self.warn_seq(next_seq, "welcome beyond the frames this agent has sent; resending all it holds");
+            self.cursor = self.base_seq;
+        } else if next_seq >= self.base_seq {
+            self.ack(next_seq);
+            self.cursor = next_seq.min(self.base_seq + self.buffer.len() as u64);
+        } else {
+            // The server lacks frames this agent no longer has (acked before a server lost them, or dropped
+            // from a full buffer): what is left follows what the server has, so it sees no gap.
+            tracing::warn!(next_seq, base_seq = self.base_seq, "server is missing frames this agent no longer has");
+            self.base_seq = next_seq;
+            self.cursor = next_seq;
+        }
+    }
+
+    /// Logs an impossible sequence number from the server, once.
+    fn warn_seq(&mut self, seq: u64, what: &str) {
+        if !self.warned_seq {
+            self.warned_seq = true;
+            tracing::warn!(seq, base_seq = self.base_seq, sent = self.cursor, "{what}");
+        }
+    }
+
+    /// Forgets frames the server has persisted: those below `persisted_seq`, never more than it holds.
     fn ack(&mut self, persisted_seq: u64) {
         while self.base_seq < persisted_seq && !self.buffer.is_empty() {
             self.buffer.pop_front();
             self.base_seq += 1;
             self.stats.acked += 1;
         }
-        if self.buffer.is_empty() {
-            self.base_seq = self.base_seq.max(persisted_seq);
-        }
+        self.cursor = self.cursor.max(self.base_seq);
     }
 }
 
