@@ -7,6 +7,8 @@
 //! - [`TempPostgres`]: a throwaway PostgreSQL cluster in a temporary directory that a test can stop and
 //!   start again, to play a database outage. Needs the PostgreSQL server binaries (`RACECRAFT_PG_BIN`, else
 //!   `/usr/lib/postgresql/<newest>/bin`, else `pg_config --bindir`, else `PATH`).
+//! - [`Tmpfs`]: a small tmpfs mounted on a temporary directory, with [`Tmpfs::fill`] to play a full disk
+//!   (needs the right to mount: root, or `CAP_SYS_ADMIN`). Unmounted on `Drop`, also when a test panics.
 //!
 //! Both are for tests: [`PgDatabase::create`] panics with a clear message when the shared server is not
 //! there, since no test using it can do anything useful then.
@@ -375,6 +377,121 @@ fn chown_to_postgres(dir: &Path) -> Result<()> {
 #[cfg(not(unix))]
 fn chown_to_postgres(_dir: &Path) -> Result<()> {
     Ok(())
+}
+
+/// A tmpfs of a given size mounted on a fresh temporary directory: a disk a test can fill. Unmounted (and the
+/// directory removed) on `Drop`, so a failing test leaves no mount behind.
+#[derive(Debug)]
+pub struct Tmpfs {
+    mounted: bool,
+    // Last, so it is removed after the unmount.
+    dir: tempfile::TempDir,
+}
+
+/// The file [`Tmpfs::fill`] writes.
+const FILLER: &str = "filler";
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size_bytes` on a new temporary directory.
+    ///
+    /// # Errors
+    /// [`Error::Command`] when `mount` fails (not root, no `CAP_SYS_ADMIN`, in a container without the
+    /// right): the message says so, and a test needing a full disk should fail with it, not skip.
+    pub fn mount(size_bytes: u64) -> Result<Tmpfs> {
+        let dir = tempfile::Builder::new()
+            .prefix("racecraft-tmpfs-")
+            .tempdir()
+            .map_err(|source| Error::Io { source, path: std::env::temp_dir() })?;
+        let size = format!("size={size_bytes}");
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &size, "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|source| Error::Spawn { program: "mount".to_owned(), source })?;
+        if !output.status.success() {
+            return Err(Error::Command {
+                program: "mount -t tmpfs (a full-disk test needs root or CAP_SYS_ADMIN)".to_owned(),
+                status: output.status.to_string(),
+                output: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+            });
+        }
+        Ok(Tmpfs { mounted: true, dir })
+    }
+
+    /// The mount point.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a filler file until the file system is full (`ENOSPC`); returns the bytes it took.
+    pub fn fill(&self) -> Result<u64> {
+        use std::io::Write;
+        let path = self.dir.path().join(FILLER);
+        let io = |source| Error::Io { source, path: path.clone() };
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        let block = [0xa5u8; 4096];
+        let mut written = 0u64;
+        loop {
+            match file.write(&block) {
+                Ok(0) => return Ok(written),
+                Ok(n) => written += n as u64,
+                Err(e) if e.raw_os_error() == Some(28) => return Ok(written),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+    }
+
+    /// Deletes the filler file: the space is free again.
+    pub fn free(&self) -> Result<()> {
+        let path = self.dir.path().join(FILLER);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io { source, path }),
+        }
+    }
+
+    /// Unmounts now (what `Drop` does, with the error reported).
+    pub fn unmount(mut self) -> Result<()> {
+        self.unmount_inner(false)
+    }
+
+    fn unmount_inner(&mut self, lazy: bool) -> Result<()> {
+        if !self.mounted {
+            return Ok(());
+        }
+        let mut command = Command::new("umount");
+        if lazy {
+            // Files a failed test still holds open would keep a plain unmount busy.
+            command.arg("-l");
+        }
+        let output = command
+            .arg(self.dir.path())
+            .output()
+            .map_err(|source| Error::Spawn { program: "umount".to_owned(), source })?;
+        if !output.status.success() {
+            return Err(Error::Command {
+                program: "umount".to_owned(),
+                status: output.status.to_string(),
+                output: String::from_utf8_lossy(&output.stderr).into_owned(),
+            });
+        }
+        self.mounted = false;
+        Ok(())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        if let Err(e) = self.unmount_inner(true) {
+            eprintln!("warning: cannot unmount the test tmpfs: {e}: {}", self.dir.path().display());
+        }
+    }
 }
 
 #[cfg(test)]
