@@ -177,3 +177,71 @@ async fn hostile_json_bodies_are_refused_without_ballooning_the_server() {
     server.kill().expect("stop");
     server.wait().expect("reaped");
 }
+
+/// Resident memory of a process now, bytes.
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS");
+    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB") * 1024
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_and_deleted_sessions_give_their_memory_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = serve(port, dir.path()).await;
+    let track = Track::builtin("Norisring").expect("track");
+    let sim =
+        Simulation::new(track, SimConfig { laps: 1, rate_hz: 60.0, seed: 3, ..SimConfig::default() }).expect("sim");
+    let frames: Vec<_> = sim.frames().take(600).collect();
+    let mut ids = Vec::new();
+    // Sessions in waves of ten at once: each waits about a second for the server's flush to acknowledge it.
+    let mut run = async |n: usize, ids: &mut Vec<i64>| {
+        for _ in 0..n / 10 {
+            let mut agents = Vec::new();
+            for _ in 0..10 {
+                let agent = Agent::spawn(AgentConfig::new(&url, sim.meta(0))).expect("agent");
+                for f in &frames {
+                    agent.push(*f);
+                }
+                agents.push(agent);
+            }
+            for agent in agents {
+                let stats = agent.finish(Some(Duration::from_secs(30))).await.expect("delivered");
+                ids.push(stats.session_id.expect("id"));
+            }
+        }
+    };
+    // Warm up: allocator arenas, the database's caches, the analysis of ended sessions.
+    run(10, &mut ids).await;
+    let warm = rss_bytes(server.id());
+    run(100, &mut ids).await;
+    let after = rss_bytes(server.id());
+    let client = reqwest::Client::new();
+    for id in &ids {
+        let r = client.delete(format!("{url}/api/sessions/{id}")).send().await.expect("DELETE");
+        assert_eq!(r.status().as_u16(), 204);
+    }
+    let deleted = rss_bytes(server.id());
+    eprintln!(
+        "server RSS: {} MB warm, {} MB after 100 sessions, {} MB after deleting them",
+        warm >> 20,
+        after >> 20,
+        deleted >> 20
+    );
+    let health = get(&format!("{url}/api/health")).await;
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+    assert_eq!(health["live_sessions"], 0, "{health}");
+    // Before the fix every ended session kept about 0.8 MB: 100 of them added ~80 MB.
+    let growth = after.saturating_sub(warm);
+    assert!(
+        growth < 24 << 20,
+        "100 finished sessions grew the server by {} MB ({} → {} MB)",
+        growth >> 20,
+        warm >> 20,
+        after >> 20
+    );
+    assert!(deleted <= after + (8 << 20), "deleting them grew it: {} → {} MB", after >> 20, deleted >> 20);
+}
