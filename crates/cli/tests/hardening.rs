@@ -237,7 +237,7 @@ async fn finished_and_deleted_sessions_give_their_memory_back() {
     // Before the fix every ended session kept about 0.8 MB: 100 of them added ~80 MB.
     let growth = after.saturating_sub(warm);
     assert!(
-        growth < 24 << 20,
+        growth < 16 << 20,
         "100 finished sessions grew the server by {} MB ({} → {} MB)",
         growth >> 20,
         warm >> 20,
