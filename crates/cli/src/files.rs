@@ -96,6 +96,13 @@ fn read_recording_with(path: &Path, progress: bool) -> Result<Recording> {
             if ibt.truncated_records > 0 {
                 eprintln!("warning: {} records missing at the end of {}", ibt.truncated_records, path.display());
             }
+            if ibt.skipped_records > 0 {
+                eprintln!(
+                    "warning: {} records skipped (corrupt or out-of-order SessionTime) in {}",
+                    ibt.skipped_records,
+                    path.display()
+                );
+            }
             let frames: Vec<Frame> = ibt.frames().collect();
             let mut tracker = racecraft_core::LapTracker::new();
             let laps = frames.iter().filter_map(|f| tracker.push(f)).map(|l| LapMarker::from(&l)).collect();
@@ -139,48 +146,17 @@ fn read_recording_with(path: &Path, progress: bool) -> Result<Recording> {
     Ok(recording)
 }
 
-/// A MoTeC `.ld` log as frames: channels Racecraft knows (by MoTeC name and unit) are converted back to SI,
-/// sampled at the fastest channel's rate with slower channels held between their samples.
+/// A MoTeC `.ld` log as frames (`racecraft_interchange::motec::read_frames`): channels Racecraft knows are
+/// converted back to SI, sampled at the fastest channel's rate with slower channels held between their samples.
 fn read_ld(path: &Path) -> Result<Recording> {
     use racecraft_interchange::motec;
     let ld = motec::LdFile::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut mapped = Vec::new();
-    let mut unknown = Vec::new();
-    for meta in &ld.channels {
-        let known = Channel::ALL.iter().copied().find(|c| {
-            let (name, _, unit, _) = motec::ld_name_for(*c);
-            name.eq_ignore_ascii_case(&meta.name) && unit.eq_ignore_ascii_case(&meta.unit)
-        });
-        match (known, ld.channel_values(meta)) {
-            (Some(c), Ok(values)) if meta.rate_hz > 0 => mapped.push((c, f64::from(meta.rate_hz), values)),
-            _ => unknown.push(meta.name.clone()),
-        }
-    }
+    let read = motec::read_frames(&ld).with_context(|| format!("reading {}", path.display()))?;
+    let unknown = &read.unknown_channels;
     if !unknown.is_empty() {
         eprintln!("warning: {} channels not imported (no Racecraft equivalent): {}", unknown.len(), unknown.join(", "));
     }
-    let rate = mapped.iter().map(|(_, r, _)| *r).fold(0.0, f64::max);
-    let duration_s = mapped.iter().map(|(_, r, v)| v.len() as f64 / r).fold(0.0, f64::max);
-    let n = (duration_s * rate).round() as usize;
-    let mut frames: Vec<Frame> = (0..n).map(|i| Frame::new((i as f64 / rate * 1e6).round() as i64)).collect();
-    for (channel, r, values) in &mapped {
-        let factor = motec::ld_name_for(*channel).3;
-        for (i, frame) in frames.iter_mut().enumerate() {
-            let k = (i as f64 / rate * r).floor() as usize;
-            if let Some(v) = values.get(k) {
-                frame.set(*channel, (v / factor) as f32);
-            }
-        }
-    }
-    let h = &ld.header;
-    let meta = SessionMeta {
-        game: "motec".into(),
-        car: h.vehicle_id.clone(),
-        track: h.venue.clone(),
-        driver: h.driver.clone(),
-        started_at_ms: 0,
-    };
-    Ok(Recording { meta: Some(meta), frames, ..Recording::default() })
+    Ok(Recording { meta: Some(read.meta), frames: read.frames, ..Recording::default() })
 }
 
 /// Export formats.

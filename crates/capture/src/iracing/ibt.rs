@@ -10,6 +10,15 @@ use std::path::Path;
 /// `LapCurrentLapTime` (0.5 s observed; 2 s at 60 Hz leaves margin).
 const LAP_SETTLE_RECORDS: usize = 120;
 
+/// Latest plausible `SessionTime`, seconds: 30 days, far beyond any session the simulator runs.
+pub const MAX_SESSION_TIME_S: f64 = 30.0 * 86_400.0;
+/// Earliest plausible `SessionTime`, seconds: it counts up from the session's start, so a little below 0 is
+/// the most float noise could give.
+pub const MIN_SESSION_TIME_S: f64 = -1.0;
+/// A step between kept records longer than this, seconds, separates runs of records; a run of one record is
+/// a lone corrupt time (genuine records come at the disk rate, 1 to 60 Hz) and is skipped.
+pub const MAX_RECORD_STEP_S: f64 = 10.0;
+
 /// A parsed `.ibt` file. Owns a copy of the record bytes.
 #[derive(Debug, Clone)]
 pub struct IbtFile {
@@ -24,9 +33,14 @@ pub struct IbtFile {
     pub session_info: String,
     /// Records the sub-header announced but the file does not fully contain (a file cut short).
     pub truncated_records: u64,
+    /// Complete records [`IbtFile::frames`] skips because their `SessionTime` is corrupt (see
+    /// [`IbtFile::record_time`]).
+    pub skipped_records: u64,
     records: Vec<u8>,
     record_count: usize,
     map: VarMap,
+    /// Per record, the session time its frame gets, seconds; `None` for a skipped record.
+    times: Vec<Option<f64>>,
 }
 
 /// One record (row of variables) of a file.
@@ -81,16 +95,33 @@ impl IbtFile {
         let record_count = announced.min(available);
         let records = b.get(data_at..data_at + record_count * buf_len).unwrap_or_default().to_vec();
         let map = VarMap::new(&vars);
+        let times = record_times(&map, &records, buf_len, header.tick_rate);
+        let skipped_records = times.iter().filter(|t| t.is_none()).count() as u64;
         Ok(IbtFile {
             header,
             sub_header,
             vars,
             session_info,
             truncated_records: (announced - record_count) as u64,
+            skipped_records,
             records,
             record_count,
             map,
+            times,
         })
+    }
+
+    /// The session time of record `index`'s frame, seconds, or `None` when [`IbtFile::frames`] skips the
+    /// record (or the file has no such record).
+    ///
+    /// A file's `SessionTime` only ever counts up, so a record is skipped when its value is not finite, is
+    /// outside [`MIN_SESSION_TIME_S`]..=[`MAX_SESSION_TIME_S`], or is out of order: the kept records are the
+    /// longest run of the plausible ones in non-decreasing time (a corrupt value far ahead or behind is dropped,
+    /// however few or many records it would otherwise cut off), minus any kept record alone between two steps of
+    /// more than [`MAX_RECORD_STEP_S`] (a corrupt value at either end). A file without a `SessionTime`
+    /// variable keeps every record, timed by its index at the header's tick rate.
+    pub fn record_time(&self, index: usize) -> Option<f64> {
+        self.times.get(index).copied().flatten()
     }
 
     /// The variable called `name`.
@@ -122,20 +153,20 @@ impl IbtFile {
         self.records.chunks_exact(len).enumerate().map(|(index, bytes)| Record { index, bytes })
     }
 
-    /// The records normalized to frames (see the module docs of the normalizer for conventions). `t_us` is
-    /// `SessionTime` relative to the first record. Around each lap-counter increment iRacing publishes the
-    /// finished lap's `LapLastLapTime` and resets `LapCurrentLapTime` up to half a second late; a file can
-    /// look ahead, so the frames from the increment on carry the settled values (the live reader cannot).
+    /// The records normalized to frames (see the module docs of the normalizer for conventions), one per
+    /// record except the [`IbtFile::skipped_records`] whose `SessionTime` is corrupt ([`IbtFile::record_time`]).
+    /// `t_us` is `SessionTime` relative to the first kept record. Around each lap-counter increment iRacing
+    /// publishes the finished lap's `LapLastLapTime` and resets `LapCurrentLapTime` up to half a second late; a
+    /// file can look ahead, so the frames from the increment on carry the settled values (the live reader
+    /// cannot).
     pub fn frames(&self) -> impl Iterator<Item = Frame> + '_ {
         let fixes = self.lap_fixes();
-        let t0 = self.record(0).and_then(|r| self.map.session_time(r.bytes));
-        let tick_rate = f64::from(self.header.tick_rate.max(1));
-        self.records().scan(None, move |origin, rec| {
-            let t_s = match (self.map.session_time(rec.bytes), t0) {
-                (Some(t), Some(t0)) => t - t0,
-                _ => rec.index as f64 / tick_rate,
-            };
-            let mut f = self.map.frame(rec.bytes, (t_s * 1e6).round() as i64, origin);
+        let t0 = self.times.iter().find_map(|t| *t).unwrap_or(0.0);
+        let mut origin = None;
+        self.records().filter_map(move |rec| {
+            let t = self.record_time(rec.index)?;
+            // Both times lie within the plausible range, so the difference in µs is far inside an i64.
+            let mut f = self.map.frame(rec.bytes, ((t - t0) * 1e6).round() as i64, &mut origin);
             if f.has(Channel::Lap)
                 && let Some(fix) = fixes.get(rec.index)
             {
@@ -157,7 +188,9 @@ impl IbtFile {
             .records()
             .map(|r| {
                 let g = |v| VarMap::get(v, r.bytes);
-                [m.session_time(r.bytes), g(&m.lap), g(&m.lap_time), g(&m.last_lap)]
+                // Only kept records' times: a corrupt one would make a lap time of it.
+                let t = m.session_time(r.bytes).and(self.record_time(r.index));
+                [t, g(&m.lap), g(&m.lap_time), g(&m.last_lap)]
             })
             .collect();
         let mut fixes = vec![LapFix::default(); rows.len()];
@@ -202,6 +235,74 @@ impl IbtFile {
             track: track.unwrap_or_default(),
             driver: driver.unwrap_or_default(),
             started_at_ms: self.sub_header.session_start_date.saturating_mul(1000),
+        }
+    }
+}
+
+/// Per record of `records` (rows of `buf_len` bytes), its frame's session time in seconds, `None` for a record
+/// to skip (the rules are on [`IbtFile::record_time`]).
+fn record_times(map: &VarMap, records: &[u8], buf_len: usize, tick_rate: i32) -> Vec<Option<f64>> {
+    let rows = records.chunks_exact(buf_len.max(1));
+    if map.session_time.is_none() {
+        let tick_rate = f64::from(tick_rate.max(1));
+        return (0..rows.len()).map(|i| Some(i as f64 / tick_rate)).collect();
+    }
+    let mut times: Vec<Option<f64>> = rows
+        .map(|row| map.session_time(row).filter(|t| (MIN_SESSION_TIME_S..=MAX_SESSION_TIME_S).contains(t)))
+        .collect();
+    let ordered = longest_ordered(&times);
+    for (t, keep) in times.iter_mut().zip(&ordered) {
+        if !keep {
+            *t = None;
+        }
+    }
+    drop_lone_records(&mut times);
+    times
+}
+
+/// Which of `times` form the longest subsequence of the present ones in non-decreasing order (patience sorting,
+/// O(n log n); of several longest, the one the algorithm meets first, which ends at the smallest time).
+fn longest_ordered(times: &[Option<f64>]) -> Vec<bool> {
+    // tails[k]: index of the smallest last time of an ordered run of length k + 1 found so far.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev = vec![usize::MAX; times.len()];
+    for (i, t) in times.iter().enumerate() {
+        let Some(t) = *t else { continue };
+        let pos = tails.partition_point(|&j| times[j].is_some_and(|u| u <= t));
+        if pos > 0 {
+            prev[i] = tails[pos - 1];
+        }
+        if pos == tails.len() {
+            tails.push(i);
+        } else {
+            tails[pos] = i;
+        }
+    }
+    let mut keep = vec![false; times.len()];
+    let mut at = tails.last().copied().unwrap_or(usize::MAX);
+    while let Some(k) = keep.get_mut(at) {
+        *k = true;
+        at = prev[at];
+    }
+    keep
+}
+
+/// Clears the kept times (in non-decreasing order) that stand alone: more than [`MAX_RECORD_STEP_S`] from the
+/// kept times on both sides, or on their only side at either end. Runs of two or more kept records stay (a
+/// genuine pause in recording), and so does a lone record when no run is longer than one.
+fn drop_lone_records(times: &mut [Option<f64>]) {
+    let kept: Vec<(usize, f64)> = times.iter().enumerate().filter_map(|(i, t)| Some((i, (*t)?))).collect();
+    let near = |a: Option<&(usize, f64)>, b: f64| a.is_some_and(|&(_, a)| (b - a).abs() <= MAX_RECORD_STEP_S);
+    let lone: Vec<usize> = (0..kept.len())
+        .filter(|&k| {
+            let t = kept[k].1;
+            !near(k.checked_sub(1).and_then(|p| kept.get(p)), t) && !near(kept.get(k + 1), t)
+        })
+        .map(|k| kept[k].0)
+        .collect();
+    if lone.len() < kept.len() {
+        for i in lone {
+            times[i] = None;
         }
     }
 }

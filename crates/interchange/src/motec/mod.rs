@@ -2,6 +2,9 @@
 //!
 //! # Layout
 //! - [`LdFile`]: parses a `.ld` file (header, event, channel list) and decodes channels to engineering units.
+//! - [`read_frames`]: a parsed log as Racecraft frames ([`LdFrames`]): channels Racecraft knows converted back
+//!   to SI on one grid at the fastest rate. The frames are bounded by the samples the file holds: a log whose
+//!   headers describe more is refused with [`Error::FramesExceedSamples`].
 //! - [`write_ld`] / [`write_ld_file`]: write float32 channels described by [`LdMeta`] and [`LdChannel`].
 //! - [`frames_to_ld_channels`]: Racecraft [`Frame`](racecraft_core::Frame)s to MoTeC-named channels in
 //!   MoTeC display units, resampled to a fixed rate. The log keeps true session time (gaps are held), so its
@@ -13,11 +16,13 @@
 //! integers are little-endian and every pointer is checked against the file size before it is followed.
 
 mod frames;
+mod import;
 mod ldx;
 mod read;
 mod write;
 
 pub use frames::{LD_MIN_SAMPLE_BUDGET, LD_SAMPLES_PER_FRAME, frames_to_ld_channels, ld_name_for, ld_sample_budget};
+pub use import::{LdFrames, read_frames};
 pub use ldx::{LapMarker, LdxDetails, ldx_string, write_ldx};
 pub use read::{DataType, LdChannelMeta, LdEvent, LdFile, LdHeader};
 pub use write::{LdChannel, LdMeta, encode_ld, write_ld, write_ld_file};
@@ -77,6 +82,34 @@ pub enum Error {
     ChannelListCycle {
         /// The offset visited twice.
         offset: u32,
+    },
+    /// The channels' sample data add up to more bytes than the file has: blocks share or overlap their data.
+    #[error(
+        "the channels claim {claimed} bytes of samples, more than the whole file ({file_len} bytes): channel blocks \
+         share their data"
+    )]
+    SharedChannelData {
+        /// Sample bytes claimed by the channels read so far.
+        claimed: u64,
+        /// The file length.
+        file_len: usize,
+    },
+    /// The channels' rates and sample counts describe more frames than the log holds samples (see
+    /// [`read_frames`]).
+    #[error(
+        "cannot read the MoTeC log as frames: its longest channel lasts {duration_s:.1} s, which at the fastest \
+         rate of {rate_hz} Hz is {frames} frames, more than the {samples} samples its channels hold (are the \
+         channel rates or sample counts corrupt?)"
+    )]
+    FramesExceedSamples {
+        /// Duration of the longest channel (samples / rate), seconds.
+        duration_s: f64,
+        /// The fastest channel's rate, Hz.
+        rate_hz: u16,
+        /// Frames that duration at that rate needs.
+        frames: u64,
+        /// Samples of the channels read as frames.
+        samples: u64,
     },
     /// A channel uses a sample type this reader does not decode.
     #[error("channel {channel:?}: unsupported data type (class {class}, size {size})")]

@@ -218,7 +218,9 @@ fn f16_to_f32(h: u16) -> f32 {
 
 impl LdFile {
     /// Parses `.ld` bytes. Every pointer and length is checked against the file size; a looping channel list
-    /// is refused. Channels with an unknown sample type are listed but their values are refused.
+    /// is refused, and so are channels whose sample bytes add up to more than the file (blocks sharing their
+    /// data), so decoding every channel takes memory in proportion to the file. Channels with an unknown
+    /// sample type are listed but their values are refused.
     pub fn read(bytes: &[u8]) -> Result<LdFile> {
         if bytes.len() < HEADER_LEN {
             return Err(Error::TooShort { len: bytes.len() });
@@ -262,6 +264,9 @@ impl LdFile {
 
         let mut channels = Vec::new();
         let mut seen = HashSet::new();
+        // Sample bytes all channels claim: blocks may point at the same data, so without this bound decoding
+        // every channel would grow with the square of the file size.
+        let mut claimed = 0u64;
         let mut next = header.channel_meta_ptr;
         while next != 0 {
             // A block cannot be visited twice, so the list is at most file_len / 124 long: no separate cap needed.
@@ -288,6 +293,10 @@ impl LdFile {
             };
             if let Some(len) = meta.data_len() {
                 block(bytes, u64::from(meta.data_ptr), len, "channel data")?;
+                claimed = claimed.saturating_add(len);
+                if claimed > bytes.len() as u64 {
+                    return Err(Error::SharedChannelData { claimed, file_len: bytes.len() });
+                }
             }
             next = meta.next_ptr;
             channels.push(meta);
