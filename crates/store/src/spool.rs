@@ -54,6 +54,8 @@ struct Inner {
     pending: usize,
     /// Per session, the sequence number after the last spooled frame.
     next_seq: HashMap<i64, u64>,
+    /// A failed append left bytes after `len` that could not be cut off yet.
+    torn_tail: bool,
 }
 
 /// What reading at an offset found.
@@ -98,14 +100,23 @@ impl Spool {
         blocking(&self.path, move || {
             let mut g = lock(&inner);
             let at = g.len;
+            if g.torn_tail {
+                // An earlier failed append could not cut its partial record off: do it before writing.
+                g.file.set_len(at).map_err(|source| Error::Io { source, path: path.to_path_buf() })?;
+                g.torn_tail = false;
+            }
             let written = g
                 .file
                 .seek(SeekFrom::Start(at))
                 .and_then(|_| g.file.write_all(&record))
                 .and_then(|()| g.file.sync_data());
             if let Err(source) = written {
-                // Leave no partial record behind for the next append to follow.
-                let _ = g.file.set_len(at);
+                // Leave no partial record behind (a full disk fails part way through a record): appends
+                // always go to `len`, and a reopen would otherwise stop at the torn bytes.
+                if let Err(e) = g.file.set_len(at) {
+                    tracing::warn!(path = %path.display(), offset = at, error = %e, "cannot cut off a failed spool append; retrying with the next one");
+                    g.torn_tail = true;
+                }
                 return Err(Error::Io { source, path: path.to_path_buf() });
             }
             g.len = at + record.len() as u64;
@@ -221,7 +232,10 @@ impl Spool {
                     g.pending = 0;
                 }
                 Scan::Bad(reason) => {
-                    tracing::warn!(path = %self.path.display(), offset, reason, "discarding corrupt spool tail");
+                    // Mid-file corruption (the file is only ever appended, and failed appends are cut off):
+                    // what follows was acknowledged, so it is kept aside for inspection, never just dropped.
+                    let kept = keep_tail(&self.path, offset);
+                    tracing::error!(path = %self.path.display(), offset, kept_in = %kept, reason, "corrupt spool record; cutting the spool there");
                     let mut g = lock(&self.inner);
                     let path = self.path.to_path_buf();
                     g.file.set_len(offset).map_err(|source| Error::Io { source, path })?;
@@ -276,12 +290,14 @@ fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
             }
             Scan::End => break,
             Scan::Bad(reason) => {
+                let kept = keep_tail(path, inner_len);
                 tracing::warn!(
                     path = %path.display(),
                     offset = inner_len,
                     discarded_bytes = file_len - inner_len,
+                    kept_in = %kept,
                     reason,
-                    "discarding torn or corrupt spool tail"
+                    "cutting off a torn or corrupt spool tail"
                 );
                 file.set_len(inner_len).and_then(|()| file.sync_data()).map_err(|e| io(e, path))?;
                 break;
@@ -291,7 +307,24 @@ fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
             }
         }
     }
-    Ok(Inner { file, len: inner_len, drained_to: 0, pending, next_seq })
+    Ok(Inner { file, len: inner_len, drained_to: 0, pending, next_seq, torn_tail: false })
+}
+
+/// Copies the spool's bytes from `offset` on to `spool.log.corrupt-<offset>-<ms>` before they are cut
+/// off; returns where they went (or why they could not be kept), for the log.
+fn keep_tail(path: &Path, offset: u64) -> String {
+    let target = path.with_extension(format!("log.corrupt-{offset}-{}", crate::now_ms()));
+    let copied = (|| {
+        let mut from = File::open(path)?;
+        from.seek(SeekFrom::Start(offset))?;
+        let mut to = File::create(&target)?;
+        std::io::copy(&mut from, &mut to)?;
+        to.sync_all()
+    })();
+    match copied {
+        Ok(()) => target.display().to_string(),
+        Err(e) => format!("nowhere ({e})"),
+    }
 }
 
 #[cfg(unix)]

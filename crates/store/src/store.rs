@@ -7,12 +7,14 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use racecraft_codec::chunk;
 use racecraft_core::{Frame, SessionMeta};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use tokio::sync::OnceCell;
 
 use crate::model::{LapRow, Session, WriteBatch};
 use crate::{Error, Result, now_ms};
@@ -72,6 +74,8 @@ impl Default for StoreConfig {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// Set once the migrations have run: a lazily connected store runs them on first contact.
+    migrated: Arc<OnceCell<()>>,
 }
 
 #[derive(Debug, Clone)]
@@ -252,16 +256,30 @@ impl Store {
     }
 
     /// Connects to `sqlite://<path>` (file and parent directories created when missing; WAL,
-    /// `synchronous=NORMAL`) or `postgres://...` / `postgresql://...`, and brings the schema up to date.
+    /// `synchronous=FULL`) or `postgres://...` / `postgresql://...`, and brings the schema up to date.
     pub async fn connect_with(url: &str, config: &StoreConfig) -> Result<Store> {
+        let store = Store::connect_lazy_with(url, config)?;
+        store.ready().await?;
+        Ok(store)
+    }
+
+    /// A store that has not talked to its database yet: only a bad URL fails here. Every call connects as
+    /// needed, and the first that reaches the database brings the schema up to date; until then calls fail
+    /// with the connection error. A server starts with this, so it can serve live data and spool writes
+    /// while its database is down.
+    pub fn connect_lazy_with(url: &str, config: &StoreConfig) -> Result<Store> {
         let pool = if url.starts_with("sqlite:") {
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let mut options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                // NORMAL in WAL mode: a commit survives an application crash, only an OS crash may lose
-                // the last transactions, and those are what the agent resends from `next_seq`.
-                .synchronous(SqliteSynchronous::Normal)
+                // FULL: every commit syncs the WAL. A committed batch is acknowledged to the agent, which then
+                // forgets those frames, and the spool drops what it replayed: with NORMAL an OS crash or a
+                // power cut could take back commits both had already relied on. One sync per batch (once a
+                // second) costs nothing worth saving.
+                .synchronous(SqliteSynchronous::Full)
+                // Writers queue on the lock instead of failing at once: the storage writer, a spool drain
+                // and the REST handlers all write.
                 .busy_timeout(config.sqlite_busy_timeout)
                 .foreign_keys(true);
             if !in_memory {
@@ -271,26 +289,53 @@ impl Store {
             }
             let mut pool_options = SqlitePoolOptions::new()
                 .max_connections(config.max_connections)
-                .acquire_timeout(config.acquire_timeout);
+                .acquire_timeout(config.acquire_timeout)
+                .after_release(|conn, _| {
+                    // A connection still inside a transaction (a failed COMMIT that SQLite kept open) would
+                    // hold the write lock for good; closing it rolls the transaction back.
+                    let keep = !sqlx::Connection::is_in_transaction(conn);
+                    Box::pin(async move { Ok(keep) })
+                });
             if in_memory {
                 // An in-memory database lives as long as one of its connections: keep one forever.
                 pool_options = pool_options.min_connections(1).idle_timeout(None).max_lifetime(None);
             }
-            let pool = pool_options.connect_with(options).await?;
-            SQLITE_MIGRATIONS.run(&pool).await?;
-            Pool::Sqlite(pool)
+            Pool::Sqlite(pool_options.connect_lazy_with(options))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(config.max_connections)
                 .acquire_timeout(config.acquire_timeout)
-                .connect(url)
-                .await?;
-            POSTGRES_MIGRATIONS.run(&pool).await?;
+                .after_release(|conn, _| {
+                    let keep = !sqlx::Connection::is_in_transaction(conn);
+                    Box::pin(async move { Ok(keep) })
+                })
+                .connect_lazy_with(options);
             Pool::Postgres(pool)
         } else {
             return Err(Error::UnsupportedUrl { url: url.to_owned() });
         };
-        Ok(Store { pool })
+        Ok(Store { pool, migrated: Arc::new(OnceCell::new()) })
+    }
+
+    /// Runs the migrations once, on the first call that reaches the database; a failure is retried by the
+    /// next call.
+    async fn ready(&self) -> Result<()> {
+        self.migrated
+            .get_or_try_init(|| async {
+                match &self.pool {
+                    Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+                    Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+                }
+                Ok::<(), Error>(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Whether the schema has been brought up to date (the database has been reached at least once).
+    pub fn is_migrated(&self) -> bool {
+        self.migrated.initialized()
     }
 
     /// Which database this is.
@@ -303,6 +348,7 @@ impl Store {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
+        self.ready().await?;
         with_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(drop)?);
         Ok(())
     }
@@ -314,6 +360,7 @@ impl Store {
 
     /// Creates a session. Without a `name`, it is named after track and car.
     pub async fn create_session(&self, meta: &SessionMeta, name: Option<&str>) -> Result<Session> {
+        self.ready().await?;
         let name = name.map_or_else(|| default_name(meta), str::to_owned);
         let sql = "INSERT INTO sessions (name, game, car, track, driver, started_at_ms, archived, created_at_ms) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
@@ -346,6 +393,7 @@ impl Store {
 
     /// One session, if it exists.
     pub async fn session(&self, id: i64) -> Result<Option<Session>> {
+        self.ready().await?;
         let record: Option<SessionRecord> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSION)
             .bind(id)
             .fetch_optional(p)
@@ -355,6 +403,7 @@ impl Store {
 
     /// All sessions, newest first; archived ones only when asked for.
     pub async fn sessions(&self, include_archived: bool) -> Result<Vec<Session>> {
+        self.ready().await?;
         let records: Vec<SessionRecord> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSIONS)
             .bind(include_archived)
             .fetch_all(p)
@@ -370,6 +419,7 @@ impl Store {
         name: Option<String>,
         archived: Option<bool>,
     ) -> Result<Option<Session>> {
+        self.ready().await?;
         let sql = "UPDATE sessions SET name = COALESCE($2, name), archived = COALESCE($3, archived) WHERE id = $1";
         let affected = with_pool!(&self.pool, p => sqlx::query(sql)
             .bind(id)
@@ -386,6 +436,7 @@ impl Store {
 
     /// Deletes a session with its laps and telemetry; `false` if there was no such session.
     pub async fn delete_session(&self, id: i64) -> Result<bool> {
+        self.ready().await?;
         let affected = with_pool!(&self.pool, p => sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
             .execute(p)
@@ -396,6 +447,7 @@ impl Store {
 
     /// Records when a session ended; `false` if there is no such session.
     pub async fn end_session(&self, id: i64, ended_at_ms: i64) -> Result<bool> {
+        self.ready().await?;
         let affected = with_pool!(&self.pool, p => sqlx::query("UPDATE sessions SET ended_at_ms = $2 WHERE id = $1")
             .bind(id)
             .bind(ended_at_ms)
@@ -446,42 +498,63 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        self.ready().await?;
+        // The connection is taken out of the pool's hands for the transaction: if anything fails it is
+        // closed, never returned. A COMMIT that fails for lack of space leaves SQLite's transaction open
+        // while sqlx believes it ended; back in the pool, that connection held the write lock for good (every
+        // other writer got "database is locked"), and the next batch written through it only released a
+        // savepoint inside the dead transaction — reported as committed, acknowledged, and never stored.
         with_pool!(&self.pool, p => {
-            let mut tx = p.begin().await?;
-            for c in &chunks {
-                sqlx::query(INSERT_CHUNK)
-                    .bind(c.session_id)
-                    .bind(c.lap_number)
-                    .bind(c.first_seq)
-                    .bind(c.frame_count)
-                    .bind(c.t_start_us)
-                    .bind(c.t_end_us)
-                    .bind(c.data)
-                    .execute(&mut *tx)
-                    .await?;
+            let mut conn = p.acquire().await?;
+            let written = async {
+                let mut tx = match self.pool {
+                    // IMMEDIATE takes the write lock up front (waiting up to busy_timeout): a deferred
+                    // transaction that reads first fails at once with SQLITE_BUSY when it has to upgrade.
+                    Pool::Sqlite(_) => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
+                    Pool::Postgres(_) => sqlx::Connection::begin(&mut *conn).await?,
+                };
+                for c in &chunks {
+                    sqlx::query(INSERT_CHUNK)
+                        .bind(c.session_id)
+                        .bind(c.lap_number)
+                        .bind(c.first_seq)
+                        .bind(c.frame_count)
+                        .bind(c.t_start_us)
+                        .bind(c.t_end_us)
+                        .bind(c.data)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for l in &laps {
+                    sqlx::query(INSERT_LAP)
+                        .bind(l.session_id)
+                        .bind(l.lap_number)
+                        .bind(l.lap_time_s)
+                        .bind(&l.sectors_s)
+                        .bind(l.start_t_us)
+                        .bind(l.end_t_us)
+                        .bind(l.frame_count)
+                        .bind(l.valid)
+                        .bind(l.out_lap)
+                        .bind(l.pit)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await
             }
-            for l in &laps {
-                sqlx::query(INSERT_LAP)
-                    .bind(l.session_id)
-                    .bind(l.lap_number)
-                    .bind(l.lap_time_s)
-                    .bind(&l.sectors_s)
-                    .bind(l.start_t_us)
-                    .bind(l.end_t_us)
-                    .bind(l.frame_count)
-                    .bind(l.valid)
-                    .bind(l.out_lap)
-                    .bind(l.pit)
-                    .execute(&mut *tx)
-                    .await?;
+            .await;
+            if written.is_err() {
+                // Closing the connection rolls back whatever SQLite or PostgreSQL still has open.
+                let _ = sqlx::Connection::close_hard(conn.detach()).await;
             }
-            tx.commit().await?;
+            written?;
         });
         Ok(())
     }
 
     /// The laps of a session, by lap number.
     pub async fn laps(&self, session_id: i64) -> Result<Vec<LapRow>> {
+        self.ready().await?;
         let records: Vec<LapRecord> = with_pool!(&self.pool, p => sqlx::query_as(LAP_COLUMNS_BY_SESSION)
             .bind(session_id)
             .fetch_all(p)
@@ -491,6 +564,7 @@ impl Store {
 
     /// One lap, if it exists.
     pub async fn lap(&self, id: i64) -> Result<Option<LapRow>> {
+        self.ready().await?;
         let record: Option<LapRecord> = with_pool!(&self.pool, p => sqlx::query_as(LAP_COLUMNS_BY_ID)
             .bind(id)
             .fetch_optional(p)
@@ -525,6 +599,7 @@ impl Store {
     /// The sequence number after the last stored frame of a session (0 when it has none): where an agent
     /// resumes.
     pub async fn next_seq(&self, session_id: i64) -> Result<u64> {
+        self.ready().await?;
         let sql = "SELECT MAX(first_seq + frame_count) FROM chunks WHERE session_id = $1";
         let next: Option<i64> = with_pool!(&self.pool, p => sqlx::query_scalar(sql)
             .bind(session_id)
@@ -533,13 +608,8 @@ impl Store {
         Ok(next.map_or(0, |n| n.max(0) as u64))
     }
 
-    async fn frames(
-        &self,
-        session_id: i64,
-        span: Span,
-        channels: u64,
-        expected: usize,
-    ) -> Result<Vec<Frame>> {
+    async fn frames(&self, session_id: i64, span: Span, channels: u64, expected: usize) -> Result<Vec<Frame>> {
+        self.ready().await?;
         // A hint only: a corrupt or stale count must not allocate without bound.
         let mut frames = Vec::with_capacity(expected.min(1 << 24));
         let mut from_seq = 0i64;

@@ -45,7 +45,7 @@ impl Default for WriterConfig {
 }
 
 /// A snapshot of the writer for health checks and metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct WriterStatus {
     /// Batches go straight to the database (`false` during an outage and until the spool is drained).
     pub db_available: bool,
@@ -57,6 +57,38 @@ pub struct WriterStatus {
     pub written_chunks: u64,
     /// Frames made durable (in the database or the spool) since the writer started.
     pub written_frames: u64,
+    /// Flushed batches that neither the database nor the spool took: held in memory, not acknowledged.
+    pub held_batches: usize,
+    /// The last write failure of the current trouble (database or spool), until writes go straight to the
+    /// database again.
+    pub last_error: Option<String>,
+}
+
+impl WriterStatus {
+    /// Why storage is not fully healthy, or `None` when batches go straight to the database with nothing
+    /// spooled or held.
+    pub fn degraded_reason(&self) -> Option<String> {
+        let mut reasons = Vec::new();
+        if self.held_batches > 0 {
+            reasons.push(format!(
+                "{} batches held in memory: neither the database nor the spool takes them",
+                self.held_batches
+            ));
+        }
+        if !self.db_available {
+            reasons.push("database unavailable: writes go to the spool".to_owned());
+        }
+        if self.spooled_batches > 0 {
+            reasons.push(format!("{} batches spooled, waiting for the database", self.spooled_batches));
+        }
+        if reasons.is_empty() && self.last_error.is_none() {
+            return None;
+        }
+        if let Some(e) = &self.last_error {
+            reasons.push(format!("last error: {e}"));
+        }
+        Some(reasons.join("; "))
+    }
 }
 
 /// Handle to the storage task. Cheap to clone; the task flushes and stops when the last handle is dropped
@@ -77,6 +109,8 @@ struct Shared {
     pending_frames: AtomicUsize,
     written_chunks: AtomicU64,
     written_frames: AtomicU64,
+    held_batches: AtomicUsize,
+    last_error: Mutex<Option<String>>,
     spool: Spool,
 }
 
@@ -89,9 +123,11 @@ enum Command {
 
 impl Writer {
     /// Starts the storage task on the current Tokio runtime. A spool left non-empty by an earlier run is
-    /// drained into the database first.
+    /// drained into the database first. With a store that has not reached its database yet
+    /// ([`Store::connect_lazy_with`]), the writer starts on its spool and switches to the database once it
+    /// answers.
     pub fn spawn(store: Store, spool: Spool, config: WriterConfig) -> Writer {
-        let db_available = spool.pending_batches() == 0;
+        let db_available = spool.pending_batches() == 0 && store.is_migrated();
         let shared = Arc::new(Shared {
             watermarks: Mutex::new(HashMap::new()),
             watermark_tx: watch::Sender::new(0),
@@ -99,6 +135,8 @@ impl Writer {
             pending_frames: AtomicUsize::new(0),
             written_chunks: AtomicU64::new(0),
             written_frames: AtomicU64::new(0),
+            held_batches: AtomicUsize::new(0),
+            last_error: Mutex::new(None),
             spool: spool.clone(),
         });
         let (tx, rx) = mpsc::unbounded_channel();
@@ -184,6 +222,8 @@ impl Writer {
             pending_frames: self.shared.pending_frames.load(Ordering::Relaxed),
             written_chunks: self.shared.written_chunks.load(Ordering::Relaxed),
             written_frames: self.shared.written_frames.load(Ordering::Relaxed),
+            held_batches: self.shared.held_batches.load(Ordering::Relaxed),
+            last_error: lock(&self.shared.last_error).clone(),
         }
     }
 
@@ -332,13 +372,40 @@ impl Task {
     }
 
     async fn persist_stalled(&mut self) -> Result<()> {
-        while let Some(batch) = self.stalled.pop_front() {
-            if let Err(e) = self.persist(&batch).await {
-                self.stalled.push_front(batch);
-                return Err(e);
+        let result = async {
+            while let Some(batch) = self.stalled.pop_front() {
+                if let Err(e) = self.persist(&batch).await {
+                    self.stalled.push_front(batch);
+                    return Err(e);
+                }
             }
+            Ok(())
         }
-        Ok(())
+        .await;
+        self.shared.held_batches.store(self.stalled.len(), Ordering::Relaxed);
+        result
+    }
+
+    /// Writes the held batches straight to the database, oldest first (the spool is empty): the test of
+    /// whether the database takes writes again. A full disk still answers `SELECT 1`.
+    async fn write_stalled(&mut self) -> Result<()> {
+        let result = async {
+            while let Some(batch) = self.stalled.pop_front() {
+                if let Err(e) = self.store.write(&batch).await {
+                    self.stalled.push_front(batch);
+                    return Err(e);
+                }
+                self.persisted(&batch);
+            }
+            Ok(())
+        }
+        .await;
+        self.shared.held_batches.store(self.stalled.len(), Ordering::Relaxed);
+        result
+    }
+
+    fn set_error(&self, error: Option<String>) {
+        *lock(&self.shared.last_error) = error;
     }
 
     /// Writes one batch to the database, or to the spool while the database is away.
@@ -349,7 +416,10 @@ impl Task {
                     self.persisted(batch);
                     return Ok(());
                 }
-                Err(e) => self.mark_unavailable(&e),
+                Err(e) => {
+                    self.set_error(Some(format!("database write failed: {e}")));
+                    self.mark_unavailable(&e);
+                }
             }
         }
         match self.spool.append(batch).await {
@@ -363,6 +433,7 @@ impl Task {
                     tracing::error!(error = %e, "cannot spool a batch either; holding it in memory and retrying");
                     self.spool_error_logged = true;
                 }
+                self.set_error(Some(format!("spool append failed: {e}")));
                 Err(Error::NotPersisted(e.to_string()))
             }
         }
@@ -422,13 +493,19 @@ impl Task {
                 true
             }
             Ok(Ok(batches)) => {
+                // The spool is empty and the database answered; it is back only once it has taken the
+                // batches held in memory (if any), written straight to it in order.
+                if let Err(e) = self.write_stalled().await {
+                    self.set_error(Some(format!("database write failed: {e}")));
+                    return false;
+                }
                 if self.outage_logged {
                     tracing::info!(batches, "database available again; spool drained");
                 }
                 self.outage_logged = false;
                 self.db_available = true;
                 self.shared.db_available_tx.send_replace(true);
-                let _ = self.persist_stalled().await;
+                self.set_error(None);
                 false
             }
             Ok(Err(e)) => {
@@ -436,6 +513,7 @@ impl Task {
                     tracing::warn!(error = %e, spool = %self.spool.path().display(), "cannot drain the spool into the database");
                     self.outage_logged = true;
                 }
+                self.set_error(Some(format!("spool drain failed: {e}")));
                 false
             }
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

@@ -2,6 +2,7 @@
 //! PostgreSQL (a database of their own on the shared server, see racecraft-testkit) through the same code.
 
 mod common;
+mod disk_full;
 mod spool;
 mod store;
 mod writer;
