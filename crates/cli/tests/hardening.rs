@@ -197,7 +197,7 @@ async fn finished_and_deleted_sessions_give_their_memory_back() {
     let frames: Vec<_> = sim.frames().take(600).collect();
     let mut ids = Vec::new();
     // Sessions in waves of ten at once: each waits about a second for the server's flush to acknowledge it.
-    let mut run = async |n: usize, ids: &mut Vec<i64>| {
+    let run = async |n: usize, ids: &mut Vec<i64>| {
         for _ in 0..n / 10 {
             let mut agents = Vec::new();
             for _ in 0..10 {
@@ -244,4 +244,59 @@ async fn finished_and_deleted_sessions_give_their_memory_back() {
         after >> 20
     );
     assert!(deleted <= after + (8 << 20), "deleting them grew it: {} → {} MB", after >> 20, deleted >> 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_viewers_join_a_live_session_at_once() {
+    use futures_util::StreamExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = serve(port, dir.path()).await;
+    // A car streaming, so storage writes compete with the joins.
+    let sim = simulation();
+    let agent = Agent::spawn(AgentConfig::new(&url, sim.meta(0))).expect("agent");
+    let mut frames = sim.frames().collect::<Vec<_>>().into_iter();
+    for f in frames.by_ref().take(600) {
+        agent.push(f);
+    }
+    let id = agent.session_id().await.expect("session");
+    let feeder = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(5));
+        for f in frames {
+            tick.tick().await;
+            agent.push(f);
+        }
+        agent
+    });
+
+    let ws_url = format!("ws://127.0.0.1:{port}/ws/{id}?format=binary");
+    let joins = (0..1000).map(|_| {
+        let ws_url = ws_url.clone();
+        tokio::spawn(async move {
+            let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url).await.map_err(|e| e.to_string())?;
+            let hello = ws.next().await.ok_or("closed before hello")?.map_err(|e| e.to_string())?;
+            let hello: Value =
+                serde_json::from_str(hello.to_text().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            Ok::<_, String>((hello, ws))
+        })
+    });
+    let results = futures_util::future::join_all(joins).await;
+    let mut sockets = Vec::new();
+    let mut failures = Vec::new();
+    for r in results {
+        match r.expect("task") {
+            Ok((hello, ws)) if hello["type"] == "hello" && hello["session"]["id"] == id => sockets.push(ws),
+            Ok((hello, _)) => failures.push(format!("unexpected first message {hello}")),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{} of 1000 viewers failed to join, e.g. {:?}", failures.len(), failures.first());
+    assert_eq!(sockets.len(), 1000);
+    let metrics = reqwest::get(format!("{url}/metrics")).await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("racecraft_ws_viewers 1000"), "{metrics}");
+    drop(sockets);
+    feeder.abort();
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
 }
