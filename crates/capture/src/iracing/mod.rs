@@ -15,7 +15,7 @@ mod live;
 mod normalize;
 
 pub use header::{DiskSubHeader, HEADER_LEN, Header, SUB_HEADER_LEN, VAR_HEADER_LEN, VarBuf, VarHeader, VarType};
-pub use ibt::{IbtFile, Record};
+pub use ibt::{IbtFile, MAX_RECORD_STEP_S, MAX_SESSION_TIME_S, MIN_SESSION_TIME_S, Record};
 pub use live::{LiveMemory, LiveReader, LiveRecord};
 
 use std::path::PathBuf;
