@@ -163,8 +163,9 @@ pub(crate) async fn run_viewer<Si, St, E>(
         return;
     };
 
-    let telemetry =
-        |item: &TelemetryItem| if binary { Message::Binary(item.binary()) } else { Message::Text(item.json()) };
+    let telemetry = |item: &TelemetryItem| telemetry_message(item, binary);
+    let mut batch: Vec<Message> = Vec::with_capacity(MAX_BATCH_MESSAGES);
+    let mut open = true;
     let closed = state.closed();
     tokio::pin!(closed);
     loop {
@@ -174,47 +175,34 @@ pub(crate) async fn run_viewer<Si, St, E>(
                 break;
             }
             event = rx.recv() => {
-                let result = match event {
-                    Ok(LiveEvent::Telemetry(item)) => {
-                        if backlog_last_seq.is_some_and(|s| item.seq <= s) {
-                            continue;
-                        }
-                        send(&mut sink, telemetry(&item), stall, metrics).await
-                    }
-                    Ok(LiveEvent::Text(text)) => send(&mut sink, Message::Text(text), stall, metrics).await,
-                    Err(RecvError::Lagged(n)) => {
-                        // Skip to the newest frame; keep the events.
-                        let mut skipped = n;
-                        let mut newest = None;
-                        let mut events = Vec::new();
-                        loop {
-                            match rx.try_recv() {
-                                Ok(LiveEvent::Telemetry(item)) => {
-                                    if newest.replace(item).is_some() {
-                                        skipped += 1;
-                                    }
-                                }
-                                Ok(LiveEvent::Text(t)) => events.push(t),
-                                Err(TryRecvError::Lagged(k)) => skipped += k,
-                                Err(_) => break,
+                // Whatever else is already queued goes out with it in one write: a viewer that is a few
+                // messages behind costs one flush, not one per message.
+                let mut event = Some(event);
+                while let Some(next) = event.take() {
+                    match next {
+                        Ok(LiveEvent::Telemetry(item)) => {
+                            if !backlog_last_seq.is_some_and(|s| item.seq <= s) {
+                                batch.push(telemetry(&item));
                             }
                         }
-                        metrics.ws_client_lagged.inc();
-                        metrics.ws_frames_skipped.inc_by(skipped);
-                        let mut r = send(&mut sink, Message::Text(json!({"type": "lagged", "skipped": skipped}).to_string().into()), stall, metrics).await;
-                        for t in events {
-                            if r.is_ok() {
-                                r = send(&mut sink, Message::Text(t), stall, metrics).await;
-                            }
-                        }
-                        match (r, newest) {
-                            (Ok(()), Some(item)) => send(&mut sink, telemetry(&item), stall, metrics).await,
-                            (r, _) => r,
+                        Ok(LiveEvent::Text(text)) => batch.push(Message::Text(text)),
+                        Err(RecvError::Lagged(n)) => skip_ahead(rx, n, &mut batch, binary, metrics),
+                        Err(RecvError::Closed) => {
+                            open = false;
+                            break;
                         }
                     }
-                    Err(RecvError::Closed) => break,
-                };
-                if result.is_err() {
+                    if batch.len() >= MAX_BATCH_MESSAGES {
+                        break;
+                    }
+                    event = match rx.try_recv() {
+                        Ok(e) => Some(Ok(e)),
+                        Err(TryRecvError::Empty) => None,
+                        Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                        Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                    };
+                }
+                if deliver(&mut sink, &mut batch, stall, metrics).await.is_err() || !open {
                     break;
                 }
             }
@@ -222,6 +210,78 @@ pub(crate) async fn run_viewer<Si, St, E>(
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             }
+        }
+    }
+}
+
+/// Most messages written to a viewer in one go.
+const MAX_BATCH_MESSAGES: usize = 64;
+
+fn telemetry_message(item: &TelemetryItem, binary: bool) -> Message {
+    if binary { Message::Binary(item.binary()) } else { Message::Text(item.json()) }
+}
+
+/// A viewer fell `lagged` messages behind: drop its queue, keeping the events and the newest frame, and
+/// tell it how many frames it skipped.
+fn skip_ahead(
+    rx: &mut tokio::sync::broadcast::Receiver<LiveEvent>,
+    lagged: u64,
+    batch: &mut Vec<Message>,
+    binary: bool,
+    metrics: &crate::metrics::Metrics,
+) {
+    let mut skipped = lagged;
+    let mut newest = None;
+    let mut events = Vec::new();
+    loop {
+        match rx.try_recv() {
+            Ok(LiveEvent::Telemetry(item)) => {
+                if newest.replace(item).is_some() {
+                    skipped += 1;
+                }
+            }
+            Ok(LiveEvent::Text(t)) => events.push(Message::Text(t)),
+            Err(TryRecvError::Lagged(k)) => skipped += k,
+            Err(_) => break,
+        }
+    }
+    // Frames already in the batch are older than the skip: they go too.
+    let before = batch.len();
+    batch.retain(|m| !matches!(m, Message::Binary(_)) && !is_telemetry_text(m));
+    skipped += (before - batch.len()) as u64;
+    metrics.ws_client_lagged.inc();
+    metrics.ws_frames_skipped.inc_by(skipped);
+    batch.push(Message::Text(json!({"type": "lagged", "skipped": skipped}).to_string().into()));
+    batch.extend(events);
+    batch.extend(newest.map(|item| telemetry_message(&item, binary)));
+}
+
+fn is_telemetry_text(m: &Message) -> bool {
+    matches!(m, Message::Text(t) if t.as_str().starts_with(r#"{"type":"telemetry_update""#))
+}
+
+/// Writes a batch with one flush, giving up on a viewer whose connection takes nothing for `stall`.
+async fn deliver<Si: Sink<Message> + Unpin>(
+    sink: &mut Si,
+    batch: &mut Vec<Message>,
+    stall: std::time::Duration,
+    metrics: &crate::metrics::Metrics,
+) -> Result<(), ViewerGone> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let write = async {
+        for message in batch.drain(..) {
+            sink.feed(message).await?;
+        }
+        sink.flush().await
+    };
+    match tokio::time::timeout(stall, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(ViewerGone),
+        Err(_) => {
+            metrics.ws_viewers_stalled.inc();
+            Err(ViewerGone)
         }
     }
 }
