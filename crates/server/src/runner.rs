@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use racecraft_store::{Spool, Store, Writer, WriterConfig};
+use racecraft_store::{Spool, Store, StoreConfig, Writer, WriterConfig};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -50,7 +50,7 @@ impl ServerConfig {
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The database could not be opened or migrated.
+    /// The database URL is not usable, or the spool could not be opened.
     #[error("database: {0}")]
     Store(#[from] racecraft_store::Error),
     /// The listen address could not be bound, or the data directory not created.
@@ -69,10 +69,13 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Connects the store, opens the spool, starts the writer, binds and serves.
+    /// Opens the spool, starts the writer, binds and serves. The database is connected lazily: a server
+    /// whose database is down still starts (health `degraded`), serves live data and spools writes, and
+    /// brings the schema up to date and drains the spool once the database answers. Only a bad database URL
+    /// or a spool that cannot be opened stops it here.
     pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let store = Store::connect(&config.db_url()).await?;
+        let store = Store::connect_lazy_with(&config.db_url(), &StoreConfig::default())?;
         let spool = Spool::open(config.data_dir.join("spool")).await?;
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
         let state = AppState::with_access(store, writer, config.limits.clone(), config.access.clone());

@@ -19,15 +19,19 @@ const RECENT_MAX: usize = 10_000;
 
 pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
     let status = state.writer().status();
-    let ok = status.db_available && status.spooled_batches == 0;
+    // Degraded the moment a batch fails to persist or is held in memory, with the writer's reason.
+    let reason = status.degraded_reason();
     Json(json!({
-        "status": if ok { "ok" } else { "degraded" },
+        "status": if reason.is_none() { "ok" } else { "degraded" },
+        "reason": reason,
         "version": env!("CARGO_PKG_VERSION"),
         "db": {
             "backend": format!("{:?}", state.store().backend()).to_lowercase(),
             "available": status.db_available,
             "spooled_batches": status.spooled_batches,
+            "held_batches": status.held_batches,
             "pending_frames": status.pending_frames,
+            "last_error": status.last_error,
         },
         "live_sessions": state.live().live_ids().len(),
     }))
