@@ -83,7 +83,7 @@ impl AccessPolicy {
     /// Whether a `Host` header value names this server.
     pub fn host_allowed(&self, host: &str) -> bool {
         let Some(name) = host_name(host) else { return false };
-        if name == "localhost" || name.ends_with(".localhost") || self.hosts.iter().any(|h| *h == name) {
+        if name == "localhost" || name.ends_with(".localhost") || self.hosts.contains(&name) {
             return true;
         }
         match name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
@@ -100,7 +100,7 @@ impl AccessPolicy {
     /// Whether a page of `origin` may write or open a WebSocket on a request that named `host`.
     fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
         let Some(origin) = origin_of(origin) else { return false };
-        if self.origins.iter().any(|o| *o == origin) {
+        if self.origins.contains(&origin) {
             return true;
         }
         // Same origin: the page was served by this server under the name the request uses.

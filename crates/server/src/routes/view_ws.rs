@@ -181,7 +181,7 @@ pub(crate) async fn run_viewer<Si, St, E>(
                 while let Some(next) = event.take() {
                     match next {
                         Ok(LiveEvent::Telemetry(item)) => {
-                            if !backlog_last_seq.is_some_and(|s| item.seq <= s) {
+                            if backlog_last_seq.is_none_or(|s| item.seq > s) {
                                 batch.push(telemetry(&item));
                             }
                         }
