@@ -3,7 +3,8 @@ import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // The Rust server serves web/dist at "/", so relative asset paths are fine.
-// `npm run dev` proxies the API and the live WebSocket to a running server.
+// `npm run dev` proxies the API and the live WebSocket to a running server. The proxy speaks for the page as
+// the server's own origin (the server refuses WebSocket upgrades and writes from other origins).
 const target = process.env.RACECRAFT_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
@@ -17,8 +18,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target, changeOrigin: true },
-      '/ws': { target, ws: true, changeOrigin: true },
+      '/api': { target, changeOrigin: true, headers: { origin: target } },
+      '/ws': { target, ws: true, changeOrigin: true, headers: { origin: target } },
     },
   },
   test: {
