@@ -131,6 +131,40 @@ async fn corruption_found_while_draining_keeps_the_records_before_it() {
     assert_eq!(spool.pending_batches(), 0);
     assert_eq!(std::fs::metadata(spool.path()).expect("stat").len(), 0);
     assert_bit_exact(&db.store.session_frames(id).await.expect("frames"), &all[..110]);
+    // What was cut off is kept aside, not silently dropped.
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("spool.log.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(kept[0].path()).expect("read"), bytes[ends[1] as usize..]);
+}
+
+/// Regression (disk full): an append that fails part way leaves no torn bytes, so later appends after
+/// space returns are all read back, after a reopen too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_that_fails_on_a_full_disk_leaves_no_torn_record() {
+    let disk = racecraft_testkit::Tmpfs::mount(1 << 20)
+        .unwrap_or_else(|e| panic!("this test needs a tmpfs to fill (run as root or with CAP_SYS_ADMIN): {e}"));
+    let (batches, _) = three_batches(5);
+    let spool = Spool::open(disk.path()).await.expect("open");
+    spool.append(&batches[0]).await.expect("append");
+    let good_len = std::fs::metadata(spool.path()).expect("stat").len();
+    disk.fill().expect("fill");
+    // A record bigger than what is left in the last page: the write fails part way.
+    let big = crate::common::batch(5, 1000, &frames(1000, 20_000, 1_000_000), &[]);
+    assert!(matches!(spool.append(&big).await, Err(Error::Io { .. })));
+    assert_eq!(std::fs::metadata(spool.path()).expect("stat").len(), good_len, "the failed append was cut off");
+    assert_eq!(spool.pending_batches(), 1);
+    disk.free().expect("free");
+    spool.append(&batches[1]).await.expect("append after space returns");
+    spool.append(&batches[2]).await.expect("append after space returns");
+    assert_eq!(spool.read_batches().await.expect("read"), batches);
+    drop(spool);
+    let reopened = Spool::open(disk.path()).await.expect("reopen");
+    assert_eq!(reopened.read_batches().await.expect("read"), batches);
+    drop((reopened, disk));
 }
 
 #[tokio::test]
