@@ -74,13 +74,16 @@ impl TelemetryItem {
     }
 }
 
-/// Writes a frame's present channels as a JSON object.
+/// Writes a frame's present channels as a JSON object. A non-finite value (a game or tool may send one) is
+/// left out: JSON has no spelling for it, and one `inf` would make the whole message unreadable.
 pub fn frame_object(frame: &Frame, out: &mut String) {
     out.push('{');
-    for (i, (channel, value)) in frame.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for (channel, value) in frame.iter().filter(|(_, v)| v.is_finite()) {
+        if !first {
             out.push(',');
         }
+        first = false;
         let _ = write!(out, r#""{}":{}"#, channel.name(), value);
     }
     out.push('}');
@@ -115,7 +118,7 @@ pub fn columns_json(frames: &[Frame], channels: Option<&[Channel]>, out: &mut St
             if i > 0 {
                 out.push(',');
             }
-            match f.get(*channel) {
+            match f.get(*channel).filter(|v| v.is_finite()) {
                 Some(v) => {
                     let _ = write!(out, "{v}");
                 }
@@ -615,5 +618,30 @@ impl BacklogSnapshot {
         }
         out.extend_from_slice(&self.tail);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use racecraft_core::{Channel, Frame};
+
+    use super::*;
+
+    #[test]
+    fn non_finite_values_never_make_unreadable_json() {
+        // 1e39 in a JSON point overflows f32 to infinity; a game may send NaN.
+        let frame = Frame::new(1_000)
+            .with(Channel::Speed, f32::INFINITY)
+            .with(Channel::Rpm, f32::NAN)
+            .with(Channel::Throttle, 0.5);
+        let item = TelemetryItem::new(3, frame);
+        let msg: serde_json::Value = serde_json::from_str(item.json().as_str()).expect("valid JSON");
+        assert_eq!(msg["frame"], serde_json::json!({"throttle": 0.5}));
+        let mut columns = String::from("{");
+        columns_json(&[frame, Frame::new(2_000).with(Channel::Speed, 10.0)], None, &mut columns);
+        columns.push('}');
+        let columns: serde_json::Value = serde_json::from_str(&columns).expect("valid JSON");
+        assert_eq!(columns["channels"]["speed_mps"], serde_json::json!([null, 10]));
+        assert_eq!(columns["channels"]["rpm"], serde_json::json!([null, null]));
     }
 }
