@@ -642,6 +642,7 @@ mod tests {
         columns.push('}');
         let columns: serde_json::Value = serde_json::from_str(&columns).expect("valid JSON");
         assert_eq!(columns["channels"]["speed_mps"], serde_json::json!([null, 10]));
-        assert_eq!(columns["channels"]["rpm"], serde_json::json!([null, null]));
+        // NaN may not even count as present; either way no column holds it.
+        assert!(columns["channels"].get("rpm").is_none_or(|v| *v == serde_json::json!([null, null])), "{columns}");
     }
 }
