@@ -141,7 +141,7 @@ impl LapTracker {
     fn settle(&mut self, frame: &Frame) -> Option<CompletedLap> {
         let pending = self.pending.as_ref()?;
         let published = frame.last_lap_s().filter(|t| Some(*t) != pending.stale && *t > 0.0);
-        if published.is_none() && frame.t_us - pending.crossing.t_us < SETTLE_US {
+        if published.is_none() && frame.t_us.saturating_sub(pending.crossing.t_us) < SETTLE_US {
             return None;
         }
         let p = self.pending.take()?;
@@ -161,7 +161,7 @@ impl Current {
     fn start(lap_number: u32, frame: &Frame, prev: Option<&Frame>) -> Current {
         let into_lap_s = frame.lap_time_s().map(f64::from);
         let start_t_us = match into_lap_s {
-            Some(s) => frame.t_us - (s * 1e6).round() as i64,
+            Some(s) => frame.t_us.saturating_sub((s * 1e6).round() as i64),
             None => frame.t_us,
         };
         // Joined mid-lap when the first frame we see is already well into it; a crossing seen from the
@@ -193,14 +193,15 @@ impl Current {
             self.pit = true;
         }
         if let Some(prev) = prev
-            && frame.t_us - prev.t_us > MAX_GAP_US
+            && frame.t_us.saturating_sub(prev.t_us) > MAX_GAP_US
         {
             self.invalid = true;
         }
         if let Some(sector) = frame.sector()
             && self.sector.is_some_and(|s| sector > s)
         {
-            let at = frame.lap_time_s().map(f64::from).unwrap_or((frame.t_us - self.start_t_us) as f64 * 1e-6);
+            let at =
+                frame.lap_time_s().map(f64::from).unwrap_or(frame.t_us.saturating_sub(self.start_t_us) as f64 * 1e-6);
             self.sector_starts_s.push(at);
             self.sector = Some(sector);
         }
@@ -217,12 +218,12 @@ impl Current {
             if into_new >= into_old {
                 return None;
             }
-            Some(into_old + (next.t_us - prev.t_us) as f64 * 1e-6 - into_new)
+            Some(into_old + next.t_us.saturating_sub(prev.t_us) as f64 * 1e-6 - into_new)
         };
         let lap_time_s = published
             .or_else(|| next.last_lap_s().map(f64::from).filter(|t| *t > 0.0 && Some(*t as f32) != self.seen_last_lap))
             .or_else(reconstructed)
-            .unwrap_or_else(|| (next.t_us - self.start_t_us) as f64 * 1e-6);
+            .unwrap_or_else(|| next.t_us.saturating_sub(self.start_t_us) as f64 * 1e-6);
         let mut sectors_s = Vec::new();
         if !self.sector_starts_s.is_empty() {
             let mut from = 0.0;
@@ -232,13 +233,13 @@ impl Current {
             }
             sectors_s.push(lap_time_s - from);
         }
-        let gap = prev.is_some_and(|p| next.t_us - p.t_us > MAX_GAP_US);
+        let gap = prev.is_some_and(|p| next.t_us.saturating_sub(p.t_us) > MAX_GAP_US);
         CompletedLap {
             lap_number: self.lap_number,
             lap_time_s,
             sectors_s,
             start_t_us: self.start_t_us,
-            end_t_us: self.start_t_us + (lap_time_s * 1e6).round() as i64,
+            end_t_us: self.start_t_us.saturating_add((lap_time_s * 1e6).round() as i64),
             frame_count: self.frame_count,
             valid: !(self.invalid || self.out_lap || gap || self.pit),
             out_lap: self.out_lap,
@@ -375,5 +376,15 @@ mod tests {
         assert_eq!(laps.len(), 2, "{laps:?}");
         // Without the game's time, the lap ends at the crossing frame: within one 60 Hz sample.
         assert!((laps[0].1.lap_time_s - 61.25).abs() < 0.02, "{:?}", laps[0]);
+    }
+
+    #[test]
+    fn times_at_the_ends_of_i64_do_not_overflow() {
+        // A corrupt source saturated its times to i64::MIN / MAX: the tracker must not panic on the difference.
+        let mut tracker = LapTracker::new();
+        for (i, t_us) in [i64::MIN, 0, i64::MAX, i64::MIN, i64::MAX].into_iter().enumerate() {
+            let lap = 1.0 + i as f32;
+            let _ = tracker.push(&Frame::new(t_us).with(Channel::Lap, lap).with(Channel::LapTime, 1e30));
+        }
     }
 }
