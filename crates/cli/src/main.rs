@@ -14,6 +14,7 @@ use racecraft_sim::{SimConfig, Simulation, Track};
 mod analyze;
 mod bench;
 mod capture;
+mod chaos;
 mod decode;
 mod files;
 mod progress;
@@ -55,6 +56,9 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Compare one lap with another or the best: delta, loss per corner and straight, coaching.
     Compare(analyze::CompareArgs),
+    /// Stream while killing the server, filling its disk and stopping its database; count frames sent,
+    /// acknowledged and stored (needs root for a tmpfs).
+    Chaos(chaos::ChaosArgs),
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +197,7 @@ fn main() -> Result<()> {
             Command::Capture(args) => capture::capture(args).await,
             Command::Analyze(args) => analyze::analyze(args),
             Command::Compare(args) => analyze::compare(args),
+            Command::Chaos(args) => chaos::chaos(args).await,
         }
     })
 }
