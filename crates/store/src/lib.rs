@@ -3,12 +3,16 @@
 //! # Layout
 //! - [`Store`]: one handle over either backend ([`Backend`]), chosen by URL. Sessions ([`Session`]), laps
 //!   ([`LapRow`]) and telemetry chunks ([`ChunkRow`], frames encoded with `racecraft_codec::chunk`) are
-//!   written together in one transaction per [`WriteBatch`]; writing a batch twice is harmless.
+//!   written together in one transaction per [`WriteBatch`]; writing a batch twice is harmless. Connected
+//!   eagerly ([`Store::connect`]) or lazily ([`Store::connect_lazy_with`]: migrations on first contact), so
+//!   a server can start while its database is down.
 //! - [`Spool`]: an append-only, checksummed file of [`WriteBatch`]es that holds what the database could not
 //!   take, and replays it into the [`Store`] once the database is back.
 //! - [`Writer`]: the task between the live path and the store. It takes frames and laps without ever waiting
 //!   for the database, cuts them into chunks, flushes them periodically, falls back to the spool during an
 //!   outage, and publishes a per-session persisted watermark ([`Writer::persisted_seq`]) for agent acks.
+//!   [`WriterStatus::degraded_reason`] says why storage is not healthy (spooling, batches held in memory,
+//!   the last write error).
 //!
 //! Data path: live frames → [`Writer`] → [`Store::write`] (or [`Spool::append`], later [`Spool::drain`]).
 

@@ -10,8 +10,10 @@
 //!             · i64 start_t_us · i64 end_t_us · u64 frame_count · u8 flags (bit 0 valid, 1 out_lap, 2 pit)
 //! ```
 //! All little-endian. A record is acknowledged only after `fdatasync`, so a crash can leave at most a torn
-//! last record; opening or draining the spool keeps every complete record before a torn or corrupt one and
-//! discards the rest with a warning naming the byte offset. A record with a valid checksum but a version
+//! last record; an append that fails (a full disk fails part way through a record) is cut off again before
+//! the next one, so later records never follow torn bytes. Opening or draining the spool keeps every complete
+//! record before a torn or corrupt one and cuts the file there, with a warning naming the byte offset; the
+//! bytes cut off are first copied to `spool.log.corrupt-<offset>-<ms>`, so nothing is dropped unseen. A record with a valid checksum but a version
 //! this build does not know is an error, and the file is left alone for the newer build.
 //!
 //! One process owns a spool directory at a time.
