@@ -289,12 +289,26 @@ fn live_snapshot(rows: [usize; 3], ticks: [i32; 3]) -> Vec<u8> {
 }
 
 #[test]
+fn live_rows_with_an_implausible_session_time_are_skipped() {
+    let mem = live_snapshot([10, 1000, 2000], [5, 9, 7]);
+    let mut live = LiveReader::new(mem.as_slice()).expect("valid map");
+    let mut rec = live.latest(mem.as_slice()).expect("consistent");
+    // `SessionTime` is the double at offset 0 of a row (PROVENANCE.md).
+    for bad in [f64::NAN, f64::INFINITY, 1e300, -1e300, -5.0, 40.0 * 86_400.0] {
+        rec.bytes[..8].copy_from_slice(&bad.to_le_bytes());
+        assert!(live.frame(&rec).is_none(), "SessionTime {bad}");
+    }
+    rec.bytes[..8].copy_from_slice(&3600.0f64.to_le_bytes());
+    assert!(close(live.frame(&rec).expect("an hour in").t_s(), 3600.0, 1e-6));
+}
+
+#[test]
 fn live_reader_picks_the_newest_slot() {
     let mem = live_snapshot([10, 1000, 2000], [5, 9, 7]);
     let mut live = LiveReader::new(mem.as_slice()).expect("valid map");
     let rec = live.latest(mem.as_slice()).expect("consistent");
     assert_eq!((rec.slot, rec.tick_count), (1, 9));
-    let frame = live.frame(&rec);
+    let frame = live.frame(&rec).expect("a plausible session time");
     assert!(close(frame.t_s(), 203.7, 1e-3));
     assert!(close(f64::from(frame.speed_mps().expect("speed")), 30.968, 1e-3));
     assert_eq!(frame.gear(), Some(3));

@@ -473,8 +473,9 @@ pub(crate) fn iracing_memory(common: Common, path: PathBuf, period: Duration) {
                 Some(record) if last_tick != Some(record.tick_count) => {
                     last_tick = Some(record.tick_count);
                     silence.data();
-                    let frame = live.frame(&record);
-                    if !common.send(Event::Frame { source: common.source, frame }) {
+                    if let Some(frame) = live.frame(&record)
+                        && !common.send(Event::Frame { source: common.source, frame })
+                    {
                         return;
                     }
                 }

@@ -122,14 +122,24 @@ impl LiveReader {
     }
 
     /// The newest row as a frame; `t_us` is the simulator's `SessionTime` (time since the session began).
-    pub fn frame(&mut self, record: &LiveRecord) -> Frame {
-        let t_us = self.map.session_time(&record.bytes).map_or(0, |t| (t * 1e6).round() as i64);
-        self.map.frame(&record.bytes, t_us, &mut self.origin)
+    /// `None` when that time is not a plausible one (non-finite, negative, beyond 30 days): a torn or corrupt
+    /// row, skipped rather than stamped with a time that would stretch the session over years.
+    pub fn frame(&mut self, record: &LiveRecord) -> Option<Frame> {
+        let t_s = match self.map.session_time(&record.bytes) {
+            Some(t_s) => t_s,
+            // The variable is there but holds no number: a torn row.
+            None if self.map.session_time.is_some() => return None,
+            None => 0.0,
+        };
+        if !(super::ibt::MIN_SESSION_TIME_S..=super::ibt::MAX_SESSION_TIME_S).contains(&t_s) {
+            return None;
+        }
+        Some(self.map.frame(&record.bytes, (t_s * 1e6).round() as i64, &mut self.origin))
     }
 
     /// [`LiveReader::latest`] then [`LiveReader::frame`].
     pub fn read_frame<M: LiveMemory + ?Sized>(&mut self, mem: &M) -> Option<Frame> {
         let record = self.latest(mem)?;
-        Some(self.frame(&record))
+        self.frame(&record)
     }
 }
