@@ -212,6 +212,8 @@ struct FaultCounts {
     server_start_failures: u32,
     /// Each fault, in order.
     injected: Vec<FaultRecord>,
+    /// Faults that could not be injected or undone (the schedule stops at the first).
+    errors: Vec<String>,
 }
 
 /// One fault as it happened: from when it was in place (server dead, disk full, database down) until it was
@@ -238,7 +240,7 @@ struct Summary {
     faults: FaultCounts,
     frames_sent: u64,
     frames_acked: u64,
-    /// `frame_count` of `GET /api/sessions/{id}`.
+    /// `frame_count` of `GET /api/sessions/{id}` (the frames read back when the server would not start).
     frames_stored: u64,
     acked_minus_stored: i64,
     stored_minus_sent: i64,
@@ -330,7 +332,8 @@ pub async fn chaos(args: ChaosArgs) -> Result<()> {
         Err(e) => {
             rig.work.keep = true;
             rig.copy_data_for_post_mortem();
-            eprintln!("racecraft chaos: the run could not be measured; server log: {}", rig.server.log.display());
+            print_log_tail(&rig.server.log);
+            eprintln!("racecraft chaos: the run could not be measured; work dir kept: {}", rig.work.path.display());
             return Err(e);
         }
     };
@@ -344,6 +347,9 @@ pub async fn chaos(args: ChaosArgs) -> Result<()> {
         ..summary
     };
     print_summary(&summary, args.json)?;
+    if !summary.ok {
+        print_log_tail(&rig.server.log);
+    }
     tokio::task::block_in_place(|| drop(rig));
     if !summary.ok {
         bail!("chaos run failed: {}; server log: {}", summary.failures.join("; "), summary.server_log);
@@ -455,10 +461,14 @@ fn run_faults(
             break;
         }
         if let Err(e) = rig.inject(planned, stop, timeline, &mut counts) {
-            timeline.log(format!("fault {:?} failed: {e:#}; no more faults", planned.kind));
+            let error = format!("fault {:?} failed: {e:#}", planned.kind);
+            timeline.log(format!("{error}; no more faults"));
+            counts.errors.push(error);
             break;
         }
     }
+    // Until the stream ends, a server that exits on its own is still noticed and started again.
+    rig.idle_until(stream_end, stop, timeline, &mut counts);
     (rig, counts)
 }
 
@@ -640,14 +650,15 @@ async fn finish_and_verify(
 ) -> Result<Summary> {
     let mut failures = Vec::new();
     let mut warnings = Vec::new();
-    // A server that died after the last fault, or never came back, is started (and counted) here.
-    tokio::task::block_in_place(|| {
+    // A server that died after the last fault, or never came back, is started (and counted) here. If it will
+    // not start, what is stored is still counted, from the database directly.
+    let server_up = tokio::task::block_in_place(|| {
         rig.watch_server(timeline, &mut faults);
         rig.ensure_server(timeline, &mut faults)
-    })
-    .context("starting the server for the final count")?;
+    });
     let Streamed { agent, sent_t_us, expected_laps, max_acked, session_id } = streamed;
-    let finished = agent.finish(Some(FINISH_TIMEOUT)).await;
+    let finish_timeout = if server_up.is_ok() { FINISH_TIMEOUT } else { Duration::ZERO };
+    let finished = agent.finish(Some(finish_timeout)).await;
     let (agent_reconnects, agent_dropped) = match &finished {
         Ok(stats) => {
             max_acked.fetch_max(stats.acked, Ordering::Relaxed);
@@ -657,10 +668,14 @@ async fn finish_and_verify(
             timeline.log(format!("agent finished: {} acknowledged, {} reconnects", stats.acked, stats.reconnects));
             (stats.reconnects, stats.dropped)
         }
-        Err(e) => {
+        Err(e) if server_up.is_ok() => {
             timeline.log(format!("agent did not finish: {e}"));
             failures
                 .push(format!("the agent did not finish within {} s after the faults: {e}", FINISH_TIMEOUT.as_secs()));
+            (0, 0)
+        }
+        Err(_) => {
+            failures.push("the server could not be started for the final count (counted from the database)".into());
             (0, 0)
         }
     };
@@ -672,12 +687,17 @@ async fn finish_and_verify(
     let Some(id) = session_id else {
         bail!("the server never assigned a session id; server log: {}", rig.server.log.display());
     };
-    let port = rig.server.port;
-    let session = tokio::task::block_in_place(|| http_get(port, &format!("/api/sessions/{id}")))?;
-    ensure!(session.0 == 200, "GET /api/sessions/{id} answered {}: {}", session.0, session.1);
-    let session: racecraft_store::Session =
-        serde_json::from_str(&session.1).with_context(|| format!("reading GET /api/sessions/{id}"))?;
-    let frames_stored = session.frame_count;
+    let api_frame_count = match server_up {
+        Ok(()) => {
+            let port = rig.server.port;
+            let (status, body) = tokio::task::block_in_place(|| http_get(port, &format!("/api/sessions/{id}")))?;
+            ensure!(status == 200, "GET /api/sessions/{id} answered {status}: {body}");
+            let session: racecraft_store::Session =
+                serde_json::from_str(&body).with_context(|| format!("reading GET /api/sessions/{id}"))?;
+            Some(session.frame_count)
+        }
+        Err(_) => None,
+    };
 
     // Read every frame back, with the server stopped so nothing else touches the database.
     tokio::task::block_in_place(|| rig.server.stop());
@@ -690,6 +710,7 @@ async fn finish_and_verify(
     let (read_back, laps) = (read_back?, laps?);
     let stored_t_us: Vec<i64> = read_back.iter().map(|f| f.t_us).collect();
     let coverage = Coverage::of(&sent_t_us, &stored_t_us, frames_acked);
+    let frames_stored = api_frame_count.unwrap_or(stored_t_us.len() as u64);
 
     let acked_minus_stored = frames_acked as i64 - frames_stored as i64;
     let stored_minus_sent = frames_stored as i64 - frames_sent as i64;
@@ -714,6 +735,7 @@ async fn finish_and_verify(
             stored_t_us.len()
         ));
     }
+    failures.extend(faults.errors.iter().cloned());
     if faults.unplanned_server_exits > 0 {
         failures.push(format!("the server exited on its own {} time(s)", faults.unplanned_server_exits));
     }
@@ -838,6 +860,18 @@ fn print_summary(s: &Summary, json: bool) -> Result<()> {
     }
     println!("{}", if s.ok { "result: OK" } else { "result: FAILED" });
     Ok(())
+}
+
+/// The last lines of the server's log, on stderr, for a failed run.
+fn print_log_tail(log: &Path) {
+    const LINES: usize = 30;
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    eprintln!("---- last {} lines of {} ----", LINES.min(lines.len()), log.display());
+    for line in &lines[lines.len().saturating_sub(LINES)..] {
+        eprintln!("{line}");
+    }
+    eprintln!("----");
 }
 
 /// A `GET` over plain HTTP/1.0 (no chunked bodies, the connection closes after the answer): status and body.
