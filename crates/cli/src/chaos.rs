@@ -1,7 +1,7 @@
 //! `racecraft chaos`: a bounded fault run. A simulated session streams through the agent into a `racecraft
 //! serve` child process while a seeded schedule kills the server (SIGKILL, then a restart on the same port
 //! and data), fills its disk (a small tmpfs) until `ENOSPC` and frees it again, and, on PostgreSQL, stops the
-//! database for a few seconds. At the end it counts frames sent, acknowledged and stored, reads every stored
+//! database for a few seconds (with or without killing the server meanwhile). At the end it counts frames sent, acknowledged and stored, reads every stored
 //! frame back, and fails when an acknowledged frame is missing or a frame is stored twice.
 //!
 //! # Layout
@@ -10,8 +10,9 @@
 //! - [`Rig`]: everything the run starts, each part a guard that undoes itself on `Drop` (also on error or
 //!   panic): the [`ServerProcess`], an optional [`PgCluster`], the [`Tmpfs`] and the [`WorkDir`].
 //!
-//! The faults never overlap: each is undone (disk freed, database started, server restarted) before the
-//! next one starts, so the server is never restarted while its database is away.
+//! The faults never overlap: each is undone (disk freed, database started, server running) before the next
+//! one starts. Only `kill_server_during_db_outage` restarts the server while its database is away, on
+//! purpose; if that start fails it is counted, and the server is started again once the database is back.
 
 use std::collections::HashSet;
 use std::fs::OpenOptions;
@@ -99,6 +100,9 @@ enum FaultKind {
     FillDisk,
     /// `pg_ctl stop -m immediate`, hold, start the cluster again.
     StopDatabase,
+    /// Stop the database as above, and while it is down SIGKILL the server and start it again: the server
+    /// must come up without its database (spooling), not only after it.
+    KillServerDuringDbOutage,
 }
 
 /// One fault of the schedule.
@@ -125,7 +129,9 @@ fn plan(seed: u64, kinds: &[FaultKind], duration: Duration) -> Vec<Planned> {
         for kind in round {
             let hold = match kind {
                 FaultKind::KillServer => Duration::ZERO,
-                FaultKind::FillDisk | FaultKind::StopDatabase => Duration::from_secs_f64(rng.between(HOLD_S)),
+                FaultKind::FillDisk | FaultKind::StopDatabase | FaultKind::KillServerDuringDbOutage => {
+                    Duration::from_secs_f64(rng.between(HOLD_S))
+                }
             };
             if at + hold + UNDO_MARGIN > duration || planned.len() == MAX_FAULTS {
                 break 'rounds;
@@ -206,6 +212,7 @@ struct FaultCounts {
     kill_server: u32,
     fill_disk: u32,
     stop_database: u32,
+    kill_server_during_db_outage: u32,
     /// The server exited without being killed.
     unplanned_server_exits: u32,
     /// A start of the server that did not answer within the start timeout, or exited while starting.
@@ -288,7 +295,9 @@ pub async fn chaos(args: ChaosArgs) -> Result<()> {
     let simulation = simulation(&args)?;
     let kinds: &[FaultKind] = match args.db {
         ChaosDb::Sqlite => &[FaultKind::KillServer, FaultKind::FillDisk],
-        ChaosDb::Postgres => &[FaultKind::KillServer, FaultKind::FillDisk, FaultKind::StopDatabase],
+        ChaosDb::Postgres => {
+            &[FaultKind::KillServer, FaultKind::FillDisk, FaultKind::StopDatabase, FaultKind::KillServerDuringDbOutage]
+        }
     };
     let schedule = plan(args.seed, kinds, duration);
 
@@ -579,6 +588,28 @@ impl Rig {
                 (to_s, acked_to) = timeline.now();
                 timeline.log("database started");
             }
+            FaultKind::KillServerDuringDbOutage => {
+                let db = self.db.as_mut().context("no database cluster to stop")?;
+                db.stop_immediate()?;
+                (from_s, acked_from) = timeline.now();
+                counts.kill_server_during_db_outage += 1;
+                timeline.log(format!(
+                    "fault: database stopped (immediate), server killed (SIGKILL) and restarted while it is down, \
+                     holding {:.1} s",
+                    planned.hold.as_secs_f64()
+                ));
+                self.server.kill()?;
+                // A start that fails is counted (a failure of the run); the server is started again once the
+                // database is back, so the rest of the run still measures something.
+                if self.ensure_server(timeline, counts).is_err() {
+                    timeline.log("the server would not start without its database; retrying once the database is back");
+                }
+                self.hold(planned.hold, stop, timeline, counts);
+                let db = self.db.as_mut().context("no database cluster to start")?;
+                db.start()?;
+                (to_s, acked_to) = timeline.now();
+                timeline.log("database started");
+            }
         }
         counts.injected.push(FaultRecord { kind: planned.kind, from_s, to_s, acked_from, acked_to });
         // The fault is undone (disk free, database up) before the server starts again.
@@ -829,6 +860,12 @@ fn print_summary(s: &Summary, json: bool) -> Result<()> {
     match s.db {
         ChaosDb::Postgres => row("database stopped + started", s.faults.stop_database.to_string()),
         ChaosDb::Sqlite => row("database stopped + started", "n/a".to_owned()),
+    }
+    match s.db {
+        ChaosDb::Postgres => {
+            row("db stopped, server killed meanwhile", s.faults.kill_server_during_db_outage.to_string())
+        }
+        ChaosDb::Sqlite => row("db stopped, server killed meanwhile", "n/a".to_owned()),
     }
     row("server exited on its own", s.faults.unplanned_server_exits.to_string());
     row("server start failures", s.faults.server_start_failures.to_string());
@@ -1246,13 +1283,14 @@ mod tests {
 
     #[test]
     fn the_schedule_is_seeded_bounded_and_has_every_kind_early() {
-        let kinds = [FaultKind::KillServer, FaultKind::FillDisk, FaultKind::StopDatabase];
+        let kinds =
+            [FaultKind::KillServer, FaultKind::FillDisk, FaultKind::StopDatabase, FaultKind::KillServerDuringDbOutage];
         let a = plan(7, &kinds, Duration::from_secs(60));
         let b = plan(7, &kinds, Duration::from_secs(60));
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
         assert_ne!(format!("{a:?}"), format!("{:?}", plan(8, &kinds, Duration::from_secs(60))));
         for k in kinds {
-            assert!(a[..3].iter().any(|p| p.kind == k), "{k:?} in the first round: {a:?}");
+            assert!(a[..kinds.len()].iter().any(|p| p.kind == k), "{k:?} in the first round: {a:?}");
         }
         for p in &a {
             assert!(p.at + p.hold + UNDO_MARGIN <= Duration::from_secs(60));
