@@ -71,15 +71,16 @@ async fn the_server_starts_degraded_while_postgres_is_down_and_catches_up() {
     assert_eq!(writer.persisted_seq(id), 500);
     assert!(writer.status().spooled_batches > 0);
 
-    // An agent saying hello for a new session gets a clear error while the database is down (the agent
-    // retries), and the connection stays usable.
+    // An agent resuming a session this server knows nothing about gets a `storage` refusal while the
+    // database is down (the agent retries), and the connection stays usable. (A new session works: see
+    // new_session_during_outage.rs.)
     let ws_url = format!("{}/ws/ingest", url.replacen("http://", "ws://", 1));
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url).await.expect("connect");
-    let hello = serde_json::json!({"type": "hello", "meta": meta}).to_string();
+    let hello = serde_json::json!({"type": "hello", "session_id": id + 1, "meta": meta}).to_string();
     ws.send(Message::Text(hello.into())).await.expect("send hello");
     let reply = within("hello reply", ws.next()).await.expect("a reply").expect("a message");
     let reply: Value = serde_json::from_str(reply.to_text().expect("text")).expect("json");
-    assert_eq!(reply["type"], "error", "{reply}");
+    assert_eq!((reply["type"].as_str(), reply["reason"].as_str()), (Some("error"), Some("storage")), "{reply}");
     drop(ws);
 
     pg.restart().expect("start PostgreSQL");

@@ -12,7 +12,10 @@
 //!   for the database, cuts them into chunks, flushes them periodically, falls back to the spool during an
 //!   outage, and publishes a per-session persisted watermark ([`Writer::persisted_seq`]) for agent acks.
 //!   [`WriterStatus::degraded_reason`] says why storage is not healthy (spooling, batches held in memory,
-//!   the last write error).
+//!   the last write error). It creates sessions while the database is away ([`Writer::create_session`]:
+//!   ids from [`OFFLINE_SESSION_ID_BASE`] on, which the database's own ids never reach, the row carried in a
+//!   batch as a [`NewSession`] ahead of its chunks), and records session ends behind their last frames
+//!   ([`Writer::end_session`], a [`SessionEnd`]), so neither is lost in an outage.
 //!
 //! Data path: live frames → [`Writer`] → [`Store::write`] (or [`Spool::append`], later [`Spool::drain`]).
 
@@ -21,7 +24,7 @@ mod spool;
 mod store;
 mod writer;
 
-pub use model::{ChunkRow, LapRow, NewLap, Session, WriteBatch};
+pub use model::{ChunkRow, LapRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Session, SessionEnd, WriteBatch};
 pub use spool::Spool;
 pub use store::{Backend, Store, StoreConfig};
 pub use writer::{Writer, WriterConfig, WriterStatus};

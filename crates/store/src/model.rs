@@ -93,19 +93,25 @@ impl serde::Serialize for LapRow {
     }
 }
 
-/// Everything one flush writes, in one transaction. Writing the same batch again changes nothing.
+/// Everything one flush writes, in one transaction, in this order: sessions, chunks, laps, ends. Writing the
+/// same batch again changes nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WriteBatch {
+    /// Sessions created while the database was away ([`crate::Writer::create_session`]), inserted first so
+    /// the chunks and laps that follow never reference a missing session.
+    pub sessions: Vec<NewSession>,
     /// Telemetry chunks.
     pub chunks: Vec<ChunkRow>,
     /// Completed laps.
     pub laps: Vec<NewLap>,
+    /// Sessions that ended, recorded after their last chunks and laps.
+    pub ends: Vec<SessionEnd>,
 }
 
 impl WriteBatch {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty() && self.laps.is_empty()
+        self.sessions.is_empty() && self.chunks.is_empty() && self.laps.is_empty() && self.ends.is_empty()
     }
 
     /// Frames in all chunks.
@@ -166,4 +172,53 @@ impl NewLap {
         }
         Ok(())
     }
+}
+
+/// The first id of the range [`crate::Writer::create_session`] hands out while the database is away: 2^52.
+/// The database's own ids stay below it (PostgreSQL's identity has this as its bound, SQLite's
+/// [`crate::Store::create_session`] picks below it), and the range ends below 2^53, so every id is still
+/// exact as a JavaScript number.
+pub const OFFLINE_SESSION_ID_BASE: i64 = 1 << 52;
+
+/// A session row created without the database, under an id of its own (at or above
+/// [`OFFLINE_SESSION_ID_BASE`]), inserted by [`crate::Store::write`] unless that id exists already.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSession {
+    /// The id the session was given.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Its metadata.
+    pub meta: SessionMeta,
+    /// When it was created, milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+}
+
+impl NewSession {
+    /// The row as the REST API shows it, with nothing stored yet.
+    pub fn session(&self) -> Session {
+        Session {
+            id: self.id,
+            name: self.name.clone(),
+            game: self.meta.game.clone(),
+            car: self.meta.car.clone(),
+            track: self.meta.track.clone(),
+            driver: self.meta.driver.clone(),
+            started_at_ms: self.meta.started_at_ms,
+            ended_at_ms: None,
+            archived: false,
+            lap_count: 0,
+            best_lap_s: None,
+            frame_count: 0,
+        }
+    }
+}
+
+/// A session's end, written like its frames so that an end during an outage is not lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionEnd {
+    /// The session.
+    pub session_id: i64,
+    /// Wall-clock end, milliseconds since the Unix epoch.
+    pub ended_at_ms: i64,
 }

@@ -4,11 +4,18 @@
 //! spool.log = record*
 //! record    = magic "RCSP" · u32 payload_len · u32 crc32(payload) · payload
 //! payload   = u8 version = 1 · u32 chunk_count · chunk* · u32 lap_count · lap*
+//!           | u8 version = 2 · u32 session_count · session* · u32 chunk_count · chunk* · u32 lap_count · lap*
+//!             · u32 end_count · end*
 //! chunk     = i64 session_id · u8 has_lap · u32 lap_number · u64 first_seq · u32 frame_count
 //!             · i64 t_start_us · i64 t_end_us · u32 data_len · data (the codec chunk, as is)
 //! lap       = i64 session_id · u32 lap_number · f64 lap_time_s · u32 sector_count · f64 sectors_s*
 //!             · i64 start_t_us · i64 end_t_us · u64 frame_count · u8 flags (bit 0 valid, 1 out_lap, 2 pit)
+//! session   = i64 id · i64 started_at_ms · i64 created_at_ms · str name · str game · str car · str track
+//!             · str driver                                   (str = u32 len · UTF-8 bytes)
+//! end       = i64 session_id · i64 ended_at_ms
 //! ```
+//! A batch without sessions or ends is written as version 1, which every build reads; version 2 only when
+//! it carries them.
 //! All little-endian. A record is acknowledged only after `fdatasync`, so a crash can leave at most a torn
 //! last record; an append that fails (a full disk fails part way through a record) is cut off again before
 //! the next one, so later records never follow torn bytes. Opening or draining the spool keeps every complete
@@ -16,7 +23,8 @@
 //! bytes cut off are first copied to `spool.log.corrupt-<offset>-<ms>`, so nothing is dropped unseen. A record with a valid checksum but a version
 //! this build does not know is an error, and the file is left alone for the newer build.
 //!
-//! One process owns a spool directory at a time.
+//! One process owns a spool directory at a time. The directory also holds `session_ids`, the last id handed out
+//! for a session created while the database was away ([`Spool::next_session_id`]).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -24,17 +32,24 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use racecraft_core::CompletedLap;
+use racecraft_core::{CompletedLap, SessionMeta};
 
-use crate::model::{ChunkRow, NewLap, WriteBatch};
+use crate::model::{ChunkRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Session, SessionEnd, WriteBatch};
 use crate::{Error, Result, Store};
 
 const MAGIC: [u8; 4] = *b"RCSP";
+/// The version of a record with only chunks and laps, readable by every build.
 const VERSION: u8 = 1;
+/// The version of a record that also carries sessions and session ends.
+const VERSION_SESSIONS: u8 = 2;
 const RECORD_HEADER_LEN: u64 = 12;
 /// Refuses absurd lengths from a corrupt header before allocating for them.
 const MAX_PAYLOAD_LEN: u32 = 1 << 30;
 const FILE_NAME: &str = "spool.log";
+const SESSION_IDS_FILE: &str = "session_ids";
+/// Offline ids are `OFFLINE_SESSION_ID_BASE + ms × this` at least: ordered by time, so a data directory that
+/// was wiped (or another server on the same database) starts far from the ids handed out before.
+const IDS_PER_MS: i64 = 1024;
 
 /// An append-only log of [`WriteBatch`]es in `<dir>/spool.log`. Cheap to clone: clones share the file.
 #[derive(Debug, Clone)]
@@ -58,6 +73,12 @@ struct Inner {
     next_seq: HashMap<i64, u64>,
     /// A failed append left bytes after `len` that could not be cut off yet.
     torn_tail: bool,
+    /// Sessions created in records since the spool was opened, with their ends.
+    sessions: HashMap<i64, Session>,
+    /// The last id [`Spool::next_session_id`] handed out (0: none yet).
+    last_session_id: i64,
+    /// The directory.
+    dir: PathBuf,
 }
 
 /// What reading at an offset found.
@@ -97,6 +118,7 @@ impl Spool {
         let mut record = Vec::with_capacity(64 + batch.chunks.iter().map(|c| c.data.len() + 64).sum::<usize>());
         encode_record(batch, &mut record);
         let ends: Vec<(i64, u64)> = batch.chunks.iter().map(|c| (c.session_id, c.end_seq())).collect();
+        let (sessions, session_ends) = (batch.sessions.clone(), batch.ends.clone());
         let inner = Arc::clone(&self.inner);
         let path = Arc::clone(&self.path);
         blocking(&self.path, move || {
@@ -127,6 +149,7 @@ impl Spool {
                 let next = g.next_seq.entry(session_id).or_default();
                 *next = (*next).max(end);
             }
+            note_sessions(&mut g.sessions, &sessions, &session_ends);
             Ok(())
         })
         .await?
@@ -141,6 +164,38 @@ impl Spool {
     /// was opened (0 if none). Combine with [`Store::next_seq`] to find where an agent resumes.
     pub fn next_seq(&self, session_id: i64) -> u64 {
         lock(&self.inner).next_seq.get(&session_id).copied().unwrap_or(0)
+    }
+
+    /// Every session with a sequence number that went through this spool since it was opened, with the
+    /// sequence number after its last spooled frame.
+    pub fn next_seqs(&self) -> Vec<(i64, u64)> {
+        lock(&self.inner).next_seq.iter().map(|(&id, &seq)| (id, seq)).collect()
+    }
+
+    /// The sessions created in records of this spool since it was opened (also those written to the
+    /// database since), with their ends: what a server that restarted during an outage knows of them.
+    pub fn sessions(&self) -> Vec<Session> {
+        lock(&self.inner).sessions.values().cloned().collect()
+    }
+
+    /// A new id for a session created while the database is away, at or above
+    /// [`OFFLINE_SESSION_ID_BASE`]: above the last one this spool directory handed out (kept in its
+    /// `session_ids` file, synced before the id is returned, so a restart never repeats one) and above
+    /// `base + now_ms × 1024`.
+    pub async fn next_session_id(&self) -> Result<i64> {
+        let inner = Arc::clone(&self.inner);
+        blocking(&self.path, move || {
+            let mut g = lock(&inner);
+            let floor = crate::now_ms().max(0).saturating_mul(IDS_PER_MS).saturating_add(OFFLINE_SESSION_ID_BASE);
+            let id = floor.max(g.last_session_id.saturating_add(1)).max(OFFLINE_SESSION_ID_BASE);
+            if id >= 2 * OFFLINE_SESSION_ID_BASE {
+                return Err(Error::OutOfRange { what: "offline session id", value: id as u64 });
+            }
+            write_session_ids(&g.dir, id)?;
+            g.last_session_id = id;
+            Ok(id)
+        })
+        .await?
     }
 
     /// The batches waiting to be written, oldest first (for inspection and tests).
@@ -280,6 +335,7 @@ fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
     let mut inner_len = 0u64;
     let mut pending = 0usize;
     let mut next_seq = HashMap::new();
+    let mut sessions = HashMap::new();
     loop {
         match read_record(&mut reader, file_len - inner_len).map_err(|e| io(e, path))? {
             Scan::Record { batch, len } => {
@@ -287,6 +343,7 @@ fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
                     let next: &mut u64 = next_seq.entry(c.session_id).or_default();
                     *next = (*next).max(c.end_seq());
                 }
+                note_sessions(&mut sessions, &batch.sessions, &batch.ends);
                 pending += 1;
                 inner_len += len;
             }
@@ -309,7 +366,60 @@ fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
             }
         }
     }
-    Ok(Inner { file, len: inner_len, drained_to: 0, pending, next_seq, torn_tail: false })
+    let last_session_id = read_session_ids(dir);
+    Ok(Inner {
+        file,
+        len: inner_len,
+        drained_to: 0,
+        pending,
+        next_seq,
+        torn_tail: false,
+        sessions,
+        last_session_id,
+        dir: dir.to_path_buf(),
+    })
+}
+
+fn note_sessions(known: &mut HashMap<i64, Session>, created: &[NewSession], ends: &[SessionEnd]) {
+    for s in created {
+        known.entry(s.id).or_insert_with(|| s.session());
+    }
+    for e in ends {
+        if let Some(s) = known.get_mut(&e.session_id) {
+            s.ended_at_ms = Some(e.ended_at_ms);
+        }
+    }
+}
+
+/// The last offline session id handed out from `dir`, or 0. An unreadable file is only warned about: the
+/// time floor of [`Spool::next_session_id`] still keeps new ids above the ones handed out before.
+fn read_session_ids(dir: &Path) -> i64 {
+    let path = dir.join(SESSION_IDS_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text.trim().parse().unwrap_or_else(|e| {
+            tracing::warn!(path = %path.display(), error = %e, "unreadable offline session id file; ids continue from the clock");
+            0
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "cannot read the offline session id file; ids continue from the clock");
+            0
+        }
+    }
+}
+
+/// Replaces `dir/session_ids` with `id`, durably (temporary file, sync, rename, directory sync).
+fn write_session_ids(dir: &Path, id: i64) -> Result<()> {
+    let path = dir.join(SESSION_IDS_FILE);
+    let tmp = dir.join(format!("{SESSION_IDS_FILE}.tmp"));
+    let written = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(format!("{id}\n").as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        sync_dir(dir)
+    })();
+    written.map_err(|source| Error::Io { source, path })
 }
 
 /// Copies the spool's bytes from `offset` on to `spool.log.corrupt-<offset>-<ms>` before they are cut
@@ -379,7 +489,22 @@ fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&[0; 8]);
     let payload_start = out.len();
-    out.push(VERSION);
+    let with_sessions = !batch.sessions.is_empty() || !batch.ends.is_empty();
+    if with_sessions {
+        out.push(VERSION_SESSIONS);
+        out.extend_from_slice(&(batch.sessions.len() as u32).to_le_bytes());
+        for s in &batch.sessions {
+            out.extend_from_slice(&s.id.to_le_bytes());
+            out.extend_from_slice(&s.meta.started_at_ms.to_le_bytes());
+            out.extend_from_slice(&s.created_at_ms.to_le_bytes());
+            for text in [&s.name, &s.meta.game, &s.meta.car, &s.meta.track, &s.meta.driver] {
+                out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+    } else {
+        out.push(VERSION);
+    }
     out.extend_from_slice(&(batch.chunks.len() as u32).to_le_bytes());
     for c in &batch.chunks {
         out.extend_from_slice(&c.session_id.to_le_bytes());
@@ -406,6 +531,13 @@ fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
         out.extend_from_slice(&lap.end_t_us.to_le_bytes());
         out.extend_from_slice(&lap.frame_count.to_le_bytes());
         out.push(u8::from(lap.valid) | u8::from(lap.out_lap) << 1 | u8::from(lap.pit) << 2);
+    }
+    if with_sessions {
+        out.extend_from_slice(&(batch.ends.len() as u32).to_le_bytes());
+        for e in &batch.ends {
+            out.extend_from_slice(&e.session_id.to_le_bytes());
+            out.extend_from_slice(&e.ended_at_ms.to_le_bytes());
+        }
     }
     let payload_len = (out.len() - payload_start) as u32;
     let crc = crc32fast::hash(&out[payload_start..]);
@@ -463,6 +595,12 @@ impl<'a> Bytes<'a> {
         Ok(f64::from_le_bytes(self.array()?))
     }
 
+    fn str(&mut self) -> Result<String, Malformed> {
+        let n = self.count(1)?;
+        let bytes = self.take(n)?;
+        String::from_utf8(bytes.to_vec()).map_err(|e| Malformed::Content(format!("session text: {e}")))
+    }
+
     /// A count of items each at least `min_item_len` bytes long, checked against what is left so a corrupt
     /// count cannot make us allocate.
     fn count(&mut self, min_item_len: usize) -> Result<usize, Malformed> {
@@ -478,8 +616,21 @@ impl<'a> Bytes<'a> {
 fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
     let mut r = Bytes { bytes: payload, pos: 0 };
     let version = r.u8()?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_SESSIONS {
         return Err(Malformed::Version(version));
+    }
+    let mut sessions = Vec::new();
+    if version == VERSION_SESSIONS {
+        let session_count = r.count(44)?;
+        sessions.reserve(session_count);
+        for _ in 0..session_count {
+            let id = r.i64()?;
+            let started_at_ms = r.i64()?;
+            let created_at_ms = r.i64()?;
+            let name = r.str()?;
+            let meta = SessionMeta { game: r.str()?, car: r.str()?, track: r.str()?, driver: r.str()?, started_at_ms };
+            sessions.push(NewSession { id, name, meta, created_at_ms });
+        }
     }
     let chunk_count = r.count(45)?;
     let mut chunks = Vec::with_capacity(chunk_count);
@@ -530,10 +681,18 @@ fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
             },
         });
     }
+    let mut ends = Vec::new();
+    if version == VERSION_SESSIONS {
+        let end_count = r.count(16)?;
+        ends.reserve(end_count);
+        for _ in 0..end_count {
+            ends.push(SessionEnd { session_id: r.i64()?, ended_at_ms: r.i64()? });
+        }
+    }
     if r.pos != payload.len() {
         return Err(Malformed::Content(format!("{} trailing bytes", payload.len() - r.pos)));
     }
-    Ok(WriteBatch { chunks, laps })
+    Ok(WriteBatch { sessions, chunks, laps, ends })
 }
 
 #[cfg(test)]
@@ -565,6 +724,26 @@ mod tests {
                     pit: true,
                 },
             }],
+            ..WriteBatch::default()
+        }
+    }
+
+    fn batch_with_sessions() -> WriteBatch {
+        WriteBatch {
+            sessions: vec![NewSession {
+                id: OFFLINE_SESSION_ID_BASE + 7,
+                name: "Monza · GT3 ✓".into(),
+                meta: SessionMeta {
+                    game: "sim".into(),
+                    car: "GT3".into(),
+                    track: "Monza".into(),
+                    driver: String::new(),
+                    started_at_ms: 1_763_700_000_000,
+                },
+                created_at_ms: 1_763_700_000_123,
+            }],
+            ends: vec![SessionEnd { session_id: 7, ended_at_ms: 1_763_700_090_000 }],
+            ..batch()
         }
     }
 
@@ -597,13 +776,72 @@ mod tests {
     }
 
     #[test]
+    fn sessions_and_ends_round_trip_as_version_2_and_every_truncation_fails() {
+        let mut out = Vec::new();
+        encode_record(&batch_with_sessions(), &mut out);
+        let payload = &out[12..];
+        assert_eq!(payload[0], VERSION_SESSIONS);
+        assert!(matches!(decode_payload(payload), Ok(b) if b == batch_with_sessions()));
+        for n in 0..payload.len() {
+            assert!(decode_payload(&payload[..n]).is_err(), "truncated to {n}");
+        }
+    }
+
+    #[test]
+    fn version_1_golden_record_still_reads() {
+        // A record as the build before version 2 wrote it: one chunk of session 7, one lap.
+        let mut payload = vec![1u8];
+        payload.extend_from_slice(&1u32.to_le_bytes());
+        payload.extend_from_slice(&7i64.to_le_bytes());
+        payload.push(1);
+        payload.extend_from_slice(&2u32.to_le_bytes());
+        payload.extend_from_slice(&100u64.to_le_bytes());
+        payload.extend_from_slice(&3u32.to_le_bytes());
+        payload.extend_from_slice(&(-5i64).to_le_bytes());
+        payload.extend_from_slice(&20i64.to_le_bytes());
+        payload.extend_from_slice(&3u32.to_le_bytes());
+        payload.extend_from_slice(&[1, 2, 3]);
+        payload.extend_from_slice(&1u32.to_le_bytes());
+        payload.extend_from_slice(&7i64.to_le_bytes());
+        payload.extend_from_slice(&1u32.to_le_bytes());
+        payload.extend_from_slice(&85.5f64.to_le_bytes());
+        payload.extend_from_slice(&2u32.to_le_bytes());
+        payload.extend_from_slice(&30.0f64.to_le_bytes());
+        payload.extend_from_slice(&55.5f64.to_le_bytes());
+        payload.extend_from_slice(&1i64.to_le_bytes());
+        payload.extend_from_slice(&85_500_001i64.to_le_bytes());
+        payload.extend_from_slice(&5u64.to_le_bytes());
+        payload.push(0b101);
+        assert!(matches!(decode_payload(&payload), Ok(b) if b == batch()));
+        // ...and a batch without sessions is still written exactly so.
+        let mut out = Vec::new();
+        encode_record(&batch(), &mut out);
+        assert_eq!(out[12..], payload[..]);
+    }
+
+    #[test]
     fn unknown_version_is_reported_as_such() {
         let mut out = Vec::new();
         encode_record(&batch(), &mut out);
-        out[12] = 2;
+        out[12] = 3;
         let crc = crc32fast::hash(&out[12..]);
         out[8..12].copy_from_slice(&crc.to_le_bytes());
         let remaining = out.len() as u64;
-        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(2))));
+        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(3))));
+    }
+
+    #[tokio::test]
+    async fn offline_session_ids_rise_across_reopens_and_stay_in_their_range() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spool = Spool::open(dir.path()).await.expect("open");
+        let a = spool.next_session_id().await.expect("id");
+        let b = spool.next_session_id().await.expect("id");
+        assert!(b > a && a >= OFFLINE_SESSION_ID_BASE + crate::now_ms() / 2 * IDS_PER_MS, "{a} {b}");
+        assert!(b < 2 * OFFLINE_SESSION_ID_BASE, "{b} is exact in JavaScript");
+        drop(spool);
+        // A clock set back cannot repeat an id: the file remembers the last one.
+        std::fs::write(dir.path().join(SESSION_IDS_FILE), format!("{}\n", b + 1_000_000_000)).expect("write");
+        let spool = Spool::open(dir.path()).await.expect("reopen");
+        assert_eq!(spool.next_session_id().await.expect("id"), b + 1_000_000_001);
     }
 }

@@ -124,6 +124,41 @@ const INSERT_CHUNK: &str = "INSERT INTO chunks \
      SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
      ON CONFLICT (session_id, first_seq) DO NOTHING";
 
+/// The literal of [`crate::OFFLINE_SESSION_ID_BASE`] for SQL text (kept equal by a test).
+macro_rules! offline_base {
+    () => {
+        "4503599627370496"
+    };
+}
+
+const INSERT_SESSION: &str = "INSERT INTO sessions (name, game, car, track, driver, started_at_ms, archived, \
+     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+
+// SQLite's AUTOINCREMENT takes the largest id in the table plus one, which after a session created offline
+// (id 2^52 and up) would be an offline id: the id is chosen here instead, below the offline range and above
+// every id ever handed out (sqlite_sequence, which `Store::write` keeps free of offline ids), so a deleted
+// session's id is still never reused.
+const INSERT_SESSION_SQLITE: &str = concat!(
+    "INSERT INTO sessions (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms) VALUES (\
+     (SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sessions' AND seq < ",
+    offline_base!(),
+    "), 0), COALESCE((SELECT MAX(id) FROM sessions WHERE id < ",
+    offline_base!(),
+    "), 0)) + 1), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+);
+
+// A session created offline carries its own id. PostgreSQL's identity column takes one only when told to
+// (OVERRIDING SYSTEM VALUE); its sequence never reaches the offline range (capped by migration 0002).
+const INSERT_OFFLINE_SESSION_PG: &str = "INSERT INTO sessions \
+     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms) OVERRIDING SYSTEM VALUE \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+const INSERT_OFFLINE_SESSION_SQLITE: &str = "INSERT INTO sessions \
+     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+const SQLITE_SESSION_SEQ: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'sessions'";
+
+const END_SESSION: &str = "UPDATE sessions SET ended_at_ms = $2 WHERE id = $1";
+
 const INSERT_LAP: &str = "INSERT INTO laps \
      (session_id, lap_number, lap_time_s, sectors_s, start_t_us, end_t_us, frame_count, valid, out_lap, pit) \
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
@@ -362,8 +397,10 @@ impl Store {
     pub async fn create_session(&self, meta: &SessionMeta, name: Option<&str>) -> Result<Session> {
         self.ready().await?;
         let name = name.map_or_else(|| default_name(meta), str::to_owned);
-        let sql = "INSERT INTO sessions (name, game, car, track, driver, started_at_ms, archived, created_at_ms) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+        let sql = match self.pool {
+            Pool::Sqlite(_) => INSERT_SESSION_SQLITE,
+            Pool::Postgres(_) => INSERT_SESSION,
+        };
         let id: i64 = with_pool!(&self.pool, p => sqlx::query_scalar(sql)
             .bind(&name)
             .bind(&meta.game)
@@ -448,7 +485,7 @@ impl Store {
     /// Records when a session ended; `false` if there is no such session.
     pub async fn end_session(&self, id: i64, ended_at_ms: i64) -> Result<bool> {
         self.ready().await?;
-        let affected = with_pool!(&self.pool, p => sqlx::query("UPDATE sessions SET ended_at_ms = $2 WHERE id = $1")
+        let affected = with_pool!(&self.pool, p => sqlx::query(END_SESSION)
             .bind(id)
             .bind(ended_at_ms)
             .execute(p)
@@ -457,7 +494,8 @@ impl Store {
         Ok(affected > 0)
     }
 
-    /// Writes a batch in one transaction. Chunks whose `(session_id, first_seq)` and laps whose
+    /// Writes a batch in one transaction: its new sessions first (skipped when their id exists), then chunks
+    /// and laps, then session ends. Chunks whose `(session_id, first_seq)` and laps whose
     /// `(session_id, lap_number)` are already stored are skipped, as are rows of sessions that no longer
     /// exist, so replaying a batch (after a crash, from the spool) is harmless.
     pub async fn write(&self, batch: &WriteBatch) -> Result<()> {
@@ -513,6 +551,40 @@ impl Store {
                     Pool::Sqlite(_) => sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?,
                     Pool::Postgres(_) => sqlx::Connection::begin(&mut *conn).await?,
                 };
+                if !batch.sessions.is_empty() {
+                    // An explicit id raises SQLite's AUTOINCREMENT high-water mark into the offline range;
+                    // it is put back, so `create_session` keeps picking below that range without reusing ids.
+                    let seq: Option<i64> = match self.pool {
+                        Pool::Sqlite(_) => sqlx::query_scalar(SQLITE_SESSION_SEQ).fetch_optional(&mut *tx).await?,
+                        Pool::Postgres(_) => None,
+                    };
+                    let sql = match self.pool {
+                        Pool::Sqlite(_) => INSERT_OFFLINE_SESSION_SQLITE,
+                        Pool::Postgres(_) => INSERT_OFFLINE_SESSION_PG,
+                    };
+                    for s in &batch.sessions {
+                        sqlx::query(sql)
+                            .bind(s.id)
+                            .bind(&s.name)
+                            .bind(&s.meta.game)
+                            .bind(&s.meta.car)
+                            .bind(&s.meta.track)
+                            .bind(&s.meta.driver)
+                            .bind(s.meta.started_at_ms)
+                            .bind(false)
+                            .bind(s.created_at_ms)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if matches!(self.pool, Pool::Sqlite(_)) {
+                        let restore = match seq {
+                            Some(seq) => sqlx::query("UPDATE sqlite_sequence SET seq = $1 WHERE name = 'sessions'")
+                                .bind(seq),
+                            None => sqlx::query("DELETE FROM sqlite_sequence WHERE name = 'sessions'"),
+                        };
+                        restore.execute(&mut *tx).await?;
+                    }
+                }
                 for c in &chunks {
                     sqlx::query(INSERT_CHUNK)
                         .bind(c.session_id)
@@ -539,6 +611,9 @@ impl Store {
                         .bind(l.pit)
                         .execute(&mut *tx)
                         .await?;
+                }
+                for e in &batch.ends {
+                    sqlx::query(END_SESSION).bind(e.session_id).bind(e.ended_at_ms).execute(&mut *tx).await?;
                 }
                 tx.commit().await
             }
@@ -657,7 +732,7 @@ impl Store {
     }
 }
 
-fn default_name(meta: &SessionMeta) -> String {
+pub(crate) fn default_name(meta: &SessionMeta) -> String {
     let parts: Vec<&str> = [meta.track.as_str(), meta.car.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
     if parts.is_empty() { meta.game.clone() } else { parts.join(" · ") }
 }
@@ -673,5 +748,15 @@ fn create_parent_dirs(path: &Path) -> Result<()> {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io { source, path: dir.to_path_buf() })
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::OFFLINE_SESSION_ID_BASE;
+
+    #[test]
+    fn the_sql_literal_is_the_offline_id_base() {
+        assert_eq!(offline_base!().parse::<i64>(), Ok(OFFLINE_SESSION_ID_BASE));
     }
 }

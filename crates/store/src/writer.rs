@@ -6,6 +6,10 @@
 //! [`WriteBatch`]. When the database fails, the batch goes to the [`Spool`] instead, and so does every later
 //! batch until a background drain has emptied the spool: batches reach the database in the order they were
 //! made, which keeps the per-session watermark a plain maximum.
+//!
+//! Sessions can be created here too while the database is away ([`Writer::create_session`]): the row gets an
+//! id from the offline range and travels in the next batch ahead of its chunks; a session's end travels
+//! behind its last chunks ([`Writer::end_session`]). Both survive in the spool like frames.
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -14,12 +18,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use racecraft_codec::chunk::{self, ChunkEncoder, Compression};
-use racecraft_core::{CompletedLap, Frame};
+use racecraft_core::{CompletedLap, Frame, SessionMeta};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::model::{ChunkRow, NewLap, WriteBatch};
+use crate::model::{ChunkRow, NewLap, NewSession, Session, SessionEnd, WriteBatch};
 use crate::{Error, Result, Spool, Store};
 
 /// Tuning of the [`Writer`].
@@ -112,12 +116,16 @@ struct Shared {
     held_batches: AtomicUsize,
     last_error: Mutex<Option<String>>,
     spool: Spool,
+    /// Sessions created through the writer (this run, or found in the spool), by id: what a hello can go
+    /// live with while the database cannot be asked.
+    offline_sessions: Mutex<HashMap<i64, Session>>,
 }
 
 enum Command {
     Frames { session_id: i64, first_seq: u64, frames: Vec<Frame> },
     Lap(NewLap),
-    End { session_id: i64 },
+    Session(NewSession),
+    End(SessionEnd),
     Flush(oneshot::Sender<Result<()>>),
 }
 
@@ -128,8 +136,10 @@ impl Writer {
     /// answers.
     pub fn spawn(store: Store, spool: Spool, config: WriterConfig) -> Writer {
         let db_available = spool.pending_batches() == 0 && store.is_migrated();
+        // What an earlier run spooled is durable: its sessions and watermarks carry over.
+        let offline_sessions = spool.sessions().into_iter().map(|s| (s.id, s)).collect();
         let shared = Arc::new(Shared {
-            watermarks: Mutex::new(HashMap::new()),
+            watermarks: Mutex::new(spool.next_seqs().into_iter().collect()),
             watermark_tx: watch::Sender::new(0),
             db_available_tx: watch::Sender::new(db_available),
             pending_frames: AtomicUsize::new(0),
@@ -138,6 +148,7 @@ impl Writer {
             held_batches: AtomicUsize::new(0),
             last_error: Mutex::new(None),
             spool: spool.clone(),
+            offline_sessions: Mutex::new(offline_sessions),
         });
         let (tx, rx) = mpsc::unbounded_channel();
         let max_chunk_frames = config.max_chunk_frames.clamp(1, chunk::MAX_FRAMES as usize);
@@ -149,6 +160,8 @@ impl Writer {
             sessions: HashMap::new(),
             ready: Vec::new(),
             laps: Vec::new(),
+            new_sessions: Vec::new(),
+            ends: Vec::new(),
             stalled: VecDeque::new(),
             encoder: ChunkEncoder::new(),
             db_available,
@@ -182,9 +195,33 @@ impl Writer {
         self.send(Command::Lap(lap))
     }
 
-    /// The session is over: flush now (everything pending, this session included) and forget its buffers.
-    pub fn end_session(&self, session_id: i64) -> Result<()> {
-        self.send(Command::End { session_id })
+    /// Creates a session without the database: an id from the spool's offline range (never one the
+    /// database hands out), and the row written with the next batch, ahead of the session's chunks. Returns
+    /// once the row is durable (in the database or the spool), or with [`Error::NotPersisted`].
+    pub async fn create_session(&self, meta: &SessionMeta, name: Option<&str>) -> Result<Session> {
+        let id = self.shared.spool.next_session_id().await?;
+        let name = name.map_or_else(|| crate::store::default_name(meta), str::to_owned);
+        let new = NewSession { id, name, meta: meta.clone(), created_at_ms: crate::now_ms() };
+        let session = new.session();
+        lock(&self.shared.offline_sessions).insert(id, session.clone());
+        self.send(Command::Session(new))?;
+        self.flush().await?;
+        Ok(session)
+    }
+
+    /// A session created through [`Writer::create_session`] (by this run, or by an earlier one whose spool
+    /// this writer took over), as created, with its end if it has ended.
+    pub fn offline_session(&self, id: i64) -> Option<Session> {
+        lock(&self.shared.offline_sessions).get(&id).cloned()
+    }
+
+    /// The session is over: its end is written after its frames (through the spool if need be), everything
+    /// pending is flushed now, and its buffers are forgotten.
+    pub fn end_session(&self, session_id: i64, ended_at_ms: i64) -> Result<()> {
+        if let Some(s) = lock(&self.shared.offline_sessions).get_mut(&session_id) {
+            s.ended_at_ms = Some(ended_at_ms);
+        }
+        self.send(Command::End(SessionEnd { session_id, ended_at_ms }))
     }
 
     /// Flushes everything handed over before this call. The future resolves once it is durable (in the
@@ -212,6 +249,11 @@ impl Writer {
     /// has been drained after one.
     pub fn db_availability(&self) -> watch::Receiver<bool> {
         self.shared.db_available_tx.subscribe()
+    }
+
+    /// Whether batches currently go straight to the database (see [`Writer::db_availability`]).
+    pub fn db_available(&self) -> bool {
+        *self.shared.db_available_tx.borrow()
     }
 
     /// A snapshot for health checks and metrics.
@@ -258,6 +300,10 @@ struct Task {
     ready: Vec<ChunkRow>,
     /// Laps received since the last flush.
     laps: Vec<NewLap>,
+    /// Sessions created since the last flush.
+    new_sessions: Vec<NewSession>,
+    /// Session ends received since the last flush.
+    ends: Vec<SessionEnd>,
     /// Flushed batches that neither the database nor the spool took yet, oldest first.
     stalled: VecDeque<WriteBatch>,
     encoder: ChunkEncoder,
@@ -312,9 +358,11 @@ impl Task {
         match command {
             Command::Frames { session_id, first_seq, frames } => self.push_frames(session_id, first_seq, &frames),
             Command::Lap(lap) => self.laps.push(lap),
-            Command::End { session_id } => {
+            Command::Session(session) => self.new_sessions.push(session),
+            Command::End(end) => {
+                self.ends.push(end);
                 let _ = self.flush().await;
-                self.sessions.remove(&session_id);
+                self.sessions.remove(&end.session_id);
             }
             Command::Flush(done) => {
                 let _ = done.send(self.flush().await);
@@ -364,7 +412,12 @@ impl Task {
         for (&session_id, s) in &mut self.sessions {
             cut(&mut self.encoder, &mut self.ready, session_id, s);
         }
-        let batch = WriteBatch { chunks: std::mem::take(&mut self.ready), laps: std::mem::take(&mut self.laps) };
+        let batch = WriteBatch {
+            sessions: std::mem::take(&mut self.new_sessions),
+            chunks: std::mem::take(&mut self.ready),
+            laps: std::mem::take(&mut self.laps),
+            ends: std::mem::take(&mut self.ends),
+        };
         if !batch.is_empty() {
             self.stalled.push_back(batch);
         }

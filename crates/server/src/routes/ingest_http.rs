@@ -220,7 +220,7 @@ async fn api_session(state: &AppState, track: &str, chassis: &str) -> Result<i64
         driver: String::new(),
         started_at_ms: super::now_ms(),
     };
-    let session = state.store().create_session(&meta, None).await?;
+    let session = super::create_session(state, &meta).await?;
     Ok(state.live().set_api_session(key, session.id))
 }
 

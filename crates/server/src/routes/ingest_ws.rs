@@ -117,11 +117,10 @@ where
                         live.end();
                         // Its state is freed once this connection and its viewers are gone.
                         state.live().release(&live);
-                        if let Err(e) = writer.end_session(id) {
+                        // The end is written behind the session's last frames, through the spool while the
+                        // database is away, so it is not lost in an outage.
+                        if let Err(e) = writer.end_session(id, super::now_ms()) {
                             tracing::error!(session = id, error = %e, "storage writer refused to end the session");
-                        }
-                        if let Err(e) = state.store().end_session(id, super::now_ms()).await {
-                            tracing::warn!(session = id, error = %e, "could not mark session ended");
                         }
                         super::analysis::prepare(&state, id);
                     }
@@ -172,8 +171,8 @@ async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppErro
     match (session_id, meta) {
         (Some(id), _) => super::activate(state, id).await,
         (None, Some(meta)) => {
-            let session = state.store().create_session(&meta, None).await?;
-            super::activate(state, session.id).await
+            let session = super::create_session(state, &meta).await?;
+            Ok(super::activate_new(state, session))
         }
         (None, None) => Err(AppError::BadRequest("hello needs a session_id or the meta of a new session".into())),
     }

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use racecraft_core::SessionMeta;
+use racecraft_store::Session;
 
 use crate::AppError;
 use crate::live::{LiveSession, Resume};
@@ -47,15 +49,57 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Creates a session for an agent: in the database, or, while it is away, through the storage writer (an id
+/// from the offline range, the row spooled ahead of the session's frames), so a car is live at once and its
+/// frames are acknowledged as they become durable, whether the database is there or not.
+pub(crate) async fn create_session(state: &AppState, meta: &SessionMeta) -> Result<Session, AppError> {
+    // While the writer knows the database is away, asking it would only wait out the connect timeout.
+    if state.writer().db_available() {
+        match state.store().create_session(meta, None).await {
+            Ok(session) => return Ok(session),
+            Err(e) => tracing::warn!(error = %e, "cannot create the session in the database; creating it offline"),
+        }
+    }
+    let session = state.writer().create_session(meta, None).await?;
+    tracing::info!(session = session.id, "session created while the database is away");
+    Ok(session)
+}
+
+/// Makes a session just created live: nothing is stored for it yet, so nothing needs reading.
+pub(crate) fn activate_new(state: &AppState, session: Session) -> Arc<LiveSession> {
+    state.live().activate(Resume::fresh(session)).0
+}
+
 /// The live session `id`, making it live if it exists in the store but is not live yet. A session that has
 /// not ended picks up where its stored frames end: the laps in progress are replayed from the store (and
-/// any lap they complete that the store lacks, after a crash, is written).
+/// any lap they complete that the store lacks, after a crash, is written). A session the writer created
+/// while the database was away goes live from the writer's copy when the database cannot say more (it is
+/// unreachable, or has not received the row yet); any other session needs the database.
 pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSession>, AppError> {
     if let Some(live) = state.live().get(id) {
         return Ok(live);
     }
+    let refusal = match resume(state, id).await {
+        Ok(Some(resume)) => return Ok(activate_resumed(state, resume)),
+        // Once the writer is caught up, a row the database lacks was deleted; before, it may be on its way.
+        Ok(None) if state.writer().db_available() => return Err(AppError::NotFound(format!("no session {id}"))),
+        Ok(None) => AppError::NotFound(format!("no session {id}")),
+        Err(e) => e,
+    };
+    let Some(session) = state.writer().offline_session(id) else {
+        return Err(refusal);
+    };
+    // Its laps and frames may be in the spool only: resume from the writer's watermark, without a replay.
+    let next_seq = state.writer().persisted_seq(id);
+    Ok(state.live().activate(Resume { session, stored_laps: Vec::new(), next_seq, replay: Vec::new() }).0)
+}
+
+/// What the store holds of session `id`, or `None` if it has no such session.
+async fn resume(state: &AppState, id: i64) -> Result<Option<Resume>, AppError> {
     let store = state.store();
-    let session = store.session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
+    let Some(session) = store.session(id).await? else {
+        return Ok(None);
+    };
     let stored_laps = store.laps(id).await?;
     let stored = store.next_seq(id).await?;
     let next_seq = stored.max(state.writer().persisted_seq(id));
@@ -65,7 +109,12 @@ pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSessio
     } else {
         Vec::new()
     };
-    let (live, recovered) = state.live().activate(Resume { session, stored_laps, next_seq, replay });
+    Ok(Some(Resume { session, stored_laps, next_seq, replay }))
+}
+
+fn activate_resumed(state: &AppState, resume: Resume) -> Arc<LiveSession> {
+    let id = resume.session.id;
+    let (live, recovered) = state.live().activate(resume);
     for lap in recovered {
         tracing::info!(
             session = id,
@@ -76,7 +125,7 @@ pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSessio
             tracing::warn!(session = id, error = %e, "recovered lap refused by the writer");
         }
     }
-    Ok(live)
+    live
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -127,6 +127,7 @@ pub fn batch(session_id: i64, first_seq: u64, frames: &[Frame], laps: &[Complete
     WriteBatch {
         chunks: chunk_rows(session_id, first_seq, frames, 40),
         laps: laps.iter().map(|l| NewLap { session_id, lap: l.clone() }).collect(),
+        ..WriteBatch::default()
     }
 }
 

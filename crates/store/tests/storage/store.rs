@@ -1,6 +1,6 @@
 //! Store: sessions, write batches, idempotence, cascades, migrations; on both backends.
 
-use racecraft_store::{Backend, LapRow, Session, Store, WriteBatch};
+use racecraft_store::{Backend, LapRow, NewSession, OFFLINE_SESSION_ID_BASE, Session, SessionEnd, Store, WriteBatch};
 
 use crate::both_backends;
 use crate::common::{TestDb, assert_bit_exact, batch, chunk_rows, decode_rows, frames, lap, meta};
@@ -12,6 +12,8 @@ both_backends!(
     delete_cascades_to_laps_and_chunks,
     next_seq_follows_the_last_chunk,
     reconnecting_reruns_migrations_harmlessly,
+    a_session_created_offline_is_written_ahead_of_its_chunks_and_ended_after_them,
+    database_ids_stay_below_the_offline_range_and_are_never_reused,
 );
 
 async fn session_crud(db: TestDb) {
@@ -150,7 +152,7 @@ async fn next_seq_follows_the_last_chunk(db: TestDb) {
     assert_eq!(store.next_seq(s.id).await.expect("next_seq"), 100);
     // After a gap, the end of the newest chunk counts.
     let later = chunk_rows(s.id, 200, &frames(200, 10, 1000), 40);
-    store.write(&WriteBatch { chunks: later, laps: vec![] }).await.expect("write");
+    store.write(&WriteBatch { chunks: later, ..WriteBatch::default() }).await.expect("write");
     assert_eq!(store.next_seq(s.id).await.expect("next_seq"), 210);
     assert_eq!(store.session(s.id).await.expect("query").expect("exists").frame_count, 110);
 }
@@ -255,4 +257,50 @@ async fn recording_sqlite_and_postgres_return_the_same_bits() {
         assert_bit_exact(&from_db, &want);
         assert_bit_exact(&from_db, &from_file);
     }
+}
+
+fn offline_session(id: i64) -> NewSession {
+    NewSession { id, name: "offline".to_owned(), meta: meta("Monza", 1_000), created_at_ms: 1_500 }
+}
+
+async fn a_session_created_offline_is_written_ahead_of_its_chunks_and_ended_after_them(db: TestDb) {
+    let store = &db.store;
+    let id = OFFLINE_SESSION_ID_BASE + 1_763_700_000_000 * 1024;
+    let all = frames(0, 250, 100);
+    let mut b = batch(id, 0, &all, &[lap(1, 85.0, true), lap(2, 84.0, true)]);
+    b.sessions.push(offline_session(id));
+    b.ends.push(SessionEnd { session_id: id, ended_at_ms: 9_000 });
+    store.write(&b).await.expect("write");
+    // The spool may hand the same batch over again after a crash: nothing changes.
+    store.write(&b).await.expect("replay");
+
+    let s = store.session(id).await.expect("query").expect("the row was created");
+    assert_eq!((s.id, s.name.as_str(), s.meta()), (id, "offline", meta("Monza", 1_000)));
+    assert_eq!((s.ended_at_ms, s.frame_count, s.lap_count, s.best_lap_s), (Some(9_000), 250, 2, Some(84.0)));
+    assert_bit_exact(&store.session_frames(id).await.expect("frames"), &all);
+    assert_eq!(store.sessions(false).await.expect("list").len(), 1);
+}
+
+async fn database_ids_stay_below_the_offline_range_and_are_never_reused(db: TestDb) {
+    let store = &db.store;
+    let a = store.create_session(&meta("Monza", 0), None).await.expect("create");
+    let b = store.create_session(&meta("Spa", 0), None).await.expect("create");
+    let offline = OFFLINE_SESSION_ID_BASE + 5;
+    store
+        .write(&WriteBatch { sessions: vec![offline_session(offline)], ..WriteBatch::default() })
+        .await
+        .expect("write");
+    // The database's next id follows its own, not the offline row's.
+    let c = store.create_session(&meta("Imola", 0), None).await.expect("create");
+    assert_eq!((b.id, c.id), (a.id + 1, a.id + 2));
+    // ...and a deleted session's id is not handed out again, offline rows or not.
+    assert!(store.delete_session(c.id).await.expect("delete"));
+    store
+        .write(&WriteBatch { sessions: vec![offline_session(offline + 1)], ..WriteBatch::default() })
+        .await
+        .expect("write");
+    let d = store.create_session(&meta("Imola", 0), None).await.expect("create");
+    assert_eq!(d.id, c.id + 1);
+    let ids: Vec<i64> = store.sessions(false).await.expect("list").iter().map(|s| s.id).collect();
+    assert_eq!(ids.len(), 5, "{ids:?}");
 }

@@ -56,8 +56,9 @@ async fn frames_flushed_are_stored_bit_exact(db: TestDb) {
     writer.frames(s.id, 450, all[450..].to_vec()).expect("frames");
     let later = frames(600, 10, 200);
     writer.frames(s.id, 600, later.clone()).expect("frames");
-    writer.end_session(s.id).expect("end");
+    writer.end_session(s.id, 7_000).expect("end");
     within("flush", writer.flush()).await.expect("flush");
+    assert_eq!(db.store.session(s.id).await.expect("session").expect("exists").ended_at_ms, Some(7_000));
     assert_eq!(writer.persisted_seq(s.id), 610);
     assert_eq!(db.store.next_seq(s.id).await.expect("next_seq"), 610);
     let status = writer.status();
