@@ -256,6 +256,13 @@ impl Writer {
         *self.shared.db_available_tx.borrow()
     }
 
+    /// Whether the writer has found the database away (a write or a retry failed) and has not caught up
+    /// since. Unlike `!db_available()`, false while a writer that just started has not reached the database
+    /// yet: asking the database is then still worth it.
+    pub fn db_away(&self) -> bool {
+        !self.db_available() && lock(&self.shared.last_error).is_some()
+    }
+
     /// A snapshot for health checks and metrics.
     pub fn status(&self) -> WriterStatus {
         WriterStatus {

@@ -54,7 +54,7 @@ pub fn app(state: AppState) -> Router {
 /// frames are acknowledged as they become durable, whether the database is there or not.
 pub(crate) async fn create_session(state: &AppState, meta: &SessionMeta) -> Result<Session, AppError> {
     // While the writer knows the database is away, asking it would only wait out the connect timeout.
-    if state.writer().db_available() {
+    if !state.writer().db_away() {
         match state.store().create_session(meta, None).await {
             Ok(session) => return Ok(session),
             Err(e) => tracing::warn!(error = %e, "cannot create the session in the database; creating it offline"),

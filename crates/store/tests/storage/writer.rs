@@ -205,3 +205,44 @@ async fn unstorable_input_is_refused_before_it_reaches_a_batch() {
     assert!(status.db_available);
     assert_eq!((status.pending_frames, status.written_frames), (0, 10));
 }
+
+#[tokio::test]
+async fn a_session_created_during_an_outage_survives_a_restart_and_reaches_the_database() {
+    let mut pg = TempPostgres::start().expect("throwaway PostgreSQL");
+    pg.stop().expect("stop");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = StoreConfig { acquire_timeout: Duration::from_millis(500), ..StoreConfig::default() };
+    let all = frames(0, 300, 100);
+    let session = {
+        let store = Store::connect_lazy_with(&pg.url(), &config).expect("lazy store");
+        let writer = Writer::spawn(store, Spool::open(dir.path()).await.expect("spool"), manual(4096));
+        let session = within("create", writer.create_session(&meta("Monza", 1_000), None)).await.expect("create");
+        assert!(session.id >= racecraft_store::OFFLINE_SESSION_ID_BASE, "{}", session.id);
+        assert_eq!(writer.offline_session(session.id), Some(session.clone()));
+        writer.frames(session.id, 0, all.clone()).expect("frames");
+        writer.lap(session.id, lap(1, 85.0, true)).expect("lap");
+        writer.end_session(session.id, 9_000).expect("end");
+        within("flush", writer.flush()).await.expect("spooled");
+        assert_eq!(writer.persisted_seq(session.id), 300);
+        session
+    };
+
+    // A restart while the database is still away knows the session and how far it got, from the spool.
+    let store = Store::connect_lazy_with(&pg.url(), &config).expect("lazy store");
+    let writer = Writer::spawn(store.clone(), Spool::open(dir.path()).await.expect("spool"), manual(4096));
+    let known = writer.offline_session(session.id).expect("known from the spool");
+    assert_eq!((known.meta(), known.ended_at_ms), (meta("Monza", 1_000), Some(9_000)));
+    assert_eq!(writer.persisted_seq(session.id), 300);
+    let next = within("create", writer.create_session(&meta("Spa", 2_000), None)).await.expect("create");
+    assert!(next.id > session.id, "ids keep rising across restarts: {} then {}", session.id, next.id);
+
+    pg.restart().expect("start");
+    within("database available", writer.db_availability().wait_for(|up| *up)).await.expect("writer alive");
+    let stored = store.session(session.id).await.expect("query").expect("row");
+    assert_eq!(
+        (stored.name.as_str(), stored.ended_at_ms, stored.frame_count, stored.lap_count),
+        ("Monza · Ferrari 488 GT3", Some(9_000), 300, 1)
+    );
+    assert_bit_exact(&store.session_frames(session.id).await.expect("frames"), &all);
+    assert!(store.session(next.id).await.expect("query").is_some());
+}
