@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: web unit tests, Rust tests (SQLite and PostgreSQL), and the browser end-to-end test
-# against a real server with a simulated driver, and an independent npm AC UDP client against our emulator. Starts PostgreSQL/NATS/Redis and installs Chromium if needed.
+# against a real server with a simulated driver, and an independent npm AC UDP client against our emulator. Starts PostgreSQL and installs Chromium if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
