@@ -1,0 +1,19 @@
+//! The messages that cross a Racecraft process boundary, defined once, as serde types used by both ends.
+//!
+//! # Layout
+//! - [`viewer`]: what a live viewer (`GET /ws/{session_id}`) receives: [`viewer::ViewerMessage`].
+//! - [`rest`]: the session and lap bodies of the REST API and the viewer's hello: [`rest::Session`],
+//!   [`rest::Lap`], [`rest::ChannelInfo`].
+//! - [`typescript`]: the browser's TypeScript declarations, generated from these types
+//!   (`web/src/lib/protocol.ts`; a test fails when that file is stale).
+//!
+//! Every version of the protocol has a number, [`PROTOCOL_VERSION`]; the viewer's hello carries it, and a
+//! client may ask for one (`?v=1`) and is refused clearly when the server does not speak it. Units follow the
+//! house rule: SI, in the field names (`_s`, `_mps`, `_kpa`, `_c`, `_g`).
+
+pub mod rest;
+pub mod typescript;
+pub mod viewer;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
