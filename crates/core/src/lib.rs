@@ -7,13 +7,17 @@
 //!   absent, never zero.
 //! - [`SessionMeta`]: game, car, track, driver and start time of a session.
 //! - [`LapTracker`] and [`CompletedLap`]: lap and sector boundaries from a stream of frames.
+//! - [`bytes::Reader`]: the one bounds-checked little-endian reader every decoder of outside bytes uses.
+//! - [`time::now_ms`]: wall-clock milliseconds since the Unix epoch.
 //!
 //! This crate has no required dependencies; `serde` support is behind the `serde` feature.
 
+pub mod bytes;
 mod channel;
 mod frame;
 mod lap;
 mod session;
+pub mod time;
 
 pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Wheel};
 pub use frame::Frame;
