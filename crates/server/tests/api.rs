@@ -207,13 +207,45 @@ async fn metrics_are_prometheus_text() {
 
 #[tokio::test]
 async fn web_ui_is_served_with_spa_fallback() {
+    // build.rs embeds a one-page notice (also titled "Racecraft") when web/dist is missing; this test must fail on
+    // it, so it checks for the built UI: a fingerprinted module script under assets/ that is itself served as JS.
+    assert_eq!(
+        option_env!("RACECRAFT_WEB_UI"),
+        Some("built"),
+        "the web UI was not built into this binary (build.rs embedded its placeholder): run `npm ci && npm run build` \
+         in web/ before the Rust tests (scripts/test.sh does)"
+    );
     let f = fixture().await;
+    let mut scripts = Vec::new();
     for uri in ["/", "/some/client/route"] {
         let req = Request::builder().uri(uri).body(Body::empty()).expect("request");
         let resp = app(f.state.clone()).oneshot(req).await.expect("response");
         assert_eq!(resp.status(), StatusCode::OK, "{uri}");
         assert!(resp.headers()[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"));
         let body = resp.into_body().collect().await.expect("body").to_bytes();
-        assert!(String::from_utf8_lossy(&body).contains("Racecraft"));
+        let html = String::from_utf8_lossy(&body).into_owned();
+        assert!(html.contains("<title>Racecraft</title>"), "{uri}: {html}");
+        let script = html
+            .split("<script")
+            .skip(1)
+            .filter(|tag| tag.contains("type=\"module\""))
+            .find_map(|tag| {
+                let src = tag.split("src=\"").nth(1)?.split('"').next()?;
+                let src = src.trim_start_matches("./").trim_start_matches('/');
+                (src.starts_with("assets/") && src.ends_with(".js")).then(|| src.to_string())
+            })
+            .unwrap_or_else(|| panic!("{uri}: no module script under assets/ in the page (placeholder?): {html}"));
+        scripts.push(script);
     }
+    assert_eq!(scripts[0], scripts[1], "the SPA fallback serves the same index.html");
+    let req = Request::builder().uri(format!("/{}", scripts[0])).body(Body::empty()).expect("request");
+    let resp = app(f.state.clone()).oneshot(req).await.expect("response");
+    assert_eq!(resp.status(), StatusCode::OK, "{}", scripts[0]);
+    let ct = resp.headers()[header::CONTENT_TYPE].to_str().expect("ascii").to_string();
+    assert!(ct.contains("javascript"), "{}: content type {ct}", scripts[0]);
+    assert!(resp.headers()[header::CACHE_CONTROL].to_str().expect("ascii").contains("immutable"));
+    let js = resp.into_body().collect().await.expect("body").to_bytes();
+    let head = String::from_utf8_lossy(&js[..js.len().min(200)]).to_lowercase();
+    assert!(!head.trim_start().starts_with("<"), "{} served HTML (the SPA fallback), not the bundle", scripts[0]);
+    assert!(js.len() > 10_000, "{}: {} bytes is no UI bundle", scripts[0], js.len());
 }
