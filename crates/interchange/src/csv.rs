@@ -26,7 +26,8 @@
 //! to the same `f32`, and an absent value is an empty cell.
 //!
 //! # What we read
-//! Everything above, and plain CSVs whose first row is `Time` followed by channel names. Columns are matched
+//! Everything above, and plain CSVs whose first row is `Time` followed by channel names. Cells may be
+//! separated by commas, semicolons (then `12,5` is read as 12.5) or tabs: the header row tells which. Columns are matched
 //! by our channel names or by common MoTeC display names ("Ground Speed", "Throttle Pos", "G Force Lat", ...),
 //! case-insensitively; a units row, when present, converts values to SI (km/h, mph, %, deg, G, bar, psi, °F,
 //! ms, km). Columns that match no channel, repeat one, or carry a unit we cannot convert are listed in
@@ -199,9 +200,18 @@ impl std::fmt::Display for TimeText {
     }
 }
 
+/// Bytes looked at to find the delimiter: far more than the metadata rows and the header take.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
 /// Reads a MoTeC-layout or plain CSV; see the [module docs](self) for what is accepted.
-pub fn read_csv(r: impl Read) -> Result<CsvSession> {
-    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(r);
+pub fn read_csv(mut r: impl Read) -> Result<CsvSession> {
+    let mut head = Vec::new();
+    r.by_ref().take(SNIFF_BYTES).read_to_end(&mut head)?;
+    let delimiter = sniff_delimiter(&head);
+    let r = std::io::Cursor::new(head).chain(r);
+    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(r);
+    // Where the semicolon separates cells, the comma is the decimal mark (`12,5`).
+    let decimal_comma = delimiter == b';';
     let mut session = CsvSession::default();
     let mut records = reader.records();
 
@@ -222,7 +232,7 @@ pub fn read_csv(r: impl Read) -> Result<CsvSession> {
     let mut pending = records.next().transpose()?;
     // A row right after the header whose time cell is not a number is the units row.
     let units: Vec<String> = match &pending {
-        Some(row) if row.get(0).is_some_and(|t| t.trim().parse::<f64>().is_err()) => {
+        Some(row) if row.get(0).is_some_and(|t| number_text(t.trim(), decimal_comma).parse::<f64>().is_err()) => {
             let units = names.iter().enumerate().map(|(i, _)| row.get(i).unwrap_or("").trim().to_owned()).collect();
             pending = records.next().transpose()?;
             units
@@ -250,7 +260,8 @@ pub fn read_csv(r: impl Read) -> Result<CsvSession> {
             return Err(Error::FieldCount { line, expected: names.len(), found: row.len() });
         }
         let t_text = row.get(0).unwrap_or("").trim();
-        let t_us = parse_time_us(t_text).ok_or_else(|| Error::BadTime { line, value: t_text.to_owned() })?;
+        let t_us = parse_time_us(&number_text(t_text, decimal_comma))
+            .ok_or_else(|| Error::BadTime { line, value: t_text.to_owned() })?;
         let mut frame = Frame::new(t_us);
         for (i, column) in columns.iter().enumerate() {
             let Some((channel, convert)) = column else { continue };
@@ -259,6 +270,7 @@ pub fn read_csv(r: impl Read) -> Result<CsvSession> {
                 continue;
             }
             let bad = || Error::BadNumber { line, column: i + 1, name: names[i].clone(), value: text.to_owned() };
+            let text = number_text(text, decimal_comma);
             // Identity columns parse straight to f32 so the shortest-round-trip text comes back bit-exact.
             let value = match convert {
                 Convert::Identity => text.parse::<f32>().map_err(|_| bad())?,
@@ -270,6 +282,34 @@ pub fn read_csv(r: impl Read) -> Result<CsvSession> {
         pending = records.next().transpose()?;
     }
     Ok(session)
+}
+
+/// The cell delimiter: the one right after the time cell of the header row (comma, semicolon or tab), else
+/// whichever of them the first line has most of, else comma.
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
+    let lines = || head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    for line in lines() {
+        let cell = line.strip_prefix(b"\"").unwrap_or(line);
+        for name in ["time", "t_s"] {
+            let Some(rest) = cell.get(name.len()..) else { continue };
+            if !cell[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+                continue;
+            }
+            let rest = if line.starts_with(b"\"") { rest.strip_prefix(b"\"").unwrap_or(b"") } else { rest };
+            if let Some(&d) = rest.first().filter(|d| DELIMITERS.contains(d)) {
+                return d;
+            }
+        }
+    }
+    let first = lines().find(|l| !l.is_empty()).unwrap_or(b"");
+    let count = |d: u8| first.iter().filter(|&&b| b == d).count();
+    DELIMITERS.into_iter().filter(|&d| count(d) > 0).max_by_key(|&d| count(d)).unwrap_or(b',')
+}
+
+/// A number's text with a decimal comma turned into a point, when the file uses one.
+fn number_text(text: &str, decimal_comma: bool) -> std::borrow::Cow<'_, str> {
+    if decimal_comma && text.contains(',') { text.replace(',', ".").into() } else { text.into() }
 }
 
 fn is_time_name(s: &str) -> bool {

@@ -116,6 +116,29 @@ fn plain_header_only_csv_imports() {
 }
 
 #[test]
+fn tab_and_semicolon_separated_files_read_like_the_comma_one() {
+    let (frames, laps) = (frames(), vec![12.5, 25.0]);
+    let csv = String::from_utf8(write(&frames, &laps)).unwrap();
+    let expected = read_csv(csv.as_bytes()).unwrap();
+    for delimiter in ["\t", ";"] {
+        // Cells are quoted and no value holds a comma, so this is the same file with another delimiter.
+        let text = csv.replace("\",\"", &format!("\"{delimiter}\""));
+        assert!(!text.contains("\",\""));
+        let got = read_csv(text.as_bytes()).unwrap_or_else(|e| panic!("{delimiter:?}: {e}"));
+        assert_eq!(got, expected, "{delimiter:?}");
+    }
+    // Unquoted, as spreadsheets save them; the semicolon one with decimal commas.
+    let tsv = "Time\tspeed_mps\tgear\n0.0\t10.5\t2\n0.5\t\t3\n";
+    let ssv = "Time;speed_mps;gear\n0,0;10,5;2\n0,5;;3\n";
+    let want = vec![
+        Frame::new(0).with(Channel::Speed, 10.5).with(Channel::Gear, 2.0),
+        Frame::new(500_000).with(Channel::Gear, 3.0),
+    ];
+    assert_eq!(read_csv(tsv.as_bytes()).unwrap().frames, want);
+    assert_eq!(read_csv(ssv.as_bytes()).unwrap().frames, want);
+}
+
+#[test]
 fn motec_display_names_convert_to_si() {
     let text = "\"Time\",\"Ground Speed\",\"Throttle Pos\",\"Steering Angle\",\"Engine RPM\"\n\
                 \"s\",\"km/h\",\"%\",\"deg\",\"rpm\"\n\n\"1.000\",\"36\",\"50\",\"180\",\"7000\"\n";
