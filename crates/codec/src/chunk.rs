@@ -453,7 +453,7 @@ pub fn header(bytes: &[u8]) -> Result<(ChunkHeader, &[u8])> {
         return Err(malformed(format!("body of {raw_len} bytes is too small for {frame_count} frames")));
     }
     let stored = r.u32()?;
-    let body = r.remaining();
+    let body = r.rest();
     // A compressed body cannot expand past its codec's largest ratio: the decompression buffer is sized
     // from raw_len, so a tiny body claiming a large raw_len is refused before that buffer exists.
     let max_ratio = match compression {
@@ -536,7 +536,7 @@ pub fn decode_channels_into(bytes: &[u8], channels: u64, frames: &mut Vec<Frame>
     } else {
         decode_times(&mut r, n, frames).and_then(|()| decode_columns(&mut r, n, channels, &mut frames[start..]))
     };
-    let result = result.and_then(|()| match r.remaining().len() {
+    let result = result.and_then(|()| match r.remaining() {
         0 => Ok(()),
         extra => Err(malformed(format!("{extra} trailing bytes in body"))),
     });
@@ -585,7 +585,7 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, wanted: u64, frames: &mut [Frame
     // order: writing each column straight into the frames walks the whole frame array once per channel,
     // which falls out of cache on long chunks.
     // Every value in the scratch buffer comes from four bytes of the body: sized by those, not by the count.
-    let mut scratch: Vec<u32> = Vec::with_capacity((n * union.count_ones() as usize).min(r.remaining().len() / 4));
+    let mut scratch: Vec<u32> = Vec::with_capacity((n * union.count_ones() as usize).min(r.remaining() / 4));
     let mut columns: Vec<Column<'_>> = Vec::with_capacity(union.count_ones() as usize);
     let mut mask = union;
     while mask != 0 {

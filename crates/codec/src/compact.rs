@@ -27,7 +27,7 @@ pub fn encode(frame: &Frame, out: &mut Vec<u8>) {
 pub fn decode(bytes: &[u8]) -> Result<(Frame, usize)> {
     let mut r = Reader::new(bytes);
     let frame = decode_from(&mut r)?;
-    Ok((frame, r.position()))
+    Ok((frame, r.pos()))
 }
 
 pub(crate) fn decode_from(r: &mut Reader<'_>) -> Result<Frame> {

@@ -58,59 +58,19 @@ pub enum Error {
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A little-endian reader over untrusted bytes that fails instead of panicking.
-#[derive(Debug)]
-pub(crate) struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
+/// The little-endian reader every decoder here reads untrusted bytes with.
+pub(crate) use racecraft_core::bytes::Reader;
 
-impl<'a> Reader<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, pos: 0 }
-    }
-
-    pub(crate) fn position(&self) -> usize {
-        self.pos
-    }
-
-    pub(crate) fn remaining(&self) -> &'a [u8] {
-        &self.bytes[self.pos..]
-    }
-
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let available = self.bytes.len() - self.pos;
-        if n > available {
-            return Err(Error::Truncated { offset: self.pos, needed: n, available });
+/// A read past the end is [`Error::Truncated`].
+impl From<racecraft_core::bytes::Error> for Error {
+    fn from(e: racecraft_core::bytes::Error) -> Error {
+        match e {
+            racecraft_core::bytes::Error::Short { offset, needed, len, .. } => {
+                Error::Truncated { offset, needed, available: len.saturating_sub(offset) }
+            }
+            racecraft_core::bytes::Error::Leftover { what, read, len } => {
+                Error::Malformed { what, detail: format!("{} trailing bytes after {read}", len - read) }
+            }
         }
-        let out = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
-    }
-
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut out = [0; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
-    }
-
-    pub(crate) fn u8(&mut self) -> Result<u8> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    pub(crate) fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    pub(crate) fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
-    pub(crate) fn i64(&mut self) -> Result<i64> {
-        Ok(i64::from_le_bytes(self.array()?))
-    }
-
-    pub(crate) fn f32(&mut self) -> Result<f32> {
-        Ok(f32::from_le_bytes(self.array()?))
     }
 }

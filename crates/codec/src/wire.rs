@@ -38,8 +38,8 @@ pub fn decode_telemetry(bytes: &[u8]) -> Result<(u64, Frame)> {
     expect_kind(&mut r, KIND_TELEMETRY)?;
     let seq = r.u64()?;
     let frame = compact::decode_from(&mut r)?;
-    if !r.remaining().is_empty() {
-        return Err(malformed(format!("{} trailing bytes", r.remaining().len())));
+    if !r.rest().is_empty() {
+        return Err(malformed(format!("{} trailing bytes", r.remaining())));
     }
     Ok((seq, frame))
 }
@@ -67,11 +67,11 @@ pub fn decode_frames(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<u64> {
         return Err(malformed(format!("batch of {count} frames exceeds the limit of {MAX_BATCH_FRAMES}")));
     }
     // Both counts must agree before the chunk is decoded, so its own count is held to the limit too.
-    let (header, _) = crate::chunk::header(r.remaining())?;
+    let (header, _) = crate::chunk::header(r.rest())?;
     if header.frame_count != count {
         return Err(malformed(format!("batch says {count} frames, its chunk {}", header.frame_count)));
     }
-    crate::chunk::decode_into(r.remaining(), frames)?;
+    crate::chunk::decode_into(r.rest(), frames)?;
     Ok(first_seq)
 }
 
