@@ -564,8 +564,9 @@ impl Task {
                 }
                 self.outage_logged = false;
                 self.db_available = true;
-                self.shared.db_available_tx.send_replace(true);
+                // The error goes before the announcement: whoever wakes on it reads a healthy status.
                 self.set_error(None);
+                self.shared.db_available_tx.send_replace(true);
                 false
             }
             Ok(Err(e)) => {
