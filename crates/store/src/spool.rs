@@ -32,6 +32,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use racecraft_core::bytes::{self, Reader};
 use racecraft_core::{CompletedLap, SessionMeta};
 
 use crate::model::{ChunkRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Session, SessionEnd, WriteBatch};
@@ -550,89 +551,62 @@ enum Malformed {
     Content(String),
 }
 
-/// A little-endian reader over a checksummed payload; fails instead of panicking all the same.
-struct Bytes<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// A short read in a checksummed payload is malformed content.
+impl From<bytes::Error> for Malformed {
+    fn from(e: bytes::Error) -> Malformed {
+        Malformed::Content(match e {
+            bytes::Error::Short { needed, len, .. } => {
+                format!("payload ends at {len} where {needed} more bytes were expected")
+            }
+            other => other.to_string(),
+        })
+    }
 }
 
-impl<'a> Bytes<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
-        if self.bytes.len() - self.pos < n {
-            return Err(Malformed::Content(format!(
-                "payload ends at {} where {n} more bytes were expected",
-                self.bytes.len()
-            )));
-        }
-        let out = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(out)
-    }
+/// A length-prefixed UTF-8 string.
+fn text(r: &mut Reader<'_>) -> Result<String, Malformed> {
+    let n = count(r, 1)?;
+    let bytes = r.take(n)?;
+    String::from_utf8(bytes.to_vec()).map_err(|e| Malformed::Content(format!("session text: {e}")))
+}
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Malformed> {
-        let mut out = [0; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
+/// A count of items each at least `min_item_len` bytes long, checked against what is left so a corrupt count
+/// cannot make us allocate.
+fn count(r: &mut Reader<'_>, min_item_len: usize) -> Result<usize, Malformed> {
+    let n = r.u32()? as usize;
+    let left = r.remaining();
+    if n.saturating_mul(min_item_len) > left {
+        return Err(Malformed::Content(format!("count {n} does not fit in the {left} bytes left")));
     }
-
-    fn u8(&mut self) -> Result<u8, Malformed> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    fn u32(&mut self) -> Result<u32, Malformed> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, Malformed> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
-    fn i64(&mut self) -> Result<i64, Malformed> {
-        Ok(i64::from_le_bytes(self.array()?))
-    }
-
-    fn f64(&mut self) -> Result<f64, Malformed> {
-        Ok(f64::from_le_bytes(self.array()?))
-    }
-
-    fn str(&mut self) -> Result<String, Malformed> {
-        let n = self.count(1)?;
-        let bytes = self.take(n)?;
-        String::from_utf8(bytes.to_vec()).map_err(|e| Malformed::Content(format!("session text: {e}")))
-    }
-
-    /// A count of items each at least `min_item_len` bytes long, checked against what is left so a corrupt
-    /// count cannot make us allocate.
-    fn count(&mut self, min_item_len: usize) -> Result<usize, Malformed> {
-        let n = self.u32()? as usize;
-        let left = self.bytes.len() - self.pos;
-        if n.saturating_mul(min_item_len) > left {
-            return Err(Malformed::Content(format!("count {n} does not fit in the {left} bytes left")));
-        }
-        Ok(n)
-    }
+    Ok(n)
 }
 
 fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
-    let mut r = Bytes { bytes: payload, pos: 0 };
+    let mut r = Reader::new(payload);
     let version = r.u8()?;
     if version != VERSION && version != VERSION_SESSIONS {
         return Err(Malformed::Version(version));
     }
     let mut sessions = Vec::new();
     if version == VERSION_SESSIONS {
-        let session_count = r.count(44)?;
+        let session_count = count(&mut r, 44)?;
         sessions.reserve(session_count);
         for _ in 0..session_count {
             let id = r.i64()?;
             let started_at_ms = r.i64()?;
             let created_at_ms = r.i64()?;
-            let name = r.str()?;
-            let meta = SessionMeta { game: r.str()?, car: r.str()?, track: r.str()?, driver: r.str()?, started_at_ms };
+            let name = text(&mut r)?;
+            let meta = SessionMeta {
+                game: text(&mut r)?,
+                car: text(&mut r)?,
+                track: text(&mut r)?,
+                driver: text(&mut r)?,
+                started_at_ms,
+            };
             sessions.push(NewSession { id, name, meta, created_at_ms });
         }
     }
-    let chunk_count = r.count(45)?;
+    let chunk_count = count(&mut r, 45)?;
     let mut chunks = Vec::with_capacity(chunk_count);
     for _ in 0..chunk_count {
         let session_id = r.i64()?;
@@ -651,13 +625,13 @@ fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
         let data = r.take(data_len)?.to_vec();
         chunks.push(ChunkRow { session_id, lap_number, first_seq, frame_count, t_start_us, t_end_us, data });
     }
-    let lap_count = r.count(49)?;
+    let lap_count = count(&mut r, 49)?;
     let mut laps = Vec::with_capacity(lap_count);
     for _ in 0..lap_count {
         let session_id = r.i64()?;
         let lap_number = r.u32()?;
         let lap_time_s = r.f64()?;
-        let sector_count = r.count(8)?;
+        let sector_count = count(&mut r, 8)?;
         let sectors_s = (0..sector_count).map(|_| r.f64()).collect::<Result<Vec<_>, _>>()?;
         let start_t_us = r.i64()?;
         let end_t_us = r.i64()?;
@@ -683,14 +657,14 @@ fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
     }
     let mut ends = Vec::new();
     if version == VERSION_SESSIONS {
-        let end_count = r.count(16)?;
+        let end_count = count(&mut r, 16)?;
         ends.reserve(end_count);
         for _ in 0..end_count {
             ends.push(SessionEnd { session_id: r.i64()?, ended_at_ms: r.i64()? });
         }
     }
-    if r.pos != payload.len() {
-        return Err(Malformed::Content(format!("{} trailing bytes", payload.len() - r.pos)));
+    if r.remaining() != 0 {
+        return Err(Malformed::Content(format!("{} trailing bytes", r.remaining())));
     }
     Ok(WriteBatch { sessions, chunks, laps, ends })
 }
