@@ -1,139 +1,19 @@
 //! Little-endian byte access shared by every decoder, in the three shapes the games' formats call for:
 //!
-//! - [`Reader`] / [`Writer`]: a bounds-checked cursor and its mirror, for datagrams read field by field in
-//!   specification order (F1, Forza, OutGauge). A read past the end is a [`Short`] value, never a panic, so a
-//!   field list that disagrees with the checked datagram size is an error on the first packet.
+//! - [`Reader`] (racecraft-core's, the one every decoder of outside bytes uses) / [`Writer`]: a bounds-checked
+//!   cursor and its mirror, for datagrams read field by field in specification order (F1, Forza, OutGauge). A
+//!   read past the end is a [`Short`] value, never a panic, so a field list that disagrees with the checked
+//!   datagram size is an error on the first packet.
 //! - [`array_at`]: one checked read at an offset, `None` past the end (iRacing's variable rows and headers).
 //! - [`Field`] and [`layout!`]: a table of `field: Type = offset` rows that defines a struct, its parser and its
 //!   encoder at once, with a compile-time check that every field fits (AC/ACC shared memory pages, AC UDP).
 
-/// A read needed more bytes than the buffer has (or, from [`Reader::finish`], bytes were left unread).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Short {
-    /// What was being read (a packet's name), for the error message.
-    pub(crate) what: &'static str,
-    /// Bytes the read needed the buffer to have, counted from its start.
-    pub(crate) needed: usize,
-    /// Bytes the buffer has.
-    pub(crate) got: usize,
-}
+pub(crate) use racecraft_core::bytes::{Error as Short, Reader, array_at};
 
 /// A short F1 datagram (or one with bytes left over) is the crate's [`crate::Error::Length`].
 impl From<Short> for crate::Error {
     fn from(s: Short) -> crate::Error {
-        crate::Error::Length { packet: s.what, expected: s.needed, got: s.got }
-    }
-}
-
-/// A cursor over one datagram.
-#[derive(Debug)]
-pub(crate) struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    what: &'static str,
-}
-
-impl<'a> Reader<'a> {
-    /// A cursor at the start of `buf`; `what` names it in errors.
-    pub(crate) fn new(buf: &'a [u8], what: &'static str) -> Reader<'a> {
-        Reader { buf, pos: 0, what }
-    }
-
-    fn short(&self, need: usize) -> Short {
-        Short { what: self.what, needed: self.pos.saturating_add(need), got: self.buf.len() }
-    }
-
-    /// Offset of the next read.
-    pub(crate) fn pos(&self) -> usize {
-        self.pos
-    }
-
-    /// The next `N` bytes.
-    pub(crate) fn bytes<const N: usize>(&mut self) -> Result<[u8; N], Short> {
-        let short = self.short(N);
-        let end = self.pos.checked_add(N).ok_or(short)?;
-        let slice = self.buf.get(self.pos..end).ok_or(short)?;
-        let out = <[u8; N]>::try_from(slice).map_err(|_| short)?;
-        self.pos = end;
-        Ok(out)
-    }
-
-    /// Skips `n` bytes.
-    pub(crate) fn skip(&mut self, n: usize) -> Result<(), Short> {
-        let end = self.pos.checked_add(n).filter(|end| *end <= self.buf.len()).ok_or_else(|| self.short(n))?;
-        self.pos = end;
-        Ok(())
-    }
-
-    /// Errors unless every byte has been read.
-    pub(crate) fn finish(&self) -> Result<(), Short> {
-        if self.pos == self.buf.len() {
-            Ok(())
-        } else {
-            Err(Short { what: self.what, needed: self.pos, got: self.buf.len() })
-        }
-    }
-
-    /// Bytes not read yet.
-    pub(crate) fn remaining(&self) -> usize {
-        self.buf.len().saturating_sub(self.pos)
-    }
-
-    /// A reader over the next `len` bytes (one per-car record), advancing past them.
-    pub(crate) fn record(&mut self, len: usize) -> Result<Reader<'a>, Short> {
-        let start = self.pos;
-        self.skip(len)?;
-        let slice = self.buf.get(start..self.pos).ok_or_else(|| self.short(len))?;
-        Ok(Reader { buf: slice, pos: 0, what: self.what })
-    }
-
-    pub(crate) fn u8(&mut self) -> Result<u8, Short> {
-        Ok(self.bytes::<1>()?[0])
-    }
-
-    pub(crate) fn i8(&mut self) -> Result<i8, Short> {
-        Ok(i8::from_le_bytes(self.bytes()?))
-    }
-
-    pub(crate) fn u16(&mut self) -> Result<u16, Short> {
-        Ok(u16::from_le_bytes(self.bytes()?))
-    }
-
-    pub(crate) fn i16(&mut self) -> Result<i16, Short> {
-        Ok(i16::from_le_bytes(self.bytes()?))
-    }
-
-    pub(crate) fn i32(&mut self) -> Result<i32, Short> {
-        Ok(i32::from_le_bytes(self.bytes()?))
-    }
-
-    pub(crate) fn u32(&mut self) -> Result<u32, Short> {
-        Ok(u32::from_le_bytes(self.bytes()?))
-    }
-
-    pub(crate) fn u64(&mut self) -> Result<u64, Short> {
-        Ok(u64::from_le_bytes(self.bytes()?))
-    }
-
-    pub(crate) fn f32(&mut self) -> Result<f32, Short> {
-        Ok(f32::from_le_bytes(self.bytes()?))
-    }
-
-    /// A fixed-size, NUL-terminated UTF-8 string field (invalid UTF-8 is replaced, not refused).
-    pub(crate) fn string<const N: usize>(&mut self) -> Result<String, Short> {
-        let raw = self.bytes::<N>()?;
-        let end = raw.iter().position(|b| *b == 0).unwrap_or(N);
-        Ok(String::from_utf8_lossy(&raw[..end]).into_owned())
-    }
-
-    /// Four consecutive `f32`s (one per wheel, FL FR RL RR).
-    pub(crate) fn f32x4(&mut self) -> Result<[f32; 4], Short> {
-        Ok([self.f32()?, self.f32()?, self.f32()?, self.f32()?])
-    }
-
-    /// Four consecutive `i32`s.
-    pub(crate) fn i32x4(&mut self) -> Result<[i32; 4], Short> {
-        Ok([self.i32()?, self.i32()?, self.i32()?, self.i32()?])
+        crate::Error::Length { packet: s.what(), expected: s.end(), got: s.buffer_len() }
     }
 }
 
@@ -192,11 +72,6 @@ impl Writer {
     pub(crate) fn into_vec(self) -> Vec<u8> {
         self.buf
     }
-}
-
-/// Reads `N` bytes at `at`, or `None` past the end.
-pub(crate) fn array_at<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
-    b.get(at..at.checked_add(N)?)?.try_into().ok()
 }
 
 /// A fixed-size value stored little-endian at an offset, for [`layout!`] tables.
@@ -329,6 +204,7 @@ pub(crate) fn serialize_array<S: serde::Serializer, T: serde::Serialize, const N
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn reads_mirror_writes_and_stop_at_the_end() {
@@ -340,26 +216,41 @@ mod tests {
         w.f32(1.5);
         assert_eq!(w.pos(), 12);
         let b = w.into_vec();
-        let mut r = Reader::new(&b, "test");
+        let mut r = Reader::new(&b).named("test");
         assert_eq!((r.u8(), r.i8(), r.u16(), r.i32(), r.f32()), (Ok(1), Ok(-2), Ok(0x0304), Ok(-5), Ok(1.5)));
-        assert_eq!((r.pos(), r.remaining()), (12, 0));
         assert_eq!(r.finish(), Ok(()));
-        assert_eq!(r.u8(), Err(Short { what: "test", needed: 13, got: 12 }));
-        assert_eq!(r.pos(), 12, "a failed read does not move the cursor");
+        let short = r.u8().expect_err("past the end");
+        assert_eq!(
+            crate::Error::from(short).to_string(),
+            crate::Error::Length { packet: "test", expected: 13, got: 12 }.to_string()
+        );
     }
 
-    #[test]
-    fn records_skips_and_leftovers() {
-        let b = [1u8, 2, 3, 4, 5];
-        let mut r = Reader::new(&b, "test");
-        let mut rec = r.record(2).expect("two bytes");
-        assert_eq!(rec.u16(), Ok(0x0201));
-        assert_eq!(rec.finish(), Ok(()));
-        assert_eq!(r.finish(), Err(Short { what: "test", needed: 2, got: 5 }));
-        assert_eq!(r.skip(4), Err(Short { what: "test", needed: 6, got: 5 }));
-        assert_eq!(r.skip(3), Ok(()));
-        assert_eq!(array_at::<2>(&b, 3), Some([4, 5]));
-        assert_eq!(array_at::<2>(&b, 4), None);
-        assert_eq!(array_at::<2>(&b, usize::MAX), None);
+    proptest! {
+        /// Whatever is written reads back the same; cut anywhere short, the read is an error, never a panic.
+        #[test]
+        fn written_fields_read_back_and_a_cut_is_an_error(
+            a in any::<u8>(), b in any::<i8>(), c in any::<u16>(), d in any::<i32>(), e in any::<u32>(),
+            f in any::<[f32; 4]>(), cut in 0usize..24,
+        ) {
+            let mut w = Writer::with_capacity(28);
+            w.u8(a);
+            w.i8(b);
+            w.u16(c);
+            w.i32(d);
+            w.u32(e);
+            w.f32x4(f);
+            let bytes = w.into_vec();
+            let read = |buf: &[u8]| -> Result<_, Short> {
+                let mut r = Reader::new(buf);
+                let fields = (r.u8()?, r.i8()?, r.u16()?, r.i32()?, r.u32()?, r.f32x4()?.map(f32::to_bits));
+                r.finish()?;
+                Ok(fields)
+            };
+            prop_assert_eq!(read(&bytes), Ok((a, b, c, d, e, f.map(f32::to_bits))));
+            let short = read(&bytes[..cut]).expect_err("cut short");
+            prop_assert!(short.end() > cut);
+            prop_assert_eq!(short.buffer_len(), cut);
+        }
     }
 }

@@ -313,14 +313,14 @@ pub enum Packet {
 /// Decodes one datagram, choosing the layout by its length.
 pub fn decode(bytes: &[u8]) -> Result<Packet> {
     let format = Format::from_len(bytes.len()).ok_or(Error::Length { got: bytes.len() })?;
-    let layout = |Short { needed, got, .. }| Error::Layout { format, needed, got };
-    let mut r = Reader::new(bytes, "Forza");
+    let layout = |s: Short| Error::Layout { format, needed: s.end(), got: s.buffer_len() };
+    let mut r = Reader::new(bytes).named("Forza");
     let sled = Sled::read(&mut r).map_err(layout)?;
     let packet = match format {
         Format::Sled => Packet::Sled { sled },
         Format::Fm7Dash => Packet::Fm7Dash { sled, dash: Dash::read(&mut r).map_err(layout)? },
         Format::HorizonDash => {
-            let undocumented = r.bytes().map_err(layout)?;
+            let undocumented = r.array().map_err(layout)?;
             let dash = Dash::read(&mut r).map_err(layout)?;
             let trailing = r.u8().map_err(layout)?;
             Packet::HorizonDash { sled, horizon: HorizonDash { undocumented, dash, trailing } }

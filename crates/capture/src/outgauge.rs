@@ -185,12 +185,12 @@ impl OutGauge {
         if bytes.len() != SIZE && bytes.len() != SIZE_WITH_ID {
             return Err(Error::Length { got: bytes.len() });
         }
-        let layout = |Short { needed, got, .. }| Error::Layout { needed, got };
-        let mut r = Reader::new(bytes, "OutGauge");
+        let layout = |s: Short| Error::Layout { needed: s.end(), got: s.buffer_len() };
+        let mut r = Reader::new(bytes).named("OutGauge");
         let p = (|| -> Result<OutGauge, Short> {
             Ok(OutGauge {
                 time: r.u32()?,
-                car: FixedStr(r.bytes()?),
+                car: FixedStr(r.array()?),
                 flags: r.u16()?,
                 gear: r.u8()?,
                 plid: r.u8()?,
@@ -206,8 +206,8 @@ impl OutGauge {
                 throttle: r.f32()?,
                 brake: r.f32()?,
                 clutch: r.f32()?,
-                display1: FixedStr(r.bytes()?),
-                display2: FixedStr(r.bytes()?),
+                display1: FixedStr(r.array()?),
+                display2: FixedStr(r.array()?),
                 id: if bytes.len() == SIZE_WITH_ID { Some(r.i32()?) } else { None },
             })
         })()

@@ -239,7 +239,7 @@ impl std::ops::Deref for PhysicsPage {
 
 /// The page's `packetId`, if `bytes` holds at least its 4 bytes.
 pub fn packet_id(bytes: &[u8]) -> Option<i32> {
-    bytes.get(..4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    crate::bytes::Reader::new(bytes).i32().ok()
 }
 
 impl PhysicsPage {

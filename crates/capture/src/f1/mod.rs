@@ -194,7 +194,7 @@ impl PacketHeader {
         if Format::from_packet_format(format).is_none() {
             return Err(Error::UnsupportedFormat { format });
         }
-        let mut r = Reader::new(bytes, "header");
+        let mut r = Reader::new(bytes).named("header");
         let header = PacketHeader {
             packet_format: r.u16()?,
             game_year: r.u8()?,
@@ -271,7 +271,7 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
     if bytes.len() != expected {
         return Err(Error::Length { packet: name, expected, got: bytes.len() });
     }
-    let mut r = Reader::new(bytes, name);
+    let mut r = Reader::new(bytes).named(name);
     r.skip(HEADER_LEN)?;
     let packet = match id {
         packet_id::MOTION => Packet::Motion(Box::new(MotionPacket::read(header, &mut r)?)),

@@ -666,9 +666,9 @@ pub struct EventPacket {
 
 impl EventPacket {
     pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<EventPacket> {
-        let code: [u8; 4] = r.bytes()?;
-        let raw_details: [u8; 12] = r.bytes()?;
-        let mut d = Reader::new(&raw_details, "Event");
+        let code: [u8; 4] = r.array()?;
+        let raw_details: [u8; 12] = r.array()?;
+        let mut d = Reader::new(&raw_details).named("Event");
         let since_24 = format >= Format::Y2024;
         let event_details = match &code {
             b"FTLP" => EventDetails::FastestLap { vehicle_idx: d.u8()?, lap_time: d.f32()? },
@@ -787,7 +787,7 @@ impl ParticipantData {
         let tech_level = if format >= Format::Y2024 { Some(r.u16()?) } else { None };
         let platform = r.u8()?;
         let (num_colours, livery_colours) =
-            if format >= Format::Y2025 { (Some(r.u8()?), Some(array4(|| r.bytes::<3>())?)) } else { (None, None) };
+            if format >= Format::Y2025 { (Some(r.u8()?), Some(array4(|| r.array::<3>())?)) } else { (None, None) };
         Ok(ParticipantData {
             ai_controlled,
             driver_id,
@@ -902,11 +902,11 @@ impl CarTelemetryData {
             rev_lights_percent: r.u8()?,
             rev_lights_bit_value: r.u16()?,
             brakes_temperature: array4(|| r.u16())?,
-            tyres_surface_temperature: r.bytes()?,
-            tyres_inner_temperature: r.bytes()?,
+            tyres_surface_temperature: r.array()?,
+            tyres_inner_temperature: r.array()?,
             engine_temperature: r.u16()?,
             tyres_pressure: array4(|| r.f32())?,
-            surface_type: r.bytes()?,
+            surface_type: r.array()?,
         })
     }
 }
