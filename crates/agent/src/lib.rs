@@ -65,6 +65,9 @@ pub struct AgentConfig {
     pub backoff_min: Duration,
     /// Longest reconnect delay.
     pub backoff_max: Duration,
+    /// When the session ended, ms since the Unix epoch, sent with the end (an imported file's own end);
+    /// `None`: the server's clock when the end arrives.
+    pub ended_at_ms: Option<i64>,
 }
 
 impl AgentConfig {
@@ -79,6 +82,7 @@ impl AgentConfig {
             max_batch_frames: 4096,
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
+            ended_at_ms: None,
         }
     }
 }
@@ -391,7 +395,11 @@ impl Uplink {
                 self.sent_upto = self.sent_upto.max(self.cursor);
             }
             if self.finishing && self.buffer.is_empty() {
-                let _ = ws.send(Message::Text(r#"{"type":"end"}"#.into())).await;
+                let end = match self.config.ended_at_ms {
+                    Some(t) => format!(r#"{{"type":"end","ended_at_ms":{t}}}"#),
+                    None => r#"{"type":"end"}"#.to_owned(),
+                };
+                let _ = ws.send(Message::Text(end.into())).await;
                 let _ = ws.close().await;
                 return Ok(LinkEnd::Done);
             }

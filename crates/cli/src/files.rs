@@ -351,8 +351,12 @@ async fn replay_with(args: ReplayArgs, progress: bool) -> Result<()> {
     anyhow::ensure!(args.speed >= 0.0 && args.speed.is_finite(), "--speed must be 0 or positive");
     let r = read_recording_with(&args.path, progress)?;
     let meta = r.meta.clone().unwrap_or_else(|| SessionMeta { game: "replay".into(), ..SessionMeta::default() });
-    let agent = Agent::spawn(AgentConfig::new(&args.server, meta)).context("starting the agent")?;
     let origin = r.frames.first().map_or(0, |f| f.t_us);
+    // The session ended when the file's did, not when the replay does (an old `.ibt` imported today).
+    let duration_ms = r.frames.last().map_or(origin, |f| f.t_us).saturating_sub(origin).max(0) / 1000;
+    let ended_at_ms = (meta.started_at_ms > 0).then(|| meta.started_at_ms.saturating_add(duration_ms));
+    let config = AgentConfig { ended_at_ms, ..AgentConfig::new(&args.server, meta) };
+    let agent = Agent::spawn(config).context("starting the agent")?;
     let start = tokio::time::Instant::now();
     let bar = if progress { Progress::bar(r.frames.len() as u64, "sending", false) } else { Progress::none() };
     for chunk in r.frames.chunks(1024) {

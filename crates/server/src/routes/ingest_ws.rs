@@ -28,8 +28,25 @@ pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade)
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum AgentText {
-    Hello { session_id: Option<i64>, meta: Option<SessionMeta> },
-    End,
+    Hello {
+        session_id: Option<i64>,
+        meta: Option<SessionMeta>,
+    },
+    /// `ended_at_ms`: when the session ended by the agent's account (an imported file's own end), used when
+    /// plausible (see [`end_time_ms`]); absent, the server's clock.
+    End {
+        #[serde(default)]
+        ended_at_ms: Option<i64>,
+    },
+}
+
+/// How far ahead of the server's clock an agent's end time may be (clocks differ a little).
+const END_CLOCK_SKEW_MS: i64 = 60_000;
+
+/// The end time to store: the agent's when it is a positive time not ahead of `now_ms` by more than the
+/// allowed clock skew, else `now_ms`.
+fn end_time_ms(claimed: Option<i64>, now_ms: i64) -> i64 {
+    claimed.filter(|&t| t > 0 && t <= now_ms.saturating_add(END_CLOCK_SKEW_MS)).unwrap_or(now_ms)
 }
 
 /// Serves one agent connection. Generic over the socket halves so it can be driven without a network.
@@ -113,13 +130,13 @@ where
                     }
                 }
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<AgentText>(&text) {
-                    Ok(AgentText::End) => {
+                    Ok(AgentText::End { ended_at_ms }) => {
                         live.end();
                         // Its state is freed once this connection and its viewers are gone.
                         state.live().release(&live);
                         // The end is written behind the session's last frames, through the spool while the
                         // database is away, so it is not lost in an outage.
-                        if let Err(e) = writer.end_session(id, super::now_ms()) {
+                        if let Err(e) = writer.end_session(id, end_time_ms(ended_at_ms, super::now_ms())) {
                             tracing::error!(session = id, error = %e, "storage writer refused to end the session");
                         }
                         super::analysis::prepare(&state, id);
@@ -279,6 +296,24 @@ mod tests {
         let metrics = state.metrics().render();
         let prefix = format!(r#"racecraft_ingest_rejected_total{{reason="{reason}"}} "#);
         metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0, |n| n.parse().expect("count"))
+    }
+
+    #[test]
+    fn the_agents_end_time_is_kept_when_plausible() {
+        let now = 1_770_000_000_000;
+        let parse = |t: &str| serde_json::from_str::<AgentText>(t).expect("parses");
+        assert!(matches!(parse(r#"{"type":"end"}"#), AgentText::End { ended_at_ms: None }));
+        let AgentText::End { ended_at_ms } = parse(r#"{"type":"end","ended_at_ms":1738240000000}"#) else {
+            panic!("not an end")
+        };
+        // An imported session from January 2025 keeps its own end.
+        assert_eq!(end_time_ms(ended_at_ms, now), 1_738_240_000_000);
+        assert_eq!(end_time_ms(None, now), now);
+        assert_eq!(end_time_ms(Some(now + END_CLOCK_SKEW_MS), now), now + END_CLOCK_SKEW_MS);
+        // From the future, or before 1970: the server's clock.
+        assert_eq!(end_time_ms(Some(now + END_CLOCK_SKEW_MS + 1), now), now);
+        assert_eq!(end_time_ms(Some(0), now), now);
+        assert_eq!(end_time_ms(Some(i64::MIN), now), now);
     }
 
     #[tokio::test]
