@@ -113,9 +113,13 @@ struct SimulateArgs {
     /// Write the ground truth (lap and sector times, mistakes and their cost) to this JSON file.
     #[arg(long, env = "RACECRAFT_TRUTH")]
     truth: Option<PathBuf>,
-    /// Server to stream to.
-    #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
-    server: String,
+    /// Server to stream to; waited for (retrying) until it answers. Without it, the local server at
+    /// `--serve-on`, and with `--record` only if it is running.
+    #[arg(long, env = "RACECRAFT_SERVER")]
+    server: Option<String>,
+    /// Without `--server`: the address a local `racecraft serve` listens on.
+    #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
+    serve_on: SocketAddr,
     /// Also write the session to this recording (`.rcr`).
     #[arg(long)]
     record: Option<PathBuf>,
@@ -231,7 +235,12 @@ fn default_data_dir() -> Result<PathBuf> {
 
 pub(crate) async fn start(config: ServerConfig) -> Result<RunningServer> {
     let db = config.db_url();
-    let server = RunningServer::start(config).await.with_context(|| format!("starting the server on {db}"))?;
+    let server = match RunningServer::start(config).await {
+        Ok(server) => server,
+        // The address is the whole story; the database is not involved.
+        Err(e @ racecraft_server::StartError::Listen { .. }) => return Err(e.into()),
+        Err(e) => return Err(e).with_context(|| format!("starting the server on {db}")),
+    };
     tracing::info!(url = %server.url(), "racecraft server listening");
     Ok(server)
 }
@@ -284,9 +293,13 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
         simulation.truth().write_json(path).with_context(|| format!("writing ground truth to {}", path.display()))?;
     }
     let truth = simulation.truth();
+    let server = match &args.server {
+        Some(url) => url.clone(),
+        None => local_url(args.serve_on),
+    };
     println!(
         "Simulating {} laps of {} ({:.0} m) at {} Hz, speed x{} → {}",
-        args.laps, truth.track, truth.length_m, args.sim.rate, args.sim.speed, args.server
+        args.laps, truth.track, truth.length_m, args.sim.rate, args.sim.speed, server
     );
     if let Some(path) = &args.record {
         write_recording(&simulation, path)?;
@@ -296,12 +309,77 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
         println!("Published {published} frames as {game:?}.");
         return Ok(());
     }
-    let session = drive(&simulation, &args.server, args.sim.speed).await?;
+    if !reachable(&server).await {
+        match (&args.server, &args.record) {
+            // Asked for by name: it may be on its way up; the agent retries until it answers.
+            (Some(_), _) => {
+                eprintln!("No server answers at {server} yet; retrying until it does (Ctrl-C to stop).")
+            }
+            (None, Some(path)) => {
+                println!(
+                    "No server is running at {server}: nothing was streamed; the recording is complete: {}",
+                    path.display()
+                );
+                return Ok(());
+            }
+            (None, None) => anyhow::bail!(
+                "no server is running at {server}: start one with `racecraft serve` (or run `racecraft demo`), \
+                 name one with --server, or write the session to a file with --record"
+            ),
+        }
+    }
+    let session = drive(&simulation, &server, args.sim.speed).await?;
     for lap in &truth.laps {
         println!("  lap {:>2}  {}", lap.lap_number, format_lap(lap.lap_time_s));
     }
     println!("Session {session} stored.");
     Ok(())
+}
+
+/// The URL of a local server listening on `addr` (an all-interfaces listener is reached on loopback).
+fn local_url(addr: SocketAddr) -> String {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        let loopback: std::net::IpAddr =
+            if addr.is_ipv4() { std::net::Ipv4Addr::LOCALHOST.into() } else { std::net::Ipv6Addr::LOCALHOST.into() };
+        addr.set_ip(loopback);
+    }
+    format!("http://{addr}")
+}
+
+/// Whether something accepts TCP connections at the server URL's host and port (within a few seconds). A
+/// malformed URL counts as reachable: the agent then says what is wrong with it.
+async fn reachable(server: &str) -> bool {
+    let Some((host, port)) = host_port(server) else { return true };
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    matches!(tokio::time::timeout(Duration::from_secs(3), connect).await, Ok(Ok(_)))
+}
+
+/// Host and port of an `http(s)://` or `ws(s)://` URL (the scheme's port when none is given).
+fn host_port(server: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = server.split_once("://")?;
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => 80,
+        "https" | "wss" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => default_port,
+    };
+    (!host.is_empty()).then(|| (host.to_string(), port))
 }
 
 /// Publishes the simulation the way `game` does, paced by `--speed`; returns the frames published.
@@ -404,6 +482,18 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn server_urls_give_host_and_port() {
+        let hp = |s: &str| host_port(s);
+        assert_eq!(hp("http://127.0.0.1:8080"), Some(("127.0.0.1".into(), 8080)));
+        assert_eq!(hp("https://racecraft.example/x"), Some(("racecraft.example".into(), 443)));
+        assert_eq!(hp("ws://user@[::1]:9000/ws"), Some(("::1".into(), 9000)));
+        assert_eq!(hp("http://[::1]"), Some(("::1".into(), 80)));
+        assert_eq!(hp("ftp://host"), None);
+        assert_eq!(hp("localhost:8080"), None);
+        assert_eq!(local_url("0.0.0.0:8080".parse().expect("addr")), "http://127.0.0.1:8080");
     }
 
     #[test]

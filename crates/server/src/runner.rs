@@ -53,7 +53,15 @@ pub enum StartError {
     /// The database URL is not usable, or the spool could not be opened.
     #[error("database: {0}")]
     Store(#[from] racecraft_store::Error),
-    /// The listen address could not be bound, or the data directory not created.
+    /// The listen address could not be bound (taken, not local, not permitted).
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why the operating system refused it.
+        source: std::io::Error,
+    },
+    /// The data directory could not be created, or the spool not opened.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -79,7 +87,9 @@ impl RunningServer {
         let spool = Spool::open(config.data_dir.join("spool")).await?;
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
         let state = AppState::with_access(store, writer, config.limits.clone(), config.access.clone());
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(crate::serve(listener, state.clone(), async move {
