@@ -3,6 +3,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use racecraft_core::bytes::{self, Reader};
+
 use super::{CHANNEL_META_LEN, EVENT_LEN, Error, HEADER_LEN, LD_MARKER, Result};
 
 /// The file header fields Racecraft understands (offsets in protocols.md §5).
@@ -167,24 +169,21 @@ pub struct LdFile {
     bytes: Vec<u8>,
 }
 
-fn le_u16(b: &[u8], off: usize) -> u16 {
-    let mut a = [0u8; 2];
-    if let Some(s) = b.get(off..off + 2) {
-        a.copy_from_slice(s);
+/// A field read past the end of its block is [`Error::OutOfBounds`] (blocks are checked against the file before
+/// their fields are read, so this guards rather than happens).
+impl From<bytes::Error> for Error {
+    fn from(e: bytes::Error) -> Error {
+        let offset = match e {
+            bytes::Error::Short { offset, .. } => offset,
+            bytes::Error::Leftover { read, .. } => read,
+        };
+        Error::OutOfBounds {
+            what: e.what(),
+            offset: offset as u64,
+            len: e.end().saturating_sub(offset) as u64,
+            file_len: e.buffer_len(),
+        }
     }
-    u16::from_le_bytes(a)
-}
-
-fn le_u32(b: &[u8], off: usize) -> u32 {
-    let mut a = [0u8; 4];
-    if let Some(s) = b.get(off..off + 4) {
-        a.copy_from_slice(s);
-    }
-    u32::from_le_bytes(a)
-}
-
-fn le_i16(b: &[u8], off: usize) -> i16 {
-    le_u16(b, off) as i16
 }
 
 /// A NUL-terminated fixed-width string. Bytes are Latin-1 (the Windows code page i2 writes is a superset for
@@ -226,25 +225,25 @@ impl LdFile {
             return Err(Error::TooShort { len: bytes.len() });
         }
         let h = &bytes[..HEADER_LEN];
-        let marker = le_u32(h, 0);
+        let marker = Reader::at(h, 0).u32()?;
         if marker != LD_MARKER {
             return Err(Error::BadMarker { found: marker });
         }
         let header = LdHeader {
             marker,
-            channel_meta_ptr: le_u32(h, 8),
-            channel_data_ptr: le_u32(h, 12),
-            event_ptr: le_u32(h, 36),
-            device_serial: le_u32(h, 70),
+            channel_meta_ptr: Reader::at(h, 8).u32()?,
+            channel_data_ptr: Reader::at(h, 12).u32()?,
+            event_ptr: Reader::at(h, 36).u32()?,
+            device_serial: Reader::at(h, 70).u32()?,
             device_type: fixed_str(h, 74, 8),
-            device_version: le_u16(h, 82),
-            num_channels: le_u32(h, 86),
+            device_version: Reader::at(h, 82).u16()?,
+            num_channels: Reader::at(h, 86).u32()?,
             date: fixed_str(h, 94, 16),
             time: fixed_str(h, 126, 16),
             driver: fixed_str(h, 158, 64),
             vehicle_id: fixed_str(h, 222, 64),
             venue: fixed_str(h, 350, 64),
-            pro_logging: le_u32(h, 1502),
+            pro_logging: Reader::at(h, 1502).u32()?,
             session: fixed_str(h, 1508, 64),
             short_comment: fixed_str(h, 1572, 64),
         };
@@ -257,7 +256,7 @@ impl LdFile {
                     name: fixed_str(e, 0, 64),
                     session: fixed_str(e, 64, 64),
                     comment: fixed_str(e, 128, 1024),
-                    venue_ptr: le_u16(e, 1152),
+                    venue_ptr: Reader::at(e, 1152).u16()?,
                 })
             }
         };
@@ -276,17 +275,17 @@ impl LdFile {
             let c = block(bytes, u64::from(next), CHANNEL_META_LEN as u64, "channel metadata")?;
             let meta = LdChannelMeta {
                 offset: next,
-                prev_ptr: le_u32(c, 0),
-                next_ptr: le_u32(c, 4),
-                data_ptr: le_u32(c, 8),
-                count: le_u32(c, 12),
-                id: le_u16(c, 16),
-                data_type: DataType::from_words(le_u16(c, 18), le_u16(c, 20)),
-                rate_hz: le_u16(c, 22),
-                shift: le_i16(c, 24),
-                mul: le_i16(c, 26),
-                scale: le_i16(c, 28),
-                dec_places: le_i16(c, 30),
+                prev_ptr: Reader::at(c, 0).u32()?,
+                next_ptr: Reader::at(c, 4).u32()?,
+                data_ptr: Reader::at(c, 8).u32()?,
+                count: Reader::at(c, 12).u32()?,
+                id: Reader::at(c, 16).u16()?,
+                data_type: DataType::from_words(Reader::at(c, 18).u16()?, Reader::at(c, 20).u16()?),
+                rate_hz: Reader::at(c, 22).u16()?,
+                shift: Reader::at(c, 24).i16()?,
+                mul: Reader::at(c, 26).i16()?,
+                scale: Reader::at(c, 28).i16()?,
+                dec_places: Reader::at(c, 30).i16()?,
                 name: fixed_str(c, 32, 32),
                 short_name: fixed_str(c, 64, 8),
                 unit: fixed_str(c, 72, 12),
@@ -325,14 +324,16 @@ impl LdFile {
     pub fn raw_values(&self, ch: &LdChannelMeta) -> Result<Vec<f64>> {
         let size = ch.data_type.size().ok_or_else(|| unsupported(ch))?;
         let data = block(&self.bytes, u64::from(ch.data_ptr), size as u64 * u64::from(ch.count), "channel data")?;
-        let values = match ch.data_type {
-            DataType::I16 => data.chunks_exact(2).map(|s| f64::from(le_i16(s, 0))).collect(),
-            DataType::I32 => data.chunks_exact(4).map(|s| f64::from(le_u32(s, 0) as i32)).collect(),
-            DataType::F16 => data.chunks_exact(2).map(|s| f64::from(f16_to_f32(le_u16(s, 0)))).collect(),
-            DataType::F32 => data.chunks_exact(4).map(|s| f64::from(f32::from_bits(le_u32(s, 0)))).collect(),
+        let values: std::result::Result<Vec<f64>, bytes::Error> = match ch.data_type {
+            DataType::I16 => data.chunks_exact(2).map(|s| Reader::new(s).i16().map(f64::from)).collect(),
+            DataType::I32 => data.chunks_exact(4).map(|s| Reader::new(s).i32().map(f64::from)).collect(),
+            DataType::F16 => {
+                data.chunks_exact(2).map(|s| Reader::new(s).u16().map(|h| f64::from(f16_to_f32(h)))).collect()
+            }
+            DataType::F32 => data.chunks_exact(4).map(|s| Reader::new(s).f32().map(f64::from)).collect(),
             DataType::Unknown { .. } => return Err(unsupported(ch)),
         };
-        Ok(values)
+        Ok(values?)
     }
 
     /// The samples of `ch` in engineering units (the channel's [`LdChannelMeta::unit`]).
@@ -368,6 +369,12 @@ mod tests {
         assert_eq!(f16_to_f32(0x7BFF), 65504.0);
         assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
         assert!(f16_to_f32(0x7E00).is_nan());
+    }
+
+    #[test]
+    fn a_field_past_its_block_is_out_of_bounds_not_zero() {
+        let err = Error::from(Reader::at(&[1, 2, 3], 1).u32().expect_err("past the end"));
+        assert!(matches!(err, Error::OutOfBounds { offset: 1, len: 4, file_len: 3, .. }), "{err:?}");
     }
 
     #[test]
