@@ -7,7 +7,7 @@
 //! lap's top speed, peak lateral and braking g, and the share of the lap at full throttle.
 
 use racecraft_core::{Channel, CompletedLap, Frame, Wheel};
-use serde_json::{Value, json};
+use racecraft_protocol::viewer::{LapInsight, TyreInsight};
 
 /// Running figures of one lap.
 #[derive(Debug, Clone, Copy)]
@@ -52,8 +52,8 @@ fn down(acc: &mut f32, v: Option<f32>) {
     }
 }
 
-fn finite(v: f32) -> Option<f32> {
-    v.is_finite().then_some(v)
+fn finite(v: f32) -> Option<f64> {
+    v.is_finite().then_some(f64::from(v))
 }
 
 impl LapStats {
@@ -95,7 +95,7 @@ impl Insights {
     }
 
     /// The `insight_update` for a completed lap; updates the bests with it afterwards (valid laps only).
-    pub(crate) fn lap(&mut self, lap: &CompletedLap) -> Value {
+    pub(crate) fn lap(&mut self, lap: &CompletedLap) -> LapInsight {
         let stats = [self.current, self.previous].into_iter().find(|s| s.lap == Some(lap.lap_number));
         let sector_deltas: Vec<Option<f64>> =
             lap.sectors_s.iter().enumerate().map(|(i, s)| self.best_sectors_s.get(i).map(|best| s - best)).collect();
@@ -104,28 +104,27 @@ impl Insights {
                 .filter(|&i| s.tyre_temp_max_c[i].is_finite())
                 .max_by(|&a, &b| s.tyre_temp_max_c[a].total_cmp(&s.tyre_temp_max_c[b]))
                 .map(|i| ["fl", "fr", "rl", "rr"][i]);
-            json!({
-                "max_temp_c": s.tyre_temp_max_c.map(finite),
-                "pressure_min_kpa": s.tyre_press_min_kpa.map(finite),
-                "pressure_max_kpa": s.tyre_press_max_kpa.map(finite),
-                "hottest": hottest,
-            })
+            TyreInsight {
+                max_temp_c: s.tyre_temp_max_c.map(finite).to_vec(),
+                pressure_min_kpa: s.tyre_press_min_kpa.map(finite).to_vec(),
+                pressure_max_kpa: s.tyre_press_max_kpa.map(finite).to_vec(),
+                hottest: hottest.map(str::to_string),
+            }
         });
-        let insight = json!({
-            "type": "insight_update",
-            "lap_number": lap.lap_number,
-            "lap_time_s": lap.lap_time_s,
-            "valid": lap.valid,
-            "best_lap_s": self.best_lap_s,
-            "delta_to_best_s": self.best_lap_s.map(|b| lap.lap_time_s - b),
-            "sectors_s": lap.sectors_s,
-            "sector_deltas_s": sector_deltas,
-            "top_speed_mps": stats.and_then(|s| finite(s.top_speed_mps)),
-            "max_lat_g": stats.and_then(|s| finite(s.max_lat_g)),
-            "max_brake_g": stats.and_then(|s| finite(s.max_brake_g)),
-            "full_throttle_pct": stats.filter(|s| s.frames > 0).map(|s| 100.0 * s.full_throttle as f64 / s.frames as f64),
-            "tyres": tyres,
-        });
+        let insight = LapInsight {
+            lap_number: lap.lap_number,
+            lap_time_s: lap.lap_time_s,
+            valid: lap.valid,
+            best_lap_s: self.best_lap_s,
+            delta_to_best_s: self.best_lap_s.map(|b| lap.lap_time_s - b),
+            sectors_s: lap.sectors_s.clone(),
+            sector_deltas_s: sector_deltas,
+            top_speed_mps: stats.and_then(|s| finite(s.top_speed_mps)),
+            max_lat_g: stats.and_then(|s| finite(s.max_lat_g)),
+            max_brake_g: stats.and_then(|s| finite(s.max_brake_g)),
+            full_throttle_pct: stats.filter(|s| s.frames > 0).map(|s| 100.0 * s.full_throttle as f64 / s.frames as f64),
+            tyres,
+        };
         if lap.valid {
             if self.best_lap_s.is_none_or(|b| lap.lap_time_s < b) {
                 self.best_lap_s = Some(lap.lap_time_s);
@@ -144,7 +143,14 @@ impl Insights {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
+
+    /// The insight as the viewers get it.
+    fn sent(insight: LapInsight) -> Value {
+        serde_json::to_value(insight).expect("serializes")
+    }
 
     fn lap(n: u32, time: f64, sectors: [f64; 3], valid: bool) -> CompletedLap {
         CompletedLap {
@@ -163,16 +169,16 @@ mod tests {
     #[test]
     fn sector_deltas_compare_with_the_best_valid_sectors_so_far() {
         let mut insights = Insights::default();
-        let first = insights.lap(&lap(1, 90.0, [30.0, 31.0, 29.0], true));
+        let first = sent(insights.lap(&lap(1, 90.0, [30.0, 31.0, 29.0], true)));
         assert_eq!(first["delta_to_best_s"], Value::Null);
         assert_eq!(first["sector_deltas_s"], json!([null, null, null]));
         // An invalid lap is compared but never becomes the best.
-        let invalid = insights.lap(&lap(2, 85.0, [28.0, 29.0, 28.0], false));
+        let invalid = sent(insights.lap(&lap(2, 85.0, [28.0, 29.0, 28.0], false)));
         assert_eq!(invalid["sector_deltas_s"], json!([-2.0, -2.0, -1.0]));
-        let third = insights.lap(&lap(3, 89.5, [30.5, 30.0, 29.0], true));
+        let third = sent(insights.lap(&lap(3, 89.5, [30.5, 30.0, 29.0], true)));
         assert_eq!(third["delta_to_best_s"], json!(-0.5));
         assert_eq!(third["sector_deltas_s"], json!([0.5, -1.0, 0.0]));
-        let fourth = insights.lap(&lap(4, 89.0, [30.0, 30.0, 29.0], true));
+        let fourth = sent(insights.lap(&lap(4, 89.0, [30.0, 30.0, 29.0], true)));
         assert_eq!(fourth["sector_deltas_s"], json!([0.0, 0.0, 0.0]), "bests are the best of each sector");
     }
 
@@ -192,7 +198,7 @@ mod tests {
         insights.frame(&frame(1.0, 95.0, 180.0, 60.0));
         // The next lap has begun before lap 1's time is known: its frames do not leak into lap 1.
         insights.frame(&frame(2.0, 120.0, 200.0, 90.0));
-        let v = insights.lap(&lap(1, 90.0, [30.0, 30.0, 30.0], true));
+        let v = sent(insights.lap(&lap(1, 90.0, [30.0, 30.0, 30.0], true)));
         assert_eq!(v["tyres"]["max_temp_c"], json!([80.0, 95.0, null, null]));
         assert_eq!(v["tyres"]["hottest"], "fr");
         assert_eq!(v["tyres"]["pressure_min_kpa"][0], json!(170.0));

@@ -18,6 +18,7 @@ pub mod access;
 mod error;
 mod insight;
 pub mod live;
+mod messages;
 pub mod metrics;
 mod routes;
 mod runner;

@@ -15,6 +15,8 @@ use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 use racecraft_codec::chunk::{ChunkEncoder, Compression};
 use racecraft_core::{Channel, CompletedLap, Frame, LapTracker};
+use racecraft_protocol::rest::Lap;
+use racecraft_protocol::viewer::ViewerMessage;
 use racecraft_store::{LapRow, Session, Writer};
 use tokio::sync::broadcast;
 
@@ -74,6 +76,12 @@ impl TelemetryItem {
     }
 }
 
+/// A viewer message as the text sent on the socket.
+pub(crate) fn text(message: &ViewerMessage) -> Utf8Bytes {
+    // Plain data with finite numbers or null: serializing cannot fail.
+    Utf8Bytes::from(serde_json::to_string(message).unwrap_or_default())
+}
+
 /// Writes a frame's present channels as a JSON object. A non-finite value (a game or tool may send one) is
 /// left out: JSON has no spelling for it, and one `inf` would make the whole message unreadable.
 pub fn frame_object(frame: &Frame, out: &mut String) {
@@ -128,22 +136,6 @@ pub fn columns_json(frames: &[Frame], channels: Option<&[Channel]>, out: &mut St
         out.push(']');
     }
     out.push('}');
-}
-
-/// Lap as sent to viewers and over the REST API.
-pub fn lap_json(session_id: i64, id: Option<i64>, lap: &CompletedLap) -> serde_json::Value {
-    serde_json::json!({
-        "id": id,
-        "session_id": session_id,
-        "lap_number": lap.lap_number,
-        "lap_time_s": lap.lap_time_s,
-        "sectors_s": lap.sectors_s,
-        "start_t_s": lap.start_t_us as f64 * 1e-6,
-        "frame_count": lap.frame_count,
-        "valid": lap.valid,
-        "out_lap": lap.out_lap,
-        "pit": lap.pit,
-    })
 }
 
 /// The live sessions of this server.
@@ -238,8 +230,8 @@ pub struct LiveSession {
     pub id: i64,
     /// The stored row when the session went live here: viewers that join get it without a database query.
     row: Session,
-    /// Laps the store had when the session went live here (JSON, with their ids).
-    stored_laps: Vec<serde_json::Value>,
+    /// Laps the store had when the session went live here, with their ids.
+    stored_laps: Vec<Lap>,
     state: Mutex<IngestState>,
     tx: broadcast::Sender<LiveEvent>,
     last_active: Mutex<Instant>,
@@ -250,10 +242,10 @@ struct IngestState {
     next_seq: u64,
     tracker: LapTracker,
     insights: crate::insight::Insights,
-    laps: Vec<serde_json::Value>,
+    laps: Vec<Lap>,
     best_lap_s: Option<f64>,
     /// The latest `insight_update`, for viewers that join later.
-    last_insight: Option<String>,
+    last_insight: Option<Utf8Bytes>,
     backlog: Backlog,
     ended: bool,
     /// Frames have arrived since the session was activated.
@@ -313,7 +305,7 @@ impl SeqRefused {
 #[derive(Debug)]
 pub struct ViewerStart {
     /// Laps completed while live (JSON).
-    pub laps: Vec<serde_json::Value>,
+    pub laps: Vec<Lap>,
     /// Best valid lap so far.
     pub best_lap_s: Option<f64>,
     /// The current lap so far.
@@ -321,7 +313,7 @@ pub struct ViewerStart {
     /// The session already ended.
     pub ended: bool,
     /// The latest `insight_update` message.
-    pub last_insight: Option<String>,
+    pub last_insight: Option<Utf8Bytes>,
 }
 
 /// What a stored session needs to go live on this server.
@@ -352,7 +344,7 @@ impl LiveSession {
         let (tx, _) = broadcast::channel(capacity.max(1));
         let best_lap_s = session.best_lap_s;
         let last_stored_lap = stored_laps.iter().map(|l| l.lap_number).max();
-        let stored_json = stored_laps.iter().filter_map(|l| serde_json::to_value(l).ok()).collect();
+        let stored_json = stored_laps.iter().map(crate::messages::stored_lap).collect();
         let live = LiveSession {
             id: session.id,
             row: session,
@@ -392,7 +384,7 @@ impl LiveSession {
                 if lap.valid && st.best_lap_s.is_none_or(|b| lap.lap_time_s < b) {
                     st.best_lap_s = Some(lap.lap_time_s);
                 }
-                st.laps.push(lap_json(self.id, None, &lap));
+                st.laps.push(crate::messages::live_lap(self.id, &lap));
                 recovered.push(lap);
             }
             st.backlog.push(first_seq + i as u64, frame);
@@ -407,7 +399,7 @@ impl LiveSession {
 
     /// The laps the store had when the session went live here (the ones completed since are in
     /// [`ViewerStart::laps`]).
-    pub fn stored_laps(&self) -> &[serde_json::Value] {
+    pub fn stored_laps(&self) -> &[Lap] {
         &self.stored_laps
     }
 
@@ -463,16 +455,16 @@ impl LiveSession {
                 let seq = start_seq + i as u64;
                 st.insights.frame(frame);
                 if let Some(lap) = st.tracker.push(frame) {
-                    let json = lap_json(self.id, None, &lap);
+                    let message = crate::messages::live_lap(self.id, &lap);
                     if lap.valid && st.best_lap_s.is_none_or(|b| lap.lap_time_s < b) {
                         st.best_lap_s = Some(lap.lap_time_s);
                     }
-                    let msg = serde_json::json!({"type": "lap_completed", "lap": json, "best_lap_s": st.best_lap_s});
-                    st.laps.push(json);
-                    let _ = self.tx.send(LiveEvent::Text(Utf8Bytes::from(msg.to_string())));
-                    let insight = st.insights.lap(&lap);
-                    st.last_insight = Some(insight.to_string());
-                    let _ = self.tx.send(LiveEvent::Text(Utf8Bytes::from(insight.to_string())));
+                    let msg = ViewerMessage::LapCompleted { lap: message.clone(), best_lap_s: st.best_lap_s };
+                    st.laps.push(message);
+                    let _ = self.tx.send(LiveEvent::Text(text(&msg)));
+                    let insight = text(&ViewerMessage::InsightUpdate(st.insights.lap(&lap)));
+                    st.last_insight = Some(insight.clone());
+                    let _ = self.tx.send(LiveEvent::Text(insight));
                     completed.push(lap);
                 }
                 st.backlog.push(seq, frame);
@@ -525,7 +517,7 @@ impl LiveSession {
         let mut st = lock(&self.state);
         if !st.ended {
             st.ended = true;
-            let _ = self.tx.send(LiveEvent::Text(Utf8Bytes::from_static(r#"{"type":"session_ended"}"#)));
+            let _ = self.tx.send(LiveEvent::Text(text(&ViewerMessage::SessionEnded)));
         }
     }
 

@@ -64,6 +64,27 @@ async fn reqwest_lite(url: &str, method: &str, body: Option<&str>) -> String {
     body.to_string()
 }
 
+/// Every message a viewer gets is one of the protocol's, with no field the type does not know: the hand-written
+/// fast paths (telemetry, backlog) included.
+fn assert_protocol(message: &Value) {
+    let typed: racecraft_protocol::viewer::ViewerMessage =
+        serde_json::from_value(message.clone()).unwrap_or_else(|e| panic!("not a protocol message ({e}): {message}"));
+    let again = serde_json::to_value(&typed).expect("serializes");
+    assert!(same(&again, message), "fields the type does not carry:\n{message}\n{again}");
+}
+
+/// Equal JSON, numbers compared by value (`1` and `1.0` alike).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
 struct Viewer {
     insights: Vec<(usize, Value)>,
     seqs: Vec<u64>,
@@ -79,11 +100,13 @@ async fn view(url: String, id: i64) -> tokio::task::JoinHandle<Viewer> {
     let hello = ws.next().await.expect("hello").expect("hello");
     let hello: Value = serde_json::from_str(hello.to_text().expect("text")).expect("json");
     assert_eq!(hello["type"], "hello");
+    assert_protocol(&hello);
     tokio::spawn(async move {
         let mut v = Viewer { seqs: Vec::new(), laps: Vec::new(), received_at: Vec::new(), insights: Vec::new() };
         while let Some(Ok(msg)) = ws.next().await {
             let Message::Text(text) = msg else { continue };
             let m: Value = serde_json::from_str(&text).expect("json message");
+            assert_protocol(&m);
             match m["type"].as_str() {
                 Some("lap_backlog") => {
                     let first = m["first_seq"].as_u64().expect("first_seq");
@@ -288,15 +311,25 @@ async fn agent_buffers_while_the_server_is_away_and_across_a_restart() {
     let frames: Vec<_> = sim.frames().collect();
     let third = frames.len() / 3;
 
-    // No server yet: the agent takes frames and keeps retrying.
+    // No server yet: the agent takes frames and keeps retrying. The port is held by a listener that accepts and
+    // hangs up (no WebSocket handshake), so the retries are events to wait for rather than a sleep to guess.
+    let refuser = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("hold the port");
     let mut agent_cfg = AgentConfig::new(&url, sim.meta(0));
     agent_cfg.backoff_max = Duration::from_millis(200);
     let agent = Agent::spawn(agent_cfg).expect("agent");
     for f in &frames[..third] {
         agent.push(*f);
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(agent.stats().acked, 0);
+    for attempt in 1..=3 {
+        let (conn, _) = tokio::time::timeout(Duration::from_secs(10), refuser.accept())
+            .await
+            .unwrap_or_else(|_| panic!("the agent retried connecting (attempt {attempt})"))
+            .expect("accept");
+        drop(conn);
+    }
+    let stats = agent.stats();
+    assert_eq!((stats.acked, stats.connected, stats.session_id), (0, false, None), "{stats:?}");
+    drop(refuser);
 
     // The server comes up: the backlog goes out and is acknowledged.
     let server = RunningServer::start(cfg.clone()).await.expect("server starts");
@@ -314,7 +347,11 @@ async fn agent_buffers_while_the_server_is_away_and_across_a_restart() {
     for f in &frames[2 * third..] {
         agent.push(*f);
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The agent has seen the link drop before the server is back (an event, not a sleep).
+    tokio::time::timeout(Duration::from_secs(10), watch.wait_for(|s| !s.connected))
+        .await
+        .expect("the agent noticed the server going away")
+        .expect("agent alive");
     let server = RunningServer::start(cfg).await.expect("server restarts");
     let stats = agent.finish(Some(Duration::from_secs(30))).await.expect("everything delivered");
     assert_eq!(stats.acked, frames.len() as u64);

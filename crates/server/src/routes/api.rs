@@ -37,16 +37,8 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
-pub(super) async fn channels() -> Json<Value> {
-    Json(Value::Array(
-        Channel::ALL
-            .iter()
-            .map(|c| {
-                let i = c.info();
-                json!({"index": i.index, "name": i.name, "unit": i.unit, "description": i.description})
-            })
-            .collect(),
-    ))
+pub(super) async fn channels() -> Json<Vec<racecraft_protocol::rest::ChannelInfo>> {
+    Json(crate::messages::channels(true))
 }
 
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
@@ -59,13 +51,8 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], m.render()).into_response()
 }
 
-fn session_json(state: &AppState, session: &racecraft_store::Session) -> Value {
-    let mut v = serde_json::to_value(session).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut v {
-        let live = state.live().get(session.id).is_some_and(|s| s.is_live());
-        map.insert("live".into(), Value::Bool(live));
-    }
-    v
+fn session_json(state: &AppState, session: &racecraft_store::Session) -> racecraft_protocol::rest::Session {
+    crate::messages::session(session, state.live().get(session.id).is_some_and(|s| s.is_live()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,10 +65,10 @@ pub(super) struct ListQuery {
 pub(super) async fn list_sessions(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Vec<racecraft_protocol::rest::Session>>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let sessions = state.store().sessions(q.archived).await?;
-    Ok(Json(Value::Array(sessions.iter().map(|s| session_json(&state, s)).collect())))
+    Ok(Json(sessions.iter().map(|s| session_json(&state, s)).collect::<Vec<_>>()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,7 +95,7 @@ pub(super) struct MetaFields {
 pub(super) async fn create_session(
     State(state): State<AppState>,
     body: Result<Json<CreateSession>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<racecraft_protocol::rest::Session>), AppError> {
     let Json(body) = body.map_err(json_rejection)?;
     let m = body.meta;
     let meta = SessionMeta {
@@ -125,7 +112,7 @@ pub(super) async fn create_session(
 pub(super) async fn get_session(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<racecraft_protocol::rest::Session>, AppError> {
     let session = state.store().session(id).await?.ok_or_else(|| no_session(id))?;
     Ok(Json(session_json(&state, &session)))
 }
@@ -141,7 +128,7 @@ pub(super) async fn update_session(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
     body: Result<Json<UpdateSession>, JsonRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<racecraft_protocol::rest::Session>, AppError> {
     let Json(body) = body.map_err(json_rejection)?;
     if body.name.is_none() && body.archived.is_none() {
         return Err(AppError::Unprocessable("nothing to update: give `name` and/or `archived`".into()));
@@ -164,10 +151,10 @@ pub(super) async fn delete_session(
 pub(super) async fn session_laps(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Vec<racecraft_protocol::rest::Lap>>, AppError> {
     state.store().session(id).await?.ok_or_else(|| no_session(id))?;
     let laps = state.store().laps(id).await?;
-    Ok(Json(serde_json::to_value(laps).unwrap_or(Value::Null)))
+    Ok(Json(laps.iter().map(crate::messages::stored_lap).collect::<Vec<_>>()))
 }
 
 #[derive(Debug, Deserialize)]

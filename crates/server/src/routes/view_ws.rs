@@ -2,24 +2,27 @@
 //! happens. A viewer that falls behind skips to the newest data and is counted; nobody else waits for it.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::ingest_ws::GaugeGuard;
 use crate::AppError;
 use crate::error::PathParam;
-use crate::live::{LiveEvent, TelemetryItem, columns_json};
+use crate::live::{LiveEvent, TelemetryItem, columns_json, text};
 use crate::state::AppState;
+use racecraft_protocol::rest::{Lap, Session};
+use racecraft_protocol::viewer::ViewerMessage;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ViewQuery {
     format: Option<String>,
+    /// The protocol version the viewer speaks; refused clearly when it is not this server's.
+    v: Option<u32>,
 }
 
 pub(super) async fn upgrade(
@@ -34,6 +37,12 @@ pub(super) async fn upgrade(
         Some("binary") => true,
         Some(other) => return Err(AppError::BadRequest(format!("format must be json or binary, not `{other}`"))),
     };
+    if let Some(v) = q.v.filter(|v| *v != racecraft_protocol::PROTOCOL_VERSION) {
+        return Err(AppError::BadRequest(format!(
+            "this server speaks live protocol v{}, the viewer asked for v{v}",
+            racecraft_protocol::PROTOCOL_VERSION
+        )));
+    }
     // Joining a live session needs no database: its row and stored laps were loaded when it went live, so a
     // crowd joining at once never waits behind storage writes for a connection.
     let (session, db_laps, live) = match state.live().get(id) {
@@ -48,24 +57,16 @@ pub(super) async fn upgrade(
                 (live.row().clone(), live.stored_laps().to_vec(), Some(live))
             } else {
                 let laps = state.store().laps(id).await?;
-                (session, laps.iter().filter_map(|l| serde_json::to_value(l).ok()).collect(), None)
+                (session, laps.iter().map(crate::messages::stored_lap).collect(), None)
             }
         }
     };
     Ok(ws.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
-        let session_json = session_value(&session, live.is_some_and(|l| l.is_live()));
-        run_viewer(sink, stream, state, id, session_json, db_laps, session.best_lap_s, binary).await;
+        let best_lap_s = session.best_lap_s;
+        let session = crate::messages::session(&session, live.is_some_and(|l| l.is_live()));
+        run_viewer(sink, stream, state, id, session, db_laps, best_lap_s, binary).await;
     }))
-}
-
-/// A session row as the viewer's hello carries it.
-fn session_value(session: &racecraft_store::Session, live: bool) -> Value {
-    let mut value = serde_json::to_value(session).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut value {
-        m.insert("live".into(), Value::Bool(live));
-    }
-    value
 }
 
 /// Serves one viewer. Generic over the socket halves so it can be driven without a network.
@@ -75,8 +76,8 @@ pub(crate) async fn run_viewer<Si, St, E>(
     mut stream: St,
     state: AppState,
     id: i64,
-    session: Value,
-    db_laps: Vec<Value>,
+    session: Session,
+    db_laps: Vec<Lap>,
     db_best_lap_s: Option<f64>,
     binary: bool,
 ) where
@@ -102,7 +103,7 @@ pub(crate) async fn run_viewer<Si, St, E>(
     let mut best = db_best_lap_s;
     if let Some(start) = &start {
         for lap in &start.laps {
-            if !laps.iter().any(|l| l["lap_number"] == lap["lap_number"]) {
+            if !laps.iter().any(|l| l.lap_number == lap.lap_number) {
                 laps.push(lap.clone());
             }
         }
@@ -111,12 +112,14 @@ pub(crate) async fn run_viewer<Si, St, E>(
             (a, b) => a.or(b),
         };
     }
-    let channels: Vec<Value> = racecraft_core::Channel::ALL
-        .iter()
-        .map(|c| json!({"index": c.index(), "name": c.name(), "unit": c.info().unit}))
-        .collect();
-    let hello = json!({"type": "hello", "session": session, "channels": channels, "laps": laps, "best_lap_s": best});
-    if send(&mut sink, Message::Text(hello.to_string().into()), stall, metrics).await.is_err() {
+    let hello = ViewerMessage::Hello {
+        v: racecraft_protocol::PROTOCOL_VERSION,
+        session,
+        channels: crate::messages::channels(false),
+        laps,
+        best_lap_s: best,
+    };
+    if send(&mut sink, Message::Text(text(&hello)), stall, metrics).await.is_err() {
         return;
     }
 
@@ -136,14 +139,12 @@ pub(crate) async fn run_viewer<Si, St, E>(
         }
         backlog_last_seq = start.backlog.last_seq;
         if let Some(insight) = start.last_insight
-            && send(&mut sink, Message::Text(insight.into()), stall, metrics).await.is_err()
+            && send(&mut sink, Message::Text(insight), stall, metrics).await.is_err()
         {
             return;
         }
         if start.ended {
-            let _ =
-                send(&mut sink, Message::Text(Utf8Bytes::from_static(r#"{"type":"session_ended"}"#)), stall, metrics)
-                    .await;
+            let _ = send(&mut sink, Message::Text(text(&ViewerMessage::SessionEnded)), stall, metrics).await;
         }
     }
 
@@ -251,7 +252,7 @@ fn skip_ahead(
     skipped += (before - batch.len()) as u64;
     metrics.ws_client_lagged.inc();
     metrics.ws_frames_skipped.inc_by(skipped);
-    batch.push(Message::Text(json!({"type": "lagged", "skipped": skipped}).to_string().into()));
+    batch.push(Message::Text(text(&ViewerMessage::Lagged { skipped })));
     batch.extend(events);
     batch.extend(newest.map(|item| telemetry_message(&item, binary)));
 }
@@ -337,7 +338,21 @@ mod tests {
             stream::pending::<Result<Message, std::io::Error>>(),
             state.clone(),
             id,
-            Value::Null,
+            Session {
+                id,
+                name: String::new(),
+                game: String::new(),
+                car: String::new(),
+                track: String::new(),
+                driver: String::new(),
+                started_at_ms: 0,
+                ended_at_ms: None,
+                archived: false,
+                lap_count: 0,
+                best_lap_s: None,
+                frame_count: 0,
+                live: true,
+            },
             Vec::new(),
             None,
             true,
@@ -393,7 +408,7 @@ mod tests {
             while last_seq != Some(n - 1) {
                 match slow_rx.recv().await.expect("slow viewer still connected") {
                     Message::Text(t) if t.as_str().contains("lagged") => {
-                        lagged = serde_json::from_str::<Value>(t.as_str()).ok();
+                        lagged = serde_json::from_str::<serde_json::Value>(t.as_str()).ok();
                     }
                     msg => last_seq = telemetry_seq(&msg).or(last_seq),
                 }
