@@ -5,6 +5,7 @@ use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use racecraft_codec::chunk;
+use racecraft_core::bytes::{self, Reader};
 use racecraft_core::{Frame, SessionMeta};
 
 use crate::format::{
@@ -343,28 +344,27 @@ fn decode_frames(payload: &[u8]) -> Decoded {
 }
 
 fn decode_raw(payload: &[u8]) -> Decoded {
-    let short = || format!("raw packet block of {} bytes is too short", payload.len());
-    let t_us = i64::from_le_bytes(payload.get(..8).and_then(|b| b.try_into().ok()).ok_or_else(short)?);
-    let tag_len = *payload.get(8).ok_or_else(short)? as usize;
-    let tag = payload.get(9..9 + tag_len).ok_or_else(short)?;
+    let short = |_| format!("raw packet block of {} bytes is too short", payload.len());
+    let mut r = Reader::new(payload);
+    let t_us = r.i64().map_err(short)?;
+    let tag_len = r.u8().map_err(short)? as usize;
+    let tag = r.take(tag_len).map_err(short)?;
     let source = std::str::from_utf8(tag).map_err(|e| format!("source tag: {e}"))?.to_owned();
-    Ok(Item::Raw(RawPacket { t_us, source, bytes: payload[9 + tag_len..].to_vec() }))
+    Ok(Item::Raw(RawPacket { t_us, source, bytes: r.rest().to_vec() }))
 }
 
 fn decode_lap(payload: &[u8]) -> Decoded {
     let p: &[u8; LAP_PAYLOAD_LEN] =
         payload.try_into().map_err(|_| format!("lap block is {} bytes, expected {LAP_PAYLOAD_LEN}", payload.len()))?;
-    let valid = match p[20] {
+    let mut r = Reader::new(p);
+    let fields = (|| Ok::<_, bytes::Error>((r.u32()?, r.i64()?, r.f64()?, r.u8()?)))();
+    let (lap_number, end_t_us, lap_time_s, valid) = fields.map_err(|e| e.to_string())?;
+    let valid = match valid {
         0 => false,
         1 => true,
         other => return Err(format!("lap valid flag is {other}")),
     };
-    Ok(Item::Lap(LapMarker {
-        lap_number: u32::from_le_bytes([p[0], p[1], p[2], p[3]]),
-        end_t_us: i64::from_le_bytes([p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]]),
-        lap_time_s: f64::from_le_bytes([p[12], p[13], p[14], p[15], p[16], p[17], p[18], p[19]]),
-        valid,
-    }))
+    Ok(Item::Lap(LapMarker { lap_number, end_t_us, lap_time_s, valid }))
 }
 
 fn decode_trailer(payload: &[u8]) -> Decoded {
@@ -372,25 +372,24 @@ fn decode_trailer(payload: &[u8]) -> Decoded {
     if payload.len() < 16 {
         return Err(bad());
     }
-    let frame_count = u64::from_le_bytes(payload[0..8].try_into().map_err(|_| bad())?);
-    let count = u32::from_le_bytes(payload[8..12].try_into().map_err(|_| bad())?) as usize;
-    let entries = &payload[12..payload.len() - 4];
+    let mut r = Reader::new(payload);
+    let frame_count = r.u64().map_err(|_| bad())?;
+    let count = r.u32().map_err(|_| bad())? as usize;
+    let entries = r.take(payload.len() - 16).map_err(|_| bad())?;
     if entries.len() != count.checked_mul(16).ok_or_else(bad)? {
         return Err(bad());
     }
-    let block_len = u32::from_le_bytes(payload[payload.len() - 4..].try_into().map_err(|_| bad())?);
+    let block_len = r.u32().map_err(|_| bad())?;
     if block_len as usize != BLOCK_HEADER_LEN + payload.len() {
         return Err(bad());
     }
     let index = entries
         .chunks_exact(16)
         .map(|e| {
-            let mut t = [0u8; 8];
-            let mut o = [0u8; 8];
-            t.copy_from_slice(&e[..8]);
-            o.copy_from_slice(&e[8..]);
-            IndexEntry { first_t_us: i64::from_le_bytes(t), offset: u64::from_le_bytes(o) }
+            let mut r = Reader::new(e);
+            Ok(IndexEntry { first_t_us: r.i64()?, offset: r.u64()? })
         })
-        .collect();
+        .collect::<std::result::Result<_, bytes::Error>>()
+        .map_err(|_| bad())?;
     Ok(Item::End(Trailer { frame_count, index }))
 }
