@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/services.sh
 scripts/deps.sh --browser
 
-echo "== web: build and unit tests"
-(cd web && npm run build && npm test)
+echo "== web: build, type check against the generated protocol types, unit tests"
+(cd web && npm run build && npm run check && npm test)
 
 echo "== browser end-to-end"
 cargo build --locked -p racecraft

@@ -2,34 +2,9 @@
 
 import type { ChannelInfo } from './channels';
 
-export interface SessionMeta {
-  game: string;
-  car: string;
-  track: string;
-  driver: string;
-  started_at_ms: number;
-}
-
-export interface Session extends SessionMeta {
-  id: number;
-  name: string;
-  archived: boolean;
-  live: boolean;
-  lap_count: number;
-  best_lap_s: number | null;
-  frame_count: number;
-}
-
-export interface Lap {
-  id: number;
-  session_id: number;
-  lap_number: number;
-  lap_time_s: number;
-  sectors_s: number[];
-  start_t_s: number;
-  frame_count: number;
-  valid: boolean;
-}
+// Session and Lap are generated from the Rust types (crates/protocol): a renamed field fails the type check.
+import type { Lap, Session } from './protocol';
+export type { Lap, Session };
 
 /** Columnar telemetry as returned by /api/laps/{id} and /api/recent/{n}. */
 export interface Columns {

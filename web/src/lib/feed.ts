@@ -7,6 +7,7 @@ import { bestLapTime } from './api';
 import { decodeMessage, DecodedFrame } from './binary';
 import { ChannelMap, MAX_CHANNELS, type ChannelInfo } from './channels';
 import { PointTrace, SeriesRing } from './ring';
+import type { LapInsight, ViewerMessage } from './protocol';
 
 /** Chart columns in `LiveFeed.chart`. */
 export const CHART_SPEED = 0;
@@ -51,31 +52,11 @@ function indices(map: ChannelMap): Indices {
   };
 }
 
-/** The server's figures for a just-completed lap (protocol.md, `insight_update`); bests are over earlier valid laps. */
-export interface LapInsight {
-  lap_number: number;
-  lap_time_s: number;
-  valid: boolean;
-  best_lap_s: number | null;
-  delta_to_best_s: number | null;
-  sectors_s: number[];
-  sector_deltas_s: (number | null)[];
-  top_speed_mps: number | null;
-  max_lat_g: number | null;
-  max_brake_g: number | null;
-  full_throttle_pct: number | null;
-  tyres: { max_temp_c: (number | null)[]; pressure_min_kpa: (number | null)[]; pressure_max_kpa: (number | null)[]; hottest: string | null } | null;
-}
+/** The server's figures for a just-completed lap (generated from crates/protocol). */
+export type { LapInsight } from './protocol';
 
-export type ServerMessage =
-  | { type: 'hello'; session: Session; channels?: (ChannelInfo | string)[]; laps?: Lap[]; best_lap_s?: number | null }
-  | { type: 'lap_backlog'; lap: number; t_s: number[]; channels: Record<string, (number | null)[]> }
-  | { type: 'telemetry_update'; seq: number; t_s: number; frame: Record<string, number> }
-  | { type: 'lap_completed'; lap: Lap; best_lap_s?: number | null }
-  | ({ type: 'insight_update' } & LapInsight)
-  | { type: 'lagged'; skipped: number }
-  | { type: 'session_ended' }
-  | { type: 'error'; message: string };
+/** Every message of the live socket, generated from the Rust types (crates/protocol). */
+export type ServerMessage = ViewerMessage;
 
 export class LiveFeed {
   channels = new ChannelMap();
@@ -162,9 +143,6 @@ export class LiveFeed {
         if (this.session) this.session = { ...this.session, live: false };
         this.infoVersion++;
         break;
-      case 'error':
-        this.errors++;
-        break;
       default:
         break; // unknown types are ignored for forward compatibility
     }
@@ -195,7 +173,8 @@ export class LiveFeed {
     this.lapFromMessages = last ? last.lap_number + 1 : null;
     this.ended = msg.session ? msg.session.live === false : false;
     this.infoVersion++;
-    if (last && this.onOutlineWanted) this.onOutlineWanted(last.id);
+    // A lap completed live has no id until it is stored; its outline was recorded live.
+    if (last && last.id != null && this.onOutlineWanted) this.onOutlineWanted(last.id);
   }
 
   private onBacklog(msg: Extract<ServerMessage, { type: 'lap_backlog' }>): void {
@@ -239,7 +218,7 @@ export class LiveFeed {
     // Without a lap channel, lap_completed is the only boundary marker for the map trace.
     if (this.ix.lap < 0 || !Number.isFinite(this.latest[this.ix.lap])) this.rollTrace(lap.lap_number);
     this.infoVersion++;
-    if (this.onOutlineWanted) this.onOutlineWanted(lap.id);
+    if (lap.id != null && this.onOutlineWanted) this.onOutlineWanted(lap.id);
   }
 
   // ---- frames --------------------------------------------------------------------------------
