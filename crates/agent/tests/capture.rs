@@ -120,10 +120,17 @@ async fn ac_udp_laps_equal_the_simulators_truth() {
     assert_eq!(session["track"], "Norisring");
     assert_laps_match(&get(&format!("{}/api/sessions/{id}/laps", server.url())).await, &sim);
     // The capture said goodbye: the game dropped it from its subscribers.
+    // The dismissal is a datagram: poll for it with a deadline rather than sleep a guess and assert.
     let mut game = game;
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    game.serve_requests().expect("serve");
-    assert_eq!(game.subscribers(), 0, "dismissed on stop");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        game.serve_requests().expect("serve");
+        if game.subscribers() == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "dismissed on stop: still {} subscribers", game.subscribers());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     server.shutdown().await.expect("shutdown");
 }
 
@@ -153,8 +160,10 @@ async fn the_game_quitting_and_returning_splits_sessions_only_after_the_idle_tim
     let one = capture.stats();
     assert_eq!(one.sessions_started, 1, "a short absence stays one session: {one:?}");
 
-    // Now silence longer than the idle timeout, then the game again: a second session.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // Now silence until the idle timeout has ended the session (an event, not a sleep), then the game again: a
+    // second session.
+    wait_for(&capture, "the idle timeout to end the session", |s| s.following.is_none()).await;
+    assert_eq!(capture.stats().sessions_started, 1, "{:?}", capture.stats());
     racecraft_emulator::play(first.iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
     wait_for(&capture, "a second session", |s| s.sessions.len() == 2).await;
     let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
