@@ -529,7 +529,7 @@ impl Sessions {
             driver: String::new(),
             started_at_ms: 0,
         });
-        meta.started_at_ms = now_ms();
+        meta.started_at_ms = racecraft_core::time::now_ms();
         if meta.driver.is_empty() {
             meta.driver = self.config.driver.clone();
         }
@@ -626,10 +626,6 @@ fn numbered(path: &std::path::Path, n: u64) -> PathBuf {
         None => format!("{stem}-{n}"),
     };
     path.with_file_name(name)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
