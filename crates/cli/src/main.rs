@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use racecraft_agent::{Agent, AgentConfig};
+use racecraft_core::time::now_ms;
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 
@@ -468,10 +469,6 @@ fn clone_sim(s: &SimArgs) -> SimArgs {
 pub(crate) fn format_lap(s: f64) -> String {
     let ms = (s * 1000.0).round() as u64;
     format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ pub(super) async fn create_session(
         car: m.car,
         track: m.track,
         driver: m.driver,
-        started_at_ms: m.started_at_ms.unwrap_or_else(super::now_ms),
+        started_at_ms: m.started_at_ms.unwrap_or_else(racecraft_core::time::now_ms),
     };
     let session = state.store().create_session(&meta, body.name.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(session_json(&state, &session))))

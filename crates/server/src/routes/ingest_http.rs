@@ -218,7 +218,7 @@ async fn api_session(state: &AppState, track: &str, chassis: &str) -> Result<i64
         car: chassis.into(),
         track: track.into(),
         driver: String::new(),
-        started_at_ms: super::now_ms(),
+        started_at_ms: racecraft_core::time::now_ms(),
     };
     let session = super::create_session(state, &meta).await?;
     Ok(state.live().set_api_session(key, session.id))

@@ -136,7 +136,7 @@ where
                         state.live().release(&live);
                         // The end is written behind the session's last frames, through the spool while the
                         // database is away, so it is not lost in an outage.
-                        if let Err(e) = writer.end_session(id, end_time_ms(ended_at_ms, super::now_ms())) {
+                        if let Err(e) = writer.end_session(id, end_time_ms(ended_at_ms, racecraft_core::time::now_ms())) {
                             tracing::error!(session = id, error = %e, "storage writer refused to end the session");
                         }
                         super::analysis::prepare(&state, id);

@@ -127,8 +127,3 @@ fn activate_resumed(state: &AppState, resume: Resume) -> Arc<LiveSession> {
     }
     live
 }
-
-/// Milliseconds since the Unix epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
