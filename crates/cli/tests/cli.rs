@@ -318,8 +318,30 @@ async fn capture_reads_the_simulator_publishing_as_a_game() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("capture starts");
-    // The capture binds before it prints; give it a moment to start listening.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The capture binds before it prints its "Capturing ..." line: wait for that line instead of sleeping a guess.
+    let mut capture = capture;
+    let capture_out = capture.stdout.take().expect("stdout");
+    let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
+    let capture_lines = std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(capture_out).lines().map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = line_tx.send(line);
+        }
+        all
+    });
+    tokio::task::spawn_blocking(move || {
+        loop {
+            let line = line_rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the capture announced itself");
+            if line.starts_with("Capturing") {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("join");
     let out = tokio::task::spawn_blocking(move || {
         racecraft()
             .args(["simulate", "--as", "json", "--to", &listen, "--track", "Norisring", "--laps", "1"])
@@ -347,7 +369,7 @@ async fn capture_reads_the_simulator_publishing_as_a_game() {
     let status = Command::new("kill").args(["-INT", &capture.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let output = tokio::task::spawn_blocking(move || capture.wait_with_output()).await.expect("join").expect("wait");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = capture_lines.join().expect("stdout reader");
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains(&format!("Captured {published} frames in 1 session(s)")), "{stdout}");
     assert!(stdout.contains("0 undelivered"), "{stdout}");
