@@ -20,7 +20,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use racecraft_codec::chunk::ChunkEncoder;
 use racecraft_core::{Frame, SessionMeta};
-use serde::Deserialize;
+use racecraft_protocol::ingest::{AgentMessage, IngestReply, hello_refusal_is_final};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
@@ -186,27 +186,10 @@ fn ingest_url(server: &str) -> Result<url::Url> {
     Ok(url)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ServerText {
-    Welcome {
-        session_id: i64,
-        next_seq: u64,
-    },
-    Ack {
-        persisted_seq: u64,
-    },
-    Error {
-        message: String,
-        /// The server's rejection label (`storage`, `not_found`, ...); older servers send none.
-        #[serde(default)]
-        reason: Option<String>,
-    },
-}
-
-/// Hello refusals that retrying cannot fix: the session does not exist, or the hello cannot be read.
-fn is_permanent(reason: Option<&str>) -> bool {
-    matches!(reason, Some("not_found" | "bad_request"))
+/// A message as the text sent on the socket.
+fn text(message: &AgentMessage) -> String {
+    // Plain data: serializing cannot fail.
+    serde_json::to_string(message).unwrap_or_default()
 }
 
 struct Uplink {
@@ -334,25 +317,26 @@ impl Uplink {
             + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
             + Unpin,
     {
-        let hello = serde_json::json!({"type": "hello", "session_id": self.stats.session_id, "meta": {
-            "game": self.config.meta.game, "car": self.config.meta.car, "track": self.config.meta.track,
-            "driver": self.config.meta.driver, "started_at_ms": self.config.meta.started_at_ms,
-        }});
-        if ws.send(Message::Text(hello.to_string().into())).await.is_err() {
+        let hello = AgentMessage::Hello {
+            v: Some(racecraft_protocol::PROTOCOL_VERSION),
+            session_id: self.stats.session_id,
+            meta: Some(self.config.meta.clone()),
+        };
+        if ws.send(Message::Text(text(&hello).into())).await.is_err() {
             return Ok(LinkEnd::Lost { welcomed: false });
         }
         // Welcome.
         let next_seq = loop {
             match ws.next().await {
-                Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerText>(&t) {
-                    Ok(ServerText::Welcome { session_id, next_seq }) => {
+                Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestReply>(&t) {
+                    Ok(IngestReply::Welcome { session_id, next_seq, .. }) => {
                         self.stats.session_id = Some(session_id);
                         break next_seq;
                     }
-                    Ok(ServerText::Error { message, reason }) if is_permanent(reason.as_deref()) => {
+                    Ok(IngestReply::Error { message, reason }) if hello_refusal_is_final(reason.as_deref()) => {
                         return Err(Error::Refused(message));
                     }
-                    Ok(ServerText::Error { message, reason }) => {
+                    Ok(IngestReply::Error { message, reason }) => {
                         // Storage away, or an older server that gives no reason: the frames stay buffered
                         // and the hello is tried again after the backoff.
                         tracing::warn!(%message, ?reason, "server refused the hello for now; retrying");
@@ -395,11 +379,8 @@ impl Uplink {
                 self.sent_upto = self.sent_upto.max(self.cursor);
             }
             if self.finishing && self.buffer.is_empty() {
-                let end = match self.config.ended_at_ms {
-                    Some(t) => format!(r#"{{"type":"end","ended_at_ms":{t}}}"#),
-                    None => r#"{"type":"end"}"#.to_owned(),
-                };
-                let _ = ws.send(Message::Text(end.into())).await;
+                let end = AgentMessage::End { ended_at_ms: self.config.ended_at_ms };
+                let _ = ws.send(Message::Text(text(&end).into())).await;
                 let _ = ws.close().await;
                 return Ok(LinkEnd::Done);
             }
@@ -412,8 +393,8 @@ impl Uplink {
                     }
                 }
                 msg = ws.next() => match msg {
-                    Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerText>(&t) {
-                        Ok(ServerText::Ack { persisted_seq }) => {
+                    Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestReply>(&t) {
+                        Ok(IngestReply::Ack { persisted_seq }) => {
                             if persisted_seq > self.cursor {
                                 self.warn_seq(persisted_seq, "ack beyond the frames sent on this connection; ignored");
                             } else if persisted_seq < last_ack {
@@ -424,7 +405,7 @@ impl Uplink {
                                 self.publish();
                             }
                         }
-                        Ok(ServerText::Error { message, reason }) => {
+                        Ok(IngestReply::Error { message, reason }) => {
                             tracing::warn!(%message, ?reason, "server refused a message");
                         }
                         _ => {}

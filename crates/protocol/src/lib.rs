@@ -1,6 +1,8 @@
 //! The messages that cross a Racecraft process boundary, defined once, as serde types used by both ends.
 //!
 //! # Layout
+//! - [`ingest`]: the agent's stream (`GET /ws/ingest`): [`ingest::AgentMessage`] in,
+//!   [`ingest::IngestReply`] out.
 //! - [`viewer`]: what a live viewer (`GET /ws/{session_id}`) receives: [`viewer::ViewerMessage`].
 //! - [`rest`]: the session and lap bodies of the REST API and the viewer's hello: [`rest::Session`],
 //!   [`rest::Lap`], [`rest::ChannelInfo`].
@@ -11,6 +13,7 @@
 //! client may ask for one (`?v=1`) and is refused clearly when the server does not speak it. Units follow the
 //! house rule: SI, in the field names (`_s`, `_mps`, `_kpa`, `_c`, `_g`).
 
+pub mod ingest;
 pub mod rest;
 pub mod typescript;
 pub mod viewer;

@@ -24,6 +24,9 @@ pub enum AppError {
     /// 422: well-formed JSON of the wrong shape or types.
     #[error("{0}")]
     Unprocessable(String),
+    /// 400: the client speaks another protocol version.
+    #[error("{0}")]
+    Version(String),
     /// 503: the database is unavailable for a read that needs it.
     #[error("storage unavailable: {0}")]
     Storage(#[from] racecraft_store::Error),
@@ -33,7 +36,7 @@ impl AppError {
     /// HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Version(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -47,6 +50,7 @@ impl AppError {
     pub fn reason(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::Version(_) => "version",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::TooLarge(_) => "too_large",

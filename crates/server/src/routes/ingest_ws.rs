@@ -7,9 +7,8 @@ use axum::extract::State;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use racecraft_core::SessionMeta;
-use serde::Deserialize;
-use serde_json::json;
+use racecraft_protocol::PROTOCOL_VERSION;
+use racecraft_protocol::ingest::{AgentMessage, IngestReply};
 
 use crate::AppError;
 use crate::live::LiveSession;
@@ -23,21 +22,6 @@ pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade)
         let (sink, stream) = socket.split();
         run_agent(sink, stream, state).await;
     })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum AgentText {
-    Hello {
-        session_id: Option<i64>,
-        meta: Option<SessionMeta>,
-    },
-    /// `ended_at_ms`: when the session ended by the agent's account (an imported file's own end), used when
-    /// plausible (see [`end_time_ms`]); absent, the server's clock.
-    End {
-        #[serde(default)]
-        ended_at_ms: Option<i64>,
-    },
 }
 
 /// How far ahead of the server's clock an agent's end time may be (clocks differ a little).
@@ -77,15 +61,15 @@ where
             Err(e) => {
                 metrics.reject(e.reason());
                 let _ = send_error(&mut sink, e.reason(), &e.to_string()).await;
-                if matches!(e, AppError::NotFound(_)) {
+                if matches!(e, AppError::NotFound(_) | AppError::Version(_)) {
                     return;
                 }
             }
         }
     };
     let id = live.id;
-    let welcome = json!({"type": "welcome", "session_id": id, "next_seq": live.next_seq()});
-    if sink.send(Message::Text(welcome.to_string().into())).await.is_err() {
+    let welcome = IngestReply::Welcome { v: PROTOCOL_VERSION, session_id: id, next_seq: live.next_seq() };
+    if sink.send(Message::Text(reply(&welcome))).await.is_err() {
         return;
     }
 
@@ -129,8 +113,8 @@ where
                         }
                     }
                 }
-                Some(Ok(Message::Text(text))) => match serde_json::from_str::<AgentText>(&text) {
-                    Ok(AgentText::End { ended_at_ms }) => {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<AgentMessage>(&text) {
+                    Ok(AgentMessage::End { ended_at_ms }) => {
                         live.end();
                         // Its state is freed once this connection and its viewers are gone.
                         state.live().release(&live);
@@ -141,7 +125,7 @@ where
                         }
                         super::analysis::prepare(&state, id);
                     }
-                    Ok(AgentText::Hello { .. }) => {
+                    Ok(AgentMessage::Hello { .. }) => {
                         metrics.reject("repeated_hello");
                         if send_error(&mut sink, "repeated_hello", "already said hello").await.is_err() {
                             break;
@@ -170,8 +154,7 @@ where
                 let seq = writer.persisted_seq(id);
                 if seq > acked {
                     acked = seq;
-                    let ack = json!({"type": "ack", "persisted_seq": seq});
-                    if sink.send(Message::Text(ack.to_string().into())).await.is_err() {
+                    if sink.send(Message::Text(reply(&IngestReply::Ack { persisted_seq: seq }))).await.is_err() {
                         break;
                     }
                 }
@@ -181,10 +164,16 @@ where
 }
 
 async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppError> {
-    let msg: AgentText = serde_json::from_str(text).map_err(|e| AppError::BadRequest(format!("hello refused: {e}")))?;
-    let AgentText::Hello { session_id, meta } = msg else {
+    let msg: AgentMessage =
+        serde_json::from_str(text).map_err(|e| AppError::BadRequest(format!("hello refused: {e}")))?;
+    let AgentMessage::Hello { v, session_id, meta } = msg else {
         return Err(AppError::BadRequest("the first message must be a hello".into()));
     };
+    if let Some(v) = v.filter(|v| *v != PROTOCOL_VERSION) {
+        return Err(AppError::Version(format!(
+            "this server speaks ingest protocol v{PROTOCOL_VERSION}, the agent sent v{v}: update one of them"
+        )));
+    }
     match (session_id, meta) {
         (Some(id), _) => super::activate(state, id).await,
         (None, Some(meta)) => {
@@ -198,8 +187,14 @@ async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppErro
 /// Sends `{"type":"error","reason":..,"message":..}`; `reason` is the `ingest_rejected_total` label, so an
 /// agent can tell a refusal worth retrying (`storage`) from one that will not change (`not_found`).
 async fn send_error<Si: Sink<Message> + Unpin>(sink: &mut Si, reason: &str, message: &str) -> Result<(), Si::Error> {
-    let msg = json!({"type": "error", "reason": reason, "message": message}).to_string();
-    sink.send(Message::Text(Utf8Bytes::from(msg))).await
+    let error = IngestReply::Error { reason: Some(reason.to_owned()), message: message.to_owned() };
+    sink.send(Message::Text(reply(&error))).await
+}
+
+/// A reply as the text sent on the socket.
+fn reply(message: &IngestReply) -> Utf8Bytes {
+    // Plain data: serializing cannot fail.
+    Utf8Bytes::from(serde_json::to_string(message).unwrap_or_default())
 }
 
 /// Decrements a gauge when a connection ends, however it ends.
@@ -298,12 +293,32 @@ mod tests {
         metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0, |n| n.parse().expect("count"))
     }
 
+    #[tokio::test]
+    async fn an_agent_of_another_protocol_version_is_refused_clearly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state(dir.path()).await;
+        let mut agent = Agent::connect(&state);
+        let hello = r#"{"type":"hello","v":2,"session_id":null,"meta":{"game":"sim","track":"Monza"}}"#;
+        agent.to_server.send(Message::Text(hello.into())).expect("server reads");
+        let error = agent.next().await;
+        assert_eq!(error["reason"], "version", "{error}");
+        assert!(error["message"].as_str().is_some_and(|m| m.contains("v1") && m.contains("v2")), "{error}");
+        tokio::time::timeout(Duration::from_secs(10), agent.task).await.expect("connection closed").expect("task");
+        assert_eq!(state.store().sessions(true).await.expect("store").len(), 0, "no session created");
+        // Its own version, said or not, is welcome.
+        let mut agent = Agent::connect(&state);
+        let hello = r#"{"type":"hello","v":1,"session_id":null,"meta":{"game":"sim","track":"Monza"}}"#;
+        agent.to_server.send(Message::Text(hello.into())).expect("server reads");
+        let welcome = agent.next().await;
+        assert_eq!((welcome["type"].as_str(), welcome["v"].as_u64()), (Some("welcome"), Some(1)), "{welcome}");
+    }
+
     #[test]
     fn the_agents_end_time_is_kept_when_plausible() {
         let now = 1_770_000_000_000;
-        let parse = |t: &str| serde_json::from_str::<AgentText>(t).expect("parses");
-        assert!(matches!(parse(r#"{"type":"end"}"#), AgentText::End { ended_at_ms: None }));
-        let AgentText::End { ended_at_ms } = parse(r#"{"type":"end","ended_at_ms":1738240000000}"#) else {
+        let parse = |t: &str| serde_json::from_str::<AgentMessage>(t).expect("parses");
+        assert!(matches!(parse(r#"{"type":"end"}"#), AgentMessage::End { ended_at_ms: None }));
+        let AgentMessage::End { ended_at_ms } = parse(r#"{"type":"end","ended_at_ms":1738240000000}"#) else {
             panic!("not an end")
         };
         // An imported session from January 2025 keeps its own end.
