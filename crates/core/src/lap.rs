@@ -280,8 +280,8 @@ mod tests {
         for lap in &laps {
             assert!((lap.lap_time_s - 80.0).abs() < 1e-3, "{lap:?}");
             assert_eq!(lap.sectors_s.len(), 3);
-            let sum: f64 = lap.sectors_s.iter().sum();
-            assert!((sum - lap.lap_time_s).abs() < 1e-9);
+            // Each sector against the truth (three equal thirds at a constant pace); their sum is the lap time by
+            // construction (the last sector is the remainder), so it is not checked.
             for s in &lap.sectors_s {
                 assert!((s - 80.0 / 3.0).abs() < 0.02, "{s}");
             }
