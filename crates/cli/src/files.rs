@@ -8,10 +8,11 @@ use clap::Args;
 use futures_util::StreamExt;
 use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::{Channel, CompletedLap, Frame, SessionMeta};
+use racecraft_protocol::viewer::ViewerMessage;
 use racecraft_record::{LapMarker, Recording, RecordingWriter};
 
 use crate::progress::Progress;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Flags of `racecraft inspect`.
@@ -387,22 +388,24 @@ pub async fn record(args: RecordArgs) -> Result<()> {
     );
     let (mut ws, _) =
         tokio_tungstenite::connect_async(&ws_url).await.with_context(|| format!("connecting to {ws_url}"))?;
-    let hello = loop {
+    let session = loop {
         match ws.next().await {
-            Some(Ok(Message::Text(t))) => break serde_json::from_str::<Value>(&t)?,
+            Some(Ok(Message::Text(t))) => match serde_json::from_str::<ViewerMessage>(&t) {
+                Ok(ViewerMessage::Hello { session, .. }) => break session,
+                Ok(_) => bail!("the server's first message is not a hello: {t}"),
+                Err(e) => return Err(e).with_context(|| format!("the server's hello: {t}")),
+            },
             Some(Ok(_)) => continue,
             Some(Err(e)) => return Err(e).context("waiting for the server's hello"),
             None => bail!("the server closed the connection before saying hello"),
         }
     };
-    let s = &hello["session"];
-    let text = |k: &str| s[k].as_str().unwrap_or_default().to_string();
     let meta = SessionMeta {
-        game: text("game"),
-        car: text("car"),
-        track: text("track"),
-        driver: text("driver"),
-        started_at_ms: s["started_at_ms"].as_i64().unwrap_or_default(),
+        game: session.game,
+        car: session.car,
+        track: session.track,
+        driver: session.driver,
+        started_at_ms: session.started_at_ms,
     };
     let mut writer =
         RecordingWriter::create(&args.out, &meta).with_context(|| format!("creating {}", args.out.display()))?;
@@ -423,27 +426,25 @@ pub async fn record(args: RecordArgs) -> Result<()> {
                     frames += 1;
                 }
                 Some(Ok(Message::Text(t))) => {
-                    let m: Value = serde_json::from_str(&t)?;
-                    match m["type"].as_str() {
-                        Some("lap_backlog") => {
-                            for frame in backlog_frames(&m) {
+                    let message: ViewerMessage =
+                        serde_json::from_str(&t).with_context(|| format!("a live message: {t}"))?;
+                    match message {
+                        ViewerMessage::LapBacklog { t_s, channels, .. } => {
+                            for frame in backlog_frames(&t_s, &channels) {
                                 writer.push(frame)?;
                                 frames += 1;
                             }
                         }
-                        Some("lap_completed") => {
-                            let lap = &m["lap"];
-                            let lap_time_s = lap["lap_time_s"].as_f64().unwrap_or_default();
-                            let start_t_s = lap["start_t_s"].as_f64().unwrap_or_default();
+                        ViewerMessage::LapCompleted { lap, .. } => {
                             writer.lap(&LapMarker {
-                                lap_number: lap["lap_number"].as_u64().unwrap_or_default() as u32,
-                                end_t_us: ((start_t_s + lap_time_s) * 1e6).round() as i64,
-                                lap_time_s,
-                                valid: lap["valid"].as_bool().unwrap_or(true),
+                                lap_number: lap.lap_number,
+                                end_t_us: ((lap.start_t_s + lap.lap_time_s) * 1e6).round() as i64,
+                                lap_time_s: lap.lap_time_s,
+                                valid: lap.valid,
                             })?;
                         }
-                        Some("lagged") => skipped += m["skipped"].as_u64().unwrap_or_default(),
-                        Some("session_ended") => break,
+                        ViewerMessage::Lagged { skipped: n } => skipped += n,
+                        ViewerMessage::SessionEnded => break,
                         _ => {}
                     }
                 }
@@ -465,17 +466,13 @@ pub async fn record(args: RecordArgs) -> Result<()> {
 }
 
 /// Frames of a `lap_backlog` message (columns of equal length, `null` where a frame lacks a channel).
-fn backlog_frames(m: &Value) -> Vec<Frame> {
-    let Some(t_s) = m["t_s"].as_array() else { return Vec::new() };
-    let mut frames: Vec<Frame> =
-        t_s.iter().map(|t| Frame::new((t.as_f64().unwrap_or_default() * 1e6).round() as i64)).collect();
-    if let Some(channels) = m["channels"].as_object() {
-        for (name, values) in channels {
-            let (Some(channel), Some(values)) = (Channel::from_name(name), values.as_array()) else { continue };
-            for (frame, v) in frames.iter_mut().zip(values) {
-                if let Some(v) = v.as_f64() {
-                    frame.set(channel, v as f32);
-                }
+fn backlog_frames(t_s: &[f64], channels: &std::collections::BTreeMap<String, Vec<Option<f64>>>) -> Vec<Frame> {
+    let mut frames: Vec<Frame> = t_s.iter().map(|t| Frame::new((t * 1e6).round() as i64)).collect();
+    for (name, values) in channels {
+        let Some(channel) = Channel::from_name(name) else { continue };
+        for (frame, v) in frames.iter_mut().zip(values) {
+            if let Some(v) = v {
+                frame.set(channel, *v as f32);
             }
         }
     }
