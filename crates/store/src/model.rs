@@ -1,7 +1,6 @@
 //! Row types: what the store reads back ([`Session`], [`LapRow`]) and what it writes ([`WriteBatch`]).
 
 use racecraft_core::{CompletedLap, SessionMeta};
-use serde::ser::SerializeStruct;
 
 /// A session as the REST API shows it: its metadata, state and a summary of its laps and telemetry.
 ///
@@ -47,9 +46,7 @@ impl Session {
     }
 }
 
-/// A stored lap.
-///
-/// Serializes as the protocol's `<Lap>`: times in seconds (`start_t_s`), plus `out_lap` and `pit`.
+/// A stored lap. The server turns it into the protocol's `Lap` (`racecraft_protocol::rest::Lap`) in one place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LapRow {
     /// Database id.
@@ -74,23 +71,6 @@ pub struct LapRow {
     pub out_lap: bool,
     /// The car was in the pit lane during the lap.
     pub pit: bool,
-}
-
-impl serde::Serialize for LapRow {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Lap", 10)?;
-        s.serialize_field("id", &self.id)?;
-        s.serialize_field("session_id", &self.session_id)?;
-        s.serialize_field("lap_number", &self.lap_number)?;
-        s.serialize_field("lap_time_s", &self.lap_time_s)?;
-        s.serialize_field("sectors_s", &self.sectors_s)?;
-        s.serialize_field("start_t_s", &(self.start_t_us as f64 / 1e6))?;
-        s.serialize_field("frame_count", &self.frame_count)?;
-        s.serialize_field("valid", &self.valid)?;
-        s.serialize_field("out_lap", &self.out_lap)?;
-        s.serialize_field("pit", &self.pit)?;
-        s.end()
-    }
 }
 
 /// Everything one flush writes, in one transaction, in this order: sessions, chunks, laps, ends. Writing the

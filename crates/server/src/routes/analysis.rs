@@ -369,7 +369,7 @@ pub(super) async fn references(
     others.truncate(REFERENCE_SESSIONS);
     let mut out = Vec::with_capacity(others.len());
     for s in others {
-        let laps = store.laps(s.id).await?;
+        let laps: Vec<_> = store.laps(s.id).await?.iter().map(crate::messages::stored_lap).collect();
         out.push(json!({
             "session_id": s.id, "name": s.name, "driver": s.driver, "car": s.car, "game": s.game,
             "started_at_ms": s.started_at_ms, "best_lap_s": s.best_lap_s, "laps": laps,

@@ -181,7 +181,7 @@ pub(super) async fn lap(
         None => frames,
     };
     let mut out = String::from(r#"{"lap":"#);
-    out.push_str(&serde_json::to_string(&lap).unwrap_or_default());
+    out.push_str(&serde_json::to_string(&crate::messages::stored_lap(&lap)).unwrap_or_default());
     out.push(',');
     columns_json(&frames, channels.as_deref(), &mut out);
     out.push('}');
