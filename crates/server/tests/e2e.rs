@@ -254,7 +254,17 @@ async fn database_outage_loses_nothing_and_viewers_keep_going() {
         let sim = simulation("Monza", 1, 60.0, 3);
         tokio::spawn(async move { stream(&url, &sim, Some(12.0)).await })
     };
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The outage starts once the stream is flowing into the database (frames stored), not after a guessed sleep.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let sessions = get(&format!("{url}/api/sessions")).await;
+        let list = sessions.as_array().cloned().unwrap_or_default();
+        if list.iter().any(|s| s["frame_count"].as_u64().unwrap_or(0) > 0) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no frames stored before the outage: {sessions}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     pg.stop().expect("stop postgres");
     let down_at = tokio::time::Instant::now();
     // The writer notices on its next flush (within its connection timeout) and spools from then on.
