@@ -32,20 +32,9 @@ fn lz4_bomb(n: u32) -> Vec<u8> {
     let mut chunk = vec![2, 1, 0, 0];
     chunk.extend_from_slice(&n.to_le_bytes());
     chunk.extend_from_slice(&(raw_len as u32).to_le_bytes());
-    chunk.extend_from_slice(&crc32(&body).to_le_bytes());
+    chunk.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
     chunk.extend_from_slice(&body);
     chunk
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 fn batch(first_seq: u64, count: u32, chunk: &[u8]) -> Vec<u8> {

@@ -421,17 +421,25 @@ mod tests {
         assert!(state.metrics().render().contains("racecraft_ws_client_lagged_total 1"));
     }
 
+    /// A live session and a viewer whose socket holds one message, past its hello; time paused after the
+    /// database setup (a paused clock would time out the pool).
+    async fn paused_viewer(
+        dir: &std::path::Path,
+    ) -> (AppState, std::sync::Arc<crate::live::LiveSession>, Sent, tokio::task::JoinHandle<()>) {
+        let state = state(dir, 16).await;
+        let session = state.store().create_session(&Default::default(), None).await.expect("session");
+        tokio::time::pause();
+        let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
+        let (mut rx, task) = viewer(&state, session.id, 1);
+        assert!(matches!(rx.recv().await, Some(Message::Text(_))), "hello");
+        (state, live, rx, task)
+    }
+
     #[tokio::test]
     async fn a_viewer_that_stops_reading_is_disconnected_and_counted() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let state = state(dir.path(), 16).await;
-        let session = state.store().create_session(&Default::default(), None).await.expect("session");
-        // The database is done with; from here on time is the test's.
-        tokio::time::pause();
-        let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
         // A socket that takes the hello and then nothing more, like a client that stopped reading.
-        let (mut rx, task) = viewer(&state, session.id, 1);
-        assert!(matches!(rx.recv().await, Some(Message::Text(_))), "hello");
+        let (state, live, rx, task) = paused_viewer(dir.path()).await;
         for i in 0..4 {
             live.ingest(None, vec![Frame::new(i * 3_000).with(Channel::Speed, 1.0)], state.writer(), state.metrics());
         }
@@ -446,12 +454,7 @@ mod tests {
     #[tokio::test]
     async fn a_viewer_that_reads_slowly_is_not_disconnected() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let state = state(dir.path(), 16).await;
-        let session = state.store().create_session(&Default::default(), None).await.expect("session");
-        tokio::time::pause();
-        let (live, _) = state.live().activate(crate::live::Resume::fresh(session.clone()));
-        let (mut rx, task) = viewer(&state, session.id, 1);
-        assert!(matches!(rx.recv().await, Some(Message::Text(_))), "hello");
+        let (state, live, mut rx, task) = paused_viewer(dir.path()).await;
         let stall = Limits::default().viewer_stall_timeout;
         for i in 0..5 {
             live.ingest(None, vec![Frame::new(i * 3_000).with(Channel::Speed, 1.0)], state.writer(), state.metrics());
