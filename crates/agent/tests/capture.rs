@@ -71,8 +71,9 @@ async fn acc_shared_memory_laps_equal_the_simulators_truth() {
     assert_eq!(stats.sessions.len(), 1, "{stats:?}");
     assert_eq!(stats.undelivered, 0);
     assert_eq!(stats.acked, stats.frames, "every captured frame is durable");
-    // Shared memory is overwritten in place: a poller sees most steps, never one twice.
-    assert!(stats.frames <= published && stats.frames * 10 >= published * 8, "{} of {published}", stats.frames);
+    // Shared memory is overwritten in place: how many steps a poller sees depends on how busy the machine is
+    // (the laps below must be exact regardless), but it never sees one step twice.
+    assert!(stats.frames > 0 && stats.frames <= published, "{} of {published}", stats.frames);
 
     let id = stats.sessions[0];
     let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
@@ -83,6 +84,7 @@ async fn acc_shared_memory_laps_equal_the_simulators_truth() {
 
     let recording = racecraft_record::read_all(tmp.path().join("acc.rcr")).expect("recording");
     assert_eq!(recording.frames.len() as u64, stats.frames);
+    assert!(recording.frames.windows(2).all(|w| w[1].t_us > w[0].t_us), "a step was captured twice");
     assert_eq!(recording.meta.expect("meta").game, "acc");
     server.shutdown().await.expect("shutdown");
 }
