@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The best time of one piece of the lap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BestPiece {
     /// Sector index (0-based) or segment index, as named by `label`.
     pub index: usize,
@@ -28,6 +29,7 @@ pub struct BestPiece {
 
 /// The theoretical best lap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TheoreticalBest {
     /// Sum of best sectors, seconds.
     pub sectors_s: f64,

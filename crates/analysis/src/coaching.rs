@@ -23,6 +23,7 @@ pub const THROTTLE_M: f64 = 10.0;
 
 /// One thing done differently from the reference.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Finding {
     /// Braked this many metres earlier.
@@ -86,6 +87,7 @@ impl Finding {
 
 /// Advice for one corner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Advice {
     /// The corner's number.
     pub corner: u32,

@@ -10,6 +10,7 @@ use crate::metrics::CornerMetrics;
 
 /// Lap-time spread and the corners that vary most.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Consistency {
     /// Laps counted.
     pub laps: usize,
@@ -25,6 +26,7 @@ pub struct Consistency {
 
 /// How one corner varies from lap to lap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CornerConsistency {
     /// The corner's number.
     pub corner: u32,

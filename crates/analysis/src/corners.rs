@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// Thresholds of corner detection.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CornerParams {
     /// Curvature above which the line is in a corner, 1/m.
     pub curvature_per_m: f64,
@@ -54,6 +55,7 @@ pub const ZONE_LEAD_M: f64 = 40.0;
 
 /// Direction of a corner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Turning left.
@@ -64,6 +66,7 @@ pub enum Direction {
 
 /// A corner of the track. `entry_m` is greater than `exit_m` only for a corner across the start line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Corner {
     /// 1-based number in driving order from the start line.
     pub number: u32,
@@ -193,6 +196,7 @@ pub fn detect_corners_with(curvature: &[f32], step_m: f64, params: &CornerParams
 /// The stretch of lap a corner owns for timing, in lap coordinates (`0 ≤ start_m ≤ min_speed_m ≤ end_m ≤
 /// length`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CornerZone {
     /// The corner's number.
     pub corner: u32,

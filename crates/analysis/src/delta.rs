@@ -13,6 +13,7 @@ use crate::trace::LapTrace;
 
 /// One point of a delta trace.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeltaPoint {
     /// Lap distance, metres.
     pub distance_m: f64,
@@ -22,6 +23,7 @@ pub struct DeltaPoint {
 
 /// What a stretch of lap is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Stretch {
     /// A corner's zone.
@@ -38,6 +40,7 @@ pub enum Stretch {
 
 /// Time lost over one stretch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StretchLoss {
     /// Corner or straight.
     #[serde(flatten)]

@@ -23,6 +23,7 @@ pub const MIN_BIN_SAMPLES: usize = 20;
 
 /// One speed bin of the G-G diagram.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GripBin {
     /// Lower edge of the bin, m/s.
     pub speed_from_mps: f64,
@@ -46,6 +47,7 @@ pub struct GripBin {
 
 /// The grip envelope of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GripEnvelope {
     /// Bins in increasing speed.
     pub bins: Vec<GripBin>,

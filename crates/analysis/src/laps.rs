@@ -45,6 +45,7 @@ pub const START_LINE_HALF_WIDTH_M: f64 = 30.0;
 
 /// How a lap's time was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LapTiming {
     /// The game's own lap time.
@@ -55,6 +56,7 @@ pub enum LapTiming {
 
 /// What found the lap boundaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BoundarySource {
     /// The game's lap counter.
@@ -68,6 +70,7 @@ pub enum BoundarySource {
 
 /// Why a lap does not count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LapFlags {
     /// Began in the pit lane.
     pub out_lap: bool,
@@ -103,6 +106,7 @@ impl LapFlags {
 
 /// One complete lap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "AnalysedLap"))]
 pub struct Lap {
     /// The game's lap number, or 1.. in order when the source has no counter.
     pub lap_number: u32,
@@ -141,6 +145,7 @@ struct Crossing {
 
 /// A start line: a point and the direction of travel across it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StartLine {
     /// Centre of the line, metres.
     pub x_m: f64,

@@ -130,6 +130,7 @@ pub const MISTAKE_CARRY_MPS: f64 = 0.5;
 
 /// How to analyse.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct AnalysisOptions {
     /// Spacing of the distance grid laps are resampled onto, metres.
@@ -158,6 +159,7 @@ impl Default for AnalysisOptions {
 
 /// Where the sector boundaries came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SectorSource {
     /// [`AnalysisOptions::sector_boundaries_m`].
@@ -173,6 +175,7 @@ pub enum SectorSource {
 
 /// The model in the analysis output: what it is, without its points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrackSummary {
     /// Lap length, metres.
     pub length_m: f64,
@@ -190,6 +193,7 @@ pub struct TrackSummary {
 
 /// Grip use of one lap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LapGrip {
     /// The lap.
     pub lap_number: u32,
@@ -201,6 +205,7 @@ pub struct LapGrip {
 
 /// What kind of mistake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MistakeKind {
     /// Braked at least [`MISTAKE_BRAKE_M`] earlier than usual.
@@ -213,6 +218,7 @@ pub enum MistakeKind {
 
 /// A corner where a lap lost clearly more time than usual.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Mistake {
     /// The lap.
     pub lap_number: u32,
@@ -231,6 +237,7 @@ pub struct Mistake {
 
 /// Everything the analysis found in one session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionAnalysis {
     /// Source game.
     pub game: String,
@@ -328,6 +335,7 @@ impl SessionAnalysis {
 
 /// What to compare a lap with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Reference {
     /// The session's best lap.
@@ -338,6 +346,7 @@ pub enum Reference {
 
 /// One corner of a lap against the reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CornerComparison {
     /// The corner.
     pub corner: u32,
@@ -353,6 +362,7 @@ pub struct CornerComparison {
 
 /// One lap against a reference lap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LapComparison {
     /// The lap.
     pub lap_number: u32,

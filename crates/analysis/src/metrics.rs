@@ -29,6 +29,7 @@ pub const BRAKE_SEARCH_BEFORE_M: f64 = 100.0;
 
 /// What one lap did in one corner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CornerMetrics {
     /// The corner's number.
     pub corner: u32,

@@ -35,6 +35,7 @@ const G: f64 = racecraft_core::STANDARD_GRAVITY_MPS2;
 
 /// The upshift out of one gear.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ShiftAdvice {
     /// The gear shifted out of.
     pub gear: u8,
@@ -50,6 +51,7 @@ pub struct ShiftAdvice {
 
 /// Shift analysis of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ShiftAnalysis {
     /// Measured `rpm / speed` per gear (index 0 = first gear), rpm per m/s; 0 when never used.
     pub gear_ratios_rpm_per_mps: Vec<f64>,

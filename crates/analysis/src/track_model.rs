@@ -36,6 +36,7 @@ const MIN_SPEED_FOR_CURVATURE_MPS: f32 = 8.0;
 
 /// Where the model's geometry came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum GeometrySource {
     /// Averaged positions.
@@ -49,6 +50,7 @@ pub enum GeometrySource {
 
 /// A track model. Point `k` of `points` and `curvature_per_m` is at lap distance `k * step_m`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct TrackModel {
     /// Format version ([`MODEL_VERSION`]).

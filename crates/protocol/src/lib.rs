@@ -4,8 +4,9 @@
 //! - [`ingest`]: the agent's stream (`GET /ws/ingest`): [`ingest::AgentMessage`] in,
 //!   [`ingest::IngestReply`] out.
 //! - [`viewer`]: what a live viewer (`GET /ws/{session_id}`) receives: [`viewer::ViewerMessage`].
-//! - [`rest`]: the session and lap bodies of the REST API and the viewer's hello: [`rest::Session`],
-//!   [`rest::Lap`], [`rest::ChannelInfo`].
+//! - [`rest`]: the REST API's request and response bodies (sessions, laps, frames, health, ingest, export,
+//!   errors), also used in the viewer's hello: [`rest::Session`], [`rest::Lap`], [`rest::ChannelInfo`], ...
+//! - [`analysis`]: the analysis endpoints' bodies, around the analysis engine's own result types.
 //! - [`typescript`]: the browser's TypeScript declarations, generated from these types
 //!   (`web/src/lib/protocol.ts`; a test fails when that file is stale).
 //!
@@ -13,6 +14,7 @@
 //! client may ask for one (`?v=1`) and is refused clearly when the server does not speak it. Units follow the
 //! house rule: SI, in the field names (`_s`, `_mps`, `_kpa`, `_c`, `_g`).
 
+pub mod analysis;
 pub mod ingest;
 pub mod rest;
 pub mod typescript;

@@ -109,3 +109,28 @@ pub struct TyreInsight {
     /// The hottest wheel (`fl`, `fr`, `rl`, `rr`).
     pub hottest: Option<String>,
 }
+
+/// `GET /ws/{session_id}?format=json|binary&v=1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct ViewerQuery {
+    /// How telemetry arrives: `json` (default) as `telemetry_update` text, `binary` as compact frames.
+    #[serde(default)]
+    #[ts(optional)]
+    pub format: Option<TelemetryFormat>,
+    /// The protocol version the viewer speaks; refused clearly when it is not the server's.
+    #[serde(default)]
+    #[ts(optional)]
+    pub v: Option<u32>,
+}
+
+/// [`ViewerQuery::format`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TelemetryFormat {
+    /// `telemetry_update` text messages.
+    #[default]
+    Json,
+    /// Binary messages: `u8 1 · u64 seq · compact frame`.
+    Binary,
+}

@@ -76,3 +76,22 @@ fn messages_have_the_documented_shape() {
     assert!(text.starts_with(r#"{"type":"hello","v":1,"session":{"id":7,"#), "{text}");
     assert_eq!(serde_json::from_str::<ViewerMessage>(&text).expect("parse"), hello);
 }
+
+#[test]
+fn the_protocol_page_names_every_body_and_message() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/protocol.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/protocol.md");
+    let mut missing: Vec<String> = racecraft_protocol::typescript::root_names()
+        .into_iter()
+        .chain(["AgentMessage", "IngestReply", "LapInsight"].map(String::from))
+        .filter(|name| !doc.contains(&format!("`{name}`")))
+        .collect();
+    // Every message tag the browser can receive is described.
+    let decls = racecraft_protocol::typescript::declarations();
+    for tag in decls.split("\"type\": \"").skip(1).filter_map(|rest| rest.split('"').next()) {
+        if !doc.contains(&format!("`{tag}`")) && !doc.contains(&format!("\"type\":\"{tag}\"")) {
+            missing.push(format!("message `{tag}`"));
+        }
+    }
+    assert!(missing.is_empty(), "{} does not describe: {missing:?}", path.display());
+}

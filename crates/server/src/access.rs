@@ -238,7 +238,7 @@ async fn json_errors(response: Response) -> Response {
         _ => String::new(),
     };
     let message = if text.is_empty() { status.canonical_reason().unwrap_or("error").to_lowercase() } else { text };
-    let body = serde_json::json!({ "error": message }).to_string();
+    let body = serde_json::to_string(&racecraft_protocol::rest::ErrorBody { error: message }).unwrap_or_default();
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))

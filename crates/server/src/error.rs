@@ -66,7 +66,7 @@ impl IntoResponse for AppError {
         if let AppError::Storage(e) = &self {
             tracing::warn!(error = %e, "request failed on storage");
         }
-        (self.status(), axum::Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+        (self.status(), axum::Json(racecraft_protocol::rest::ErrorBody { error: self.to_string() })).into_response()
     }
 }
 

@@ -63,7 +63,7 @@ pub(crate) fn channels(with_descriptions: bool) -> Vec<ChannelInfo> {
         .map(|c| {
             let info = c.info();
             ChannelInfo {
-                index: info.index as u8,
+                index: info.index,
                 name: info.name.to_string(),
                 unit: info.unit.to_string(),
                 description: with_descriptions.then(|| info.description.to_string()),

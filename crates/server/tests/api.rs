@@ -120,6 +120,30 @@ async fn ac_ingest_converts_units_and_drops_repeats() {
     assert_eq!(ch["tyre_press_fl_kpa"][0], Value::Null, "absent where the packet lacked it");
 }
 
+/// `POST /ingest` is normalised by the capture crate, as shared memory is: what the game could not have sent
+/// (a throttle of 7, 10^9 km/h, 50 000 rpm, a 40 g corner) is left out, not stored, and the rest of the packet is
+/// kept; the slip ratio is the game's `slipRatio`, and the position turns to z-up.
+#[tokio::test]
+async fn ac_ingest_leaves_out_what_the_game_could_not_have_sent() {
+    let f = fixture().await;
+    let (_, created) = call(&f.state, "POST", "/api/sessions", Some(r#"{"game":"ac"}"#)).await;
+    let id = created["id"].as_i64().expect("id");
+    let body = r#"[{"packetId":1,"gas":7,"brake":0.25,"speedKmh":1e9,"rpms":50000,"accG":[40,1,0.5],
+                    "slipRatio":[0.1,0.2,0.3,0.4],"carCoordinates":[10,2,-30]}]"#;
+    let (s, v) = call(&f.state, "POST", &format!("/ingest?session_id={id}"), Some(body)).await;
+    assert_eq!((s, v["accepted"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+    let (_, recent) = call(&f.state, "GET", &format!("/api/recent/1?session_id={id}"), None).await;
+    let ch = &recent["channels"];
+    for implausible in ["throttle", "speed_mps", "rpm", "acc_lat_g"] {
+        assert!(ch.get(implausible).is_none_or(|c| c[0].is_null()), "{implausible} stored: {recent}");
+    }
+    assert_close(&ch["brake"], &[0.25]);
+    assert_close(&ch["acc_vert_g"], &[1.0]);
+    assert_close(&ch["slip_ratio_rr"], &[0.4]);
+    assert_close(&ch["pos_y_m"], &[-30.0]);
+    assert_close(&ch["pos_z_m"], &[2.0]);
+}
+
 #[tokio::test]
 async fn api_ingest_one_point_or_many() {
     let f = fixture().await;

@@ -2,19 +2,11 @@
 
 import type { ChannelInfo } from './channels';
 
-// Session and Lap are generated from the Rust types (crates/protocol): a renamed field fails the type check.
-import type { Lap, Session } from './protocol';
-export type { Lap, Session };
-
-/** Columnar telemetry as returned by /api/laps/{id} and /api/recent/{n}. */
-export interface Columns {
-  t_s: number[];
-  channels: Record<string, (number | null)[]>;
-}
-
-export interface LapData extends Columns {
-  lap: Lap;
-}
+// Every body is generated from the Rust types (crates/protocol): a renamed field fails the type check.
+import type { Columns, Lap, LapFrames, Session } from './protocol';
+export type { Columns, Lap, Session };
+/** `GET /api/laps/{id}`: the lap and its frames as columns. */
+export type LapData = LapFrames;
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {

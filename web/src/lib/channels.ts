@@ -1,12 +1,8 @@
 // Channel model of protocol v1. The server's `hello.channels` / `GET /api/channels` is authoritative;
 // this table is only the fallback used before (or without) it.
 
-export interface ChannelInfo {
-  index: number;
-  name: string;
-  unit?: string;
-  description?: string;
-}
+import type { ChannelInfo } from './protocol';
+export type { ChannelInfo };
 
 export const MAX_CHANNELS = 64;
 

@@ -3,6 +3,916 @@
 
 export const PROTOCOL_VERSION = 1;
 
+export type Advice = { 
+/**
+ * The corner's number.
+ */
+corner: number, 
+/**
+ * The lap advised.
+ */
+lap_number: number, 
+/**
+ * The lap compared with.
+ */
+reference_lap_number: number, 
+/**
+ * Time lost in the corner's segment, seconds.
+ */
+time_at_stake_s: number, 
+/**
+ * What differs, most important first.
+ */
+findings: Array<Finding>, 
+/**
+ * The sentence.
+ */
+message: string, };
+
+export type AnalysedLap = { 
+/**
+ * The game's lap number, or 1.. in order when the source has no counter.
+ */
+lap_number: number, 
+/**
+ * Session time at the start-line crossing that began the lap, seconds.
+ */
+start_s: number, 
+/**
+ * Lap time, seconds.
+ */
+lap_time_s: number, 
+/**
+ * Sector times, seconds; they sum to `lap_time_s`.
+ */
+sectors_s: Array<number>, 
+/**
+ * Where the lap time came from.
+ */
+timing: LapTiming, 
+/**
+ * Out-lap, in-lap, pit, invalid, cut, reset, gap.
+ */
+flags: LapFlags, 
+/**
+ * No flag set: the lap counts for bests.
+ */
+valid: boolean, 
+/**
+ * The fastest valid lap of the session.
+ */
+session_best: boolean, 
+/**
+ * The session best, and faster than the personal best given in the options (if any).
+ */
+personal_best: boolean, };
+
+export type AnalysisOptions = { 
+/**
+ * Spacing of the distance grid laps are resampled onto, metres.
+ */
+grid_step_m: number, 
+/**
+ * Only these laps (by number); `None` for all.
+ */
+laps: Array<number> | null, 
+/**
+ * The driver's personal best before this session, seconds, to mark a new one.
+ */
+personal_best_s: number | null, 
+/**
+ * Inner sector boundaries, metres, when the game publishes them (they take precedence).
+ */
+sector_boundaries_m: Array<number> | null, 
+/**
+ * Points in a decimated delta trace.
+ */
+delta_points: number, };
+
+export type BestPiece = { 
+/**
+ * Sector index (0-based) or segment index, as named by `label`.
+ */
+index: number, 
+/**
+ * `S1`, `Start–T1`, `T4–T5`, ...
+ */
+label: string, 
+/**
+ * Where it starts, metres (sectors: boundary estimate).
+ */
+start_m: number, 
+/**
+ * Where it ends, metres.
+ */
+end_m: number, 
+/**
+ * Best time, seconds.
+ */
+time_s: number, 
+/**
+ * The lap it comes from.
+ */
+lap_number: number, };
+
+export type BoundarySource = "lap_counter" | "lap_distance" | "positions";
+
+export type ChannelInfo = { 
+/**
+ * Index in the compact binary frame's mask.
+ */
+index: number, 
+/**
+ * Name with its unit, e.g. `speed_mps`.
+ */
+name: string, 
+/**
+ * Unit, e.g. `m/s`.
+ */
+unit: string, 
+/**
+ * What it is (only in `GET /api/channels`).
+ */
+description?: string, };
+
+export type Columns = { 
+/**
+ * Session time of each frame, s.
+ */
+t_s: Array<number>, 
+/**
+ * Channel name (with unit) → values.
+ */
+channels: { [key in string]: Array<number | null> }, };
+
+export type Consistency = { 
+/**
+ * Laps counted.
+ */
+laps: number, 
+/**
+ * Mean lap time, seconds.
+ */
+mean_lap_s: number, 
+/**
+ * Standard deviation of lap time, seconds.
+ */
+std_lap_s: number, 
+/**
+ * Slowest minus fastest, seconds.
+ */
+spread_s: number, 
+/**
+ * Corners, most variable first.
+ */
+corners: Array<CornerConsistency>, };
+
+export type Corner = { 
+/**
+ * 1-based number in driving order from the start line.
+ */
+number: number, 
+/**
+ * Which way it turns.
+ */
+direction: Direction, 
+/**
+ * Where the curvature rises above the threshold, metres.
+ */
+entry_m: number, 
+/**
+ * Point of highest curvature, metres.
+ */
+apex_m: number, 
+/**
+ * Where the curvature falls below the threshold, metres.
+ */
+exit_m: number, 
+/**
+ * Total change of heading through the corner, degrees.
+ */
+turn_deg: number, 
+/**
+ * Tightest radius, metres.
+ */
+min_radius_m: number, };
+
+export type CornerComparison = { 
+/**
+ * The corner.
+ */
+corner: number, 
+/**
+ * Time lost in the corner's zone, seconds.
+ */
+zone_loss_s: number, 
+/**
+ * Time lost from the zone's start to the next zone's start, seconds.
+ */
+segment_loss_s: number, 
+/**
+ * This lap's metrics.
+ */
+lap: CornerMetrics, 
+/**
+ * The reference's metrics.
+ */
+reference: CornerMetrics, };
+
+export type CornerConsistency = { 
+/**
+ * The corner's number.
+ */
+corner: number, 
+/**
+ * Standard deviation of the segment time, seconds.
+ */
+segment_std_s: number, 
+/**
+ * Standard deviation of the minimum speed, m/s.
+ */
+min_speed_std_mps: number, 
+/**
+ * Standard deviation of the braking point, metres (0 when never braked).
+ */
+braking_point_std_m: number, };
+
+export type CornerMetrics = { 
+/**
+ * The corner's number.
+ */
+corner: number, 
+/**
+ * The lap's number.
+ */
+lap_number: number, 
+/**
+ * Speed at the zone's start, m/s.
+ */
+entry_speed_mps: number, 
+/**
+ * Where braking started, metres; `None` without braking.
+ */
+braking_point_m: number | null, 
+/**
+ * Highest brake pedal, 0..1.
+ */
+peak_brake: number, 
+/**
+ * How far past turn-in the brake stayed on, metres.
+ */
+trail_brake_depth_m: number, 
+/**
+ * Slowest speed, m/s.
+ */
+min_speed_mps: number, 
+/**
+ * Where, metres.
+ */
+min_speed_at_m: number, 
+/**
+ * Where the throttle came back past the pickup level, metres; `None` if it never did in the zone's
+ * segment.
+ */
+throttle_pickup_m: number | null, 
+/**
+ * Speed at the corner's exit, m/s.
+ */
+exit_speed_mps: number, 
+/**
+ * Gear at the slowest point.
+ */
+gear: number | null, 
+/**
+ * Time from the zone's start to the corner's exit, seconds.
+ */
+corner_time_s: number, 
+/**
+ * Time from the zone's start to the next zone's start, seconds.
+ */
+segment_time_s: number, 
+/**
+ * Highest combined acceleration over usable grip in the zone, 0..~1.
+ */
+grip_used: number, };
+
+export type CornerZone = { 
+/**
+ * The corner's number.
+ */
+corner: number, 
+/**
+ * Where the zone starts: the braking point on the median lap less a lead, metres.
+ */
+start_m: number, 
+/**
+ * Where the median lap starts slowing for the corner, metres.
+ */
+braking_m: number, 
+/**
+ * Slowest point of the median lap in the corner, metres.
+ */
+min_speed_m: number, 
+/**
+ * The corner's exit, metres.
+ */
+end_m: number, };
+
+export type CreateSession = { 
+/**
+ * Display name; made from the metadata when absent.
+ */
+name?: string, 
+/**
+ * Source game or tool.
+ */
+game: string, 
+/**
+ * Car name.
+ */
+car: string, 
+/**
+ * Track name.
+ */
+track: string, 
+/**
+ * Driver name.
+ */
+driver: string, 
+/**
+ * Wall-clock start, ms since the Unix epoch; now when absent.
+ */
+started_at_ms?: number, };
+
+export type DbHealth = { 
+/**
+ * `sqlite` or `postgres`.
+ */
+backend: string, 
+/**
+ * The database answered the last write.
+ */
+available: boolean, 
+/**
+ * Batches waiting in the on-disk spool.
+ */
+spooled_batches: number, 
+/**
+ * Batches held in memory because the spool could not take them (disk full).
+ */
+held_batches: number, 
+/**
+ * Frames acknowledged and not yet in the database.
+ */
+pending_frames: number, 
+/**
+ * The last storage error.
+ */
+last_error: string | null, };
+
+export type DeltaPoint = { 
+/**
+ * Lap distance, metres.
+ */
+distance_m: number, 
+/**
+ * `t_lap − t_ref` at that distance, seconds (positive = slower).
+ */
+delta_s: number, };
+
+export type Direction = "left" | "right";
+
+export type ErrorBody = { 
+/**
+ * What went wrong, for a person to read.
+ */
+error: string, };
+
+export type ExportFormat = "ld" | "ldx" | "csv";
+
+export type ExportQuery = { 
+/**
+ * The file format.
+ */
+format: ExportFormat, 
+/**
+ * Comma-separated lap numbers, laid end to end; the whole session when absent.
+ */
+laps?: string, };
+
+export type Finding = { "kind": "brake_earlier", 
+/**
+ * Metres.
+ */
+by_m: number, } | { "kind": "brake_later", 
+/**
+ * Metres.
+ */
+by_m: number, } | { "kind": "slower_entry", 
+/**
+ * km/h.
+ */
+by_kmh: number, } | { "kind": "slower_apex", 
+/**
+ * km/h.
+ */
+by_kmh: number, } | { "kind": "faster_apex", 
+/**
+ * km/h.
+ */
+by_kmh: number, } | { "kind": "later_throttle", 
+/**
+ * Metres.
+ */
+by_m: number, } | { "kind": "slower_exit", 
+/**
+ * km/h.
+ */
+by_kmh: number, } | { "kind": "gear", 
+/**
+ * This lap's gear.
+ */
+lap: number, 
+/**
+ * The reference's gear.
+ */
+reference: number, };
+
+export type GeometrySource = "positions" | "dead_reckoning" | "lateral_acceleration";
+
+export type GripBin = { 
+/**
+ * Lower edge of the bin, m/s.
+ */
+speed_from_mps: number, 
+/**
+ * Upper edge, m/s.
+ */
+speed_to_mps: number, 
+/**
+ * Samples in the bin.
+ */
+samples: number, 
+/**
+ * Median combined acceleration, g.
+ */
+combined_p50_g: number, 
+/**
+ * 90th percentile of combined acceleration, g.
+ */
+combined_p90_g: number, 
+/**
+ * Usable grip: the [`USABLE_PERCENTILE`] of combined acceleration, g.
+ */
+usable_g: number, 
+/**
+ * The same percentile of |lateral|, g.
+ */
+lateral_g: number, 
+/**
+ * The same percentile of braking (−longitudinal), g.
+ */
+braking_g: number, 
+/**
+ * The same percentile of driving (+longitudinal), g.
+ */
+driving_g: number, };
+
+export type GripEnvelope = { 
+/**
+ * Bins in increasing speed.
+ */
+bins: Array<GripBin>, 
+/**
+ * Usable grip over all speeds: the highest of the well-filled bins, g.
+ */
+usable_g: number, };
+
+export type Health = { 
+/**
+ * `ok`, or `degraded` while storage is behind or failing (the server still takes data).
+ */
+status: HealthStatus, 
+/**
+ * Why it is degraded.
+ */
+reason: string | null, 
+/**
+ * The server's version.
+ */
+version: string, 
+/**
+ * The database and the storage pipeline.
+ */
+db: DbHealth, 
+/**
+ * Sessions receiving data now.
+ */
+live_sessions: number, };
+
+export type HealthStatus = "ok" | "degraded";
+
+export type Ingested = { 
+/**
+ * The session the frames went to; `null` when the body held no frame and none was created.
+ */
+session_id: number | null, 
+/**
+ * Frames accepted.
+ */
+accepted: number, 
+/**
+ * Frames already received before (`POST /ingest` resends), not stored twice.
+ */
+duplicates?: number, };
+
+export type Lap = { 
+/**
+ * Database id; `null` for a lap completed live and not stored yet.
+ */
+id: number | null, 
+/**
+ * Its session.
+ */
+session_id: number, 
+/**
+ * The game's lap number.
+ */
+lap_number: number, 
+/**
+ * Lap time, s.
+ */
+lap_time_s: number, 
+/**
+ * Sector times, s.
+ */
+sectors_s: Array<number>, 
+/**
+ * Session time at the lap's start, s.
+ */
+start_t_s: number, 
+/**
+ * Frames in the lap.
+ */
+frame_count: number, 
+/**
+ * Not flagged, not broken by a gap, not an out-lap.
+ */
+valid: boolean, 
+/**
+ * The capture joined after the lap had started.
+ */
+out_lap: boolean, 
+/**
+ * The car was in the pit lane during the lap.
+ */
+pit: boolean, };
+
+export type LapAnalysis = { 
+/**
+ * The stored lap.
+ */
+lap_id: number, 
+/**
+ * The lap as analysed.
+ */
+lap: AnalysedLap, 
+/**
+ * Its metrics in every corner.
+ */
+corner_metrics: Array<CornerMetrics>, 
+/**
+ * Against the reference.
+ */
+comparison: LapComparison, 
+/**
+ * The reference lap's session.
+ */
+reference_session_id: number, };
+
+export type LapAnalysisQuery = { 
+/**
+ * `best` (the default) or a lap id, of the same session or of another session on the same track.
+ */
+ref?: string, };
+
+export type LapCompare = { 
+/**
+ * The stored lap.
+ */
+lap_id: number, 
+/**
+ * The stored reference lap.
+ */
+reference_lap_id: number, 
+/**
+ * The reference lap's session.
+ */
+reference_session_id: number, 
+/**
+ * The lap.
+ */
+lap_number: number, 
+/**
+ * The reference lap.
+ */
+reference_lap_number: number, 
+/**
+ * The lap's time, seconds.
+ */
+lap_time_s: number, 
+/**
+ * The reference's time, seconds.
+ */
+reference_lap_time_s: number, 
+/**
+ * `lap_time_s − reference_lap_time_s`, seconds.
+ */
+difference_s: number, 
+/**
+ * The delta trace, decimated to [`AnalysisOptions::delta_points`].
+ */
+delta: Array<DeltaPoint>, 
+/**
+ * Loss per corner zone and straight, in lap order; they sum to `difference_s`.
+ */
+stretches: Array<StretchLoss>, 
+/**
+ * Per corner, in corner order.
+ */
+corners: Array<CornerComparison>, 
+/**
+ * Advice for this lap, most time at stake first.
+ */
+coaching: Array<Advice>, };
+
+export type LapComparison = { 
+/**
+ * The lap.
+ */
+lap_number: number, 
+/**
+ * The reference lap.
+ */
+reference_lap_number: number, 
+/**
+ * The lap's time, seconds.
+ */
+lap_time_s: number, 
+/**
+ * The reference's time, seconds.
+ */
+reference_lap_time_s: number, 
+/**
+ * `lap_time_s − reference_lap_time_s`, seconds.
+ */
+difference_s: number, 
+/**
+ * The delta trace, decimated to [`AnalysisOptions::delta_points`].
+ */
+delta: Array<DeltaPoint>, 
+/**
+ * Loss per corner zone and straight, in lap order; they sum to `difference_s`.
+ */
+stretches: Array<StretchLoss>, 
+/**
+ * Per corner, in corner order.
+ */
+corners: Array<CornerComparison>, 
+/**
+ * Advice for this lap, most time at stake first.
+ */
+coaching: Array<Advice>, };
+
+export type LapFlags = { 
+/**
+ * Began in the pit lane.
+ */
+out_lap: boolean, 
+/**
+ * Ended in the pit lane.
+ */
+in_lap: boolean, 
+/**
+ * In the pit lane at some point.
+ */
+pit: boolean, 
+/**
+ * The game flagged the lap invalid.
+ */
+game_invalid: boolean, 
+/**
+ * The path driven was clearly shorter than the lap.
+ */
+cut: boolean, 
+/**
+ * The car jumped back or was moved (reset, tow, teleport).
+ */
+reset: boolean, 
+/**
+ * The capture had a hole longer than [`MAX_GAP_S`].
+ */
+capture_gap: boolean, 
+/**
+ * Began well below racing speed: a standing start, or a restart after a stop.
+ */
+standing_start: boolean, };
+
+export type LapFrames = { 
+/**
+ * The lap.
+ */
+lap: Lap, 
+/**
+ * Session time of each frame, s.
+ */
+t_s: Array<number>, 
+/**
+ * Channel name (with unit) → values.
+ */
+channels: { [key in string]: Array<number | null> }, };
+
+export type LapGrip = { 
+/**
+ * The lap.
+ */
+lap_number: number, 
+/**
+ * Mean over corners of the grip used, 0..~1.
+ */
+mean_grip_used: number, 
+/**
+ * Highest over corners.
+ */
+peak_grip_used: number, };
+
+export type LapInsight = { 
+/**
+ * The lap.
+ */
+lap_number: number, 
+/**
+ * Its time, s.
+ */
+lap_time_s: number, 
+/**
+ * Valid.
+ */
+valid: boolean, 
+/**
+ * Fastest valid lap before it, s.
+ */
+best_lap_s: number | null, 
+/**
+ * This lap minus that best, s (positive: slower).
+ */
+delta_to_best_s: number | null, 
+/**
+ * Its sector times, s.
+ */
+sectors_s: Array<number>, 
+/**
+ * Each sector minus the best of that sector before it, s.
+ */
+sector_deltas_s: Array<number | null>, 
+/**
+ * Top speed, m/s.
+ */
+top_speed_mps: number | null, 
+/**
+ * Largest lateral acceleration, g.
+ */
+max_lat_g: number | null, 
+/**
+ * Largest braking deceleration, g.
+ */
+max_brake_g: number | null, 
+/**
+ * Share of the lap at full throttle, %.
+ */
+full_throttle_pct: number | null, 
+/**
+ * Tyre figures, when the source has tyre channels.
+ */
+tyres: TyreInsight | null, };
+
+export type LapQuery = { 
+/**
+ * Comma-separated channel names; every channel the lap has when absent.
+ */
+channels?: string, 
+/**
+ * Min/max decimation to at most this many frames, keeping the first channel's peaks.
+ */
+max_points?: number, };
+
+export type LapTiming = "game" | "crossings";
+
+export type ListSessionsQuery = { 
+/**
+ * List archived sessions too.
+ */
+archived: boolean, };
+
+export type Mistake = { 
+/**
+ * The lap.
+ */
+lap_number: number, 
+/**
+ * The corner.
+ */
+corner: number, 
+/**
+ * What went wrong.
+ */
+kind: MistakeKind, 
+/**
+ * Time lost against the session's usual: the corner's segment, and the next ones while the car is
+ * still slower than usual when it reaches them, seconds.
+ */
+time_lost_s: number, 
+/**
+ * The median segment time, seconds.
+ */
+typical_segment_s: number, 
+/**
+ * What was different, compared with the lap whose segment time is the median.
+ */
+advice: Advice | null, };
+
+export type MistakeKind = "early_braking" | "slow_apex" | "slow_segment";
+
+export type RecentFrames = { 
+/**
+ * The session.
+ */
+session_id: number, 
+/**
+ * Session time of each frame, s.
+ */
+t_s: Array<number>, 
+/**
+ * Channel name (with unit) → values.
+ */
+channels: { [key in string]: Array<number | null> }, };
+
+export type RecentQuery = { 
+/**
+ * The live session; the most recent one when absent.
+ */
+session_id?: number, 
+/**
+ * Comma-separated channel names.
+ */
+channels?: string, };
+
+export type ReferenceSession = { 
+/**
+ * The session.
+ */
+session_id: number, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * Driver.
+ */
+driver: string, 
+/**
+ * Car.
+ */
+car: string, 
+/**
+ * Game.
+ */
+game: string, 
+/**
+ * Wall-clock start, ms since the Unix epoch.
+ */
+started_at_ms: number, 
+/**
+ * Fastest valid lap, s.
+ */
+best_lap_s: number | null, 
+/**
+ * Its stored laps.
+ */
+laps: Array<Lap>, };
+
+export type References = { 
+/**
+ * The track.
+ */
+track: string, 
+/**
+ * The sessions, each with its laps.
+ */
+sessions: Array<ReferenceSession>, };
+
+export type SectorSource = "options" | "game" | "model" | "thirds";
+
 export type Session = { 
 /**
  * Database id (ids of sessions created while the database was away start at 2^52; all fit a JS number).
@@ -57,65 +967,285 @@ frame_count: number,
  */
 live: boolean, };
 
-export type Lap = { 
+export type SessionAnalysisBody = { 
 /**
- * Database id; `null` for a lap completed live and not stored yet.
- */
-id: number | null, 
-/**
- * Its session.
+ * The session.
  */
 session_id: number, 
 /**
- * The game's lap number.
+ * Lap number (as a string key) → id of the stored lap in `/api/laps`.
  */
-lap_number: number, 
+lap_ids: Record<string, number>, 
 /**
- * Lap time, s.
+ * Source game.
  */
-lap_time_s: number, 
+game: string, 
 /**
- * Sector times, s.
+ * Car.
  */
-sectors_s: Array<number>, 
+car: string, 
 /**
- * Session time at the lap's start, s.
+ * Track.
  */
-start_t_s: number, 
+track: string, 
 /**
- * Frames in the lap.
+ * Driver.
  */
-frame_count: number, 
+driver: string, 
 /**
- * Not flagged, not broken by a gap, not an out-lap.
+ * What found the lap boundaries.
  */
-valid: boolean, 
+boundaries: BoundarySource, 
 /**
- * The capture joined after the lap had started.
+ * Lap length, metres.
  */
-out_lap: boolean, 
+track_length_m: number, 
 /**
- * The car was in the pit lane during the lap.
+ * Spacing of the distance grid, metres.
  */
-pit: boolean, };
+grid_step_m: number, 
+/**
+ * Inner sector boundaries, metres.
+ */
+sector_boundaries_m: Array<number>, 
+/**
+ * Where they came from.
+ */
+sector_source: SectorSource, 
+/**
+ * Complete laps, in order.
+ */
+laps: Array<AnalysedLap>, 
+/**
+ * The fastest valid lap (the fastest complete lap when none is valid).
+ */
+best_lap: number | null, 
+/**
+ * Its time, seconds.
+ */
+best_lap_s: number | null, 
+/**
+ * Sum of best sectors and of best segments.
+ */
+theoretical_best: TheoreticalBest, 
+/**
+ * The track model's summary.
+ */
+track_model_summary: TrackSummary, 
+/**
+ * Corners in driving order.
+ */
+corners: Array<Corner>, 
+/**
+ * The stretch each corner owns for timing.
+ */
+zones: Array<CornerZone>, 
+/**
+ * Every lap in every corner, by lap then corner.
+ */
+corner_metrics: Array<CornerMetrics>, 
+/**
+ * The G-G envelope.
+ */
+grip: GripEnvelope, 
+/**
+ * Grip used per lap.
+ */
+lap_grip: Array<LapGrip>, 
+/**
+ * Shift points.
+ */
+shifts: ShiftAnalysis, 
+/**
+ * Lap-time spread and the corners that vary most.
+ */
+consistency: Consistency, 
+/**
+ * Corner segments that took clearly longer than usual, largest first.
+ */
+mistakes: Array<Mistake>, 
+/**
+ * The corners to work on: the best lap against the lap that was fastest in each corner, ranked.
+ */
+coaching: Array<Advice>, 
+/**
+ * The options it was made with.
+ */
+options: AnalysisOptions, };
 
-export type ChannelInfo = { 
+export type ShiftAdvice = { 
 /**
- * Index in the compact binary frame's mask.
+ * The gear shifted out of.
  */
-index: number, 
+gear: number, 
 /**
- * Name with its unit, e.g. `speed_mps`.
+ * The rpm that maximises acceleration.
+ */
+optimal_rpm: number, 
+/**
+ * The optimum is the highest rpm seen in this gear: the next gear never pulls harder in the data.
+ */
+at_limit: boolean, 
+/**
+ * The driver's median shift rpm out of this gear; `None` if never seen.
+ */
+driver_rpm: number | null, 
+/**
+ * Upshifts out of this gear seen.
+ */
+upshifts: number, };
+
+export type ShiftAnalysis = { 
+/**
+ * Measured `rpm / speed` per gear (index 0 = first gear), rpm per m/s; 0 when never used.
+ */
+gear_ratios_rpm_per_mps: Array<number>, 
+/**
+ * Per gear, from first to the second-highest gear used.
+ */
+shifts: Array<ShiftAdvice>, 
+/**
+ * Full-throttle samples in the fit.
+ */
+samples: number, 
+/**
+ * Relative torque curve `[rpm, torque]` (arbitrary scale) at the knots.
+ */
+torque_curve: Array<[number, number]>, };
+
+export type StartLine = { 
+/**
+ * Centre of the line, metres.
+ */
+x_m: number, 
+/**
+ * Centre of the line, metres.
+ */
+y_m: number, 
+/**
+ * Direction of travel, radians counter-clockwise from +x.
+ */
+heading_rad: number, };
+
+export type StretchLoss = { 
+/**
+ * Where it starts, metres.
+ */
+start_m: number, 
+/**
+ * Where it ends, metres.
+ */
+end_m: number, 
+/**
+ * Time lost against the reference, seconds (negative = gained).
+ */
+loss_s: number, } & ({ "kind": "corner", 
+/**
+ * The corner's number.
+ */
+corner: number, } | { "kind": "straight", 
+/**
+ * The corner before it.
+ */
+after: number | null, });
+
+export type TelemetryFormat = "json" | "binary";
+
+export type TheoreticalBest = { 
+/**
+ * Sum of best sectors, seconds.
+ */
+sectors_s: number, 
+/**
+ * The best sectors.
+ */
+best_sectors: Array<BestPiece>, 
+/**
+ * Sum of best corner-to-corner segments, seconds.
+ */
+segments_s: number, 
+/**
+ * The best segments.
+ */
+best_segments: Array<BestPiece>, };
+
+export type TrackCorner = { 
+/**
+ * Corner number, 1.. in driving order.
+ */
+number: number, 
+/**
+ * Display name ("T4" or the circuit's own).
  */
 name: string, 
 /**
- * Unit, e.g. `m/s`.
+ * Turn-in, m from the start line.
  */
-unit: string, 
+entry_m: number, 
 /**
- * What it is (only in `GET /api/channels`).
+ * Apex, m.
  */
-description?: string, };
+apex_m: number, 
+/**
+ * Exit, m.
+ */
+exit_m: number, 
+/**
+ * Apex position on the centre line; `null` when the model has no geometry there.
+ */
+apex_xy: [number, number] | null, };
+
+export type TrackMap = { 
+/**
+ * Track name.
+ */
+track: string, 
+/**
+ * Lap length, m.
+ */
+length_m: number, 
+/**
+ * Where the geometry came from.
+ */
+geometry: GeometrySource, 
+/**
+ * Centre line every ~2 m (at most 4000 points): `[x_m, y_m, distance_m]`.
+ */
+points: Array<[number, number, number]>, 
+/**
+ * The start line's position; `null` without geometry.
+ */
+start: [number, number] | null, 
+/**
+ * Corners in driving order.
+ */
+corners: Array<TrackCorner>, };
+
+export type TrackSummary = { 
+/**
+ * Lap length, metres.
+ */
+length_m: number, 
+/**
+ * Where the geometry came from.
+ */
+geometry: GeometrySource, 
+/**
+ * Gap between the averaged line's end and start, metres.
+ */
+closure_m: number, 
+/**
+ * Points in the model.
+ */
+points: number, 
+/**
+ * Laps in the model, over all sessions.
+ */
+laps_used: number, 
+/**
+ * The start line.
+ */
+start_line: StartLine | null, };
 
 export type TyreInsight = { 
 /**
@@ -135,55 +1265,15 @@ pressure_max_kpa: Array<number | null>,
  */
 hottest: string | null, };
 
-export type LapInsight = { 
+export type UpdateSession = { 
 /**
- * The lap.
+ * New display name.
  */
-lap_number: number, 
+name?: string, 
 /**
- * Its time, s.
+ * Archive (hide from the default list) or bring back.
  */
-lap_time_s: number, 
-/**
- * Valid.
- */
-valid: boolean, 
-/**
- * Fastest valid lap before it, s.
- */
-best_lap_s: number | null, 
-/**
- * This lap minus that best, s (positive: slower).
- */
-delta_to_best_s: number | null, 
-/**
- * Its sector times, s.
- */
-sectors_s: Array<number>, 
-/**
- * Each sector minus the best of that sector before it, s.
- */
-sector_deltas_s: Array<number | null>, 
-/**
- * Top speed, m/s.
- */
-top_speed_mps: number | null, 
-/**
- * Largest lateral acceleration, g.
- */
-max_lat_g: number | null, 
-/**
- * Largest braking deceleration, g.
- */
-max_brake_g: number | null, 
-/**
- * Share of the lap at full throttle, %.
- */
-full_throttle_pct: number | null, 
-/**
- * Tyre figures, when the source has tyre channels.
- */
-tyres: TyreInsight | null, };
+archived?: boolean, };
 
 export type ViewerMessage = { "type": "hello", 
 /**
@@ -246,3 +1336,13 @@ best_lap_s: number | null, } | { "type": "insight_update" } & LapInsight | { "ty
  * Frames skipped.
  */
 skipped: number, } | { "type": "session_ended" };
+
+export type ViewerQuery = { 
+/**
+ * How telemetry arrives: `json` (default) as `telemetry_update` text, `binary` as compact frames.
+ */
+format?: TelemetryFormat, 
+/**
+ * The protocol version the viewer speaks; refused clearly when it is not the server's.
+ */
+v?: number, };

@@ -20,7 +20,7 @@ pub mod udp;
 mod wide_str;
 
 pub use graphics::GraphicsPage;
-pub use physics::PhysicsPage;
+pub use physics::{PhysicsPage, PhysicsValues};
 pub use reader::{DirSource, PageKind, PageReader, PageSource, Update};
 pub use static_page::StaticPage;
 pub use udp::{AcUdp, decode_datagram};

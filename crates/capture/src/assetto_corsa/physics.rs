@@ -278,41 +278,123 @@ impl PhysicsPage {
         b
     }
 
-    /// Normalizes to a frame at `t_us`: gear −1/0/1.., km/h → m/s, psi → kPa, world y-up → z-up, `steerAngle` as
-    /// `steer_input`. Values outside physical plausibility (and non-finite ones) are left missing.
+    /// Normalizes to a frame at `t_us`: see [`PhysicsValues::to_frame`].
     pub fn to_frame(&self, t_us: i64) -> Frame {
+        self.values().to_frame(t_us)
+    }
+
+    /// The values a frame is made of.
+    pub fn values(&self) -> PhysicsValues {
         let p = &self.base;
+        PhysicsValues {
+            packet_id: Some(i64::from(p.packet_id)),
+            gas: Some(p.gas),
+            brake: Some(p.brake),
+            fuel: Some(p.fuel),
+            gear: Some(p.gear),
+            rpms: Some(p.rpms as f32),
+            steer_angle: Some(p.steer_angle),
+            speed_kmh: Some(p.speed_kmh),
+            velocity: Some(p.velocity),
+            acc_g: Some(p.acc_g),
+            wheels_pressure: Some(p.wheels_pressure),
+            tyre_core_temperature: Some(p.tyre_core_temperature),
+            slip_ratio: self.extended.as_ref().map(|ext| ext.slip_ratio),
+            heading: Some(p.heading),
+            pitch: Some(p.pitch),
+            roll: Some(p.roll),
+            // The physics page has no position; the graphics page adds it.
+            car_coordinates: None,
+        }
+    }
+}
+
+/// The physics values a frame is made of, each optional: read from a page ([`PhysicsPage::values`]), or from
+/// an AC-shaped JSON packet (`POST /ingest`; the game's field names in camel case, any subset, other fields
+/// ignored). One normalisation, [`PhysicsValues::to_frame`], serves both.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhysicsValues {
+    /// The game's sequence number (a resent packet repeats it).
+    pub packet_id: Option<i64>,
+    /// Throttle, 0..1.
+    pub gas: Option<f32>,
+    /// Brake, 0..1.
+    pub brake: Option<f32>,
+    /// Fuel, litres.
+    pub fuel: Option<f32>,
+    /// Gear as the game counts it: 0 = R, 1 = N, 2 = 1st.
+    pub gear: Option<i32>,
+    /// Engine speed, rpm.
+    pub rpms: Option<f32>,
+    /// Steering input, −1..1.
+    pub steer_angle: Option<f32>,
+    /// Speed, km/h.
+    pub speed_kmh: Option<f32>,
+    /// World velocity (x, y up, z), m/s.
+    pub velocity: Option<[f32; 3]>,
+    /// Acceleration in g: lateral, vertical, longitudinal.
+    pub acc_g: Option<[f32; 3]>,
+    /// Tyre pressure per wheel (FL, FR, RL, RR), psi.
+    pub wheels_pressure: Option<[f32; 4]>,
+    /// Tyre core temperature per wheel, °C.
+    pub tyre_core_temperature: Option<[f32; 4]>,
+    /// Longitudinal slip ratio per wheel.
+    pub slip_ratio: Option<[f32; 4]>,
+    /// Heading, rad.
+    pub heading: Option<f32>,
+    /// Pitch, rad.
+    pub pitch: Option<f32>,
+    /// Roll, rad.
+    pub roll: Option<f32>,
+    /// World position (x, y up, z), m.
+    pub car_coordinates: Option<[f32; 3]>,
+}
+
+impl PhysicsValues {
+    /// Normalizes to a frame at `t_us`: gear −1/0/1.., km/h → m/s, psi → kPa, world y-up → z-up, `steerAngle` as
+    /// `steer_input`. Values outside physical plausibility (and non-finite ones) are left missing, as are values
+    /// the source did not give.
+    pub fn to_frame(&self, t_us: i64) -> Frame {
         let mut f = Frame::new(t_us);
-        f.set_opt(Channel::Speed, within(p.speed_kmh, -1.0, 600.0).map(|v| v.max(0.0) / 3.6));
-        if (0..=30_000).contains(&p.rpms) {
-            f.set(Channel::Rpm, p.rpms as f32);
-        }
+        f.set_opt(Channel::Speed, self.speed_kmh.and_then(|v| within(v, -1.0, 600.0)).map(|v| v.max(0.0) / 3.6));
+        f.set_opt(Channel::Rpm, self.rpms.and_then(|v| within(v, 0.0, 30_000.0)));
         // The game counts 0 = R, 1 = N, 2 = 1st.
-        if (0..=12).contains(&p.gear) {
-            f.set(Channel::Gear, (p.gear - 1) as f32);
+        if let Some(gear) = self.gear.filter(|g| (0..=12).contains(g)) {
+            f.set(Channel::Gear, (gear - 1) as f32);
         }
-        f.set_opt(Channel::Throttle, pedal(p.gas));
-        f.set_opt(Channel::Brake, pedal(p.brake));
-        f.set_opt(Channel::SteerInput, within(p.steer_angle, -1.01, 1.01).map(|v| v.clamp(-1.0, 1.0)));
-        f.set_opt(Channel::Fuel, within(p.fuel, 0.0, 1000.0));
-        let velocity = world_to_frame(p.velocity);
-        for (channel, v) in [Channel::VelX, Channel::VelY, Channel::VelZ].into_iter().zip(velocity) {
-            f.set_opt(channel, within(v, -200.0, 200.0));
-        }
-        let [lat, vert, long] = p.acc_g;
-        f.set_opt(Channel::AccLat, within(lat, -20.0, 20.0));
-        f.set_opt(Channel::AccVert, within(vert, -20.0, 20.0));
-        f.set_opt(Channel::AccLong, within(long, -20.0, 20.0));
-        let angle = std::f32::consts::TAU;
-        f.set_opt(Channel::Yaw, within(p.heading, -angle, angle));
-        f.set_opt(Channel::Pitch, within(p.pitch, -angle, angle));
-        f.set_opt(Channel::Roll, within(p.roll, -angle, angle));
-        for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
-            f.set_opt(Channel::tyre_temp(wheel), within(p.tyre_core_temperature[i], -50.0, 500.0));
-            f.set_opt(Channel::tyre_pressure(wheel), within(p.wheels_pressure[i], 0.0, 100.0).map(|v| v * KPA_PER_PSI));
-            if let Some(ext) = &self.extended {
-                f.set_opt(Channel::slip_ratio(wheel), within(ext.slip_ratio[i], -100.0, 100.0));
+        f.set_opt(Channel::Throttle, self.gas.and_then(pedal));
+        f.set_opt(Channel::Brake, self.brake.and_then(pedal));
+        f.set_opt(
+            Channel::SteerInput,
+            self.steer_angle.and_then(|v| within(v, -1.01, 1.01)).map(|v| v.clamp(-1.0, 1.0)),
+        );
+        f.set_opt(Channel::Fuel, self.fuel.and_then(|v| within(v, 0.0, 1000.0)));
+        if let Some(velocity) = self.velocity.map(world_to_frame) {
+            for (channel, v) in [Channel::VelX, Channel::VelY, Channel::VelZ].into_iter().zip(velocity) {
+                f.set_opt(channel, within(v, -200.0, 200.0));
             }
+        }
+        if let Some([lat, vert, long]) = self.acc_g {
+            f.set_opt(Channel::AccLat, within(lat, -20.0, 20.0));
+            f.set_opt(Channel::AccVert, within(vert, -20.0, 20.0));
+            f.set_opt(Channel::AccLong, within(long, -20.0, 20.0));
+        }
+        let angle = std::f32::consts::TAU;
+        f.set_opt(Channel::Yaw, self.heading.and_then(|v| within(v, -angle, angle)));
+        f.set_opt(Channel::Pitch, self.pitch.and_then(|v| within(v, -angle, angle)));
+        f.set_opt(Channel::Roll, self.roll.and_then(|v| within(v, -angle, angle)));
+        if let Some(pos) = self.car_coordinates.map(world_to_frame) {
+            for (channel, v) in [Channel::PosX, Channel::PosY, Channel::PosZ].into_iter().zip(pos) {
+                f.set_opt(channel, within(v, -1e6, 1e6));
+            }
+        }
+        for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
+            let temp = self.tyre_core_temperature.and_then(|t| within(t[i], -50.0, 500.0));
+            f.set_opt(Channel::tyre_temp(wheel), temp);
+            let pressure = self.wheels_pressure.and_then(|p| within(p[i], 0.0, 100.0));
+            f.set_opt(Channel::tyre_pressure(wheel), pressure.map(|v| v * KPA_PER_PSI));
+            f.set_opt(Channel::slip_ratio(wheel), self.slip_ratio.and_then(|s| within(s[i], -100.0, 100.0)));
         }
         f
     }

@@ -15,9 +15,10 @@ use axum::extract::{Query, State};
 use racecraft_analysis::{
     AnalysisOptions, LapComparison, Reference, SessionAnalysis, compare_across_sessions, compare_laps,
 };
+use racecraft_protocol::analysis::{
+    LapAnalysis, LapAnalysisQuery, LapCompare, ReferenceSession, References, SessionAnalysisBody, TrackCorner, TrackMap,
+};
 use racecraft_store::{LapRow, Session};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppError;
 use crate::error::PathParam;
@@ -181,24 +182,18 @@ async fn prepared(state: &AppState, id: i64, trigger: &'static str) {
     }
 }
 
-/// `{"<lap_number>": lap id}` for the stored laps of a session.
-fn lap_ids(laps: &[LapRow]) -> Value {
-    Value::Object(laps.iter().map(|l| (l.lap_number.to_string(), json!(l.id))).collect())
-}
-
 /// `GET /api/sessions/{id}/analysis`: everything the analysis found, plus the stored laps' ids.
 pub(super) async fn session(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<SessionAnalysisBody>, AppError> {
     let analysis = session_analysis(&state, id).await?;
     let laps = state.store().laps(id).await?;
-    let mut v = serde_json::to_value(&*analysis).map_err(|e| AppError::Unprocessable(e.to_string()))?;
-    if let Value::Object(map) = &mut v {
-        map.insert("session_id".into(), json!(id));
-        map.insert("lap_ids".into(), lap_ids(&laps));
-    }
-    Ok(Json(v))
+    Ok(Json(SessionAnalysisBody {
+        session_id: id,
+        lap_ids: laps.iter().map(|l| (l.lap_number.to_string(), l.id)).collect(),
+        analysis,
+    }))
 }
 
 /// `GET /api/sessions/{id}/track`: the track model's centre line (every ~2 m, at most 4000 points), start line
@@ -206,7 +201,7 @@ pub(super) async fn session(
 pub(super) async fn track(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<TrackMap>, AppError> {
     let analysis = session_analysis(&state, id).await?;
     let model = &analysis.track_model;
     let every = model.points.len().div_ceil(4000).max(1);
@@ -224,24 +219,26 @@ pub(super) async fn track(
         let i = ((d_m / model.step_m).round() as usize) % model.points.len();
         model.points.get(i).copied()
     };
-    let corners: Vec<Value> = analysis
+    let corners = analysis
         .corners
         .iter()
-        .map(|c| {
-            json!({
-                "number": c.number, "name": c.name(), "entry_m": c.entry_m, "apex_m": c.apex_m,
-                "exit_m": c.exit_m, "apex_xy": at(c.apex_m),
-            })
+        .map(|c| TrackCorner {
+            number: c.number,
+            name: c.name(),
+            entry_m: c.entry_m,
+            apex_m: c.apex_m,
+            exit_m: c.exit_m,
+            apex_xy: at(c.apex_m),
         })
         .collect();
-    Ok(Json(json!({
-        "track": model.track,
-        "length_m": model.length_m,
-        "geometry": model.geometry,
-        "points": points,
-        "start": at(0.0),
-        "corners": corners,
-    })))
+    Ok(Json(TrackMap {
+        track: model.track.clone(),
+        length_m: model.length_m,
+        geometry: model.geometry,
+        points,
+        start: at(0.0),
+        corners,
+    }))
 }
 
 async fn lap_row(state: &AppState, id: i64) -> Result<LapRow, AppError> {
@@ -252,27 +249,19 @@ fn analysis_error(e: racecraft_analysis::Error) -> AppError {
     AppError::Unprocessable(e.to_string())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct LapAnalysisQuery {
-    /// `best` (default) or a lap id, of the same session or of another session on the same track.
-    #[serde(rename = "ref")]
-    reference: Option<String>,
-}
-
 /// `GET /api/laps/{id}/analysis?ref=best|<lap id>`: the lap, its per-corner metrics and its comparison.
 pub(super) async fn lap(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
     query: Result<Query<LapAnalysisQuery>, QueryRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<LapAnalysis>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let lap = lap_row(&state, id).await?;
     let analysis = session_analysis(&state, lap.session_id).await?;
     let summary = analysis.lap(lap.lap_number).ok_or_else(|| {
         AppError::Unprocessable(format!("lap {} is not a complete lap of the analysis", lap.lap_number))
     })?;
-    let metrics: Vec<_> = analysis.corner_metrics.iter().filter(|m| m.lap_number == lap.lap_number).collect();
+    let corner_metrics = analysis.corner_metrics.iter().filter(|m| m.lap_number == lap.lap_number).cloned().collect();
     let (comparison, reference_session_id) = match q.reference.as_deref() {
         None | Some("best") => {
             (compare_laps(&analysis, lap.lap_number, Reference::Best).map_err(analysis_error)?, lap.session_id)
@@ -285,10 +274,7 @@ pub(super) async fn lap(
             (comparison(&state, &analysis, &lap, &r).await?, r.session_id)
         }
     };
-    Ok(Json(json!({
-        "lap_id": id, "lap": summary, "corner_metrics": metrics, "comparison": comparison,
-        "reference_session_id": reference_session_id,
-    })))
+    Ok(Json(LapAnalysis { lap_id: id, lap: summary.clone(), corner_metrics, comparison, reference_session_id }))
 }
 
 /// `GET /api/laps/{id}/compare/{ref_id}`: delta, losses per corner and straight, coaching. The reference may
@@ -296,18 +282,17 @@ pub(super) async fn lap(
 pub(super) async fn compare(
     State(state): State<AppState>,
     PathParam((id, ref_id)): PathParam<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<LapCompare>, AppError> {
     let lap = lap_row(&state, id).await?;
     let reference = lap_row(&state, ref_id).await?;
     let analysis = session_analysis(&state, lap.session_id).await?;
     let comparison = comparison(&state, &analysis, &lap, &reference).await?;
-    let mut v = serde_json::to_value(comparison).map_err(|e| AppError::Unprocessable(e.to_string()))?;
-    if let Value::Object(map) = &mut v {
-        map.insert("lap_id".into(), json!(id));
-        map.insert("reference_lap_id".into(), json!(ref_id));
-        map.insert("reference_session_id".into(), json!(reference.session_id));
-    }
-    Ok(Json(v))
+    Ok(Json(LapCompare {
+        lap_id: id,
+        reference_lap_id: ref_id,
+        reference_session_id: reference.session_id,
+        comparison,
+    }))
 }
 
 /// Stored lap `lap` (of the session `analysis` was made from) against stored lap `reference`.
@@ -353,7 +338,7 @@ const REFERENCE_SESSIONS: usize = 20;
 pub(super) async fn references(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<References>, AppError> {
     let store = state.store();
     let session = store.session(id).await?.ok_or_else(|| AppError::NotFound(format!("no session {id}")))?;
     let mut others: Vec<Session> = store
@@ -369,11 +354,17 @@ pub(super) async fn references(
     others.truncate(REFERENCE_SESSIONS);
     let mut out = Vec::with_capacity(others.len());
     for s in others {
-        let laps: Vec<_> = store.laps(s.id).await?.iter().map(crate::messages::stored_lap).collect();
-        out.push(json!({
-            "session_id": s.id, "name": s.name, "driver": s.driver, "car": s.car, "game": s.game,
-            "started_at_ms": s.started_at_ms, "best_lap_s": s.best_lap_s, "laps": laps,
-        }));
+        let laps = store.laps(s.id).await?.iter().map(crate::messages::stored_lap).collect();
+        out.push(ReferenceSession {
+            session_id: s.id,
+            name: s.name,
+            driver: s.driver,
+            car: s.car,
+            game: s.game,
+            started_at_ms: s.started_at_ms,
+            best_lap_s: s.best_lap_s,
+            laps,
+        });
     }
-    Ok(Json(json!({ "track": session.track, "sessions": out })))
+    Ok(Json(References { track: session.track, sessions: out }))
 }

@@ -6,8 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use racecraft_core::{Channel, Frame, SessionMeta};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use racecraft_protocol::rest::{
+    CreateSession, DbHealth, Health, HealthStatus, Lap, LapQuery, ListSessionsQuery, RecentQuery, Session,
+    UpdateSession,
+};
 
 use crate::AppError;
 use crate::error::PathParam;
@@ -17,24 +19,24 @@ use crate::state::AppState;
 /// Most frames `/api/recent/{n}` returns.
 const RECENT_MAX: usize = 10_000;
 
-pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
     let status = state.writer().status();
     // Degraded the moment a batch fails to persist or is held in memory, with the writer's reason.
     let reason = status.degraded_reason();
-    Json(json!({
-        "status": if reason.is_none() { "ok" } else { "degraded" },
-        "reason": reason,
-        "version": env!("CARGO_PKG_VERSION"),
-        "db": {
-            "backend": format!("{:?}", state.store().backend()).to_lowercase(),
-            "available": status.db_available,
-            "spooled_batches": status.spooled_batches,
-            "held_batches": status.held_batches,
-            "pending_frames": status.pending_frames,
-            "last_error": status.last_error,
+    Json(Health {
+        status: if reason.is_none() { HealthStatus::Ok } else { HealthStatus::Degraded },
+        reason,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        db: DbHealth {
+            backend: format!("{:?}", state.store().backend()).to_lowercase(),
+            available: status.db_available,
+            spooled_batches: status.spooled_batches as u64,
+            held_batches: status.held_batches as u64,
+            pending_frames: status.pending_frames as u64,
+            last_error: status.last_error.clone(),
         },
-        "live_sessions": state.live().live_ids().len(),
-    }))
+        live_sessions: state.live().live_ids().len() as u64,
+    })
 }
 
 pub(super) async fn channels() -> Json<Vec<racecraft_protocol::rest::ChannelInfo>> {
@@ -51,59 +53,30 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], m.render()).into_response()
 }
 
-fn session_json(state: &AppState, session: &racecraft_store::Session) -> racecraft_protocol::rest::Session {
+fn session_json(state: &AppState, session: &racecraft_store::Session) -> Session {
     crate::messages::session(session, state.live().get(session.id).is_some_and(|s| s.is_live()))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ListQuery {
-    #[serde(default)]
-    archived: bool,
 }
 
 pub(super) async fn list_sessions(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Vec<racecraft_protocol::rest::Session>>, AppError> {
+    query: Result<Query<ListSessionsQuery>, QueryRejection>,
+) -> Result<Json<Vec<Session>>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let sessions = state.store().sessions(q.archived).await?;
     Ok(Json(sessions.iter().map(|s| session_json(&state, s)).collect::<Vec<_>>()))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct CreateSession {
-    name: Option<String>,
-    #[serde(flatten)]
-    meta: MetaFields,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub(super) struct MetaFields {
-    #[serde(default)]
-    game: String,
-    #[serde(default)]
-    car: String,
-    #[serde(default)]
-    track: String,
-    #[serde(default)]
-    driver: String,
-    started_at_ms: Option<i64>,
-}
-
 pub(super) async fn create_session(
     State(state): State<AppState>,
     body: Result<Json<CreateSession>, JsonRejection>,
-) -> Result<(StatusCode, Json<racecraft_protocol::rest::Session>), AppError> {
+) -> Result<(StatusCode, Json<Session>), AppError> {
     let Json(body) = body.map_err(json_rejection)?;
-    let m = body.meta;
     let meta = SessionMeta {
-        game: m.game,
-        car: m.car,
-        track: m.track,
-        driver: m.driver,
-        started_at_ms: m.started_at_ms.unwrap_or_else(racecraft_core::time::now_ms),
+        game: body.game,
+        car: body.car,
+        track: body.track,
+        driver: body.driver,
+        started_at_ms: body.started_at_ms.unwrap_or_else(racecraft_core::time::now_ms),
     };
     let session = state.store().create_session(&meta, body.name.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(session_json(&state, &session))))
@@ -112,23 +85,16 @@ pub(super) async fn create_session(
 pub(super) async fn get_session(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<racecraft_protocol::rest::Session>, AppError> {
+) -> Result<Json<Session>, AppError> {
     let session = state.store().session(id).await?.ok_or_else(|| no_session(id))?;
     Ok(Json(session_json(&state, &session)))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct UpdateSession {
-    name: Option<String>,
-    archived: Option<bool>,
 }
 
 pub(super) async fn update_session(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
     body: Result<Json<UpdateSession>, JsonRejection>,
-) -> Result<Json<racecraft_protocol::rest::Session>, AppError> {
+) -> Result<Json<Session>, AppError> {
     let Json(body) = body.map_err(json_rejection)?;
     if body.name.is_none() && body.archived.is_none() {
         return Err(AppError::Unprocessable("nothing to update: give `name` and/or `archived`".into()));
@@ -151,17 +117,10 @@ pub(super) async fn delete_session(
 pub(super) async fn session_laps(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-) -> Result<Json<Vec<racecraft_protocol::rest::Lap>>, AppError> {
+) -> Result<Json<Vec<Lap>>, AppError> {
     state.store().session(id).await?.ok_or_else(|| no_session(id))?;
     let laps = state.store().laps(id).await?;
     Ok(Json(laps.iter().map(crate::messages::stored_lap).collect::<Vec<_>>()))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct LapQuery {
-    channels: Option<String>,
-    max_points: Option<usize>,
 }
 
 pub(super) async fn lap(
@@ -177,7 +136,11 @@ pub(super) async fn lap(
     let lap = state.store().lap(id).await?.ok_or_else(|| AppError::NotFound(format!("no lap {id}")))?;
     let frames = state.store().lap_frames(&lap).await?;
     let frames = match q.max_points {
-        Some(n) => decimate(&frames, n, channels.as_deref().and_then(|c| c.first().copied()).unwrap_or(Channel::Speed)),
+        Some(n) => decimate(
+            &frames,
+            usize::try_from(n).unwrap_or(usize::MAX),
+            channels.as_deref().and_then(|c| c.first().copied()).unwrap_or(Channel::Speed),
+        ),
         None => frames,
     };
     let mut out = String::from(r#"{"lap":"#);
@@ -186,13 +149,6 @@ pub(super) async fn lap(
     columns_json(&frames, channels.as_deref(), &mut out);
     out.push('}');
     Ok(([(header::CONTENT_TYPE, "application/json")], out).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RecentQuery {
-    session_id: Option<i64>,
-    channels: Option<String>,
 }
 
 pub(super) async fn recent(

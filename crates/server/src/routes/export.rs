@@ -14,26 +14,20 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use racecraft_core::{CompletedLap, SessionMeta};
 use racecraft_interchange::export::Export;
+use racecraft_protocol::rest::{ExportFormat as Format, ExportQuery};
 use racecraft_store::LapRow;
-use serde::Deserialize;
 
 use crate::AppError;
 use crate::error::PathParam;
 use crate::state::AppState;
 
-/// What to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(super) enum Format {
-    /// MoTeC i2 log.
-    Ld,
-    /// MoTeC i2 companion with the laps as beacons.
-    Ldx,
-    /// MoTeC-layout CSV.
-    Csv,
+/// The file each format is sent as.
+trait AsFile {
+    fn extension(self) -> &'static str;
+    fn content_type(self) -> &'static str;
 }
 
-impl Format {
+impl AsFile for Format {
     fn extension(self) -> &'static str {
         match self {
             Format::Ld => "ld",
@@ -49,14 +43,6 @@ impl Format {
             Format::Csv => "text/csv; charset=utf-8",
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ExportQuery {
-    format: Format,
-    /// Comma-separated lap numbers; absent for the whole session.
-    laps: Option<String>,
 }
 
 fn parse_laps(list: &str) -> Result<Vec<u32>, AppError> {

@@ -15,17 +15,15 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use racecraft_capture::assetto_corsa::PhysicsValues;
 use racecraft_capture::json::ApiPoint;
-use racecraft_core::{Channel, Frame, SessionMeta, Wheel};
+use racecraft_core::{Channel, Frame, SessionMeta};
+use racecraft_protocol::rest::Ingested;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::AppError;
 use crate::error::json_error;
 use crate::state::AppState;
-
-const KMH_TO_MPS: f32 = 1.0 / 3.6;
-const PSI_TO_KPA: f32 = 6.894_757;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,34 +32,11 @@ pub(super) struct AcQuery {
     lap: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AcPhysics {
-    packet_id: Option<i64>,
-    gas: Option<f32>,
-    brake: Option<f32>,
-    clutch: Option<f32>,
-    fuel: Option<f32>,
-    gear: Option<i32>,
-    rpms: Option<f32>,
-    steer_angle: Option<f32>,
-    speed_kmh: Option<f32>,
-    velocity: Option<[f32; 3]>,
-    acc_g: Option<[f32; 3]>,
-    wheel_slip: Option<[f32; 4]>,
-    wheels_pressure: Option<[f32; 4]>,
-    tyre_core_temperature: Option<[f32; 4]>,
-    heading: Option<f32>,
-    pitch: Option<f32>,
-    roll: Option<f32>,
-    car_coordinates: Option<[f32; 3]>,
-}
-
 pub(super) async fn ac_ingest(
     State(state): State<AppState>,
     query: Result<Query<AcQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Ingested>, AppError> {
     counted(&state, ac_ingest_inner(&state, query, body).await)
 }
 
@@ -77,14 +52,15 @@ async fn ac_ingest_inner(
     state: &AppState,
     query: Result<Query<AcQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Ingested>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let body = body_bytes(body)?;
     let max = state.inner.limits.max_points_per_request;
     let lap = q.lap;
-    let ((), packets) =
-        parse_blocking(body, Shape::Array, max, (), move |(), _, p: AcPhysics| Ok((p.packet_id, ac_frame(&p, lap))))
-            .await?;
+    let ((), packets) = parse_blocking(body, Shape::Array, max, (), move |(), _, p: PhysicsValues| {
+        Ok((p.packet_id, ac_frame(&p, lap)))
+    })
+    .await?;
     let live = super::activate(state, q.session_id).await?;
     let t_us = live.api_time_us(None).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let mut frames = Vec::with_capacity(packets.len());
@@ -104,43 +80,13 @@ async fn ac_ingest_inner(
         state.metrics().frames_dropped.get_or_create(&[("reason", "repeated_packet_id")]).inc_by(repeated);
     }
     state.metrics().frames_received.get_or_create(&[("transport", "http_ac")]).inc_by(ingested.accepted as u64);
-    Ok(Json(json!({"session_id": live.id, "accepted": ingested.accepted, "duplicates": repeated})))
+    Ok(Json(Ingested { session_id: Some(live.id), accepted: ingested.accepted as u64, duplicates: Some(repeated) }))
 }
 
-/// The frame of one AC-shaped packet (time 0: the caller stamps it).
-fn ac_frame(p: &AcPhysics, lap: Option<u32>) -> Frame {
-    let mut f = Frame::new(0);
-    f.set_opt(Channel::Throttle, p.gas);
-    f.set_opt(Channel::Brake, p.brake);
-    f.set_opt(Channel::Clutch, p.clutch);
-    f.set_opt(Channel::Fuel, p.fuel);
-    f.set_opt(Channel::Gear, p.gear.map(|g| (g - 1) as f32));
-    f.set_opt(Channel::Rpm, p.rpms);
-    f.set_opt(Channel::SteerInput, p.steer_angle);
-    f.set_opt(Channel::Speed, p.speed_kmh.map(|v| v * KMH_TO_MPS));
-    if let Some([x, y, z]) = p.velocity {
-        f.set(Channel::VelX, x);
-        f.set(Channel::VelY, z);
-        f.set(Channel::VelZ, y);
-    }
-    if let Some([lat, vert, long]) = p.acc_g {
-        f.set(Channel::AccLat, lat);
-        f.set(Channel::AccVert, vert);
-        f.set(Channel::AccLong, long);
-    }
-    if let Some([x, y, z]) = p.car_coordinates {
-        f.set(Channel::PosX, x);
-        f.set(Channel::PosY, z);
-        f.set(Channel::PosZ, y);
-    }
-    f.set_opt(Channel::Yaw, p.heading);
-    f.set_opt(Channel::Pitch, p.pitch);
-    f.set_opt(Channel::Roll, p.roll);
-    for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
-        f.set_opt(Channel::slip_ratio(wheel), p.wheel_slip.map(|w| w[i]));
-        f.set_opt(Channel::tyre_pressure(wheel), p.wheels_pressure.map(|w| w[i] * PSI_TO_KPA));
-        f.set_opt(Channel::tyre_temp(wheel), p.tyre_core_temperature.map(|w| w[i]));
-    }
+/// The frame of one AC-shaped packet (time 0: the caller stamps it), normalised by the capture crate as
+/// shared memory is, plausibility checks included.
+fn ac_frame(p: &PhysicsValues, lap: Option<u32>) -> Frame {
+    let mut f = p.to_frame(0);
     f.set_opt(Channel::Lap, lap.map(|l| l as f32));
     f
 }
@@ -155,7 +101,7 @@ pub(super) async fn api_ingest(
     State(state): State<AppState>,
     query: Result<Query<ApiQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Ingested>), AppError> {
     counted(&state, api_ingest_inner(&state, query, body).await)
 }
 
@@ -163,7 +109,7 @@ async fn api_ingest_inner(
     state: &AppState,
     query: Result<Query<ApiQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Ingested>), AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let body = body_bytes(body)?;
     let max = state.inner.limits.max_points_per_request;
@@ -187,7 +133,7 @@ async fn api_ingest_inner(
         })
         .await?;
     let Some(first) = first else {
-        return Ok((StatusCode::OK, Json(json!({"accepted": 0}))));
+        return Ok((StatusCode::OK, Json(Ingested { session_id: None, accepted: 0, duplicates: None })));
     };
     // All points of one request go to one session: the explicit one, or the first point's track/chassis.
     let session_id = match q.session_id.or(first.session_id) {
@@ -204,7 +150,10 @@ async fn api_ingest_inner(
     }
     let ingested = live.ingest(None, frames, state.writer(), state.metrics());
     state.metrics().frames_received.get_or_create(&[("transport", "http_api")]).inc_by(ingested.accepted as u64);
-    Ok((StatusCode::OK, Json(json!({"session_id": live.id, "accepted": ingested.accepted}))))
+    Ok((
+        StatusCode::OK,
+        Json(Ingested { session_id: Some(live.id), accepted: ingested.accepted as u64, duplicates: None }),
+    ))
 }
 
 /// The live `/api/ingest` session for a track and chassis, created on first use.

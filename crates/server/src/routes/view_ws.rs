@@ -6,7 +6,6 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
-use serde::Deserialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::ingest_ws::GaugeGuard;
@@ -16,27 +15,16 @@ use crate::live::{LiveEvent, TelemetryItem, columns_json, text};
 use crate::state::AppState;
 use racecraft_protocol::rest::{Lap, Session};
 use racecraft_protocol::viewer::ViewerMessage;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ViewQuery {
-    format: Option<String>,
-    /// The protocol version the viewer speaks; refused clearly when it is not this server's.
-    v: Option<u32>,
-}
+use racecraft_protocol::viewer::{TelemetryFormat, ViewerQuery};
 
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     PathParam(id): PathParam<i64>,
-    query: Result<Query<ViewQuery>, QueryRejection>,
+    query: Result<Query<ViewerQuery>, QueryRejection>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let binary = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("binary") => true,
-        Some(other) => return Err(AppError::BadRequest(format!("format must be json or binary, not `{other}`"))),
-    };
+    let binary = q.format.unwrap_or_default() == TelemetryFormat::Binary;
     if let Some(v) = q.v.filter(|v| *v != racecraft_protocol::PROTOCOL_VERSION) {
         return Err(AppError::BadRequest(format!(
             "this server speaks live protocol v{}, the viewer asked for v{v}",
