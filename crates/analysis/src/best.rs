@@ -56,3 +56,64 @@ pub(crate) fn best_pieces(times: &[(u32, Vec<f64>)], labels: &[(String, f64, f64
     let total = if out.len() == labels.len() { out.iter().map(|p| p.time_s).sum() } else { f64::NAN };
     (total, out)
 }
+
+/// The bests a lap is compared with, built lap by lap: the fastest lap and the fastest time of each sector over
+/// the valid laps, or over every complete lap while none is valid. The one baseline of a lap's deltas, live
+/// ([`crate::live::LiveInsights`]) and in the session's analysis ([`crate::Lap::sector_deltas_s`]); the
+/// theoretical best ([`TheoreticalBest::best_sectors`]) takes its pieces from the same laps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SectorBests {
+    valid: Bests,
+    any: Bests,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Bests {
+    lap_s: Option<f64>,
+    sectors_s: Vec<f64>,
+}
+
+impl Bests {
+    fn add(&mut self, lap_time_s: f64, sectors_s: &[f64]) {
+        if lap_time_s.is_finite() && self.lap_s.is_none_or(|b| lap_time_s < b) {
+            self.lap_s = Some(lap_time_s);
+        }
+        for (i, s) in sectors_s.iter().enumerate() {
+            let s = if s.is_finite() { *s } else { f64::INFINITY };
+            match self.sectors_s.get_mut(i) {
+                Some(best) => *best = best.min(s),
+                None => self.sectors_s.push(s),
+            }
+        }
+    }
+}
+
+impl SectorBests {
+    /// The bests now: the valid laps', or every lap's while none is valid.
+    fn current(&self) -> &Bests {
+        if self.valid.lap_s.is_some() { &self.valid } else { &self.any }
+    }
+
+    /// Counts a completed lap.
+    pub fn add(&mut self, lap_time_s: f64, sectors_s: &[f64], valid: bool) {
+        if valid {
+            self.valid.add(lap_time_s, sectors_s);
+        }
+        self.any.add(lap_time_s, sectors_s);
+    }
+
+    /// The fastest lap so far, s.
+    pub fn lap_s(&self) -> Option<f64> {
+        self.current().lap_s
+    }
+
+    /// Each of `sectors_s` minus the best time of that sector so far, s; `None` where there is none yet.
+    pub fn sector_deltas(&self, sectors_s: &[f64]) -> Vec<Option<f64>> {
+        let bests = &self.current().sectors_s;
+        sectors_s
+            .iter()
+            .enumerate()
+            .map(|(i, s)| bests.get(i).filter(|b| b.is_finite()).map(|b| s - b).filter(|d| d.is_finite()))
+            .collect()
+    }
+}

@@ -126,6 +126,9 @@ pub struct Lap {
     pub session_best: bool,
     /// The session best, and faster than the personal best given in the options (if any).
     pub personal_best: bool,
+    /// Each sector minus the best of that sector over the laps before this one ([`crate::SectorBests`]: the
+    /// valid ones, or all while none is valid), seconds; `null` where there is none yet. Negative: a new best.
+    pub sector_deltas_s: Vec<Option<f64>>,
     /// First sample inside the lap (index into the analysed columns).
     #[serde(skip)]
     pub(crate) first: usize,
@@ -228,6 +231,7 @@ pub(crate) fn detect_laps(
             valid: false,
             session_best: false,
             personal_best: false,
+            sector_deltas_s: Vec::new(),
             first: a.sample,
             end: b.sample,
         };

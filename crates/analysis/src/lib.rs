@@ -80,6 +80,7 @@ mod error;
 mod grip;
 mod laps;
 pub mod limits;
+pub mod live;
 mod metrics;
 mod shifts;
 mod trace;
@@ -88,7 +89,7 @@ mod track_model;
 use racecraft_core::{Frame, SessionMeta};
 use serde::{Deserialize, Serialize};
 
-pub use best::{BestPiece, TheoreticalBest};
+pub use best::{BestPiece, SectorBests, TheoreticalBest};
 pub use coaching::{Advice, Finding};
 pub use consistency::{Consistency, CornerConsistency};
 pub use corners::{Corner, CornerParams, CornerZone, Direction, detect_corners, detect_corners_with};
@@ -569,6 +570,11 @@ pub fn analyze_session_with_model(
         analysis.best_lap_s = Some(lap.lap_time_s);
     }
     analysis.theoretical_best = theoretical_best(&analysis, &counted);
+    let mut so_far = SectorBests::default();
+    for lap in &mut analysis.laps {
+        lap.sector_deltas_s = so_far.sector_deltas(&lap.sectors_s);
+        so_far.add(lap.lap_time_s, &lap.sectors_s, lap.valid);
+    }
 
     // Consistency.
     let lap_times: Vec<(u32, f64)> =

@@ -151,6 +151,16 @@ proptest! {
                 prop_assert!((cmp.stretches[cmp.stretches.len() - 1].end_m - a.track_length_m).abs() < 1e-9);
             }
         }
+        // Sector deltas and the theoretical best share one baseline: the lap a best sector comes from set a new
+        // best there (or was the first), and no later lap beats it.
+        for piece in &a.theoretical_best.best_sectors {
+            let at = a.laps.iter().position(|l| l.lap_number == piece.lap_number).expect("lap of the piece");
+            let delta = a.laps[at].sector_deltas_s[piece.index];
+            prop_assert!(delta.is_none_or(|d| d < 0.0) && (delta.is_some() || at == 0), "{:?}", a.laps[at]);
+            for later in &a.laps[at + 1..] {
+                prop_assert!(later.sector_deltas_s[piece.index].is_some_and(|d| d >= 0.0), "{:?}", later);
+            }
+        }
         // The theoretical bests are never slower than the best lap.
         let best = a.best_lap_s.expect("best");
         prop_assert!(a.theoretical_best.sectors_s <= best + 1e-9);

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use racecraft_analysis::live::{LapInsight, TyreInsight};
+
 use crate::rest::{ChannelInfo, Lap, Session};
 
 /// One message to a live viewer.
@@ -66,48 +68,6 @@ pub enum ViewerMessage {
     },
     /// The session ended.
     SessionEnded,
-}
-
-/// The server's figures for a just-completed lap; bests are over the valid laps before it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct LapInsight {
-    /// The lap.
-    pub lap_number: u32,
-    /// Its time, s.
-    pub lap_time_s: f64,
-    /// Valid.
-    pub valid: bool,
-    /// Fastest valid lap before it, s.
-    pub best_lap_s: Option<f64>,
-    /// This lap minus that best, s (positive: slower).
-    pub delta_to_best_s: Option<f64>,
-    /// Its sector times, s.
-    pub sectors_s: Vec<f64>,
-    /// Each sector minus the best of that sector before it, s.
-    pub sector_deltas_s: Vec<Option<f64>>,
-    /// Top speed, m/s.
-    pub top_speed_mps: Option<f64>,
-    /// Largest lateral acceleration, g.
-    pub max_lat_g: Option<f64>,
-    /// Largest braking deceleration, g.
-    pub max_brake_g: Option<f64>,
-    /// Share of the lap at full throttle, %.
-    pub full_throttle_pct: Option<f64>,
-    /// Tyre figures, when the source has tyre channels.
-    pub tyres: Option<TyreInsight>,
-}
-
-/// Tyre figures of a lap, per wheel in the order FL, FR, RL, RR.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct TyreInsight {
-    /// Hottest temperature seen, °C.
-    pub max_temp_c: Vec<Option<f64>>,
-    /// Lowest pressure seen, kPa.
-    pub pressure_min_kpa: Vec<Option<f64>>,
-    /// Highest pressure seen, kPa.
-    pub pressure_max_kpa: Vec<Option<f64>>,
-    /// The hottest wheel (`fl`, `fr`, `rl`, `rr`).
-    pub hottest: Option<String>,
 }
 
 /// `GET /ws/{session_id}?format=json|binary&v=1`.

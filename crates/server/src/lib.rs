@@ -16,7 +16,6 @@
 
 pub mod access;
 mod error;
-mod insight;
 pub mod live;
 mod messages;
 pub mod metrics;

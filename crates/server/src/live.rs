@@ -241,7 +241,7 @@ pub struct LiveSession {
 struct IngestState {
     next_seq: u64,
     tracker: LapTracker,
-    insights: crate::insight::Insights,
+    insights: racecraft_analysis::live::LiveInsights,
     laps: Vec<Lap>,
     best_lap_s: Option<f64>,
     /// The latest `insight_update`, for viewers that join later.
@@ -352,7 +352,7 @@ impl LiveSession {
             state: Mutex::new(IngestState {
                 next_seq,
                 tracker: LapTracker::new(),
-                insights: crate::insight::Insights::default(),
+                insights: racecraft_analysis::live::LiveInsights::default(),
                 laps: Vec::new(),
                 best_lap_s,
                 last_insight: None,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bestSectors, cornersByLoss, exportUrl, lapFlagLabels, type AnalysedLap, type CornerComparison } from './analysis';
+import { cornersByLoss, exportUrl, lapFlagLabels, sectorMark, type AnalysedLap, type CornerComparison, type TheoreticalBest } from './analysis';
 
 const flags = { out_lap: false, in_lap: false, pit: false, game_invalid: false, cut: false, reset: false, capture_gap: false, standing_start: false };
-function lap(n: number, sectors: number[], valid = true, f: Partial<typeof flags> = {}): AnalysedLap {
+function lap(n: number, sectors: number[], valid = true, f: Partial<typeof flags> = {}, deltas: (number | null)[] = []): AnalysedLap {
   return {
     lap_number: n,
     start_s: 0,
@@ -13,13 +13,22 @@ function lap(n: number, sectors: number[], valid = true, f: Partial<typeof flags
     valid,
     session_best: false,
     personal_best: false,
+    sector_deltas_s: deltas,
   };
 }
 
 describe('lap table helpers', () => {
-  it('takes each sector best from valid laps only', () => {
-    const best = bestSectors([lap(1, [30, 40, 35]), lap(2, [29, 41, 36], false), lap(3, [31, 39.5, 35])]);
-    expect(best).toEqual([30, 39.5, 35]);
+  it('marks the theoretical best\'s sectors and the laps that improved on the bests before them', () => {
+    const piece = (index: number, lap_number: number) => ({ index, label: `S${index + 1}`, start_m: 0, end_m: 0, time_s: 0, lap_number });
+    const theoretical: TheoreticalBest = { sectors_s: 0, best_sectors: [piece(0, 1), piece(1, 3)], segments_s: 0, best_segments: [] };
+    const first = lap(1, [30, 40], true, {}, [null, null]);
+    const third = lap(3, [31, 39.5], true, {}, [0.5, -0.25]);
+    const invalid = lap(2, [29, 41], false, {}, [-1, 1]);
+    expect([0, 1].map((i) => sectorMark(first, i, theoretical))).toEqual(['best', null]);
+    expect([0, 1].map((i) => sectorMark(third, i, theoretical))).toEqual([null, 'best']);
+    // Faster than the bests before it, though not the session's best sector: improved.
+    expect(sectorMark(invalid, 0, theoretical)).toBe('improved');
+    expect(sectorMark(third, 1, null)).toBe('improved');
   });
 
   it('labels out, in and invalid laps', () => {

@@ -5,6 +5,7 @@ import { getJson } from './api';
 import type {
   AnalysedLap,
   CornerComparison,
+  TheoreticalBest,
   ExportFormat,
   LapAnalysis,
   LapCompare,
@@ -73,17 +74,15 @@ export function lapFlagLabels(l: AnalysedLap): string[] {
   return out;
 }
 
-/** Per sector: the fastest time among valid laps (session best), Infinity where none. */
-export function bestSectors(laps: readonly AnalysedLap[]): number[] {
-  const n = laps.reduce((m, l) => Math.max(m, l.sectors_s.length), 0);
-  const best = new Array<number>(n).fill(Infinity);
-  for (const l of laps) {
-    if (!l.valid) continue;
-    l.sectors_s.forEach((s, i) => {
-      if (Number.isFinite(s) && s < best[i]) best[i] = s;
-    });
-  }
-  return best;
+/**
+ * How a lap's sector is marked in the lap table, from the analysis's own baseline (no second one here):
+ * `best` where the theoretical best takes that sector from this lap, `improved` where the lap beat the best of
+ * that sector before it (its `sector_deltas_s` is negative), else null.
+ */
+export function sectorMark(lap: AnalysedLap, sector: number, theoretical: TheoreticalBest | null): 'best' | 'improved' | null {
+  if (theoretical?.best_sectors.some((p) => p.index === sector && p.lap_number === lap.lap_number)) return 'best';
+  const d = lap.sector_deltas_s[sector];
+  return d != null && d < 0 ? 'improved' : null;
 }
 
 /** Corner comparisons sorted by time lost (largest loss first). */

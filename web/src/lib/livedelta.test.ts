@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiveDelta, sectorDeltas } from './livedelta';
+import { LiveDelta } from './livedelta';
 import { toLapTrace } from './trace';
 
 describe('LiveDelta', () => {
@@ -24,14 +24,5 @@ describe('LiveDelta', () => {
     expect(d.at(2, 0.1)).toBeNaN();
     expect(d.at(1200, 60)).toBeNaN();
     expect(d.at(NaN, 1)).toBeNaN();
-  });
-});
-
-describe('sectorDeltas', () => {
-  it('subtracts sector by sector', () => {
-    const out = sectorDeltas([30.5, 40, 35], [30, 40.25]);
-    expect(out[0]).toBeCloseTo(0.5, 9);
-    expect(out[1]).toBeCloseTo(-0.25, 9);
-    expect(out[2]).toBeNaN();
   });
 });

@@ -25,7 +25,3 @@ export class LiveDelta {
   }
 }
 
-/** Per sector: this lap's time minus the reference's (NaN where either is missing). */
-export function sectorDeltas(lap: readonly number[], ref: readonly number[]): number[] {
-  return lap.map((s, i) => (Number.isFinite(s) && Number.isFinite(ref[i]) ? s - ref[i] : NaN));
-}

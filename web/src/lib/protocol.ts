@@ -65,7 +65,12 @@ session_best: boolean,
 /**
  * The session best, and faster than the personal best given in the options (if any).
  */
-personal_best: boolean, };
+personal_best: boolean, 
+/**
+ * Each sector minus the best of that sector over the laps before this one ([`crate::SectorBests`]: the
+ * valid ones, or all while none is valid), seconds; `null` where there is none yet. Negative: a new best.
+ */
+sector_deltas_s: Array<number | null>, };
 
 export type AnalysisOptions = { 
 /**
@@ -760,7 +765,7 @@ lap_time_s: number,
  */
 valid: boolean, 
 /**
- * Fastest valid lap before it, s.
+ * Fastest lap before it, s (valid laps, or all while none is valid).
  */
 best_lap_s: number | null, 
 /**

@@ -1,17 +1,64 @@
 //! Live lap insights: what a driver wants to know the moment a lap ends, computed from running per-lap
-//! accumulators as frames arrive (constant work per frame, no allocation), and published as one
-//! `insight_update` message right after `lap_completed`, from the same ingest call that completed the lap.
+//! accumulators as frames arrive (constant work per frame, no allocation); the server publishes each as an
+//! `insight_update` right after the lap's `lap_completed`.
 //!
 //! Contents: the lap against the best lap so far (before this one), each sector against the best time of that
-//! sector so far, and tyre stress (peak temperature and pressure range per wheel, the hottest wheel), with the
-//! lap's top speed, peak lateral and braking g, and the share of the lap at full throttle.
+//! sector so far — both with the session analysis's baseline, [`SectorBests`] — and tyre stress (peak temperature
+//! and pressure range per wheel, the hottest wheel), with the lap's top speed, peak lateral and braking g, and the
+//! share of the lap at full throttle.
 
 use racecraft_core::{Channel, CompletedLap, Frame, Wheel};
-use racecraft_protocol::viewer::{LapInsight, TyreInsight};
+use serde::{Deserialize, Serialize};
+
+use crate::SectorBests;
+
+/// The figures of a just-completed lap; bests are the [`SectorBests`] of the laps before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LapInsight {
+    /// The lap.
+    pub lap_number: u32,
+    /// Its time, s.
+    pub lap_time_s: f64,
+    /// Valid.
+    pub valid: bool,
+    /// Fastest lap before it, s (valid laps, or all while none is valid).
+    pub best_lap_s: Option<f64>,
+    /// This lap minus that best, s (positive: slower).
+    pub delta_to_best_s: Option<f64>,
+    /// Its sector times, s.
+    pub sectors_s: Vec<f64>,
+    /// Each sector minus the best of that sector before it, s.
+    pub sector_deltas_s: Vec<Option<f64>>,
+    /// Top speed, m/s.
+    pub top_speed_mps: Option<f64>,
+    /// Largest lateral acceleration, g.
+    pub max_lat_g: Option<f64>,
+    /// Largest braking deceleration, g.
+    pub max_brake_g: Option<f64>,
+    /// Share of the lap at full throttle, %.
+    pub full_throttle_pct: Option<f64>,
+    /// Tyre figures, when the source has tyre channels.
+    pub tyres: Option<TyreInsight>,
+}
+
+/// Tyre figures of a lap, per wheel in the order FL, FR, RL, RR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TyreInsight {
+    /// Hottest temperature seen, °C.
+    pub max_temp_c: Vec<Option<f64>>,
+    /// Lowest pressure seen, kPa.
+    pub pressure_min_kpa: Vec<Option<f64>>,
+    /// Highest pressure seen, kPa.
+    pub pressure_max_kpa: Vec<Option<f64>>,
+    /// The hottest wheel (`fl`, `fr`, `rl`, `rr`).
+    pub hottest: Option<String>,
+}
 
 /// Running figures of one lap.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct LapStats {
+struct LapStats {
     lap: Option<u32>,
     frames: u64,
     full_throttle: u64,
@@ -76,16 +123,15 @@ impl LapStats {
 /// Per-lap accumulators for the lap in progress and the one before (a lap's time can arrive after the next
 /// lap has begun), and the bests the next insight compares with.
 #[derive(Debug, Default)]
-pub(crate) struct Insights {
+pub struct LiveInsights {
     current: LapStats,
     previous: LapStats,
-    best_lap_s: Option<f64>,
-    best_sectors_s: Vec<f64>,
+    bests: SectorBests,
 }
 
-impl Insights {
+impl LiveInsights {
     /// Counts a frame into its lap's figures.
-    pub(crate) fn frame(&mut self, f: &Frame) {
+    pub fn frame(&mut self, f: &Frame) {
         let Some(lap) = f.lap() else { return };
         if self.current.lap != Some(lap) {
             self.previous = self.current;
@@ -94,11 +140,9 @@ impl Insights {
         self.current.add(f);
     }
 
-    /// The `insight_update` for a completed lap; updates the bests with it afterwards (valid laps only).
-    pub(crate) fn lap(&mut self, lap: &CompletedLap) -> LapInsight {
+    /// The insight for a completed lap; counts it into the bests afterwards.
+    pub fn lap(&mut self, lap: &CompletedLap) -> LapInsight {
         let stats = [self.current, self.previous].into_iter().find(|s| s.lap == Some(lap.lap_number));
-        let sector_deltas: Vec<Option<f64>> =
-            lap.sectors_s.iter().enumerate().map(|(i, s)| self.best_sectors_s.get(i).map(|best| s - best)).collect();
         let tyres = stats.map(|s| {
             let hottest = (0..4)
                 .filter(|&i| s.tyre_temp_max_c[i].is_finite())
@@ -115,28 +159,17 @@ impl Insights {
             lap_number: lap.lap_number,
             lap_time_s: lap.lap_time_s,
             valid: lap.valid,
-            best_lap_s: self.best_lap_s,
-            delta_to_best_s: self.best_lap_s.map(|b| lap.lap_time_s - b),
+            best_lap_s: self.bests.lap_s(),
+            delta_to_best_s: self.bests.lap_s().map(|b| lap.lap_time_s - b),
             sectors_s: lap.sectors_s.clone(),
-            sector_deltas_s: sector_deltas,
+            sector_deltas_s: self.bests.sector_deltas(&lap.sectors_s),
             top_speed_mps: stats.and_then(|s| finite(s.top_speed_mps)),
             max_lat_g: stats.and_then(|s| finite(s.max_lat_g)),
             max_brake_g: stats.and_then(|s| finite(s.max_brake_g)),
             full_throttle_pct: stats.filter(|s| s.frames > 0).map(|s| 100.0 * s.full_throttle as f64 / s.frames as f64),
             tyres,
         };
-        if lap.valid {
-            if self.best_lap_s.is_none_or(|b| lap.lap_time_s < b) {
-                self.best_lap_s = Some(lap.lap_time_s);
-            }
-            for (i, s) in lap.sectors_s.iter().enumerate() {
-                if i < self.best_sectors_s.len() {
-                    self.best_sectors_s[i] = self.best_sectors_s[i].min(*s);
-                } else {
-                    self.best_sectors_s.push(*s);
-                }
-            }
-        }
+        self.bests.add(lap.lap_time_s, &lap.sectors_s, lap.valid);
         insight
     }
 }
@@ -168,7 +201,7 @@ mod tests {
 
     #[test]
     fn sector_deltas_compare_with_the_best_valid_sectors_so_far() {
-        let mut insights = Insights::default();
+        let mut insights = LiveInsights::default();
         let first = sent(insights.lap(&lap(1, 90.0, [30.0, 31.0, 29.0], true)));
         assert_eq!(first["delta_to_best_s"], Value::Null);
         assert_eq!(first["sector_deltas_s"], json!([null, null, null]));
@@ -183,8 +216,22 @@ mod tests {
     }
 
     #[test]
+    fn while_no_lap_is_valid_every_lap_counts_then_only_valid_ones() {
+        let mut insights = LiveInsights::default();
+        insights.lap(&lap(1, 95.0, [33.0, 31.0, 31.0], false));
+        let second = sent(insights.lap(&lap(2, 92.0, [31.0, 32.0, 29.0], false)));
+        assert_eq!(second["best_lap_s"], json!(95.0));
+        assert_eq!(second["sector_deltas_s"], json!([-2.0, 1.0, -2.0]));
+        insights.lap(&lap(3, 94.0, [32.0, 31.5, 30.5], true));
+        // From the first valid lap on, the invalid ones no longer count.
+        let fourth = sent(insights.lap(&lap(4, 93.0, [31.5, 31.0, 30.5], true)));
+        assert_eq!(fourth["best_lap_s"], json!(94.0));
+        assert_eq!(fourth["sector_deltas_s"], json!([-0.5, -0.5, 0.0]));
+    }
+
+    #[test]
     fn tyre_stress_and_figures_come_from_the_laps_own_frames() {
-        let mut insights = Insights::default();
+        let mut insights = LiveInsights::default();
         let frame = |lap: f32, temp: f32, press: f32, speed: f32| {
             Frame::new(0)
                 .with(Channel::Lap, lap)
