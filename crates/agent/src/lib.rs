@@ -1,464 +1,639 @@
-//! The agent's uplink to a Racecraft server: the same code streams the simulator today and real game capture
-//! later.
+//! The capture runtime: read a game, cut its data into sessions, stream each session to a server through the
+//! uplink (`racecraft-uplink`'s [`Agent`]), and optionally record it to a `.rcr` file.
 //!
 //! # Layout
-//! - [`Agent`]: spawn it with an [`AgentConfig`], [`Agent::push`] frames as they are produced (never blocks),
-//!   then [`Agent::finish`] to wait until the server has made every frame durable.
-//! - Underneath, one task owns the WebSocket (`/ws/ingest`, see `docs/protocol.md`): it numbers frames,
-//!   sends each as soon as it arrives (batching only what piled up while the link was down), keeps every
-//!   frame until the server acks it as persisted, and on any failure reconnects with exponential backoff and
-//!   resends from the sequence number the server asks for. Nothing pushed is lost while the buffer holds.
-//!   A hello the server refuses for a passing reason (its database is away) is retried with the same
-//!   backoff; only a refusal that cannot change (an unknown session) ends the agent. Acks and welcomes are
-//!   checked against what was sent: a number from the future or going backwards is logged and ignored.
+//! - [`Capture`]: started with a [`CaptureConfig`] naming its [`SourceConfig`]s, stopped with [`Capture::stop`];
+//!   [`CaptureStats`] counts what it did, [`Error`] says what went wrong.
+//! - [`SourceConfig`] names where the data comes from (AC/ACC shared memory, AC UDP, F1, Forza, OutGauge, JSON
+//!   over UDP, iRacing live memory);
+//!   [`Capture::spawn`] binds every socket up front (a port in use is an error at once, not later), then starts
+//!   one blocking thread per source (see `sources.rs`) feeding one session task.
+//! - With several sources (`--game auto`), the first to deliver a frame is followed; the others are ignored until
+//!   it falls silent for the idle timeout.
+//! - Sessions: a session starts with the first frame; a new one starts when the game reports a different game,
+//!   car or track, or a new session of its own, or after the source was silent for the idle timeout (the game
+//!   quit, or the player sat in the menus). Silence shorter than that stays one session, with a capture gap.
+//! - The server going away is the uplink's business: frames are kept until the server acknowledges them as
+//!   durable and resent after reconnecting, so nothing is lost while the uplink's buffer holds.
 
-pub mod capture;
+mod sources;
 
-use std::collections::VecDeque;
-use std::time::Duration;
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use racecraft_codec::chunk::ChunkEncoder;
-use racecraft_core::{Frame, SessionMeta};
-use racecraft_protocol::ingest::{AgentMessage, IngestReply, hello_refusal_is_final};
+use racecraft_core::{Frame, LapTracker, SessionMeta};
+use racecraft_record::{LapMarker, RecordingWriter};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
 
-/// What can end an agent.
+use racecraft_uplink::{Agent, AgentConfig, AgentStats};
+use sources::{Common, DatagramDecoder, Event, F1Decoder, ForzaDecoder, JsonDecoder, OutGaugeDecoder};
+
+/// Default UDP port of F1 23/24/25 telemetry.
+pub const F1_PORT: u16 = 20777;
+/// Port we suggest for Forza Data Out (the game sends wherever the player sets; 5300 is the common choice).
+pub const FORZA_PORT: u16 = 5300;
+/// Port we suggest for OutGauge (BeamNG's default is 4444; LFS sends where `cfg.txt` says).
+pub const OUTGAUGE_PORT: u16 = 4444;
+/// Port of Racecraft's JSON-over-UDP input.
+pub const JSON_PORT: u16 = 20778;
+
+/// Where a capture reads the game.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceConfig {
+    /// Assetto Corsa or ACC shared memory, as `acpmf_*` files in a directory (`/dev/shm` with a Proton bridge).
+    AcSharedMemory {
+        /// The directory holding the page files.
+        dir: PathBuf,
+    },
+    /// Assetto Corsa's UDP remote telemetry: the game's address (port 9996).
+    AcUdp {
+        /// Where the game listens.
+        game: SocketAddr,
+    },
+    /// F1 23, F1 24 or F1 25 UDP telemetry.
+    F1 {
+        /// Where to listen (the game sends to this address).
+        listen: SocketAddr,
+        /// The car to follow while the game reports no player car (spectating); the leader when `None`.
+        follow: Option<u8>,
+    },
+    /// Forza Data Out (FM7, FH4, FH5, FM 2023), Sled or Dash.
+    Forza {
+        /// Where to listen.
+        listen: SocketAddr,
+    },
+    /// OutGauge from Live for Speed or BeamNG.
+    OutGauge {
+        /// Where to listen.
+        listen: SocketAddr,
+    },
+    /// One JSON object per datagram, in the shape of `POST /api/ingest`.
+    JsonUdp {
+        /// Where to listen.
+        listen: SocketAddr,
+    },
+    /// iRacing's live telemetry memory, read through a file.
+    IracingMemory {
+        /// The file holding the memory map's contents.
+        path: PathBuf,
+    },
+}
+
+impl SourceConfig {
+    /// A short name for logs and recordings' raw-packet tags.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            SourceConfig::AcSharedMemory { .. } => "ac/shm",
+            SourceConfig::AcUdp { .. } => "ac/udp",
+            SourceConfig::F1 { .. } => "f1/udp",
+            SourceConfig::IracingMemory { .. } => "iracing/memory",
+            SourceConfig::Forza { .. } => "forza/udp",
+            SourceConfig::OutGauge { .. } => "outgauge/udp",
+            SourceConfig::JsonUdp { .. } => "json/udp",
+        }
+    }
+
+    /// The address to bind a UDP socket on: the listening address, or any local port to talk to AC.
+    fn bind_addr(&self) -> Option<SocketAddr> {
+        match self {
+            SourceConfig::AcUdp { game } => Some(if game.is_ipv4() {
+                SocketAddr::from(([0, 0, 0, 0], 0))
+            } else {
+                SocketAddr::from(([0u16; 8], 0))
+            }),
+            SourceConfig::F1 { listen, .. }
+            | SourceConfig::Forza { listen }
+            | SourceConfig::OutGauge { listen }
+            | SourceConfig::JsonUdp { listen } => Some(*listen),
+            SourceConfig::AcSharedMemory { .. } | SourceConfig::IracingMemory { .. } => None,
+        }
+    }
+
+    /// The decoder of a source that listens for datagrams (JSON for any other, never asked for).
+    fn decoder(&self) -> Box<dyn DatagramDecoder> {
+        match self {
+            SourceConfig::F1 { follow, .. } => Box::new(F1Decoder::new(*follow)),
+            SourceConfig::Forza { .. } => Box::<ForzaDecoder>::default(),
+            SourceConfig::OutGauge { .. } => Box::<OutGaugeDecoder>::default(),
+            _ => Box::<JsonDecoder>::default(),
+        }
+    }
+
+    /// The game id for sessions whose source does not name one.
+    fn default_game(&self) -> &'static str {
+        match self {
+            SourceConfig::AcSharedMemory { .. } | SourceConfig::AcUdp { .. } => "ac",
+            SourceConfig::F1 { .. } => "f1",
+            SourceConfig::IracingMemory { .. } => "iracing",
+            SourceConfig::Forza { .. } => "forza",
+            SourceConfig::OutGauge { .. } => "outgauge",
+            SourceConfig::JsonUdp { .. } => "json",
+        }
+    }
+}
+
+/// How to capture.
+#[derive(Debug, Clone)]
+pub struct CaptureConfig {
+    /// The sources to watch; the first to deliver data is followed.
+    pub sources: Vec<SourceConfig>,
+    /// Server base URL.
+    pub server: String,
+    /// Driver name for sessions whose source does not name one.
+    pub driver: String,
+    /// Also record each session to this file (`name.rcr`; later sessions `name-2.rcr`, `name-3.rcr`, …).
+    pub record: Option<PathBuf>,
+    /// Keep the raw game packets in the recording (UDP sources), so a later decoder can re-read them.
+    pub record_raw: bool,
+    /// Silence after which a session ends.
+    pub idle_timeout: Duration,
+    /// Shared memory polling period (AC physics runs at about 333 Hz, iRacing at 60 Hz).
+    pub poll_period: Duration,
+    /// Skip (with a warning) a UDP source whose port cannot be bound, instead of failing: for watching every
+    /// game at once, where another program may hold one of the ports. At least one source must start.
+    pub skip_unbindable: bool,
+}
+
+impl CaptureConfig {
+    /// Defaults: idle timeout 30 s, shared memory polled every 3 ms.
+    pub fn new(sources: Vec<SourceConfig>, server: impl Into<String>) -> CaptureConfig {
+        CaptureConfig {
+            sources,
+            server: server.into(),
+            driver: String::new(),
+            record: None,
+            record_raw: false,
+            idle_timeout: Duration::from_secs(30),
+            poll_period: Duration::from_millis(3),
+            skip_unbindable: false,
+        }
+    }
+}
+
+/// Counters of a capture.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaptureStats {
+    /// Frames captured (all sessions).
+    pub frames: u64,
+    /// Packets or pages that did not decode.
+    pub rejected: u64,
+    /// The latest decode error, for display.
+    pub last_error: Option<String>,
+    /// Server ids of the sessions started, in order (an id appears once the server assigned it).
+    pub sessions: Vec<i64>,
+    /// Sessions started (including any not yet given an id).
+    pub sessions_started: u64,
+    /// The source being followed, if any.
+    pub following: Option<&'static str>,
+    /// Frames the server has acknowledged as durable, over finished sessions.
+    pub acked: u64,
+    /// Frames not delivered when the capture stopped (the server was unreachable until the stop timeout).
+    pub undelivered: u64,
+    /// Recordings written.
+    pub recordings: Vec<PathBuf>,
+}
+
+/// What can go wrong in a capture.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The server URL cannot be used.
-    #[error("invalid server URL: {0}")]
-    Url(String),
-    /// The server refused the session for good (it does not know the session id, or cannot read the hello).
-    #[error("server refused the session: {0}")]
-    Refused(String),
-    /// `finish` ran out of time before the server acknowledged every frame.
-    #[error("timed out with {unacked} frames not yet acknowledged by the server")]
-    Timeout {
-        /// Frames still unacknowledged.
-        unacked: u64,
+    /// No source given.
+    #[error("no source to capture from")]
+    NoSource,
+    /// A UDP socket could not be bound.
+    #[error("binding UDP {addr} for {source_tag}: {error}")]
+    Bind {
+        /// The source.
+        source_tag: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        error: std::io::Error,
     },
-    /// The agent task stopped unexpectedly.
-    #[error("agent task failed: {0}")]
+    /// A recording could not be written.
+    #[error("recording: {0}")]
+    Record(#[from] racecraft_record::Error),
+    /// A session's uplink failed (it could not start, or the server refused the session for good).
+    #[error(transparent)]
+    Uplink(#[from] racecraft_uplink::Error),
+    /// A source thread could not be started, or the capture's own task failed.
+    #[error("capture task failed: {0}")]
     Task(String),
 }
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// How to reach the server and what to send.
-#[derive(Debug, Clone)]
-pub struct AgentConfig {
-    /// Server base URL, `http://host:port` (or `ws://`).
-    pub server: String,
-    /// Metadata of the session to create.
-    pub meta: SessionMeta,
-    /// Continue this existing session instead of creating one.
-    pub session_id: Option<i64>,
-    /// Frames kept while unacknowledged; past this the oldest are dropped and counted.
-    pub max_buffer_frames: usize,
-    /// Most frames in one catch-up message.
-    pub max_batch_frames: usize,
-    /// First reconnect delay.
-    pub backoff_min: Duration,
-    /// Longest reconnect delay.
-    pub backoff_max: Duration,
-    /// When the session ended, ms since the Unix epoch, sent with the end (an imported file's own end);
-    /// `None`: the server's clock when the end arrives.
-    pub ended_at_ms: Option<i64>,
-}
-
-impl AgentConfig {
-    /// Defaults for `server` and `meta`: 1 M frames of buffer (50 min at 333 Hz), batches of 4096, backoff
-    /// from 100 ms to 5 s.
-    pub fn new(server: impl Into<String>, meta: SessionMeta) -> AgentConfig {
-        AgentConfig {
-            server: server.into(),
-            meta,
-            session_id: None,
-            max_buffer_frames: 1_000_000,
-            max_batch_frames: 4096,
-            backoff_min: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(5),
-            ended_at_ms: None,
-        }
-    }
-}
-
-/// Counters of an agent's life.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgentStats {
-    /// Session id, once the server has said it.
-    pub session_id: Option<i64>,
-    /// Frames pushed.
-    pub pushed: u64,
-    /// Frames the server acknowledged as persisted.
-    pub acked: u64,
-    /// Frames dropped because the buffer was full.
-    pub dropped: u64,
-    /// Successful connections after the first.
-    pub reconnects: u64,
-    /// The server is connected now.
-    pub connected: bool,
-}
-
-enum Cmd {
-    Push(Frame),
-    Finish,
-}
-
-/// A running uplink.
+/// A running capture.
 #[derive(Debug)]
-pub struct Agent {
-    tx: mpsc::UnboundedSender<Cmd>,
-    stats: watch::Receiver<AgentStats>,
-    task: JoinHandle<Result<AgentStats>>,
+pub struct Capture {
+    stop: Arc<AtomicBool>,
+    stats: watch::Receiver<CaptureStats>,
+    task: JoinHandle<Result<CaptureStats>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    local_addrs: Vec<Option<SocketAddr>>,
+    stop_tx: Option<tokio::sync::oneshot::Sender<Duration>>,
 }
 
-impl Agent {
-    /// Starts the uplink task on the current tokio runtime.
-    pub fn spawn(config: AgentConfig) -> Result<Agent> {
-        let url = ingest_url(&config.server)?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        let (stats_tx, stats) = watch::channel(AgentStats::default());
-        let task = tokio::spawn(Uplink::new(config, url, rx, stats_tx).run());
-        Ok(Agent { tx, stats, task })
+impl Capture {
+    /// Binds the sources' sockets and starts capturing on the current tokio runtime.
+    pub fn spawn(config: CaptureConfig) -> Result<Capture> {
+        if config.sources.is_empty() {
+            return Err(Error::NoSource);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (events_tx, events_rx) = mpsc::channel(65_536);
+        let epoch = Instant::now();
+        let mut threads = Vec::new();
+        let mut local_addrs = Vec::new();
+        let mut start = || -> Result<()> {
+            for (index, source) in config.sources.iter().enumerate() {
+                let common = Common {
+                    source: index,
+                    events: events_tx.clone(),
+                    stop: stop.clone(),
+                    epoch,
+                    idle_timeout: config.idle_timeout,
+                    raw: config.record_raw && config.record.is_some(),
+                };
+                let bind = |addr: SocketAddr| -> Result<Option<UdpSocket>> {
+                    match UdpSocket::bind(addr) {
+                        Ok(socket) => Ok(Some(socket)),
+                        Err(error) if config.skip_unbindable => {
+                            tracing::warn!(source = source.tag(), %addr, %error, "port unavailable; not watching this source");
+                            Ok(None)
+                        }
+                        Err(error) => Err(Error::Bind { source_tag: source.tag(), addr, error }),
+                    }
+                };
+                // Sockets first, so a port in use is reported before the source starts.
+                let socket = match source.bind_addr() {
+                    Some(addr) => match bind(addr)? {
+                        Some(socket) => Some(socket),
+                        None => {
+                            local_addrs.push(None);
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                local_addrs.push(socket.as_ref().and_then(|s| s.local_addr().ok()));
+                let thread = std::thread::Builder::new().name(format!("capture-{}", source.tag()));
+                let period = config.poll_period;
+                let spawned = match (source.clone(), socket) {
+                    (SourceConfig::AcSharedMemory { dir }, _) => {
+                        thread.spawn(move || sources::ac_shared_memory(common, dir, period))
+                    }
+                    (SourceConfig::IracingMemory { path }, _) => {
+                        thread.spawn(move || sources::iracing_memory(common, path, period))
+                    }
+                    (SourceConfig::AcUdp { game }, Some(socket)) => {
+                        thread.spawn(move || sources::ac_udp_client(common, socket, game))
+                    }
+                    (listener, Some(socket)) => {
+                        let decoder = listener.decoder();
+                        thread.spawn(move || sources::udp_listener(common, socket, decoder))
+                    }
+                    // Every UDP source has a socket by now.
+                    (_, None) => continue,
+                };
+                threads.push(spawned.map_err(|e| Error::Task(e.to_string()))?);
+            }
+            Ok(())
+        };
+        if let Err(e) = start() {
+            // Sources already started must not outlive a capture that failed to start.
+            stop.store(true, Ordering::Relaxed);
+            return Err(e);
+        }
+        drop(events_tx);
+        if threads.is_empty() {
+            return Err(Error::NoSource);
+        }
+        let (stats_tx, stats) = watch::channel(CaptureStats::default());
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let sessions = Sessions::new(config, stats_tx);
+        let task = tokio::spawn(sessions.run(events_rx, stop_rx));
+        Ok(Capture { stop, stats, task, threads, local_addrs, stop_tx: Some(stop_tx) })
     }
 
-    /// Queues a frame. Never blocks; the frame is sent as soon as the link allows.
-    pub fn push(&self, frame: Frame) {
-        // Err only after the task has ended, when finish() reports why.
-        let _ = self.tx.send(Cmd::Push(frame));
+    /// The local address of each source's socket, in source order (`None` for sources without one).
+    pub fn local_addrs(&self) -> &[Option<SocketAddr>] {
+        &self.local_addrs
     }
 
     /// The latest counters.
-    pub fn stats(&self) -> AgentStats {
+    pub fn stats(&self) -> CaptureStats {
         self.stats.borrow().clone()
     }
 
-    /// Waits until the server has assigned (or confirmed) the session id.
-    pub async fn session_id(&self) -> Result<i64> {
-        let mut watch = self.stats.clone();
-        let stats = watch
-            .wait_for(|s| s.session_id.is_some())
-            .await
-            .map_err(|_| Error::Task("the agent stopped before the server assigned a session".into()))?;
-        Ok(stats.session_id.unwrap_or_default())
-    }
-
-    /// A watch on the counters (for example to learn the session id).
-    pub fn watch(&self) -> watch::Receiver<AgentStats> {
+    /// A watch on the counters.
+    pub fn watch(&self) -> watch::Receiver<CaptureStats> {
         self.stats.clone()
     }
 
-    /// Waits until every pushed frame is persisted by the server, ends the session and closes. With a
-    /// `timeout`, gives up after it with [`Error::Timeout`].
-    pub async fn finish(self, timeout: Option<Duration>) -> Result<AgentStats> {
-        let _ = self.tx.send(Cmd::Finish);
-        let stats = self.stats.clone();
-        let mut task = self.task;
-        let joined = match timeout {
-            Some(t) => match tokio::time::timeout(t, &mut task).await {
-                Ok(j) => j,
-                Err(_) => {
-                    task.abort();
-                    let s = stats.borrow().clone();
-                    return Err(Error::Timeout { unacked: s.pushed - s.acked - s.dropped });
-                }
-            },
-            None => task.await,
+    /// Stops reading, ends the current session and waits up to `deliver_timeout` for the server to acknowledge
+    /// every frame (frames still undelivered are counted in [`CaptureStats::undelivered`]).
+    pub async fn stop(mut self, deliver_timeout: Duration) -> Result<CaptureStats> {
+        if let Some(tx) = self.stop_tx.take() {
+            let _ = tx.send(deliver_timeout);
+        }
+        self.stop.store(true, Ordering::Relaxed);
+        let result = match (&mut self.task).await {
+            Ok(result) => result,
+            Err(e) => Err(Error::Task(e.to_string())),
         };
-        joined.map_err(|e| Error::Task(e.to_string()))?
+        let threads = std::mem::take(&mut self.threads);
+        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
+        result
     }
 }
 
-fn ingest_url(server: &str) -> Result<url::Url> {
-    let mut url = url::Url::parse(server).map_err(|e| Error::Url(format!("{e}: {server}")))?;
-    let scheme = match url.scheme() {
-        "http" | "ws" => "ws",
-        "https" | "wss" => "wss",
-        other => return Err(Error::Url(format!("unsupported scheme `{other}`: {server}"))),
-    };
-    url.set_scheme(scheme).map_err(|()| Error::Url(format!("cannot use scheme {scheme}: {server}")))?;
-    url.set_path("/ws/ingest");
-    Ok(url)
+/// One session being captured.
+struct Active {
+    agent: Agent,
+    recorder: Option<RecordingWriter>,
+    tracker: LapTracker,
+    /// The source clock's value at the session's first frame; frames are rebased to start at 0.
+    origin_us: i64,
+    last_t_us: i64,
 }
 
-/// A message as the text sent on the socket.
-fn text(message: &AgentMessage) -> String {
-    // Plain data: serializing cannot fail.
-    serde_json::to_string(message).unwrap_or_default()
+/// A finished session still delivering its frames, and a watch on its progress.
+type Finishing = (JoinHandle<racecraft_uplink::Result<AgentStats>>, watch::Receiver<AgentStats>);
+
+/// The session task: follows one source, cuts sessions, feeds agents and recorders.
+struct Sessions {
+    config: CaptureConfig,
+    stats_tx: watch::Sender<CaptureStats>,
+    stats: CaptureStats,
+    following: Option<usize>,
+    meta: Vec<Option<SessionMeta>>,
+    active: Option<Active>,
+    finishing: Vec<Finishing>,
+    /// Ids of sessions whose agent has not said its id yet.
+    pending_ids: Vec<watch::Receiver<AgentStats>>,
+    /// Raw packets received while no session was running, kept for the next session's recording.
+    pre_session_raw: std::collections::VecDeque<(usize, i64, Vec<u8>)>,
 }
 
-struct Uplink {
-    config: AgentConfig,
-    url: url::Url,
-    rx: mpsc::UnboundedReceiver<Cmd>,
-    stats_tx: watch::Sender<AgentStats>,
-    stats: AgentStats,
-    /// Unacknowledged frames; `buffer[0]` has sequence number `base_seq`.
-    buffer: VecDeque<Frame>,
-    base_seq: u64,
-    /// Next sequence number to send on the current connection: `base_seq <= cursor <= base_seq + buffer.len()`.
-    /// Frames from `cursor` on have not reached this connection's server, so an ack beyond it is bogus.
-    cursor: u64,
-    /// One past the highest sequence number ever sent: a welcome beyond it is bogus.
-    sent_upto: u64,
-    /// An impossible ack or welcome was logged already (once is enough to see a broken server).
-    warned_seq: bool,
-    finishing: bool,
-    /// A welcome has been received on some connection.
-    welcomed: bool,
-    encoder: ChunkEncoder,
-    out: Vec<u8>,
-    batch: Vec<Frame>,
-}
+/// Raw packets kept from before a session's first frame.
+const PRE_SESSION_RAW: usize = 256;
 
-enum LinkEnd {
-    /// Connection lost, or the hello refused for now; reconnect. `welcomed`: the server had said welcome, so
-    /// the backoff starts again from its minimum.
-    Lost { welcomed: bool },
-    /// Everything acked and the session ended.
-    Done,
-}
-
-impl Uplink {
-    fn new(
-        config: AgentConfig,
-        url: url::Url,
-        rx: mpsc::UnboundedReceiver<Cmd>,
-        stats_tx: watch::Sender<AgentStats>,
-    ) -> Uplink {
-        let stats = AgentStats { session_id: config.session_id, ..AgentStats::default() };
-        Uplink {
+impl Sessions {
+    fn new(config: CaptureConfig, stats_tx: watch::Sender<CaptureStats>) -> Sessions {
+        let meta = vec![None; config.sources.len()];
+        Sessions {
             config,
-            url,
-            rx,
             stats_tx,
-            stats,
-            buffer: VecDeque::new(),
-            base_seq: 0,
-            cursor: 0,
-            sent_upto: 0,
-            warned_seq: false,
-            finishing: false,
-            welcomed: false,
-            encoder: ChunkEncoder::new(),
-            out: Vec::new(),
-            batch: Vec::new(),
+            stats: CaptureStats::default(),
+            following: None,
+            meta,
+            active: None,
+            finishing: Vec::new(),
+            pending_ids: Vec::new(),
+            pre_session_raw: std::collections::VecDeque::new(),
         }
     }
 
-    async fn run(mut self) -> Result<AgentStats> {
-        let mut backoff = self.config.backoff_min;
-        loop {
-            match tokio_tungstenite::connect_async_with_config(self.url.as_str(), None, true).await {
-                Ok((ws, _)) => match self.session(ws).await? {
-                    LinkEnd::Done => {
-                        self.stats.connected = false;
-                        self.publish();
-                        return Ok(self.stats);
-                    }
-                    LinkEnd::Lost { welcomed } => {
-                        self.stats.connected = false;
-                        self.publish();
-                        // A refused hello keeps doubling the wait: a server whose database is away is
-                        // not asked again every 100 ms.
-                        if welcomed {
-                            backoff = self.config.backoff_min;
-                        }
-                    }
+    async fn run(
+        mut self,
+        mut events: mpsc::Receiver<Event>,
+        mut stop: tokio::sync::oneshot::Receiver<Duration>,
+    ) -> Result<CaptureStats> {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let deliver_timeout = loop {
+            tokio::select! {
+                timeout = &mut stop => break timeout.unwrap_or(Duration::ZERO),
+                event = events.recv() => match event {
+                    Some(event) => self.handle(event)?,
+                    // The source threads end only when asked to stop, so the stop message is on its way.
+                    None => break (&mut stop).await.unwrap_or(Duration::ZERO),
                 },
-                Err(e) => tracing::debug!(error = %e, url = %self.url, "connect failed"),
+                _ = tick.tick() => self.housekeeping()?,
             }
-            // Keep taking frames while we wait to reconnect.
-            let wait = tokio::time::sleep(backoff);
-            tokio::pin!(wait);
-            loop {
-                tokio::select! {
-                    () = &mut wait => break,
-                    cmd = self.rx.recv() => self.command(cmd),
+        };
+        // Frames already read are part of the session: take what the threads queued before they stopped.
+        while let Ok(event) = events.try_recv() {
+            self.handle(event)?;
+        }
+        self.end_session()?;
+        let deadline = tokio::time::Instant::now() + deliver_timeout;
+        for (handle, watch) in std::mem::take(&mut self.finishing) {
+            match tokio::time::timeout_at(deadline, handle).await {
+                Ok(Ok(Ok(agent))) => self.stats.acked += agent.acked,
+                Ok(Ok(Err(e))) => return Err(e.into()),
+                Ok(Err(e)) => return Err(Error::Task(e.to_string())),
+                Err(_) => {
+                    // Out of time: what the server has acknowledged so far is durable, the rest is not.
+                    let agent = watch.borrow().clone();
+                    self.stats.acked += agent.acked;
+                    self.stats.undelivered += agent.pushed - agent.acked - agent.dropped;
                 }
             }
-            backoff = (backoff * 2).min(self.config.backoff_max);
         }
+        self.collect_ids();
+        self.publish();
+        Ok(self.stats)
     }
 
-    fn command(&mut self, cmd: Option<Cmd>) {
-        match cmd {
-            Some(Cmd::Push(frame)) => {
-                self.stats.pushed += 1;
-                self.buffer.push_back(frame);
-                if self.buffer.len() > self.config.max_buffer_frames {
-                    self.buffer.pop_front();
-                    self.stats.dropped += 1;
-                    // A frame already sent on this connection keeps its number (the server may have it); one
-                    // not sent gives its number to the next, so the stream the server sees has no gap,
-                    // which it would refuse.
-                    if self.base_seq < self.cursor {
-                        self.base_seq += 1;
-                    }
+    fn handle(&mut self, event: Event) -> Result<()> {
+        match event {
+            Event::Meta { source, meta } => {
+                let changed = self.meta[source].as_ref().is_some_and(|old| !same_session(old, &meta));
+                self.meta[source] = Some(meta);
+                if changed && self.following == Some(source) {
+                    self.end_session()?;
                 }
             }
-            // The Agent handle is gone without finish(): finish anyway so nothing pushed is abandoned.
-            Some(Cmd::Finish) | None => self.finishing = true,
+            Event::NewSession { source } => {
+                if self.following == Some(source) {
+                    self.end_session()?;
+                }
+            }
+            Event::Frame { source, frame } => {
+                if self.following.is_none() {
+                    self.following = Some(source);
+                    self.stats.following = Some(self.config.sources[source].tag());
+                    tracing::info!(source = self.config.sources[source].tag(), "capturing");
+                }
+                if self.following == Some(source) {
+                    self.frame(source, frame)?;
+                }
+            }
+            Event::Raw { source, t_us, bytes } => match self.active.as_mut() {
+                Some(active) if self.following == Some(source) => {
+                    if let Some(recorder) = active.recorder.as_mut() {
+                        recorder.push_raw(t_us - active.origin_us, self.config.sources[source].tag(), &bytes)?;
+                    }
+                }
+                // Packets before the first frame (a session packet, the datagram that starts the session) belong
+                // to the session about to start.
+                None if self.following.is_none_or(|f| f == source) => {
+                    if self.pre_session_raw.len() == PRE_SESSION_RAW {
+                        self.pre_session_raw.pop_front();
+                    }
+                    self.pre_session_raw.push_back((source, t_us, bytes));
+                }
+                _ => {}
+            },
+            Event::Rejected { source, error } => {
+                self.stats.rejected += 1;
+                if self.stats.rejected <= 5 {
+                    tracing::warn!(source = self.config.sources[source].tag(), %error, "packet not decoded");
+                }
+                self.stats.last_error = Some(error);
+                self.publish();
+            }
+            Event::Idle { source } => {
+                if self.following == Some(source) {
+                    tracing::info!(source = self.config.sources[source].tag(), "source silent; session ended");
+                    self.end_session()?;
+                    self.following = None;
+                    self.stats.following = None;
+                    self.publish();
+                }
+            }
         }
+        Ok(())
+    }
+
+    fn frame(&mut self, source: usize, frame: Frame) -> Result<()> {
+        // A source clock that jumps backwards (a restarted game) cannot continue a session.
+        if self.active.as_ref().is_some_and(|a| frame.t_us < a.last_t_us) {
+            self.end_session()?;
+        }
+        if self.active.is_none() {
+            self.start_session(source, frame.t_us)?;
+        }
+        let Some(active) = self.active.as_mut() else { return Ok(()) };
+        active.last_t_us = frame.t_us;
+        let mut frame = frame;
+        frame.t_us -= active.origin_us;
+        if let Some(recorder) = active.recorder.as_mut() {
+            if let Some(lap) = active.tracker.push(&frame) {
+                recorder.lap(&LapMarker::from(&lap))?;
+            }
+            recorder.push(frame)?;
+        }
+        active.agent.push(frame);
+        self.stats.frames += 1;
+        if self.stats.frames.is_multiple_of(1024) {
+            self.publish();
+        }
+        Ok(())
+    }
+
+    fn start_session(&mut self, source: usize, origin_us: i64) -> Result<()> {
+        let config = &self.config.sources[source];
+        let mut meta = self.meta[source].clone().unwrap_or_else(|| SessionMeta {
+            game: config.default_game().into(),
+            car: String::new(),
+            track: String::new(),
+            driver: String::new(),
+            started_at_ms: 0,
+        });
+        meta.started_at_ms = racecraft_core::time::now_ms();
+        if meta.driver.is_empty() {
+            meta.driver = self.config.driver.clone();
+        }
+        let agent = Agent::spawn(AgentConfig::new(self.config.server.clone(), meta.clone()))?;
+        self.pending_ids.push(agent.watch());
+        self.stats.sessions_started += 1;
+        let recorder = match &self.config.record {
+            Some(path) => {
+                let path = numbered(path, self.stats.sessions_started);
+                let writer = RecordingWriter::create(&path, &meta)?;
+                self.stats.recordings.push(path);
+                Some(writer)
+            }
+            None => None,
+        };
+        tracing::info!(game = %meta.game, car = %meta.car, track = %meta.track, "session started");
+        let mut recorder = recorder;
+        for (from, t_us, bytes) in std::mem::take(&mut self.pre_session_raw) {
+            if let Some(recorder) = recorder.as_mut()
+                && from == source
+            {
+                recorder.push_raw(t_us - origin_us, config.tag(), &bytes)?;
+            }
+        }
+        self.active = Some(Active { agent, recorder, tracker: LapTracker::new(), origin_us, last_t_us: origin_us });
+        self.publish();
+        Ok(())
+    }
+
+    fn end_session(&mut self) -> Result<()> {
+        if let Some(active) = self.active.take() {
+            if let Some(recorder) = active.recorder {
+                recorder.finish()?;
+            }
+            // Delivery goes on in the background while the next session starts.
+            let watch = active.agent.watch();
+            self.finishing.push((tokio::spawn(active.agent.finish(None)), watch));
+        }
+        Ok(())
+    }
+
+    fn housekeeping(&mut self) -> Result<()> {
+        if let Some(recorder) = self.active.as_mut().and_then(|a| a.recorder.as_mut()) {
+            recorder.flush_if_due(Instant::now())?;
+        }
+        let mut still = Vec::new();
+        for (handle, watch) in std::mem::take(&mut self.finishing) {
+            if handle.is_finished() {
+                match futures_util::FutureExt::now_or_never(handle) {
+                    Some(Ok(Ok(agent))) => self.stats.acked += agent.acked,
+                    Some(Ok(Err(e))) => tracing::warn!(error = %e, "a finished session's delivery failed"),
+                    Some(Err(e)) => tracing::warn!(error = %e, "a session's delivery task failed"),
+                    None => {}
+                }
+            } else {
+                still.push((handle, watch));
+            }
+        }
+        self.finishing = still;
+        self.collect_ids();
+        self.publish();
+        Ok(())
+    }
+
+    fn collect_ids(&mut self) {
+        let mut waiting = Vec::new();
+        for watch in std::mem::take(&mut self.pending_ids) {
+            match watch.borrow().session_id {
+                Some(id) => self.stats.sessions.push(id),
+                None => waiting.push(watch.clone()),
+            }
+        }
+        self.pending_ids = waiting;
     }
 
     fn publish(&self) {
         self.stats_tx.send_replace(self.stats.clone());
     }
+}
 
-    async fn session<S>(&mut self, mut ws: S) -> Result<LinkEnd>
-    where
-        S: futures_util::Sink<Message>
-            + futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-            + Unpin,
-    {
-        let hello = AgentMessage::Hello {
-            v: Some(racecraft_protocol::PROTOCOL_VERSION),
-            session_id: self.stats.session_id,
-            meta: Some(self.config.meta.clone()),
-        };
-        if ws.send(Message::Text(text(&hello).into())).await.is_err() {
-            return Ok(LinkEnd::Lost { welcomed: false });
-        }
-        // Welcome.
-        let next_seq = loop {
-            match ws.next().await {
-                Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestReply>(&t) {
-                    Ok(IngestReply::Welcome { session_id, next_seq, .. }) => {
-                        self.stats.session_id = Some(session_id);
-                        break next_seq;
-                    }
-                    Ok(IngestReply::Error { message, reason }) if hello_refusal_is_final(reason.as_deref()) => {
-                        return Err(Error::Refused(message));
-                    }
-                    Ok(IngestReply::Error { message, reason }) => {
-                        // Storage away, or an older server that gives no reason: the frames stay buffered
-                        // and the hello is tried again after the backoff.
-                        tracing::warn!(%message, ?reason, "server refused the hello for now; retrying");
-                        let _ = ws.close().await;
-                        return Ok(LinkEnd::Lost { welcomed: false });
-                    }
-                    _ => {}
-                },
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return Ok(LinkEnd::Lost { welcomed: false }),
-            }
-        };
-        self.stats.connected = true;
-        if self.welcomed {
-            self.stats.reconnects += 1;
-        }
-        self.on_welcome(next_seq);
-        self.publish();
-        // The highest ack seen on this connection, to notice one going backwards.
-        let mut last_ack = next_seq;
+/// Whether two descriptions are the same session (game, car and track; the start time is not compared).
+fn same_session(a: &SessionMeta, b: &SessionMeta) -> bool {
+    a.game == b.game && a.car == b.car && a.track == b.track
+}
 
-        loop {
-            // Send whatever is unsent, oldest first.
-            let max_batch = self.config.max_batch_frames.clamp(1, racecraft_codec::wire::MAX_BATCH_FRAMES as usize);
-            loop {
-                let from = self.cursor.saturating_sub(self.base_seq) as usize;
-                if from >= self.buffer.len() {
-                    break;
-                }
-                let n = (self.buffer.len() - from).min(max_batch);
-                self.batch.clear();
-                self.batch.extend(self.buffer.range(from..from + n));
-                self.out.clear();
-                let first_seq = self.base_seq + from as u64;
-                racecraft_codec::wire::encode_frames(&mut self.encoder, first_seq, &self.batch, &mut self.out);
-                if ws.send(Message::Binary(self.out.clone().into())).await.is_err() {
-                    return Ok(LinkEnd::Lost { welcomed: true });
-                }
-                self.cursor = first_seq + n as u64;
-                self.sent_upto = self.sent_upto.max(self.cursor);
-            }
-            if self.finishing && self.buffer.is_empty() {
-                let end = AgentMessage::End { ended_at_ms: self.config.ended_at_ms };
-                let _ = ws.send(Message::Text(text(&end).into())).await;
-                let _ = ws.close().await;
-                return Ok(LinkEnd::Done);
-            }
-            tokio::select! {
-                cmd = self.rx.recv(), if !self.finishing => {
-                    self.command(cmd);
-                    // Take whatever else is already queued, so a backlog goes out as one batch.
-                    while let Ok(cmd) = self.rx.try_recv() {
-                        self.command(Some(cmd));
-                    }
-                }
-                msg = ws.next() => match msg {
-                    Some(Ok(Message::Text(t))) => match serde_json::from_str::<IngestReply>(&t) {
-                        Ok(IngestReply::Ack { persisted_seq }) => {
-                            if persisted_seq > self.cursor {
-                                self.warn_seq(persisted_seq, "ack beyond the frames sent on this connection; ignored");
-                            } else if persisted_seq < last_ack {
-                                self.warn_seq(persisted_seq, "ack going backwards; ignored");
-                            } else {
-                                last_ack = persisted_seq;
-                                self.ack(persisted_seq);
-                                self.publish();
-                            }
-                        }
-                        Ok(IngestReply::Error { message, reason }) => {
-                            tracing::warn!(%message, ?reason, "server refused a message");
-                        }
-                        _ => {}
-                    },
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(LinkEnd::Lost { welcomed: true }),
-                    Some(Ok(_)) => {}
-                },
-            }
-        }
+/// `path` for the first session, `stem-N.ext` for the N-th.
+fn numbered(path: &std::path::Path, n: u64) -> PathBuf {
+    if n <= 1 {
+        return path.to_path_buf();
     }
-
-    /// Where this connection starts, from the welcome's `next_seq` (frames below it are stored). A number
-    /// this agent never reached, or one below what it still holds, never makes it skip or forget a frame.
-    fn on_welcome(&mut self, next_seq: u64) {
-        let first = !self.welcomed;
-        self.welcomed = true;
-        if first && self.config.session_id.is_some() {
-            // Continuing a session another process started: our frames follow what the server has.
-            self.base_seq = next_seq;
-            self.cursor = next_seq;
-            self.sent_upto = next_seq;
-        } else if next_seq > self.sent_upto {
-            self.warn_seq(next_seq, "welcome beyond the frames this agent has sent; resending all it holds");
-            self.cursor = self.base_seq;
-        } else if next_seq >= self.base_seq {
-            self.ack(next_seq);
-            self.cursor = next_seq.min(self.base_seq + self.buffer.len() as u64);
-        } else {
-            // The server lacks frames this agent no longer has (acked before a server lost them, or dropped
-            // from a full buffer): what is left follows what the server has, so it sees no gap.
-            tracing::warn!(next_seq, base_seq = self.base_seq, "server is missing frames this agent no longer has");
-            self.base_seq = next_seq;
-            self.cursor = next_seq;
-        }
-    }
-
-    /// Logs an impossible sequence number from the server, once.
-    fn warn_seq(&mut self, seq: u64, what: &str) {
-        if !self.warned_seq {
-            self.warned_seq = true;
-            tracing::warn!(seq, base_seq = self.base_seq, sent = self.cursor, "{what}");
-        }
-    }
-
-    /// Forgets frames the server has persisted: those below `persisted_seq`, never more than it holds.
-    fn ack(&mut self, persisted_seq: u64) {
-        while self.base_seq < persisted_seq && !self.buffer.is_empty() {
-            self.buffer.pop_front();
-            self.base_seq += 1;
-            self.stats.acked += 1;
-        }
-        self.cursor = self.cursor.max(self.base_seq);
-    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{n}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{n}"),
+    };
+    path.with_file_name(name)
 }
 
 #[cfg(test)]
@@ -466,10 +641,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls() {
-        assert_eq!(ingest_url("http://127.0.0.1:8080").expect("ok").as_str(), "ws://127.0.0.1:8080/ws/ingest");
-        assert_eq!(ingest_url("https://x.example/").expect("ok").as_str(), "wss://x.example/ws/ingest");
-        assert!(matches!(ingest_url("ftp://x"), Err(Error::Url(_))));
-        assert!(matches!(ingest_url("not a url"), Err(Error::Url(_))));
+    fn recordings_are_numbered_after_the_first() {
+        assert_eq!(numbered(std::path::Path::new("/t/spa.rcr"), 1), PathBuf::from("/t/spa.rcr"));
+        assert_eq!(numbered(std::path::Path::new("/t/spa.rcr"), 3), PathBuf::from("/t/spa-3.rcr"));
+        assert_eq!(numbered(std::path::Path::new("spa"), 2), PathBuf::from("spa-2"));
+    }
+
+    #[test]
+    fn sessions_differ_by_game_car_or_track() {
+        let a =
+            SessionMeta { game: "ac".into(), car: "ks_ferrari".into(), track: "monza".into(), ..Default::default() };
+        assert!(same_session(&a, &SessionMeta { started_at_ms: 5, driver: "x".into(), ..a.clone() }));
+        assert!(!same_session(&a, &SessionMeta { track: "spa".into(), ..a.clone() }));
     }
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use racecraft_agent::capture::{Capture, CaptureConfig, CaptureStats, SourceConfig};
+use racecraft_agent::{Capture, CaptureConfig, CaptureStats, SourceConfig};
 use racecraft_capture::assetto_corsa::Game;
 use racecraft_emulator::ac_shm::SharedMemoryWriter;
 use racecraft_emulator::ac_udp::AcUdpServer;

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::{Frame, SessionMeta};
+use racecraft_uplink::{Agent, AgentConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{Error, Result, Scale, temp_server};

@@ -97,9 +97,9 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// An agent streaming a new bench session to `url`, once the server has given it a session id.
-pub(crate) async fn bench_agent(url: &str) -> Result<(racecraft_agent::Agent, i64)> {
+pub(crate) async fn bench_agent(url: &str) -> Result<(racecraft_uplink::Agent, i64)> {
     let meta = racecraft_core::SessionMeta { game: "bench".into(), track: "Monza".into(), ..Default::default() };
-    let agent = racecraft_agent::Agent::spawn(racecraft_agent::AgentConfig::new(url, meta))
+    let agent = racecraft_uplink::Agent::spawn(racecraft_uplink::AgentConfig::new(url, meta))
         .map_err(|e| Error::Failed(e.to_string()))?;
     let id = agent.session_id().await.map_err(|e| Error::Failed(e.to_string()))?;
     Ok((agent, id))

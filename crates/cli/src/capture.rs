@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use racecraft_agent::capture::{Capture, CaptureConfig, F1_PORT, FORZA_PORT, JSON_PORT, OUTGAUGE_PORT, SourceConfig};
+use racecraft_agent::{Capture, CaptureConfig, F1_PORT, FORZA_PORT, JSON_PORT, OUTGAUGE_PORT, SourceConfig};
 
 use crate::ServerArgs;
 

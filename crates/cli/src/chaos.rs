@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Args, ValueEnum};
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::LapTracker;
 use racecraft_sim::{SimConfig, Simulation};
+use racecraft_uplink::{Agent, AgentConfig};
 use serde::Serialize;
 
 /// Flags of `racecraft chaos`.

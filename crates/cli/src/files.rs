@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use futures_util::StreamExt;
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::{Channel, CompletedLap, Frame, SessionMeta};
 use racecraft_protocol::viewer::ViewerMessage;
 use racecraft_record::{LapMarker, Recording, RecordingWriter};
+use racecraft_uplink::{Agent, AgentConfig};
 
 use crate::progress::Progress;
 use serde_json::json;

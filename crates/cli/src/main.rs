@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::time::now_ms;
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
+use racecraft_uplink::{Agent, AgentConfig};
 
 mod analyze;
 mod bench;

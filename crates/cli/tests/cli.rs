@@ -184,9 +184,9 @@ async fn record_from_server_captures_a_live_session() {
         racecraft_sim::SimConfig { laps: 1, rate_hz: 60.0, ..Default::default() },
     )
     .expect("sim");
-    let mut cfg = racecraft_agent::AgentConfig::new(server.url(), meta);
+    let mut cfg = racecraft_uplink::AgentConfig::new(server.url(), meta);
     cfg.session_id = Some(session.id);
-    let agent = racecraft_agent::Agent::spawn(cfg).expect("agent");
+    let agent = racecraft_uplink::Agent::spawn(cfg).expect("agent");
     // 30x real time: a live stream, not a bulk load (a viewer that falls behind would skip ahead).
     let start = tokio::time::Instant::now();
     for f in sim.frames() {

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
+use racecraft_uplink::{Agent, AgentConfig};
 use serde_json::Value;
 
 fn free_port() -> u16 {

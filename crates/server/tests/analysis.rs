@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
+use racecraft_uplink::{Agent, AgentConfig};
 use serde_json::Value;
 
 async fn get(url: &str) -> (u16, Value) {

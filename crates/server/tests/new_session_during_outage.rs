@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use racecraft_agent::{Agent, AgentConfig};
 use racecraft_core::{Channel, Frame};
 use racecraft_server::{Limits, RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 use racecraft_store::OFFLINE_SESSION_ID_BASE;
+use racecraft_uplink::{Agent, AgentConfig};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use racecraft_agent::{Agent, AgentConfig, Error};
 use racecraft_core::{Channel, Frame, SessionMeta};
+use racecraft_uplink::{Agent, AgentConfig, Error};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
