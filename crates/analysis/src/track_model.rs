@@ -16,6 +16,7 @@
 
 use std::path::Path;
 
+use racecraft_core::signal::smooth_periodic;
 use serde::{Deserialize, Serialize};
 
 use crate::corners::Corner;
@@ -126,26 +127,6 @@ impl TrackModel {
         let k = ((d_m / self.step_m).round() as i64).rem_euclid(n as i64) as usize;
         f64::from(self.curvature_per_m[k])
     }
-}
-
-/// Periodic Gaussian smoothing with standard deviation `sigma` in samples.
-pub(crate) fn smooth_periodic(values: &[f64], sigma: f64) -> Vec<f64> {
-    let n = values.len();
-    if sigma <= 0.0 || n < 3 {
-        return values.to_vec();
-    }
-    let radius = ((3.0 * sigma).ceil() as usize).min(n / 2);
-    let weights: Vec<f64> = (0..=radius).map(|k| (-0.5 * (k as f64 / sigma).powi(2)).exp()).collect();
-    let norm = weights[0] + 2.0 * weights[1..].iter().sum::<f64>();
-    (0..n)
-        .map(|i| {
-            let mut acc = weights[0] * values[i];
-            for (k, w) in weights.iter().enumerate().skip(1) {
-                acc += w * (values[(i + k) % n] + values[(i + n - k) % n]);
-            }
-            acc / norm
-        })
-        .collect()
 }
 
 /// Builds the model's geometry and curvature from the laps' traces (`points` grid points, the last on the

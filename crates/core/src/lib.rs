@@ -9,6 +9,8 @@
 //! - [`LapTracker`] and [`CompletedLap`]: lap and sector boundaries from a stream of frames.
 //! - [`bytes::Reader`]: the one bounds-checked little-endian reader every decoder of outside bytes uses.
 //! - [`time::now_ms`]: wall-clock milliseconds since the Unix epoch.
+//! - [`signal::smooth_periodic`]: Gaussian smoothing around a closed lap (the simulator's track and the analysis's
+//!   track model).
 //!
 //! This crate has no required dependencies; `serde` support is behind the `serde` feature.
 
@@ -17,6 +19,7 @@ mod channel;
 mod frame;
 mod lap;
 mod session;
+pub mod signal;
 pub mod time;
 
 pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Wheel};

@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::track::smooth_periodic;
+use racecraft_core::signal::smooth_periodic;
 
 /// Curvature above which the line is in a corner, 1/m (a 300 m radius).
 pub const CORNER_CURVATURE: f64 = 1.0 / 300.0;
@@ -118,6 +118,10 @@ impl Corner {
 
 /// Finds the corners on `curvature` (point spacing `ds`), with `nominal` the ideal lap's speed at each
 /// point (for the slowest point and the braking zone).
+///
+/// Deliberately not the analysis's detection (`racecraft_analysis::detect_corners`): these corners are where the
+/// simulated driver makes its mistakes, the ground truth the analysis is measured against, so the two must not
+/// share code, or a test of one against the other could pass by construction.
 pub(crate) fn detect_corners(curvature: &[f64], ds: f64, nominal: &[f64]) -> Vec<Corner> {
     let n = curvature.len();
     let k = smooth_periodic(curvature, DETECT_SIGMA_M / ds);

@@ -11,6 +11,8 @@
 use std::f64::consts::PI;
 use std::path::Path;
 
+use racecraft_core::signal::smooth_periodic;
+
 use crate::error::{CsvProblem, Error, Result};
 
 /// Step of the resampled race line, metres (approximate: the point count is rounded to a multiple of 3).
@@ -316,26 +318,6 @@ fn resample_closed(points: &[[f64; 2]], n: usize) -> Vec<[f64; 2]> {
         out.push([a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])]);
     }
     out
-}
-
-/// Periodic Gaussian smoothing with standard deviation `sigma` in samples.
-pub(crate) fn smooth_periodic(values: &[f64], sigma: f64) -> Vec<f64> {
-    let n = values.len();
-    if sigma <= 0.0 || n == 0 {
-        return values.to_vec();
-    }
-    let radius = ((3.0 * sigma).ceil() as usize).min(n / 2);
-    let weights: Vec<f64> = (0..=radius).map(|k| (-0.5 * (k as f64 / sigma).powi(2)).exp()).collect();
-    let norm = weights[0] + 2.0 * weights[1..].iter().sum::<f64>();
-    (0..n)
-        .map(|i| {
-            let mut acc = weights[0] * values[i];
-            for (k, w) in weights.iter().enumerate().skip(1) {
-                acc += w * (values[(i + k) % n] + values[(i + n - k) % n]);
-            }
-            acc / norm
-        })
-        .collect()
 }
 
 /// The angle in (-π, π].
