@@ -4,7 +4,7 @@
 /// kernel is cut at 3σ (or half the lap) and normalised, so a constant stays that constant.
 pub fn smooth_periodic(values: &[f64], sigma: f64) -> Vec<f64> {
     let n = values.len();
-    if !(sigma > 0.0) || n < 3 {
+    if sigma.is_nan() || sigma <= 0.0 || n < 3 {
         return values.to_vec();
     }
     let radius = ((3.0 * sigma).ceil() as usize).min(n / 2);
