@@ -493,6 +493,40 @@ mod tests {
         assert_eq!(local_url("0.0.0.0:8080".parse().expect("addr")), "http://127.0.0.1:8080");
     }
 
+    /// Every `(--flag, RACECRAFT_VAR)` pair of the command tree.
+    fn env_flags(cmd: &clap::Command, out: &mut std::collections::BTreeSet<(String, String)>) {
+        for arg in cmd.get_arguments() {
+            if let (Some(long), Some(env)) = (arg.get_long(), arg.get_env()) {
+                out.insert((format!("--{long}"), env.to_string_lossy().into_owned()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            env_flags(sub, out);
+        }
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_the_flags_that_have_an_environment_variable() {
+        let readme = include_str!("../../../README.md");
+        let section = readme.split("## Configuration").nth(1).expect("a Configuration section");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        let documented: std::collections::BTreeSet<(String, String)> = section
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(|c| c.trim().trim_matches('`')).collect();
+                (cells.len() > 3 && cells[1].starts_with("--") && cells[2].starts_with("RACECRAFT_"))
+                    .then(|| (cells[1].to_string(), cells[2].to_string()))
+            })
+            .collect();
+        let mut declared = std::collections::BTreeSet::new();
+        env_flags(&Cli::command(), &mut declared);
+        assert!(!declared.is_empty());
+        let undocumented: Vec<_> = declared.difference(&documented).collect();
+        let unreal: Vec<_> = documented.difference(&declared).collect();
+        assert!(undocumented.is_empty(), "flags with a variable missing from the README's table: {undocumented:?}");
+        assert!(unreal.is_empty(), "README rows naming a variable the flag does not have: {unreal:?}");
+    }
+
     #[test]
     fn lap_format() {
         assert_eq!(format_lap(85.1234), "1:25.123");
