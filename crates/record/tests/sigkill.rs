@@ -2,7 +2,8 @@
 //!
 //! The test binary runs itself again as the writer child (selected by an environment variable). The child
 //! pushes frames at about 333 Hz in real time, stamping each with its wall-clock push time, and prints one
-//! line per push after the push returns. The parent kills it after about a second and reads the file back.
+//! line per push after the push returns. The parent kills it once it has reported a second's worth of pushes and
+//! reads the file back.
 
 mod common;
 
@@ -56,23 +57,31 @@ fn sigkill_loses_at_most_100_ms() {
         .spawn()
         .expect("spawn child");
     let stdout = child.stdout.take().expect("stdout");
-    let lines = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| {
-                // The harness's own "test ... " prefix may share the first line.
-                let mut it = l.split_once("pushed ")?.1.split(' ');
+    // Every complete line the child writes is a push that had returned; the reader forwards them as they come.
+    let (tx, pushes) = std::sync::mpsc::channel::<(u64, i64)>();
+    let reader = std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // The harness's own "test ... " prefix may share the first line.
+            let parsed = l.split_once("pushed ").and_then(|(_, rest)| {
+                let mut it = rest.split(' ');
                 Some((it.next()?.parse::<u64>().ok()?, it.next()?.parse::<i64>().ok()?))
-            })
-            .collect::<Vec<_>>()
+            });
+            if let Some(push) = parsed
+                && tx.send(push).is_err()
+            {
+                return;
+            }
+        }
     });
-    std::thread::sleep(Duration::from_millis(1000));
+    // Kill it once it has pushed a second's worth (an event, not a guess of how long that takes here).
+    let mut reported = Vec::new();
+    while reported.len() < 333 {
+        reported.push(pushes.recv_timeout(Duration::from_secs(60)).expect("the child keeps pushing"));
+    }
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
-    // Every complete line the child wrote before it died: pushes that had returned.
-    let reported = lines.join().expect("reader thread");
-    assert!(reported.len() > 50, "child pushed only {} frames", reported.len());
+    reader.join().expect("reader thread");
+    reported.extend(pushes.try_iter());
 
     let rec = read_all(&path).expect("read killed recording");
     assert!(rec.trailer.is_none(), "killed writer wrote no trailer");
