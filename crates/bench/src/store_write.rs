@@ -160,7 +160,7 @@ pub async fn store_write_sqlite(dir: &std::path::Path, scale: Scale) -> Result<S
 /// B6 on a throwaway database of the PostgreSQL server at `admin_url` (created and dropped here). An
 /// unreachable server is a skipped row, not an error.
 pub async fn store_write_postgres(admin_url: &str, scale: Scale) -> Result<StoreWriteReport> {
-    let db = match racecraft_testkit::PgDatabase::try_create(admin_url).await {
+    let db = match racecraft_services::PgDatabase::create(admin_url).await {
         Ok(db) => db,
         Err(e) => {
             return Ok(StoreWriteReport {

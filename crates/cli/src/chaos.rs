@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Args, ValueEnum};
 use racecraft_core::LapTracker;
+use racecraft_services::{PgCluster, Tmpfs, free_port};
 use racecraft_sim::{SimConfig, Simulation};
 use racecraft_uplink::{Agent, AgentConfig};
 use serde::Serialize;
@@ -73,8 +74,6 @@ enum ChaosDb {
 
 /// Size of the server's disk: small, so filling it takes a moment and little memory.
 const TMPFS_BYTES: u64 = 64 << 20;
-/// The file that fills the disk.
-const FILLER: &str = ".chaos-filler";
 /// When the first fault comes: the stream is established by then.
 const FIRST_FAULT: Duration = Duration::from_secs(2);
 /// Time between one fault being undone and the next, seconds.
@@ -496,11 +495,13 @@ impl Rig {
         let work = WorkDir::create()?;
         let data = work.path.join("data");
         std::fs::create_dir(&data).with_context(|| format!("creating {}", data.display()))?;
-        let disk = Tmpfs::mount(&data, TMPFS_BYTES)?;
+        let disk = Tmpfs::mount_at(&data, TMPFS_BYTES)
+            .context("racecraft chaos mounts a tmpfs as the server's disk, for its disk-full faults")?;
         let (db, db_url) = match db {
             ChaosDb::Sqlite => (None, format!("sqlite://{}", data.join("racecraft.db").display())),
             ChaosDb::Postgres => {
-                let cluster = PgCluster::create(&work.path.join("pg"))?;
+                let cluster = PgCluster::start_in(&work.path.join("pg"))
+                    .context("racecraft chaos --db postgres starts a PostgreSQL cluster of its own")?;
                 let url = cluster.url();
                 (Some(cluster), url)
             }
@@ -577,20 +578,21 @@ impl Rig {
             }
             FaultKind::StopDatabase => {
                 let db = self.db.as_mut().context("no database cluster to stop")?;
-                db.stop_immediate()?;
+                db.kill()?;
                 (from_s, acked_from) = timeline.now();
                 counts.stop_database += 1;
                 timeline
                     .log(format!("fault: database stopped (immediate), holding {:.1} s", planned.hold.as_secs_f64()));
                 self.hold(planned.hold, stop, timeline, counts);
                 let db = self.db.as_mut().context("no database cluster to start")?;
-                db.start()?;
+                db.restart()
+                    .with_context(|| format!("starting PostgreSQL again (its log: {})", db.log_path().display()))?;
                 (to_s, acked_to) = timeline.now();
                 timeline.log("database started");
             }
             FaultKind::KillServerDuringDbOutage => {
                 let db = self.db.as_mut().context("no database cluster to stop")?;
-                db.stop_immediate()?;
+                db.kill()?;
                 (from_s, acked_from) = timeline.now();
                 counts.kill_server_during_db_outage += 1;
                 timeline.log(format!(
@@ -606,7 +608,8 @@ impl Rig {
                 }
                 self.hold(planned.hold, stop, timeline, counts);
                 let db = self.db.as_mut().context("no database cluster to start")?;
-                db.start()?;
+                db.restart()
+                    .with_context(|| format!("starting PostgreSQL again (its log: {})", db.log_path().display()))?;
                 (to_s, acked_to) = timeline.now();
                 timeline.log("database started");
             }
@@ -657,7 +660,7 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
-        if entry.file_name() == FILLER {
+        if entry.file_name() == Tmpfs::FILLER {
             continue;
         }
         let target = to.join(entry.file_name());
@@ -931,11 +934,6 @@ fn http_get(port: u16, path: &str) -> Result<(u16, String)> {
     Ok((status, body.to_owned()))
 }
 
-fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
 /// `racecraft serve` as a child process on a fixed port and data directory; killed on `Drop`.
 #[derive(Debug)]
 struct ServerProcess {
@@ -1070,211 +1068,6 @@ impl Drop for WorkDir {
             eprintln!("warning: cannot remove the work directory: {e}: {}", self.path.display());
         }
     }
-}
-
-/// A tmpfs mounted on a directory: the server's disk, small enough to fill. Unmounted on `Drop`.
-#[derive(Debug)]
-struct Tmpfs {
-    path: PathBuf,
-    mounted: bool,
-}
-
-impl Tmpfs {
-    fn mount(path: &Path, size_bytes: u64) -> Result<Tmpfs> {
-        let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size_bytes}"), "tmpfs"])
-            .arg(path)
-            .output()
-            .context("running mount")?;
-        if !output.status.success() {
-            bail!(
-                "racecraft chaos needs root (or CAP_SYS_ADMIN) to mount a tmpfs for its disk-full faults: \
-                 mount -t tmpfs failed ({}): {}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim(),
-                path.display()
-            );
-        }
-        Ok(Tmpfs { path: path.to_path_buf(), mounted: true })
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Writes the filler until `ENOSPC`; returns the bytes written.
-    fn fill(&self) -> Result<u64> {
-        let path = self.path.join(FILLER);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
-        let block = vec![0xa5u8; 1 << 20];
-        let mut written = 0u64;
-        // Big blocks first, then pages, so the last few kilobytes go too.
-        for size in [1 << 20, 4096] {
-            loop {
-                match file.write(&block[..size]) {
-                    Ok(0) => break,
-                    Ok(n) => written += n as u64,
-                    Err(e) if e.raw_os_error() == Some(28) => break,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e).with_context(|| format!("filling {}", path.display())),
-                }
-            }
-        }
-        Ok(written)
-    }
-
-    fn free(&self) -> Result<()> {
-        let path = self.path.join(FILLER);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e).with_context(|| format!("removing {}", path.display())),
-        }
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        if !self.mounted {
-            return;
-        }
-        let plain = Command::new("umount").arg(&self.path).status().is_ok_and(|s| s.success());
-        // A process still holding a file open keeps a plain unmount busy; detach it instead.
-        if !plain && !Command::new("umount").arg("-l").arg(&self.path).status().is_ok_and(|s| s.success()) {
-            eprintln!("warning: cannot unmount the chaos tmpfs: {}", self.path.display());
-        }
-        self.mounted = false;
-    }
-}
-
-/// A throwaway PostgreSQL cluster (initdb + pg_ctl) on 127.0.0.1 at a free port, its data on disk in the
-/// work directory. Stopped and its data removed on `Drop` (its log stays).
-#[derive(Debug)]
-struct PgCluster {
-    bin: PathBuf,
-    dir: PathBuf,
-    port: u16,
-    running: bool,
-    /// Run the tools as the `postgres` user: initdb and postgres refuse to run as root.
-    as_postgres: bool,
-}
-
-impl PgCluster {
-    fn create(dir: &Path) -> Result<PgCluster> {
-        std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let as_postgres = id(&["-u"]) == Some(0);
-        if as_postgres {
-            let (Some(uid), Some(gid)) = (id(&["-u", "postgres"]), id(&["-g", "postgres"])) else {
-                bail!("running as root, and there is no `postgres` user to run initdb as");
-            };
-            std::os::unix::fs::chown(dir, Some(uid), Some(gid)).with_context(|| format!("chown {}", dir.display()))?;
-        }
-        let mut pg =
-            PgCluster { bin: pg_bin_dir(), dir: dir.to_path_buf(), port: free_port()?, running: false, as_postgres };
-        let data = pg.data().display().to_string();
-        pg.run("initdb", &["-D", &data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"])?;
-        pg.start()?;
-        Ok(pg)
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.join("data")
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-
-    /// Starts the cluster (the same port and data) and waits until it accepts connections.
-    fn start(&mut self) -> Result<()> {
-        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.display());
-        let data = self.data().display().to_string();
-        let log = self.dir.join("postgres.log").display().to_string();
-        self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &options, "-w", "-t", "30", "start"])
-            .with_context(|| format!("starting PostgreSQL (its log: {log})"))?;
-        self.running = true;
-        Ok(())
-    }
-
-    /// `pg_ctl stop -m immediate`: like a crash, recovery runs at the next start.
-    fn stop_immediate(&mut self) -> Result<()> {
-        let data = self.data().display().to_string();
-        self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "-t", "30", "stop"])?;
-        self.running = false;
-        Ok(())
-    }
-
-    fn run(&self, tool: &str, args: &[&str]) -> Result<()> {
-        let program = self.bin.join(tool);
-        let mut command = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&program);
-            c
-        } else {
-            Command::new(&program)
-        };
-        // Its own process group, like the server: a Ctrl-C at the terminal must not stop the database.
-        let output = command
-            .args(args)
-            .current_dir(&self.dir)
-            .process_group(0)
-            .output()
-            .with_context(|| format!("running {}", program.display()))?;
-        if !output.status.success() {
-            bail!(
-                "{tool} failed ({}): {}{}",
-                output.status,
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        Ok(())
-    }
-}
-
-impl Drop for PgCluster {
-    fn drop(&mut self) {
-        if self.running
-            && let Err(e) = self.stop_immediate()
-        {
-            eprintln!("warning: cannot stop the chaos PostgreSQL cluster: {e:#}");
-        }
-        let _ = std::fs::remove_dir_all(self.data());
-    }
-}
-
-/// Where initdb and pg_ctl are: `RACECRAFT_PG_BIN`, the newest `/usr/lib/postgresql/<major>/bin`,
-/// `pg_config --bindir`, else `PATH` (an empty directory).
-fn pg_bin_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("RACECRAFT_PG_BIN") {
-        return PathBuf::from(dir);
-    }
-    if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
-        let newest = entries
-            .flatten()
-            .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path().join("bin"))))
-            .filter(|(_, bin)| bin.join("initdb").exists())
-            .max_by_key(|(major, _)| *major);
-        if let Some((_, bin)) = newest {
-            return bin;
-        }
-    }
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
-        && out.status.success()
-    {
-        return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    }
-    PathBuf::new()
-}
-
-/// `id ARGS` as a number (a uid or gid).
-fn id(args: &[&str]) -> Option<u32> {
-    let out = Command::new("id").args(args).output().ok()?;
-    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use racecraft_core::{Channel, Frame, SessionMeta};
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_store::Store;
-use racecraft_testkit::TempPostgres;
+use racecraft_testkit::PgCluster;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -34,7 +34,7 @@ fn frames(first_seq: u64, n: u64) -> Vec<Frame> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_starts_degraded_while_postgres_is_down_and_catches_up() {
-    let mut pg = TempPostgres::start().expect("throwaway PostgreSQL");
+    let mut pg = PgCluster::start().expect("throwaway PostgreSQL");
     // A session from before the outage, so frames can be written for it while the database is away.
     let meta = SessionMeta {
         game: "sim".into(),

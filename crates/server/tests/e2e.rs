@@ -243,7 +243,7 @@ async fn spine_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_loses_nothing_and_viewers_keep_going() {
-    let mut pg = racecraft_testkit::TempPostgres::start().expect("throwaway postgres");
+    let mut pg = racecraft_testkit::PgCluster::start().expect("throwaway postgres");
     let dir = tempfile::tempdir().expect("tempdir");
     let server = RunningServer::start(config(dir.path(), Some(pg.url()))).await.expect("server starts");
     let url = server.url();

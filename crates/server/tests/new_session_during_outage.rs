@@ -155,7 +155,7 @@ fn simulation() -> Simulation {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_session_streams_live_while_postgres_is_down_and_is_stored_when_it_returns() {
-    let mut pg = racecraft_testkit::TempPostgres::start().expect("throwaway PostgreSQL");
+    let mut pg = racecraft_testkit::PgCluster::start().expect("throwaway PostgreSQL");
     pg.stop().expect("stop PostgreSQL");
     let dir = tempfile::tempdir().expect("tempdir");
     let server = within("start", RunningServer::start(config(dir.path(), pg.url()))).await.expect("server starts");

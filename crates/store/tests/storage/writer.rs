@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use racecraft_store::{Error, Spool, Store, StoreConfig, Writer, WriterConfig};
-use racecraft_testkit::TempPostgres;
+use racecraft_testkit::PgCluster;
 
 use crate::both_backends;
 use crate::common::{TestDb, assert_bit_exact, batch, frames, lap, meta};
@@ -106,7 +106,7 @@ async fn the_flush_timer_persists_without_being_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_spools_and_everything_arrives_after_the_restart() {
     let started = Instant::now();
-    let mut pg = TempPostgres::start().expect("temporary PostgreSQL");
+    let mut pg = PgCluster::start().expect("temporary PostgreSQL");
     // A short acquire timeout: each attempt against the stopped server fails within a second.
     let config = StoreConfig { acquire_timeout: Duration::from_secs(1), ..StoreConfig::default() };
     let store = Store::connect_with(&pg.url(), &config).await.expect("connect");
@@ -208,7 +208,7 @@ async fn unstorable_input_is_refused_before_it_reaches_a_batch() {
 
 #[tokio::test]
 async fn a_session_created_during_an_outage_survives_a_restart_and_reaches_the_database() {
-    let mut pg = TempPostgres::start().expect("throwaway PostgreSQL");
+    let mut pg = PgCluster::start().expect("throwaway PostgreSQL");
     pg.stop().expect("stop");
     let dir = tempfile::tempdir().expect("dir");
     let config = StoreConfig { acquire_timeout: Duration::from_millis(500), ..StoreConfig::default() };
