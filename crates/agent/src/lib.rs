@@ -338,17 +338,18 @@ impl Capture {
     /// Stops reading, ends the current session and waits up to `deliver_timeout` for the server to acknowledge
     /// every frame (frames still undelivered are counted in [`CaptureStats::undelivered`]).
     pub async fn stop(mut self, deliver_timeout: Duration) -> Result<CaptureStats> {
+        // The source threads first: once they have ended, everything they read is queued (a packet's raw copy
+        // and its frame together), and the session task, still running meanwhile, takes all of it.
+        self.stop.store(true, Ordering::Relaxed);
+        let threads = std::mem::take(&mut self.threads);
+        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
         if let Some(tx) = self.stop_tx.take() {
             let _ = tx.send(deliver_timeout);
         }
-        self.stop.store(true, Ordering::Relaxed);
-        let result = match (&mut self.task).await {
+        match (&mut self.task).await {
             Ok(result) => result,
             Err(e) => Err(Error::Task(e.to_string())),
-        };
-        let threads = std::mem::take(&mut self.threads);
-        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|t| drop(t.join()))).await;
-        result
+        }
     }
 }
 
@@ -417,7 +418,7 @@ impl Sessions {
                 _ = tick.tick() => self.housekeeping()?,
             }
         };
-        // Frames already read are part of the session: take what the threads queued before they stopped.
+        // Frames already read are part of the session: take what the threads queued before they ended.
         while let Ok(event) = events.try_recv() {
             self.handle(event)?;
         }

@@ -148,10 +148,11 @@ async fn the_game_quitting_and_returning_splits_sessions_only_after_the_idle_tim
 
     let mut config = CaptureConfig::new(vec![SourceConfig::AcSharedMemory { dir: pages.clone() }], server.url());
     config.poll_period = Duration::from_micros(500);
-    config.idle_timeout = Duration::from_millis(1500);
+    // Ten times the absence below, so a busy machine cannot stretch the one into the other.
+    config.idle_timeout = Duration::from_millis(3000);
     let capture = Capture::spawn(config).expect("capture");
 
-    // Half a lap, the bridge removes the files (game quit), then comes back within the idle timeout.
+    // Half a lap, the bridge removes the files (game quit), then comes back well within the idle timeout.
     let mut writer = SharedMemoryWriter::create(&pages, Game::AssettoCorsa, &sim.meta(0)).expect("pages");
     racecraft_emulator::play(first.iter().copied(), 20.0, |f| writer.publish(f)).expect("publish");
     writer.remove().expect("remove");
