@@ -121,7 +121,7 @@ async fn hostile_batches_keep_a_real_servers_peak_memory_small() {
 
     let bomb = lz4_bomb(racecraft_codec::chunk::MAX_FRAMES);
     assert!(bomb.len() < 8 * 1024, "a {}-byte chunk claiming 2^20 frames", bomb.len());
-    let hostile = vec![
+    let hostile = [
         batch(0, racecraft_codec::chunk::MAX_FRAMES, &bomb),
         batch(0, u32::MAX, &bomb),
         batch(0, 4096, &bomb),

@@ -3,6 +3,8 @@
 //! acknowledge writes into the spool, and catch up (schema migrated, spool drained) once the database is
 //! reachable.
 
+mod common;
+
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -13,14 +15,7 @@ use racecraft_testkit::PgCluster;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Bounds a wait that should end quickly, so a bug fails the test instead of hanging it.
-async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(30), f).await.unwrap_or_else(|_| panic!("timed out: {what}"))
-}
-
-async fn health(url: &str) -> Value {
-    reqwest::get(format!("{url}/api/health")).await.expect("GET /api/health").json().await.expect("health JSON")
-}
+use common::{health, within};
 
 fn frames(first_seq: u64, n: u64) -> Vec<Frame> {
     (first_seq..first_seq + n)

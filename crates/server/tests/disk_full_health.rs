@@ -3,21 +3,15 @@
 //! say `degraded`, with the reason, from the first batch that fails to persist, and `ok` again once space
 //! returns and everything is stored.
 
+mod common;
+
 use std::time::Duration;
 
 use racecraft_core::{Channel, Frame};
 use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_testkit::Tmpfs;
-use serde_json::Value;
 
-/// Bounds a wait that should end quickly, so a bug fails the test instead of hanging it.
-async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(30), f).await.unwrap_or_else(|_| panic!("timed out: {what}"))
-}
-
-async fn health(url: &str) -> Value {
-    reqwest::get(format!("{url}/api/health")).await.expect("GET /api/health").json().await.expect("health JSON")
-}
+use common::{health, within};
 
 fn frames(first_seq: u64, n: u64) -> Vec<Frame> {
     (first_seq..first_seq + n)

@@ -1,6 +1,8 @@
 //! End to end over real sockets: simulator → agent → server → WebSocket viewer + storage, on SQLite and
 //! PostgreSQL, across a restart and across a database outage.
 
+mod common;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -9,6 +11,8 @@ use racecraft_sim::{SimConfig, Simulation, Track};
 use racecraft_uplink::{Agent, AgentConfig};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
+
+use common::{assert_laps_match_truth, get, post};
 
 fn config(dir: &std::path::Path, db: Option<String>) -> ServerConfig {
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.to_path_buf());
@@ -23,45 +27,6 @@ fn config(dir: &std::path::Path, db: Option<String>) -> ServerConfig {
 fn simulation(track: &str, laps: u32, rate_hz: f64, seed: u64) -> Simulation {
     let track = Track::builtin(track).expect("track");
     Simulation::new(track, SimConfig { laps, rate_hz, seed, ..SimConfig::default() }).expect("simulation")
-}
-
-async fn get(url: &str) -> Value {
-    let body = reqwest_lite(url, "GET", None).await;
-    serde_json::from_str(&body).expect("json")
-}
-
-/// Tiny HTTP client on a raw socket, so the tests need no HTTP client crate.
-async fn reqwest_lite(url: &str, method: &str, body: Option<&str>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").expect("http url");
-    let (host, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let body = body.unwrap_or("");
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.expect("write");
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).await.expect("read");
-    let text = String::from_utf8(out).expect("utf8");
-    let (head, body) = text.split_once("\r\n\r\n").expect("http response");
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        // De-chunk.
-        let mut rest = body;
-        let mut out = String::new();
-        loop {
-            let (len, after) = rest.split_once("\r\n").expect("chunk size");
-            let n = usize::from_str_radix(len.trim(), 16).expect("hex");
-            if n == 0 {
-                break;
-            }
-            out.push_str(&after[..n]);
-            rest = &after[n + 2..];
-        }
-        return out;
-    }
-    body.to_string()
 }
 
 /// Every message a viewer gets is one of the protocol's, with no field the type does not know: the hand-written
@@ -131,10 +96,8 @@ async fn view(url: String, id: i64) -> tokio::task::JoinHandle<Viewer> {
 
 /// Streams `sim` into a new session, with one viewer watching from the start; returns the session id.
 async fn stream(server_url: &str, sim: &Simulation, pace: Option<f64>) -> (i64, Viewer) {
-    let created =
-        reqwest_lite(&format!("{server_url}/api/sessions"), "POST", Some(r#"{"game":"racecraft-sim","track":"test"}"#))
-            .await;
-    let id = serde_json::from_str::<Value>(&created).expect("json")["id"].as_i64().expect("id");
+    let created = post(&format!("{server_url}/api/sessions"), r#"{"game":"racecraft-sim","track":"test"}"#).await;
+    let id = created["id"].as_i64().expect("id");
     let viewer = view(server_url.to_string(), id).await;
     let mut cfg = AgentConfig::new(server_url, sim.meta(0));
     cfg.session_id = Some(id);
@@ -152,16 +115,6 @@ async fn stream(server_url: &str, sim: &Simulation, pace: Option<f64>) -> (i64, 
     let viewer =
         tokio::time::timeout(Duration::from_secs(30), viewer).await.expect("viewer ends").expect("viewer task");
     (id, viewer)
-}
-
-fn assert_laps_match_truth(laps: &[Value], sim: &Simulation) {
-    let truth = &sim.truth().laps;
-    assert_eq!(laps.len(), truth.len(), "{laps:?}");
-    for (lap, t) in laps.iter().zip(truth) {
-        assert_eq!(lap["lap_number"].as_u64(), Some(u64::from(t.lap_number)));
-        let got = lap["lap_time_s"].as_f64().expect("lap time");
-        assert!((got - t.lap_time_s).abs() < 1e-3, "lap {}: {got} vs truth {}", t.lap_number, t.lap_time_s);
-    }
 }
 
 /// One `insight_update` right after each `lap_completed`, for that lap, comparing with the laps before it.
@@ -278,7 +231,14 @@ async fn database_outage_loses_nothing_and_viewers_keep_going() {
     }
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["db"]["available"], false, "{health}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The outage lasts until two more seconds of the session have gone live (an event, however fast this runs).
+    let live_t_s = |recent: &Value| recent["t_s"][0].as_f64();
+    let t0 = live_t_s(&get(&format!("{url}/api/recent/1")).await).expect("a live session");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while live_t_s(&get(&format!("{url}/api/recent/1")).await).is_none_or(|t| t < t0 + 2.0) {
+        assert!(std::time::Instant::now() < deadline, "the session stopped going live during the outage");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     pg.restart().expect("start postgres again");
     let up_at = tokio::time::Instant::now();
 

@@ -4,6 +4,8 @@
 //! of its frames, its end behind them. The car is live at once, every frame is acknowledged as it reaches
 //! the spool, and the session, its frames, laps and end are all in the database once it is back.
 
+mod common;
+
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -15,14 +17,7 @@ use racecraft_uplink::{Agent, AgentConfig};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Bounds a wait that should end quickly, so a bug fails the test instead of hanging it.
-async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(60), f).await.unwrap_or_else(|_| panic!("timed out: {what}"))
-}
-
-async fn get(url: &str) -> Value {
-    reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}")).json().await.expect("JSON")
-}
+use common::{assert_laps_match_truth, get, within};
 
 fn config(data_dir: &std::path::Path, db: String) -> ServerConfig {
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), data_dir.to_path_buf());
@@ -71,16 +66,6 @@ async fn view(url: &str, id: i64) -> tokio::task::JoinHandle<Seen> {
         }
         seen
     })
-}
-
-fn assert_laps_match_truth(laps: &[Value], sim: &Simulation) {
-    let truth = &sim.truth().laps;
-    assert_eq!(laps.len(), truth.len(), "{laps:?}");
-    for (lap, t) in laps.iter().zip(truth) {
-        assert_eq!(lap["lap_number"].as_u64(), Some(u64::from(t.lap_number)));
-        let got = lap["lap_time_s"].as_f64().expect("lap time");
-        assert!((got - t.lap_time_s).abs() < 1e-3, "lap {}: {got} vs truth {}", t.lap_number, t.lap_time_s);
-    }
 }
 
 /// With the server's database away: an agent starts a new session, a viewer watches it live, every frame is
