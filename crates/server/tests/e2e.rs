@@ -377,3 +377,43 @@ async fn garbage_on_the_ingest_socket_is_refused_and_the_connection_survives() {
     assert_eq!(session["frame_count"], 10);
     server.shutdown().await.expect("shutdown");
 }
+
+/// A viewer that closes gets the server's Close back (RFC 6455's closing handshake), on a live session and on a
+/// finished one, and so does an agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_or_agent_that_closes_gets_a_close_back() {
+    use futures_util::SinkExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(config(dir.path(), None)).await.expect("server starts");
+    let url = server.url();
+    let live = post(&format!("{url}/api/sessions"), r#"{"game":"sim"}"#).await["id"].as_i64().expect("id");
+    let ended = post(&format!("{url}/api/sessions"), r#"{"game":"sim"}"#).await["id"].as_i64().expect("id");
+    let agent = Agent::spawn(AgentConfig { session_id: Some(ended), ..AgentConfig::new(&url, Default::default()) })
+        .expect("agent");
+    agent.push(racecraft_core::Frame::new(0).with(racecraft_core::Channel::Speed, 1.0));
+    agent.finish(Some(Duration::from_secs(30))).await.expect("the session ends");
+    let ws = url.replace("http://", "ws://");
+    for (path, hello) in [(format!("/ws/{live}"), true), (format!("/ws/{ended}"), true), ("/ws/ingest".into(), false)] {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("{ws}{path}")).await.expect("connects");
+        if hello {
+            assert!(matches!(ws.next().await, Some(Ok(Message::Text(_)))), "hello");
+        }
+        ws.send(Message::Close(None)).await.expect("close");
+        let answered = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(msg) = ws.next().await {
+                if let Ok(Message::Close(_)) = msg {
+                    return true;
+                }
+                if let Err(e) = msg {
+                    eprintln!("{path}: {e}");
+                    return false;
+                }
+            }
+            false
+        })
+        .await
+        .expect("the server answers or hangs up");
+        assert!(answered, "{path}: the connection ended without the server's Close");
+    }
+    server.shutdown().await.expect("shutdown");
+}

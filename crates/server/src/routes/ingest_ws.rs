@@ -27,6 +27,9 @@ pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade)
 /// How far ahead of the server's clock an agent's end time may be (clocks differ a little).
 const END_CLOCK_SKEW_MS: i64 = 60_000;
 
+/// How long answering an agent's Close may take before the connection is simply dropped.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The end time to store: the agent's when it is a positive time not ahead of `now_ms` by more than the
 /// allowed clock skew, else `now_ms`.
 fn end_time_ms(claimed: Option<i64>, now_ms: i64) -> i64 {
@@ -53,7 +56,8 @@ where
                 let _ = send_error(&mut sink, "frames_before_hello", "send a hello message before frames").await;
                 continue;
             }
-            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+            Some(Ok(Message::Close(_))) => return super::answer_close(&mut sink, CLOSE_TIMEOUT).await,
+            None | Some(Err(_)) => return,
             Some(Ok(_)) => continue,
         };
         match hello(&state, &text).await {
@@ -138,7 +142,11 @@ where
                         }
                     }
                 },
-                Some(Ok(Message::Close(_))) | None => break,
+                Some(Ok(Message::Close(_))) => {
+                    super::answer_close(&mut sink, CLOSE_TIMEOUT).await;
+                    break;
+                }
+                None => break,
                 // The socket cannot go on (for example a message over the size limit): say why, then close.
                 Some(Err(e)) => {
                     metrics.reject("bad_socket_message");

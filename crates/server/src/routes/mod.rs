@@ -127,3 +127,13 @@ fn activate_resumed(state: &AppState, resume: Resume) -> Arc<LiveSession> {
     }
     live
 }
+
+/// Answers a peer's Close (RFC 6455's closing handshake) on a WebSocket: the socket queued the reply when it read
+/// the Close, and closing the sink sends it; a peer that takes nothing for `within` is simply dropped.
+async fn answer_close<Si: futures_util::Sink<axum::extract::ws::Message> + Unpin>(
+    sink: &mut Si,
+    within: std::time::Duration,
+) {
+    use futures_util::SinkExt;
+    let _ = tokio::time::timeout(within, sink.close()).await;
+}

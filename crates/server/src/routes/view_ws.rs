@@ -144,7 +144,11 @@ pub(crate) async fn run_viewer<Si, St, E>(
             tokio::select! {
                 () = &mut closed => break,
                 msg = stream.next() => match msg {
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(Message::Close(_))) => {
+                        super::answer_close(&mut sink, stall).await;
+                        break;
+                    }
+                    None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
                 },
             }
@@ -196,7 +200,11 @@ pub(crate) async fn run_viewer<Si, St, E>(
                 }
             }
             msg = stream.next() => match msg {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) => {
+                    super::answer_close(&mut sink, stall).await;
+                    break;
+                }
+                None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             }
         }
