@@ -131,22 +131,66 @@ fn sources(args: &CaptureArgs) -> Result<Vec<SourceConfig>> {
     })
 }
 
+/// Flags of `racecraft start`: the server's, and where to look for the games that are not found by port.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Do not open the default browser on the session list.
+    #[arg(long, env = "RACECRAFT_NO_BROWSER")]
+    no_browser: bool,
+    /// Directory of the AC/ACC shared memory page files.
+    #[arg(long, env = "RACECRAFT_SHM_DIR", default_value = "/dev/shm")]
+    shm_dir: PathBuf,
+    /// iRacing: the file holding the live telemetry memory.
+    #[arg(long, env = "RACECRAFT_IRACING_FILE")]
+    iracing_file: Option<PathBuf>,
+    /// Driver name for games that do not report one.
+    #[arg(long, env = "RACECRAFT_DRIVER", default_value = "")]
+    driver: String,
+}
+
+/// `racecraft start`: the local server, capture of any game, and the browser on the session list.
+pub async fn start(args: StartArgs) -> Result<()> {
+    let capture = CaptureArgs {
+        game: CaptureGame::Auto,
+        server: None,
+        host: "127.0.0.1".to_string(),
+        port: 9996,
+        listen: None,
+        shm_dir: args.shm_dir,
+        iracing_file: args.iracing_file,
+        car: None,
+        record: None,
+        raw: false,
+        idle_timeout: 30.0,
+        driver: args.driver,
+        serve_on: args.server.listen,
+        data_dir: None,
+        db: None,
+    };
+    run(capture, Some(args.server), !args.no_browser).await
+}
+
 /// Runs until Ctrl-C, then delivers what is left (up to 30 s) and prints a summary.
 pub async fn capture(args: CaptureArgs) -> Result<()> {
+    let local = args.server.is_none().then(|| ServerArgs {
+        listen: args.serve_on,
+        data_dir: args.data_dir.clone(),
+        db: args.db.clone(),
+        public_url: None,
+        allow_host: Vec::new(),
+        allow_origin: Vec::new(),
+    });
+    run(args, local, false).await
+}
+
+/// Captures into `args.server`, or into a server started here with `local`'s flags.
+async fn run(args: CaptureArgs, local: Option<ServerArgs>, open_browser: bool) -> Result<()> {
     anyhow::ensure!(args.idle_timeout > 0.0 && args.idle_timeout.is_finite(), "--idle-timeout must be positive");
-    let local = match &args.server {
-        Some(_) => None,
-        None => {
-            let local = ServerArgs {
-                listen: args.serve_on,
-                data_dir: args.data_dir.clone(),
-                db: args.db.clone(),
-                public_url: None,
-                allow_host: Vec::new(),
-                allow_origin: Vec::new(),
-            };
-            Some(crate::start(crate::server_config(&local)?).await?)
-        }
+    let local = match &local {
+        Some(local) => Some(crate::start(crate::server_config(local)?).await?),
+        None => None,
     };
     let server = args.server.clone().or_else(|| local.as_ref().map(|s| s.url())).context("no server")?;
     let mut config = CaptureConfig::new(sources(&args)?, server.clone());
@@ -162,11 +206,17 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
     if local.is_some() {
         println!("Open {server} to watch live.");
     }
+    if open_browser {
+        // Detached: the browser outlives us, and a launcher that waits for it must not hold the capture up.
+        if let Err(e) = open::that_detached(&server) {
+            tracing::warn!(error = %e, "could not open a browser; open {server} yourself");
+        }
+    }
     let mut watch = capture.watch();
     let mut following = None;
     loop {
         tokio::select! {
-            r = tokio::signal::ctrl_c() => { r.context("waiting for Ctrl-C")?; break; }
+            r = crate::stop_requested() => { r.context("waiting for Ctrl-C")?; break; }
             changed = watch.changed() => {
                 if changed.is_err() { break; }
                 let now = watch.borrow().following;

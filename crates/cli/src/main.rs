@@ -1,5 +1,6 @@
-//! `racecraft`: the one binary. `serve` runs the server, `simulate` drives a simulated car into a server
-//! through the agent, `demo` does both on the embedded default.
+//! `racecraft`: the one binary. `start` runs the local server and captures any game into it, `serve` runs
+//! the server alone, `simulate` drives a simulated car into a server through the agent, `demo` does both on
+//! the embedded default.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,11 +25,14 @@ mod progress;
 #[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start the local server, capture any supported game into it and open the browser on the session list,
+    /// until Ctrl-C (what a bare `racecraft` does when not run from a terminal, e.g. double-clicked).
+    Start(capture::StartArgs),
     /// Run the server: ingest, live WebSocket fan-out, storage, REST API and web UI.
     Serve(ServerArgs),
     /// Drive a simulated car round a real circuit and stream it to a server.
@@ -177,9 +181,17 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    match cli.command {
+        Some(command) => run(command),
+        None => bare(),
+    }
+}
+
+/// Runs one command on a runtime shaped for it.
+fn run(command: Command) -> Result<()> {
     // The capture agent is one polling thread and a few tasks: one runtime thread saves a cross-thread wake-up
     // per frame (at 333 Hz, most of its CPU). Everything else gets a worker per core.
-    let runtime = match &cli.command {
+    let runtime = match &command {
         Command::Capture(args) if args.uses_remote_server() => tokio::runtime::Builder::new_current_thread(),
         _ => tokio::runtime::Builder::new_multi_thread(),
     }
@@ -187,7 +199,8 @@ fn main() -> Result<()> {
     .build()
     .context("starting the runtime")?;
     runtime.block_on(async move {
-        match cli.command {
+        match command {
+            Command::Start(args) => capture::start(args).await,
             Command::Serve(args) => serve(args).await,
             Command::Simulate(args) => simulate(args).await,
             Command::Demo(args) => demo(args).await,
@@ -205,6 +218,34 @@ fn main() -> Result<()> {
             Command::Chaos(args) => chaos::chaos(args).await,
         }
     })
+}
+
+/// A bare `racecraft`: help for someone at a terminal, `start` for a double-click (or a desktop launcher),
+/// which gives the program neither a terminal to read from nor one to write to.
+fn bare() -> Result<()> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() || std::io::stdout().is_terminal() {
+        use clap::CommandFactory as _;
+        Cli::command().print_help()?;
+        return Ok(());
+    }
+    let start = Cli::try_parse_from(["racecraft", "start"])?.command.context("`start` is a command")?;
+    run(start)
+}
+
+/// Resolves on Ctrl-C, and on Windows also when the console window is closed (Windows then allows a few
+/// seconds to finish, enough to store what was captured).
+pub(crate) async fn stop_requested() -> std::io::Result<()> {
+    #[cfg(windows)]
+    {
+        let mut close = tokio::signal::windows::ctrl_close()?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = close.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(windows))]
+    tokio::signal::ctrl_c().await
 }
 
 pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
@@ -249,7 +290,7 @@ pub(crate) async fn start(config: ServerConfig) -> Result<RunningServer> {
 async fn serve(args: ServerArgs) -> Result<()> {
     let server = start(server_config(&args)?).await?;
     println!("Racecraft is serving at {}", server.url());
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    stop_requested().await.context("waiting for Ctrl-C")?;
     server.shutdown().await.context("shutting down")?;
     Ok(())
 }
@@ -456,7 +497,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
     };
     tokio::select! {
         r = driving => r?,
-        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+        r = stop_requested() => r.context("waiting for Ctrl-C")?,
     }
     server.shutdown().await.context("shutting down")?;
     Ok(())
