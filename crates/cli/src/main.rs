@@ -71,7 +71,8 @@ pub(crate) struct ServerArgs {
     /// Address to listen on. Access control comes later, so the default stays on loopback.
     #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Where the SQLite database and the storage spool live [default: $XDG_DATA_HOME/racecraft or ~/.local/share/racecraft].
+    /// Where the SQLite database and the storage spool live [default: $XDG_DATA_HOME/racecraft or
+    /// ~/.local/share/racecraft; %LOCALAPPDATA%\Racecraft on Windows].
     #[arg(long, env = "RACECRAFT_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data dir].
@@ -264,15 +265,29 @@ pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
     Ok(config)
 }
 
+/// The data directory when `--data-dir` is not given, for this platform and environment.
 fn default_data_dir() -> Result<PathBuf> {
-    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(xdg).join("racecraft"));
+    data_dir_from(cfg!(windows), |name| std::env::var_os(name)).context(if cfg!(windows) {
+        "no %LOCALAPPDATA% to put the data directory in; pass --data-dir"
+    } else {
+        "no HOME to put the data directory in; pass --data-dir"
+    })
+}
+
+/// `%LOCALAPPDATA%\Racecraft` on Windows (per user, not roamed: a telemetry database is machine-local), the XDG
+/// data home elsewhere. Variables are read through `var` so both platforms' choices are tested everywhere.
+fn data_dir_from(windows: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let var = |name: &str| var(name).filter(|v| !v.is_empty());
+    if windows {
+        return var("LOCALAPPDATA").map(|appdata| PathBuf::from(appdata).join("Racecraft"));
     }
-    if let Some(appdata) = std::env::var_os("LOCALAPPDATA").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(appdata).join("racecraft"));
+    if let Some(xdg) = var("XDG_DATA_HOME") {
+        return Some(PathBuf::from(xdg).join("racecraft"));
     }
-    let home = std::env::var_os("HOME").context("no HOME to put the data directory in; pass --data-dir")?;
-    Ok(Path::new(&home).join(".local/share/racecraft"))
+    if let Some(appdata) = var("LOCALAPPDATA") {
+        return Some(PathBuf::from(appdata).join("racecraft"));
+    }
+    var("HOME").map(|home| Path::new(&home).join(".local/share/racecraft"))
 }
 
 pub(crate) async fn start(config: ServerConfig) -> Result<RunningServer> {
@@ -566,6 +581,25 @@ mod tests {
         let unreal: Vec<_> = documented.difference(&declared).collect();
         assert!(undocumented.is_empty(), "flags with a variable missing from the README's table: {undocumented:?}");
         assert!(unreal.is_empty(), "README rows naming a variable the flag does not have: {unreal:?}");
+    }
+
+    #[test]
+    fn the_data_dir_is_local_app_data_on_windows_and_xdg_elsewhere() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| std::ffi::OsString::from(v))
+        };
+        let all = env(&[
+            ("LOCALAPPDATA", r"C:\Users\ana\AppData\Local"),
+            ("XDG_DATA_HOME", "/home/ana/.data"),
+            ("HOME", "/home/ana"),
+        ]);
+        assert_eq!(data_dir_from(true, &all), Some(Path::new(r"C:\Users\ana\AppData\Local").join("Racecraft")));
+        assert_eq!(data_dir_from(false, &all), Some(PathBuf::from("/home/ana/.data/racecraft")));
+        let home = env(&[("HOME", "/home/ana"), ("XDG_DATA_HOME", "")]);
+        assert_eq!(data_dir_from(false, &home), Some(PathBuf::from("/home/ana/.local/share/racecraft")));
+        // Windows has no HOME convention to fall back on: without %LOCALAPPDATA% the user names one.
+        assert_eq!(data_dir_from(true, &home), None);
+        assert_eq!(data_dir_from(false, env(&[])), None);
     }
 
     #[test]
