@@ -70,6 +70,31 @@ describe('lap analysis page', () => {
     assert.ok(Math.min(...timings.open_ms) < 5000, `compare view took ${timings.open_ms} ms`);
   });
 
+  test('with every lap compared, the lap chips wrap inside their panel', async () => {
+    const laps = (await getJson(`/api/sessions/${sessionId}/laps`)).map((l) => l.lap_number);
+    const page = await newPage();
+    try {
+      await page.goto(`${BASE}/#/session/${sessionId}?laps=${laps.slice(1).join(',')}&ref=${laps[0]}`);
+      await page.waitForFunction(() => document.body.dataset.compareReadyMs, null, { timeout: 120_000 });
+      const layout = await page.evaluate(() => {
+        const panel = document.querySelector('[data-testid="compare-view"] .traces-panel').getBoundingClientRect();
+        const chips = [...document.querySelectorAll('[data-testid="compare-chip"]')].map((c) => c.getBoundingClientRect());
+        return { left: panel.left, right: panel.right, chips: chips.map((c) => ({ left: c.left, right: c.right, top: c.top })) };
+      });
+      assert.equal(layout.chips.length, laps.length, 'one chip per lap');
+      for (const c of layout.chips) {
+        assert.ok(c.left >= layout.left - 0.5 && c.right <= layout.right + 0.5, `chip ${JSON.stringify(c)} outside its panel ${layout.left}..${layout.right}`);
+      }
+      const rows = new Set(layout.chips.map((c) => Math.round(c.top))).size;
+      const width = layout.chips.reduce((w, c) => w + (c.right - c.left), 0);
+      assert.ok(width > layout.right - layout.left, `${laps.length} chips fit on one line: the test would prove nothing`);
+      assert.ok(rows > 1, `${laps.length} chips on ${rows} row`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'analysis-all-laps.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
   test('lap table matches the API; picking two laps compares them; delta, corners and map agree with the API', async () => {
     const page = await newPage();
     try {
