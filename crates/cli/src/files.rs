@@ -141,6 +141,10 @@ fn read_recording_with(path: &Path, progress: bool) -> Result<Recording> {
         ),
     };
     drop(spinner);
+    // A log without a lap counter (MoTeC CSV with beacon markers) gets its laps from its markers, so that
+    // `analyze`, `import` and the rest find the laps `inspect` lists.
+    let mut recording = recording;
+    recording.stamp_laps_from_markers();
     for w in &recording.warnings {
         eprintln!("warning: {w:?}");
     }

@@ -563,3 +563,65 @@ fn analyze_and_compare_a_simulated_recording() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A MoTeC CSV whose laps are only in its beacon markers (no lap counter, lap time or lap distance column):
+/// `analyze` finds the laps between the beacons, with the beacons' times (before, it guessed laps from positions).
+#[test]
+fn analyze_takes_the_laps_of_a_motec_csv_from_its_beacon_markers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let track = racecraft_sim::Track::builtin("Monza").expect("track");
+    let cfg = racecraft_sim::SimConfig { laps: 3, rate_hz: 60.0, seed: 4, ..racecraft_sim::SimConfig::default() };
+    let sim = racecraft_sim::Simulation::new(track, cfg).expect("sim");
+    let rcr = dir.path().join("monza.rcr");
+    let mut writer = racecraft_record::RecordingWriter::create(&rcr, &sim.meta(0)).expect("create");
+    let mut tracker = racecraft_core::LapTracker::new();
+    for frame in sim.frames() {
+        writer.push(frame).expect("push");
+        if let Some(lap) = tracker.push(&frame) {
+            writer.lap(&racecraft_record::LapMarker::from(&lap)).expect("lap");
+        }
+    }
+    writer.finish().expect("finish");
+    let csv = dir.path().join("full.csv");
+    let out = racecraft().arg("export").arg(&rcr).args(["--format", "csv", "--out"]).arg(&csv).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Drop every column that says where a lap starts or ends; the beacon markers stay.
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let beacons = text.lines().find(|l| l.starts_with("\"Beacon Markers\"")).expect("a beacon row");
+    let ends = beacons.split_once(',').map_or("", |(_, v)| v.trim_matches('"'));
+    assert_eq!(ends.split_whitespace().count(), 3, "a beacon at each lap's end: {beacons}");
+    let lines: Vec<&str> = text.lines().collect();
+    let header_at = lines.iter().position(|l| l.starts_with("\"Time\"")).expect("header row");
+    let dropped = ["lap", "last_lap_s", "lap_time_s", "lap_dist_m", "lap_dist_pct", "sector"];
+    let header: Vec<&str> = lines[header_at].split(',').collect();
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| !dropped.contains(&header[i].trim_matches('"'))).collect();
+    assert_eq!(header.len() - keep.len(), dropped.len(), "every lap column was there: {header:?}");
+    let mut stripped = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i >= header_at && !line.is_empty() {
+            let cells: Vec<&str> = line.split(',').collect();
+            stripped.push_str(&keep.iter().filter_map(|&k| cells.get(k).copied()).collect::<Vec<_>>().join(","));
+        } else {
+            stripped.push_str(line);
+        }
+        stripped.push('\n');
+    }
+    let beacons_only = dir.path().join("beacons.csv");
+    std::fs::write(&beacons_only, stripped).expect("write");
+
+    let out = racecraft().arg("analyze").arg(&beacons_only).arg("--json").output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["boundaries"], "lap_counter", "laps from the beacons, not guessed from positions");
+    let laps = json["laps"].as_array().expect("laps");
+    // What precedes the first beacon is not known to be a whole lap (in a MoTeC log it is usually the out-lap):
+    // the laps are the ones between beacons.
+    let truth = &sim.truth().laps[1..];
+    assert_eq!(laps.len(), truth.len(), "{laps:?}");
+    for (lap, t) in laps.iter().zip(truth) {
+        assert_eq!(lap["lap_number"].as_u64(), Some(u64::from(t.lap_number)));
+        assert_eq!(lap["timing"], "game", "lap {}: its time is the beacons'", t.lap_number);
+        assert!((lap["lap_time_s"].as_f64().expect("time") - t.lap_time_s).abs() < 1e-3, "{lap} vs {t:?}");
+    }
+}

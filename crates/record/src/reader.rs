@@ -308,6 +308,39 @@ pub struct Recording {
     pub warnings: Vec<Warning>,
 }
 
+impl Recording {
+    /// Gives frames that have no lap counter one from the lap markers (a MoTeC log's beacons, a CSV's lap
+    /// ends), so that whatever reads the frames finds the same laps as the markers: a frame before a marker's
+    /// end time is in that marker's lap, and from then on the frames carry that lap's time as the last lap
+    /// time. Frames after the last marker are in the next lap. Nothing is changed when any frame already has a
+    /// lap counter or there are no markers; returns whether frames were changed.
+    pub fn stamp_laps_from_markers(&mut self) -> bool {
+        use racecraft_core::Channel;
+        if self.laps.is_empty() || self.frames.iter().any(|f| f.get(Channel::Lap).is_some()) {
+            return false;
+        }
+        let mut markers = self.laps.clone();
+        markers.sort_by_key(|m| m.end_t_us);
+        let mut next = 0;
+        for frame in &mut self.frames {
+            while next < markers.len() && frame.t_us >= markers[next].end_t_us {
+                next += 1;
+            }
+            let lap = match markers.get(next) {
+                Some(m) => m.lap_number,
+                None => markers.last().map_or(1, |m| m.lap_number.saturating_add(1)),
+            };
+            frame.set(Channel::Lap, lap as f32);
+            if let Some(done) = next.checked_sub(1).map(|i| &markers[i])
+                && frame.get(Channel::LastLapTime).is_none()
+            {
+                frame.set(Channel::LastLapTime, done.lap_time_s as f32);
+            }
+        }
+        true
+    }
+}
+
 /// Reads the whole recording at `path`.
 pub fn read_all(path: impl AsRef<Path>) -> Result<Recording> {
     Ok(RecordingReader::open(path)?.into_recording())

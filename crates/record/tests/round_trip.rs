@@ -242,3 +242,33 @@ fn golden_lap_block() {
     assert_eq!(&block[BLOCK_HEADER_LEN..], &want[..]);
     assert_eq!(read_all(&path).expect("read").laps, vec![marker]);
 }
+
+#[test]
+fn lap_markers_give_frames_without_a_lap_counter_their_laps() {
+    use racecraft_record::Recording;
+    let frames: Vec<Frame> = (0..10).map(|i| Frame::new(i * 1_000_000).with(Channel::Speed, 50.0)).collect();
+    let marker = |lap_number, end_s: i64, lap_time_s| LapMarker {
+        lap_number,
+        end_t_us: end_s * 1_000_000,
+        lap_time_s,
+        valid: true,
+    };
+    let mut rec = Recording { frames, laps: vec![marker(2, 7, 3.5), marker(1, 3, 3.0)], ..Recording::default() };
+    assert!(rec.stamp_laps_from_markers());
+    let laps: Vec<_> = rec.frames.iter().map(|f| f.get(Channel::Lap)).collect();
+    // Frames at 0..2 s are lap 1, 3..6 s lap 2 (a frame at a beacon starts the next lap), after the last beacon lap 3.
+    let want = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0].map(Some);
+    assert_eq!(laps, want);
+    let last: Vec<_> = rec.frames.iter().map(|f| f.get(Channel::LastLapTime)).collect();
+    assert_eq!(last, [None, None, None, Some(3.0), Some(3.0), Some(3.0), Some(3.0), Some(3.5), Some(3.5), Some(3.5)]);
+
+    // A log that counts laps itself is left alone.
+    let mut counted = Recording {
+        frames: vec![Frame::new(0).with(Channel::Lap, 4.0), Frame::new(5_000_000)],
+        laps: vec![marker(1, 3, 3.0)],
+        ..Recording::default()
+    };
+    let before = counted.clone();
+    assert!(!counted.stamp_laps_from_markers());
+    assert_eq!(counted, before);
+}
