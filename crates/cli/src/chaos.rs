@@ -726,7 +726,7 @@ async fn finish_and_verify(
             let port = rig.server.port;
             let (status, body) = tokio::task::block_in_place(|| http_get(port, &format!("/api/sessions/{id}")))?;
             ensure!(status == 200, "GET /api/sessions/{id} answered {status}: {body}");
-            let session: racecraft_store::Session =
+            let session: racecraft_protocol::rest::Session =
                 serde_json::from_str(&body).with_context(|| format!("reading GET /api/sessions/{id}"))?;
             Some(session.frame_count)
         }
