@@ -9,41 +9,13 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use racecraft_testkit::hostile::{ingest_batch, lz4_bomb};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Well above an idle server with its SQLite pool (about 18 MB; 19 MB after these batches), far below a single
 /// hostile decode before the fix (~190 MB).
 const PEAK_BOUND_KB: u64 = 64 * 1024;
-
-/// A valid version-2 LZ4 chunk of `n` frames with no channels at t = 0: `n + 8` zero bytes of body, written as
-/// one literal, one long match and the five closing literals LZ4 requires.
-fn lz4_bomb(n: u32) -> Vec<u8> {
-    let raw_len = n as usize + 8;
-    let mut body = vec![0x1F, 0, 1, 0];
-    let mut rest = raw_len - 1 - 5 - 4 - 15;
-    while rest >= 255 {
-        body.push(255);
-        rest -= 255;
-    }
-    body.push(rest as u8);
-    body.push(0x50);
-    body.extend_from_slice(&[0; 5]);
-    let mut chunk = vec![2, 1, 0, 0];
-    chunk.extend_from_slice(&n.to_le_bytes());
-    chunk.extend_from_slice(&(raw_len as u32).to_le_bytes());
-    chunk.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-    chunk.extend_from_slice(&body);
-    chunk
-}
-
-fn batch(first_seq: u64, count: u32, chunk: &[u8]) -> Vec<u8> {
-    let mut out = vec![racecraft_codec::wire::KIND_FRAMES];
-    out.extend_from_slice(&first_seq.to_le_bytes());
-    out.extend_from_slice(&count.to_le_bytes());
-    out.extend_from_slice(chunk);
-    out
-}
 
 fn vm_hwm_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
@@ -79,7 +51,7 @@ async fn hostile_agent(url: String, hostile: Vec<Vec<u8>>) {
         assert!(reply["message"].as_str().is_some_and(|m| m.starts_with("frames refused: ")), "{reply}");
     }
     // A message over the size limit ends the connection, with a reason when the socket still allows one.
-    let oversized = batch(0, 4096, &vec![0u8; 2 << 20]);
+    let oversized = ingest_batch(0, 4096, &vec![0u8; 2 << 20]);
     if ws.send(Message::Binary(oversized.into())).await.is_ok()
         && let Some(reply) = next_text(&mut ws).await
     {
@@ -122,10 +94,10 @@ async fn hostile_batches_keep_a_real_servers_peak_memory_small() {
     let bomb = lz4_bomb(racecraft_codec::chunk::MAX_FRAMES);
     assert!(bomb.len() < 8 * 1024, "a {}-byte chunk claiming 2^20 frames", bomb.len());
     let hostile = [
-        batch(0, racecraft_codec::chunk::MAX_FRAMES, &bomb),
-        batch(0, u32::MAX, &bomb),
-        batch(0, 4096, &bomb),
-        batch(1_000_000_000_000, racecraft_codec::chunk::MAX_FRAMES, &bomb),
+        ingest_batch(0, racecraft_codec::chunk::MAX_FRAMES, &bomb),
+        ingest_batch(0, u32::MAX, &bomb),
+        ingest_batch(0, 4096, &bomb),
+        ingest_batch(1_000_000_000_000, racecraft_codec::chunk::MAX_FRAMES, &bomb),
     ];
     let three_rounds: Vec<Vec<u8>> = (0..3).flat_map(|_| hostile.iter().cloned()).collect();
     let agents: Vec<_> = (0..3).map(|_| tokio::spawn(hostile_agent(url.clone(), three_rounds.clone()))).collect();

@@ -47,3 +47,39 @@ impl PgDatabase {
         self.0.name()
     }
 }
+
+/// Hostile input for the ingest path, built by hand so tests do not depend on the encoder they attack.
+pub mod hostile {
+    /// A valid columnar chunk (`racecraft_codec::chunk`) of `n` frames with no channels at t = 0, LZ4-compressed
+    /// to a few kilobytes: small on the wire, `n` frames once decoded.
+    pub fn lz4_bomb(n: u32) -> Vec<u8> {
+        let raw_len = n as usize + 8;
+        // An LZ4 block of `raw_len` zero bytes: one literal, a match of the rest at offset 1, then the five
+        // literals the format's end rule asks for.
+        let mut body = vec![0x1F, 0, 1, 0];
+        let mut rest = raw_len - 1 - 5 - 4 - 15;
+        while rest >= 255 {
+            body.push(255);
+            rest -= 255;
+        }
+        body.push(rest as u8);
+        body.push(0x50);
+        body.extend_from_slice(&[0; 5]);
+        let mut chunk = vec![2, 1, 0, 0];
+        chunk.extend_from_slice(&n.to_le_bytes());
+        chunk.extend_from_slice(&(raw_len as u32).to_le_bytes());
+        chunk.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        chunk.extend_from_slice(&body);
+        chunk
+    }
+
+    /// An agent's binary batch message (`u8 2 · u64 first_seq · u32 count · chunk`) around any chunk, whatever
+    /// count it claims.
+    pub fn ingest_batch(first_seq: u64, count: u32, chunk: &[u8]) -> Vec<u8> {
+        let mut out = vec![racecraft_codec::wire::KIND_FRAMES];
+        out.extend_from_slice(&first_seq.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(chunk);
+        out
+    }
+}

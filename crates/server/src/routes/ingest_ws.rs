@@ -386,45 +386,10 @@ mod tests {
         agent.task.await.expect("connection ends");
     }
 
-    /// A valid LZ4 chunk of `n` frames with no channels at t = 0: a few kilobytes that claim `n` frames.
-    fn lz4_bomb(n: u32) -> Vec<u8> {
-        let raw = vec![0u8; n as usize + 8];
-        let body = lz4_flex_compress(&raw);
-        let mut chunk = vec![2, 1, 0, 0];
-        chunk.extend_from_slice(&n.to_le_bytes());
-        chunk.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-        chunk.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        chunk.extend_from_slice(&body);
-        chunk
-    }
-
-    /// LZ4 block of `raw`, all zeros: literals then one long match, written by hand (the server does not
-    /// depend on an LZ4 crate).
-    fn lz4_flex_compress(raw: &[u8]) -> Vec<u8> {
-        assert!(raw.iter().all(|&b| b == 0) && raw.len() > 12 + 5);
-        // One literal, a match of raw.len() - 6 at offset 1, then five literals (the format's end rule).
-        let mut out = Vec::new();
-        let match_len = raw.len() - 1 - 5;
-        out.push(0x1F);
-        out.push(0);
-        out.extend_from_slice(&1u16.to_le_bytes());
-        let mut rest = match_len - 4 - 15;
-        while rest >= 255 {
-            out.push(255);
-            rest -= 255;
-        }
-        out.push(rest as u8);
-        out.push(0x50);
-        out.extend_from_slice(&[0; 5]);
-        out
-    }
+    use racecraft_testkit::hostile::lz4_bomb;
 
     fn batch(count: u32, chunk: &[u8]) -> Vec<u8> {
-        let mut out = vec![wire::KIND_FRAMES];
-        out.extend_from_slice(&0u64.to_le_bytes());
-        out.extend_from_slice(&count.to_le_bytes());
-        out.extend_from_slice(chunk);
-        out
+        racecraft_testkit::hostile::ingest_batch(0, count, chunk)
     }
 
     #[tokio::test]
