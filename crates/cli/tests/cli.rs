@@ -509,18 +509,28 @@ fn bench_old_group_names_still_run() {
     assert!(v.get("b1_decode").is_none(), "{v}");
 }
 
+/// Three simulated laps of Monza at 60 Hz recorded to `dir/monza.rcr`, with a lap marker at each lap's end.
+fn simulated_recording(dir: &std::path::Path, seed: u64) -> (std::path::PathBuf, racecraft_sim::Simulation) {
+    let track = racecraft_sim::Track::builtin("Monza").expect("track");
+    let cfg = racecraft_sim::SimConfig { laps: 3, rate_hz: 60.0, seed, ..racecraft_sim::SimConfig::default() };
+    let sim = racecraft_sim::Simulation::new(track, cfg).expect("sim");
+    let rcr = dir.join("monza.rcr");
+    let mut writer = racecraft_record::RecordingWriter::create(&rcr, &sim.meta(0)).expect("create");
+    let mut tracker = racecraft_core::LapTracker::new();
+    for frame in sim.frames() {
+        writer.push(frame).expect("push");
+        if let Some(lap) = tracker.push(&frame) {
+            writer.lap(&racecraft_record::LapMarker::from(&lap)).expect("lap");
+        }
+    }
+    writer.finish().expect("finish");
+    (rcr, sim)
+}
+
 #[test]
 fn analyze_and_compare_a_simulated_recording() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let track = racecraft_sim::Track::builtin("Monza").expect("track");
-    let cfg = racecraft_sim::SimConfig { laps: 3, rate_hz: 60.0, seed: 1, ..racecraft_sim::SimConfig::default() };
-    let sim = racecraft_sim::Simulation::new(track, cfg).expect("sim");
-    let rcr = dir.path().join("monza.rcr");
-    let mut writer = racecraft_record::RecordingWriter::create(&rcr, &sim.meta(0)).expect("create");
-    for frame in sim.frames() {
-        writer.push(frame).expect("push");
-    }
-    writer.finish().expect("finish");
+    let (rcr, sim) = simulated_recording(dir.path(), 1);
     let truth = sim.truth();
 
     let out = racecraft().arg("analyze").arg(&rcr).output().expect("runs");
@@ -569,19 +579,7 @@ fn analyze_and_compare_a_simulated_recording() {
 #[test]
 fn analyze_takes_the_laps_of_a_motec_csv_from_its_beacon_markers() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let track = racecraft_sim::Track::builtin("Monza").expect("track");
-    let cfg = racecraft_sim::SimConfig { laps: 3, rate_hz: 60.0, seed: 4, ..racecraft_sim::SimConfig::default() };
-    let sim = racecraft_sim::Simulation::new(track, cfg).expect("sim");
-    let rcr = dir.path().join("monza.rcr");
-    let mut writer = racecraft_record::RecordingWriter::create(&rcr, &sim.meta(0)).expect("create");
-    let mut tracker = racecraft_core::LapTracker::new();
-    for frame in sim.frames() {
-        writer.push(frame).expect("push");
-        if let Some(lap) = tracker.push(&frame) {
-            writer.lap(&racecraft_record::LapMarker::from(&lap)).expect("lap");
-        }
-    }
-    writer.finish().expect("finish");
+    let (rcr, sim) = simulated_recording(dir.path(), 4);
     let csv = dir.path().join("full.csv");
     let out = racecraft().arg("export").arg(&rcr).args(["--format", "csv", "--out"]).arg(&csv).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
