@@ -260,31 +260,6 @@ fn shift_points_match_the_car_model() {
     }
 }
 
-/// Official turn counts of the 20 built-in circuits in the layout of the track data (TUMFTM
-/// racetrack-database, 2018–2019 layouts), from each circuit's Wikipedia infobox / F1 circuit guide.
-const OFFICIAL_TURNS: [(&str, usize); 20] = [
-    ("Austin", 20),
-    ("Budapest", 14),
-    ("Catalunya", 16),
-    ("Hockenheim", 17),
-    ("IMS", 4),
-    ("Melbourne", 16),
-    ("MexicoCity", 17),
-    ("Montreal", 14),
-    ("Monza", 11),
-    ("MoscowRaceway", 15),
-    ("Norisring", 8),
-    ("Nuerburgring", 16),
-    ("Oschersleben", 14),
-    ("Sakhir", 15),
-    ("Sepang", 15),
-    ("Shanghai", 16),
-    ("Silverstone", 18),
-    ("Sochi", 18),
-    ("Spa", 19),
-    ("YasMarina", 21),
-];
-
 #[test]
 fn corner_counts_are_close_to_the_official_turn_counts() {
     // Differences are where an official count numbers a kink that the racing line straightens (Hockenheim's
@@ -293,7 +268,8 @@ fn corner_counts_are_close_to_the_official_turn_counts() {
     let mut total = (0, 0);
     let mut within_three = 0;
     let mut table = String::new();
-    for (track, official) in OFFICIAL_TURNS {
+    for &track in Track::builtin_names() {
+        let official = Track::official_turns(track).expect("every built-in circuit has its count");
         let (sim, frames) = simulate(track, 1, 60.0, 1, DriverModel::perfect(), Car::default());
         let a = analyze(&sim, &frames);
         let ours = a.corners.len();

@@ -20,6 +20,7 @@ mod chaos;
 mod decode;
 mod files;
 mod progress;
+mod validate;
 
 #[derive(Debug, Parser)]
 #[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]
@@ -61,6 +62,9 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Compare one lap with another or the best: delta, loss per corner and straight, coaching.
     Compare(analyze::CompareArgs),
+    /// Grade the analysis against the simulator's truth on every circuit: mistakes found, placed, typed and
+    /// costed, false reports, corner counts against the official ones.
+    Validate(validate::ValidateArgs),
     /// Stream while killing the server, filling its disk and stopping its database; count frames sent,
     /// acknowledged and stored (needs root for a tmpfs).
     Chaos(chaos::ChaosArgs),
@@ -216,6 +220,7 @@ fn run(command: Command) -> Result<()> {
             Command::Capture(args) => capture::capture(args).await,
             Command::Analyze(args) => analyze::analyze(args),
             Command::Compare(args) => analyze::compare(args),
+            Command::Validate(args) => validate::validate(args),
             Command::Chaos(args) => chaos::chaos(args).await,
         }
     })

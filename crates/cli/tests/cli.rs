@@ -623,3 +623,51 @@ fn analyze_takes_the_laps_of_a_motec_csv_from_its_beacon_markers() {
         assert!((lap["lap_time_s"].as_f64().expect("time") - t.lap_time_s).abs() < 1e-3, "{lap} vs {t:?}");
     }
 }
+
+/// `racecraft validate` counts what the simulator injected (checked here from the simulator itself) and grades
+/// the analysis of the same sessions: on Monza with seed 3, a session the analysis crate's own simulator test
+/// checks mistake by mistake, every mistake is found at its corner with its kind and cost, and nothing else.
+#[test]
+fn validate_grades_the_analysis_against_the_simulators_truth() {
+    let out = racecraft().args(["validate", "--tracks", "Monza,Spa", "--seeds", "3", "--json"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let circuits = v["circuits"].as_array().expect("circuits");
+    assert_eq!(circuits.len(), 2);
+    for card in circuits {
+        let track = card["track"].as_str().expect("track");
+        let injected: u64 = (1..=3)
+            .map(|seed| {
+                let cfg =
+                    racecraft_sim::SimConfig { laps: 8, rate_hz: 60.0, seed, ..racecraft_sim::SimConfig::default() };
+                let sim = racecraft_sim::Simulation::new(racecraft_sim::Track::builtin(track).expect("track"), cfg)
+                    .expect("sim");
+                sim.truth().laps.iter().flat_map(|l| &l.mistakes).filter(|m| m.cost_s >= 0.05).count() as u64
+            })
+            .sum();
+        assert_eq!(card["injected"].as_u64(), Some(injected), "{card}");
+        assert_eq!(card["sessions"].as_u64(), Some(3));
+        let found = card["found"].as_u64().expect("found");
+        assert!(found <= injected && card["typed"].as_u64() <= Some(found), "{card}");
+        assert_eq!(card["official_turns"].as_u64(), racecraft_sim::Track::official_turns(track).map(|n| n as u64));
+    }
+    let total = &v["total"];
+    assert_eq!(total["sessions"].as_u64(), Some(6));
+
+    let out = racecraft()
+        .args(["validate", "--tracks", "Monza", "--first-seed", "3", "--seeds", "1", "--json"])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let monza = &v["circuits"][0];
+    assert!(monza["injected"].as_u64() > Some(0), "{monza}");
+    for field in ["found", "typed", "cost_within_tolerance"] {
+        assert_eq!(monza[field], monza["injected"], "{field}: {monza}");
+    }
+    for field in ["doubles", "misplaced", "false_reports"] {
+        assert_eq!(monza[field], 0, "{field}: {monza}");
+    }
+    let out = racecraft().args(["validate", "--tracks", "Nowhere"]).output().expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Nowhere"), "{}", String::from_utf8_lossy(&out.stderr));
+}

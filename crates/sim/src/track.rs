@@ -76,10 +76,41 @@ pub struct Track {
     length_m: f64,
 }
 
+/// Official turn counts of the 20 built-in circuits in the layout of the track data (TUMFTM
+/// racetrack-database, 2018–2019 layouts), from each circuit's Wikipedia infobox / F1 circuit guide.
+const OFFICIAL_TURNS: [(&str, usize); 20] = [
+    ("Austin", 20),
+    ("Budapest", 14),
+    ("Catalunya", 16),
+    ("Hockenheim", 17),
+    ("IMS", 4),
+    ("Melbourne", 16),
+    ("MexicoCity", 17),
+    ("Montreal", 14),
+    ("Monza", 11),
+    ("MoscowRaceway", 15),
+    ("Norisring", 8),
+    ("Nuerburgring", 16),
+    ("Oschersleben", 14),
+    ("Sakhir", 15),
+    ("Sepang", 15),
+    ("Shanghai", 16),
+    ("Silverstone", 18),
+    ("Sochi", 18),
+    ("Spa", 19),
+    ("YasMarina", 21),
+];
+
 impl Track {
     /// Names of the built-in circuits, in alphabetical order.
     pub fn builtin_names() -> &'static [&'static str] {
         BUILTIN_NAMES
+    }
+
+    /// The official number of turns of a built-in circuit (by name, ignoring ASCII case), in the layout of its
+    /// track data.
+    pub fn official_turns(name: &str) -> Option<usize> {
+        OFFICIAL_TURNS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|&(_, turns)| turns)
     }
 
     /// A built-in circuit by name, ignoring ASCII case (`"spa"` finds `"Spa"`).
