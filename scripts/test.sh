@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: web unit tests, Rust tests (SQLite and PostgreSQL), and the browser end-to-end test
-# against a real server with a simulated driver, and an independent npm AC UDP client against our emulator. Starts PostgreSQL and installs Chromium if needed.
+# against a real server with a simulated driver, racecraft.exe under Wine, and an independent npm AC UDP client
+# against our emulator. Starts PostgreSQL and installs Chromium, mingw-w64, Wine and the Windows target if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
-scripts/deps.sh --browser
+scripts/deps.sh --browser --windows
 
 echo "== web: build, type check against the generated protocol types, unit tests"
 (cd web && npm run build && npm run check && npm test)
@@ -12,6 +13,9 @@ echo "== web: build, type check against the generated protocol types, unit tests
 echo "== browser end-to-end"
 cargo build --locked -p racecraft
 scripts/e2e.sh target/debug/racecraft
+
+echo "== windows: racecraft.exe cross-built and run under Wine against the Linux binary"
+scripts/test-windows.sh target/debug/racecraft
 
 echo "== interop: an independent AC UDP client (npm ac-remote-telemetry-client) against our emulator"
 (cd interop/ac-remote-telemetry-client && npm ci --no-audit --no-fund && RACECRAFT_BIN="$PWD/../../target/debug/racecraft" npm test)

@@ -7,7 +7,6 @@
 
 use std::fs::File;
 use std::net::{SocketAddr, UdpSocket};
-use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -449,7 +448,7 @@ impl LiveMemory for FileMemory {
 
     fn copy_to(&self, offset: usize, out: &mut [u8]) -> bool {
         offset.checked_add(out.len()).is_some_and(|end| end <= self.len)
-            && self.file.read_exact_at(out, offset as u64).is_ok()
+            && racecraft_core::positional::read_exact_at(&self.file, out, offset as u64).is_ok()
     }
 }
 

@@ -14,8 +14,11 @@ use racecraft_sim::{SimConfig, Simulation, Track};
 use racecraft_uplink::{Agent, AgentConfig};
 
 mod analyze;
+// Unix only: they start PostgreSQL clusters as another user, mount tmpfs and read /proc.
+#[cfg(unix)]
 mod bench;
 mod capture;
+#[cfg(unix)]
 mod chaos;
 mod decode;
 mod files;
@@ -40,6 +43,7 @@ enum Command {
     Simulate(SimulateArgs),
     /// Start the server on the embedded database and a simulated driver lapping Monza, until Ctrl-C.
     Demo(DemoArgs),
+    #[cfg(unix)]
     /// Measure the hot paths, each beside a reference measured in the same run, and print one table.
     Bench(bench::BenchArgs),
     /// Summarize a recording: game, car, track, laps, duration, channels.
@@ -65,6 +69,7 @@ enum Command {
     /// Grade the analysis against the simulator's truth on every circuit: mistakes found, placed, typed and
     /// costed, false reports, corner counts against the official ones.
     Validate(validate::ValidateArgs),
+    #[cfg(unix)]
     /// Stream while killing the server, filling its disk and stopping its database; count frames sent,
     /// acknowledged and stored (needs root for a tmpfs).
     Chaos(chaos::ChaosArgs),
@@ -209,6 +214,7 @@ fn run(command: Command) -> Result<()> {
             Command::Serve(args) => serve(args).await,
             Command::Simulate(args) => simulate(args).await,
             Command::Demo(args) => demo(args).await,
+            #[cfg(unix)]
             Command::Bench(args) => bench::bench(args).await,
             Command::Inspect(args) => files::inspect(args),
             Command::Replay(args) => files::replay(args).await,
@@ -221,6 +227,7 @@ fn run(command: Command) -> Result<()> {
             Command::Analyze(args) => analyze::analyze(args),
             Command::Compare(args) => analyze::compare(args),
             Command::Validate(args) => validate::validate(args),
+            #[cfg(unix)]
             Command::Chaos(args) => chaos::chaos(args).await,
         }
     })
@@ -598,12 +605,12 @@ mod tests {
             ("XDG_DATA_HOME", "/home/ana/.data"),
             ("HOME", "/home/ana"),
         ]);
-        assert_eq!(data_dir_from(true, &all), Some(Path::new(r"C:\Users\ana\AppData\Local").join("Racecraft")));
-        assert_eq!(data_dir_from(false, &all), Some(PathBuf::from("/home/ana/.data/racecraft")));
+        assert_eq!(data_dir_from(true, all), Some(Path::new(r"C:\Users\ana\AppData\Local").join("Racecraft")));
+        assert_eq!(data_dir_from(false, all), Some(PathBuf::from("/home/ana/.data/racecraft")));
         let home = env(&[("HOME", "/home/ana"), ("XDG_DATA_HOME", "")]);
-        assert_eq!(data_dir_from(false, &home), Some(PathBuf::from("/home/ana/.local/share/racecraft")));
+        assert_eq!(data_dir_from(false, home), Some(PathBuf::from("/home/ana/.local/share/racecraft")));
         // Windows has no HOME convention to fall back on: without %LOCALAPPDATA% the user names one.
-        assert_eq!(data_dir_from(true, &home), None);
+        assert_eq!(data_dir_from(true, home), None);
         assert_eq!(data_dir_from(false, env(&[])), None);
     }
 

@@ -8,6 +8,7 @@
 //! - [`SessionMeta`]: game, car, track, driver and start time of a session.
 //! - [`LapTracker`] and [`CompletedLap`]: lap and sector boundaries from a stream of frames.
 //! - [`bytes::Reader`]: the one bounds-checked little-endian reader every decoder of outside bytes uses.
+//! - [`positional`]: reads and writes at a file offset on Unix and Windows alike.
 //! - [`time::now_ms`]: wall-clock milliseconds since the Unix epoch.
 //! - [`signal::smooth_periodic`]: Gaussian smoothing around a closed lap (the simulator's track and the analysis's
 //!   track model).
@@ -18,6 +19,7 @@ pub mod bytes;
 mod channel;
 mod frame;
 mod lap;
+pub mod positional;
 mod session;
 pub mod signal;
 pub mod time;

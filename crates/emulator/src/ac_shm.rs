@@ -5,8 +5,8 @@
 //! emulator does the same with positioned writes into files of the game's exact page sizes, so a reader can
 //! observe torn pages just as with the real mapping.
 
+use racecraft_core::positional::write_all_at;
 use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use racecraft_capture::assetto_corsa::graphics::{GraphicsAc, GraphicsAcc, GraphicsCommon, GraphicsTail};
@@ -122,15 +122,14 @@ impl SharedMemoryWriter {
                 .truncate(true)
                 .open(&path)
                 .map_err(|source| Error::Write { path: path.clone(), source })?;
-            file.write_all_at(&vec![0; len], 0).map_err(|source| Error::Write { path, source })?;
+            write_all_at(&file, &vec![0; len], 0).map_err(|source| Error::Write { path, source })?;
             Ok(file)
         };
         let physics = open(PageKind::Physics, game.physics_size())?;
         let graphics = open(PageKind::Graphics, game.graphics_size())?;
         let static_file = open(PageKind::Static, static_size(game))?;
         let bytes = static_page(game, meta).encode();
-        static_file
-            .write_all_at(&bytes, 0)
+        write_all_at(&static_file, &bytes, 0)
             .map_err(|source| Error::Write { path: dir.join(PageKind::Static.file_name()), source })?;
         Ok(SharedMemoryWriter { dir, game, physics, graphics, packet_id: 0 })
     }
@@ -170,7 +169,7 @@ impl SharedMemoryWriter {
 
     fn write(&self, page: PageKind, bytes: &[u8]) -> Result<()> {
         let file = if page == PageKind::Physics { &self.physics } else { &self.graphics };
-        file.write_all_at(bytes, 0).map_err(|source| Error::Write { path: self.dir.join(page.file_name()), source })
+        write_all_at(file, bytes, 0).map_err(|source| Error::Write { path: self.dir.join(page.file_name()), source })
     }
 }
 

@@ -6,8 +6,8 @@
 //! the map is the file's head with three slots appended, and each published row goes into the next slot with
 //! the next tick count. Written into a file, as tests read it (`Local\IRSDKMemMapFileName` on Windows).
 
+use racecraft_core::positional::write_all_at;
 use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use racecraft_capture::iracing::IbtFile;
@@ -60,7 +60,7 @@ impl LiveMapWriter {
             .truncate(true)
             .open(&path)
             .map_err(|source| Error::Write { path: path.clone(), source })?;
-        file.write_all_at(&head, 0).map_err(|source| Error::Write { path: path.clone(), source })?;
+        write_all_at(&file, &head, 0).map_err(|source| Error::Write { path: path.clone(), source })?;
         Ok(LiveMapWriter { path, file, rows, slot_at, tick: 0, next: 0 })
     }
 
@@ -77,9 +77,9 @@ impl LiveMapWriter {
         self.next += 1;
         self.tick += 1;
         let io = |source| Error::Write { path: self.path.clone(), source };
-        self.file.write_all_at(row, self.slot_at[slot] as u64).map_err(io)?;
+        write_all_at(&self.file, row, self.slot_at[slot] as u64).map_err(io)?;
         let entry = (VAR_BUF_AT + 16 * slot) as u64;
-        self.file.write_all_at(&self.tick.to_le_bytes(), entry).map_err(io)
+        write_all_at(&self.file, &self.tick.to_le_bytes(), entry).map_err(io)
     }
 
     /// The map file.

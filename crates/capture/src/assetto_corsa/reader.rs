@@ -108,22 +108,6 @@ fn identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
     }
 }
 
-/// Fills `buf` from the start of `file`.
-fn read_start(file: &std::fs::File, buf: &mut [u8]) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileExt;
-        file.read_exact_at(buf, 0)
-    }
-    #[cfg(not(unix))]
-    {
-        use std::io::{Seek, SeekFrom};
-        let mut file = file;
-        file.seek(SeekFrom::Start(0))?;
-        file.read_exact(buf)
-    }
-}
-
 impl PageSource for DirSource {
     fn read(&mut self, page: PageKind, buf: &mut [u8]) -> Result<bool> {
         use std::io::ErrorKind;
@@ -156,7 +140,7 @@ impl PageSource for DirSource {
             }
         }
         let Some(open) = &self.open[slot] else { return Ok(false) };
-        match read_start(&open.file, buf) {
+        match racecraft_core::positional::read_exact_at(&open.file, buf, 0) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(false),
             Err(e) => Err(io(e, self.dir.join(page.file_name()))),
