@@ -12,8 +12,8 @@ use racecraft_analysis::{
 /// Flags of `racecraft analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
-    path: PathBuf,
+    #[command(flatten)]
+    source: crate::files::Source,
     /// Print the whole analysis as JSON.
     #[arg(long)]
     json: bool,
@@ -28,8 +28,8 @@ pub struct AnalyzeArgs {
 /// Flags of `racecraft compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
-    path: PathBuf,
+    #[command(flatten)]
+    source: crate::files::Source,
     /// The lap to look at.
     #[arg(long)]
     lap: u32,
@@ -48,8 +48,9 @@ fn parse_reference(text: &str) -> Result<Reference, String> {
     text.parse().map(Reference::Lap).map_err(|_| format!("`{text}` is neither `best` nor a lap number"))
 }
 
-fn run(path: &std::path::Path, laps: Option<Vec<u32>>, model: Option<&TrackModel>) -> Result<SessionAnalysis> {
-    let recording = crate::files::read_recording(path)?;
+fn run(source: &crate::files::Source, laps: Option<Vec<u32>>, model: Option<&TrackModel>) -> Result<SessionAnalysis> {
+    let path = &source.path;
+    let recording = crate::files::read_recording(source)?;
     let meta = recording.meta.clone().unwrap_or_default();
     let options = AnalysisOptions { laps, ..AnalysisOptions::default() };
     analyze_session_with_model(&meta, &recording.frames, &options, model)
@@ -62,7 +63,7 @@ pub fn analyze(args: AnalyzeArgs) -> Result<()> {
         Some(p) if p.exists() => Some(TrackModel::load(p)?),
         _ => None,
     };
-    let a = run(&args.path, args.laps, saved.as_ref())?;
+    let a = run(&args.source, args.laps, saved.as_ref())?;
     if let Some(p) = &args.track_model {
         a.track_model.save(p)?;
     }
@@ -141,7 +142,7 @@ pub fn analyze(args: AnalyzeArgs) -> Result<()> {
 
 /// One lap against a reference: delta summary, loss per corner, coaching.
 pub fn compare(args: CompareArgs) -> Result<()> {
-    let a = run(&args.path, None, None)?;
+    let a = run(&args.source, None, None)?;
     if a.lap(args.lap).is_none() {
         let have: Vec<String> = a.laps.iter().map(|l| l.lap_number.to_string()).collect();
         bail!("lap {} is not a complete lap of this session (laps: {})", args.lap, have.join(", "));

@@ -15,11 +15,22 @@ use crate::progress::Progress;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
+/// The file a command reads, and how to read its columns.
+#[derive(Debug, Clone, Args)]
+pub struct Source {
+    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
+    pub path: PathBuf,
+    /// CSV: read a column as a channel, in a unit (else the file's units row): `--map "Spd=speed_mps:km/h"`;
+    /// repeat for more columns. For names and units Racecraft does not recognise.
+    #[arg(long = "map", value_name = "COLUMN=CHANNEL[:UNIT]")]
+    pub map: Vec<racecraft_interchange::csv::ColumnMap>,
+}
+
 /// Flags of `racecraft inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
-    path: PathBuf,
+    #[command(flatten)]
+    source: Source,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -28,8 +39,8 @@ pub struct InspectArgs {
 /// Flags of `racecraft replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// A Racecraft recording (`.rcr`) or an iRacing telemetry file (`.ibt`).
-    path: PathBuf,
+    #[command(flatten)]
+    source: Source,
     /// Server to stream to.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
@@ -41,8 +52,8 @@ pub struct ReplayArgs {
 /// Flags of `racecraft import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
-    path: PathBuf,
+    #[command(flatten)]
+    source: Source,
     /// Server whose database receives the session.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
@@ -51,7 +62,7 @@ pub struct ImportArgs {
 /// Imports a file into a server's database as a new session (a replay as fast as the server takes it),
 /// with progress bars on a terminal.
 pub async fn import(args: ImportArgs) -> Result<()> {
-    replay_with(ReplayArgs { path: args.path, server: args.server, speed: 0.0 }, true).await
+    replay_with(ReplayArgs { source: args.source, server: args.server, speed: 0.0 }, true).await
 }
 
 /// Flags of `racecraft record`.
@@ -70,13 +81,17 @@ pub struct RecordArgs {
 
 /// Reads any file Racecraft can import into the shape of a recording: `.rcr`, or iRacing `.ibt` (laps from
 /// the game's lap counter through the same lap tracker the server uses).
-pub(crate) fn read_recording(path: &Path) -> Result<Recording> {
-    read_recording_with(path, false)
+pub(crate) fn read_recording(source: &Source) -> Result<Recording> {
+    read_recording_with(source, false)
 }
 
 /// [`read_recording`], with a progress bar over the file's bytes (`.rcr`) or a spinner (other formats)
 /// when `progress` is set and stderr is a terminal.
-fn read_recording_with(path: &Path, progress: bool) -> Result<Recording> {
+fn read_recording_with(source: &Source, progress: bool) -> Result<Recording> {
+    let path = source.path.as_path();
+    if !source.map.is_empty() && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        bail!("--map applies to CSV files, not {}", path.display());
+    }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let spinner = (progress && ext != "rcr").then(|| Progress::spinner(&format!("reading {}", path.display())));
     let recording = match ext.as_str() {
@@ -112,8 +127,8 @@ fn read_recording_with(path: &Path, progress: bool) -> Result<Recording> {
         "ld" => read_ld(path)?,
         "csv" => {
             let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-            let csv =
-                racecraft_interchange::csv::read_csv(file).with_context(|| format!("reading {}", path.display()))?;
+            let csv = racecraft_interchange::csv::read_csv_mapped(file, &source.map)
+                .with_context(|| format!("reading {}", path.display()))?;
             if !csv.unknown_columns.is_empty() {
                 eprintln!("warning: columns not imported (unknown channels): {}", csv.unknown_columns.join(", "));
             }
@@ -178,8 +193,8 @@ pub enum ExportFormat {
 /// Flags of `racecraft export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// A recording (`.rcr`), iRacing `.ibt`, MoTeC `.ld` or CSV.
-    path: PathBuf,
+    #[command(flatten)]
+    source: Source,
     /// Output format.
     #[arg(long, value_enum)]
     format: ExportFormat,
@@ -231,7 +246,7 @@ fn completed_lap(l: &LapMarker) -> CompletedLap {
 /// Writes a file in another tool's format. Chosen laps are laid end to end (`racecraft_interchange::export`).
 pub fn export(args: ExportArgs) -> Result<()> {
     use racecraft_interchange::export::Export;
-    let r = read_recording_with(&args.path, true)?;
+    let r = read_recording_with(&args.source, true)?;
     let meta = r.meta.clone().unwrap_or_default();
     let export = if args.laps.is_empty() {
         Export::session(r.frames, r.laps.iter().map(completed_lap).collect())
@@ -302,7 +317,7 @@ fn export_parquet(_: &[Frame], _: &Path) -> Result<String> {
 
 /// Summary of a recording.
 pub fn inspect(args: InspectArgs) -> Result<()> {
-    let r = read_recording(&args.path)?;
+    let r = read_recording(&args.source)?;
     let meta = r.meta.clone().unwrap_or_default();
     let first = r.frames.first().map_or(0, |f| f.t_us);
     let last = r.frames.last().map_or(0, |f| f.t_us);
@@ -311,7 +326,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
     let union = r.frames.iter().fold(0u64, |m, f| m | f.present_mask());
     let channels: Vec<&str> = Channel::ALL.iter().filter(|c| union & (1 << c.index()) != 0).map(|c| c.name()).collect();
     let summary = json!({
-        "file": args.path.display().to_string(),
+        "file": args.source.path.display().to_string(),
         "game": meta.game, "car": meta.car, "track": meta.track, "driver": meta.driver,
         "started_at_ms": meta.started_at_ms,
         "frames": r.frames.len(),
@@ -320,14 +335,14 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         "channels": channels,
         "laps": r.laps.iter().map(|l| json!({"lap": l.lap_number, "lap_time_s": l.lap_time_s, "valid": l.valid})).collect::<Vec<_>>(),
         "raw_packets": r.raw_count,
-        "finished_cleanly": r.trailer.is_some() || !args.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr")),
+        "finished_cleanly": r.trailer.is_some() || !args.source.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr")),
         "warnings": r.warnings.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>(),
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(());
     }
-    println!("{}", args.path.display());
+    println!("{}", args.source.path.display());
     println!("  game {} · car {} · track {} · driver {}", meta.game, meta.car, meta.track, meta.driver);
     println!("  {} frames over {:.1} s ({:.0} Hz), {} channels", r.frames.len(), duration_s, rate_hz, channels.len());
     for l in &r.laps {
@@ -341,7 +356,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
     if r.raw_count > 0 {
         println!("  {} raw game packets kept", r.raw_count);
     }
-    if r.trailer.is_none() && args.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr")) {
+    if r.trailer.is_none() && args.source.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr")) {
         println!("  not finished cleanly (no trailer): everything readable was read");
     }
     Ok(())
@@ -354,7 +369,7 @@ pub async fn replay(args: ReplayArgs) -> Result<()> {
 
 async fn replay_with(args: ReplayArgs, progress: bool) -> Result<()> {
     anyhow::ensure!(args.speed >= 0.0 && args.speed.is_finite(), "--speed must be 0 or positive");
-    let r = read_recording_with(&args.path, progress)?;
+    let r = read_recording_with(&args.source, progress)?;
     let meta = r.meta.clone().unwrap_or_else(|| SessionMeta { game: "replay".into(), ..SessionMeta::default() });
     let origin = r.frames.first().map_or(0, |f| f.t_us);
     // The session ended when the file's did, not when the replay does (an old `.ibt` imported today).

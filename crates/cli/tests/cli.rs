@@ -671,3 +671,49 @@ fn validate_grades_the_analysis_against_the_simulators_truth() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Nowhere"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `--map` reads a logger's own columns: here a speed in km/h under a name Racecraft does not know and a lap
+/// counter, which then laps the file.
+#[test]
+fn map_reads_columns_racecraft_does_not_recognise() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("logger.csv");
+    let mut text = String::from("Time,Spd,LapNo\n");
+    for i in 0..300 {
+        text.push_str(&format!("{:.1},{},{}\n", i as f64 * 0.1, 100 + i % 7, 1 + i / 100));
+    }
+    std::fs::write(&csv, text).expect("write");
+    let inspect = |maps: &[&str]| {
+        let mut cmd = racecraft();
+        cmd.arg("inspect").arg(&csv).arg("--json");
+        for m in maps {
+            cmd.args(["--map", m]);
+        }
+        cmd.output().expect("runs")
+    };
+    let plain = inspect(&[]);
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("Spd, LapNo"),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let out = inspect(&["Spd=speed_mps:km/h", "lapno=lap"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["channels"], serde_json::json!(["speed_mps", "lap"]), "{v}");
+    assert_eq!(v["frames"], 300);
+
+    let out = inspect(&["Spd=speed"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no channel `speed`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = racecraft().arg("inspect").arg("missing.ibt").args(["--map", "Spd=speed_mps"]).output().expect("runs");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--map applies to CSV files"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

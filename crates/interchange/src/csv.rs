@@ -31,7 +31,8 @@
 //! by our channel names or by common MoTeC display names ("Ground Speed", "Throttle Pos", "G Force Lat", ...),
 //! case-insensitively; a units row, when present, converts values to SI (km/h, mph, %, deg, G, bar, psi, °F,
 //! ms, km). Columns that match no channel, repeat one, or carry a unit we cannot convert are listed in
-//! [`CsvSession::unknown_columns`] rather than dropped silently.
+//! [`CsvSession::unknown_columns`] rather than dropped silently; [`ColumnMap`]s (`--map COLUMN=CHANNEL[:UNIT]`)
+//! name any other column's channel and unit by hand.
 
 use std::io::{BufWriter, Read, Write};
 
@@ -70,6 +71,26 @@ pub enum Error {
         name: String,
         /// The offending text.
         value: String,
+    },
+    /// A column mapped by hand is not in the file.
+    #[error("no column {column:?} to map (the file's columns: {seen})")]
+    MappedColumnMissing {
+        /// The column asked for.
+        column: String,
+        /// The file's column names, comma-separated.
+        seen: String,
+    },
+    /// A column mapped by hand carries a unit that cannot be converted to its channel's.
+    #[error("column {column:?}: cannot convert {unit:?} to {channel} ({own})")]
+    MappedUnit {
+        /// The column.
+        column: String,
+        /// Its unit.
+        unit: String,
+        /// The channel it was mapped to.
+        channel: &'static str,
+        /// That channel's unit.
+        own: &'static str,
     },
     /// A time cell is empty, not finite or outside the range of microseconds in an `i64`.
     #[error("line {line}: time out of range or missing: {value:?}")]
@@ -203,8 +224,53 @@ impl std::fmt::Display for TimeText {
 /// Bytes looked at to find the delimiter: far more than the metadata rows and the header take.
 const SNIFF_BYTES: u64 = 64 * 1024;
 
+/// A column mapped by hand, for files whose names or units are not recognised: `COLUMN=CHANNEL[:UNIT]`, e.g.
+/// `Speed KMH=speed_mps:km/h`. Its cells are read as that channel in that unit (the file's units row when no
+/// unit is given), whatever the column would otherwise be taken for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnMap {
+    /// The column's header, matched ignoring ASCII case.
+    pub column: String,
+    /// The channel its cells are.
+    pub channel: Channel,
+    /// Their unit.
+    pub unit: Option<String>,
+}
+
+impl std::str::FromStr for ColumnMap {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<ColumnMap, String> {
+        let (column, target) =
+            text.rsplit_once('=').ok_or_else(|| format!("`{text}`: expected COLUMN=CHANNEL[:UNIT]"))?;
+        let (name, unit) = match target.split_once(':') {
+            Some((name, unit)) => (name.trim(), Some(unit.trim().to_owned())),
+            None => (target.trim(), None),
+        };
+        let channel = Channel::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
+            format!("`{text}`: no channel `{name}` (channels: {})", names.join(", "))
+        })?;
+        if let Some(unit) = &unit
+            && convert_for(channel, unit).is_none()
+        {
+            return Err(format!("`{text}`: cannot convert `{unit}` to {} ({})", channel.name(), channel.info().unit));
+        }
+        let column = column.trim().to_owned();
+        if column.is_empty() {
+            return Err(format!("`{text}`: no column name before `=`"));
+        }
+        Ok(ColumnMap { column, channel, unit })
+    }
+}
+
 /// Reads a MoTeC-layout or plain CSV; see the [module docs](self) for what is accepted.
-pub fn read_csv(mut r: impl Read) -> Result<CsvSession> {
+pub fn read_csv(r: impl Read) -> Result<CsvSession> {
+    read_csv_mapped(r, &[])
+}
+
+/// [`read_csv`], with columns mapped by hand taking precedence over the names and units it recognises.
+pub fn read_csv_mapped(mut r: impl Read, maps: &[ColumnMap]) -> Result<CsvSession> {
     let mut head = Vec::new();
     r.by_ref().take(SNIFF_BYTES).read_to_end(&mut head)?;
     let delimiter = sniff_delimiter(&head);
@@ -240,10 +306,31 @@ pub fn read_csv(mut r: impl Read) -> Result<CsvSession> {
         _ => vec![String::new(); names.len()],
     };
 
+    for m in maps {
+        if !names.iter().skip(1).any(|n| n.eq_ignore_ascii_case(&m.column)) {
+            return Err(Error::MappedColumnMissing { column: m.column.clone(), seen: names[1..].join(", ") });
+        }
+    }
     // Column i (≥ 1) → channel and conversion, or reported.
     let mut columns: Vec<Option<(Channel, Convert)>> = vec![None; names.len()];
     let mut seen = 0u64;
+    // Channels mapped by hand are theirs, not taken by a column recognised by name.
+    for m in maps {
+        seen |= 1 << m.channel.index();
+    }
     for i in 1..names.len() {
+        let by_hand = maps.iter().find(|m| m.column.eq_ignore_ascii_case(&names[i]));
+        if let Some(m) = by_hand {
+            let unit = m.unit.as_deref().unwrap_or(&units[i]);
+            let convert = convert_for(m.channel, unit).ok_or_else(|| Error::MappedUnit {
+                column: names[i].clone(),
+                unit: unit.to_owned(),
+                channel: m.channel.name(),
+                own: m.channel.info().unit,
+            })?;
+            columns[i] = Some((m.channel, convert));
+            continue;
+        }
         let mapped = channel_for(&names[i]).and_then(|c| convert_for(c, &units[i]).map(|k| (c, k)));
         match mapped {
             Some((c, k)) if seen & (1 << c.index()) == 0 => {

@@ -229,3 +229,35 @@ proptest! {
         prop_assert_eq!(got.meta, meta());
     }
 }
+
+/// A logger's own column names and units, mapped by hand: `Spd=speed_mps:km/h` reads "Spd" in km/h, a map
+/// without a unit takes the file's units row, and a mapped column wins over one recognised by its name.
+#[test]
+fn columns_mapped_by_hand_take_their_channel_and_unit() {
+    use racecraft_interchange::csv::{ColumnMap, read_csv_mapped};
+    let text = "Time,Spd,Pedal,Speed\ns,,%,m/s\n0.0,36,50,1\n0.1,72,100,2\n";
+    let maps: Vec<ColumnMap> =
+        ["Spd=speed_mps:km/h", "pedal=throttle"].iter().map(|m| m.parse().expect("map")).collect();
+    let s = read_csv_mapped(text.as_bytes(), &maps).expect("read");
+    let speeds: Vec<_> = s.frames.iter().map(|f| f.get(Channel::Speed)).collect();
+    assert_eq!(speeds, [Some(10.0), Some(20.0)], "km/h from the map, not the file's own Speed column");
+    let throttle: Vec<_> = s.frames.iter().map(|f| f.get(Channel::Throttle)).collect();
+    assert_eq!(throttle, [Some(0.5), Some(1.0)], "% from the units row");
+    assert_eq!(s.unknown_columns, ["Speed"], "the recognised column gave way to the mapped one");
+    // Without the maps, "Spd" and "Pedal" are unknown.
+    let plain = read_csv(text.as_bytes()).expect("read");
+    assert_eq!(plain.unknown_columns, ["Spd", "Pedal"]);
+
+    // Mistakes say what is wrong and what was seen.
+    let err = "Spd=warp_factor".parse::<ColumnMap>().expect_err("no such channel");
+    assert!(err.contains("no channel `warp_factor`") && err.contains("speed_mps"), "{err}");
+    let err = "Spd=speed_mps:furlongs".parse::<ColumnMap>().expect_err("no such unit");
+    assert!(err.contains("cannot convert `furlongs`"), "{err}");
+    assert!("speed_mps".parse::<ColumnMap>().is_err());
+    let missing: ColumnMap = "Velocity=speed_mps".parse().expect("map");
+    let err = read_csv_mapped(text.as_bytes(), &[missing]).expect_err("not in the file").to_string();
+    assert!(err.contains("\"Velocity\"") && err.contains("Spd, Pedal, Speed"), "{err}");
+    let bad_unit: ColumnMap = "Pedal=speed_mps".parse().expect("map");
+    let err = read_csv_mapped(text.as_bytes(), &[bad_unit]).expect_err("% is no speed").to_string();
+    assert!(err.contains("cannot convert \"%\" to speed_mps"), "{err}");
+}
