@@ -4,7 +4,8 @@
 #   - `racecraft.exe serve` (default data dir, so %LOCALAPPDATA%\Racecraft) answers /api/health from Linux, a Linux
 #     `racecraft simulate` streams two laps into it and they are stored with the simulator's lap times (1 ms);
 #     Ctrl-C ends it cleanly and a restarted server still has the session;
-#   - `racecraft.exe start --no-browser` captures a game it was not told about (JSON UDP from a Linux emulator).
+#   - `racecraft.exe start --no-browser` captures a game it was not told about (JSON UDP from a Linux emulator);
+#   - a bare `racecraft.exe` with no terminal (as double-clicked) does what `start` does.
 # Needs the Windows target, mingw-w64 and Wine (`scripts/deps.sh --windows` installs them): a missing one fails
 # the run. Usage: scripts/test-windows.sh [LINUX_RACECRAFT] (default target/debug/racecraft, built if missing).
 set -euo pipefail
@@ -56,6 +57,11 @@ wait_healthy() {
   done
   fail "no healthy server at $1"
 }
+# Waits up to 60 s for the capture's "Capturing ..." line in log $1.
+wait_capturing() {
+  for _ in $(seq 1 600); do grep -q '^Capturing' "$1" && return 0; sleep 0.1; done
+  fail "racecraft.exe never started capturing: $(cat "$1")"
+}
 # Ctrl-C to process $1, then waits up to 60 s for it to exit 0.
 interrupt() {
   kill -INT "$1"
@@ -101,13 +107,20 @@ port=$(free_port)
 url="http://127.0.0.1:$port"
 "$wine" "$exe" start --no-browser --listen "127.0.0.1:$port" --data-dir 'C:\racecraft-start' >"$work/start.log" 2>&1 &
 start=$!; pids+=("$start")
-for _ in $(seq 1 600); do grep -q '^Capturing' "$work/start.log" && break; sleep 0.1; done
-grep -q '^Capturing' "$work/start.log" || fail "racecraft.exe start never started capturing: $(cat "$work/start.log")"
+wait_capturing "$work/start.log"
 "$linux" simulate --as json --to 127.0.0.1:20778 --track Norisring --laps 1 --rate 60 --speed 20 \
   >"$work/emulate.log" 2>&1 || { cat "$work/emulate.log"; fail "the JSON UDP emulator"; }
 interrupt "$start"
 grep -q 'in 1 session(s).*; 0 undelivered' "$work/start.log" \
   || fail "racecraft.exe start did not capture and deliver one session: $(cat "$work/start.log")"
 [ -d "$WINEPREFIX/drive_c/racecraft-start" ] || fail "racecraft.exe start did not use --data-dir C:\\racecraft-start"
+
+port=$(free_port)
+RACECRAFT_LISTEN="127.0.0.1:$port" RACECRAFT_DATA_DIR='C:\racecraft-bare' RACECRAFT_NO_BROWSER=true \
+  "$wine" "$exe" </dev/null >"$work/bare.log" 2>&1 &
+bare=$!; pids+=("$bare")
+wait_capturing "$work/bare.log"
+wait_healthy "http://127.0.0.1:$port"
+interrupt "$bare"
 echo "wine: $((SECONDS - started)) s"
-echo "racecraft.exe under Wine: --help, serve (API, laps from Linux, restart), start (capture): ok"
+echo "racecraft.exe under Wine: --help, serve (API, laps from Linux, restart), start (capture), bare: ok"

@@ -233,17 +233,40 @@ fn run(command: Command) -> Result<()> {
     })
 }
 
-/// A bare `racecraft`: help for someone at a terminal, `start` for a double-click (or a desktop launcher),
-/// which gives the program neither a terminal to read from nor one to write to.
+/// A bare `racecraft`: help for someone at a terminal, `start` for a double-click or a desktop launcher.
 fn bare() -> Result<()> {
-    use std::io::IsTerminal as _;
-    if std::io::stdin().is_terminal() || std::io::stdout().is_terminal() {
+    if !launched_without_a_terminal() {
         use clap::CommandFactory as _;
         Cli::command().print_help()?;
         return Ok(());
     }
     let start = Cli::try_parse_from(["racecraft", "start"])?.command.context("`start` is a command")?;
     run(start)
+}
+
+/// Whether nobody started us from a terminal. A desktop launcher gives the program neither a terminal to read
+/// from nor one to write to. On Windows a double-click does give it a console, but one made for it alone, whereas
+/// a console opened from cmd or PowerShell also holds the shell.
+fn launched_without_a_terminal() -> bool {
+    use std::io::IsTerminal as _;
+    #[cfg(windows)]
+    if windows_console::ours_alone() {
+        return true;
+    }
+    !std::io::stdin().is_terminal() && !std::io::stdout().is_terminal()
+}
+
+#[cfg(windows)]
+#[allow(unsafe_code)] // One call into kernel32 with a buffer it fills; nothing is kept.
+mod windows_console {
+    /// Whether this process is the only one attached to its console.
+    pub(crate) fn ours_alone() -> bool {
+        let mut pids = [0u32; 2];
+        // SAFETY: `pids` is valid for writes of the `pids.len()` process ids passed beside it.
+        let attached =
+            unsafe { windows_sys::Win32::System::Console::GetConsoleProcessList(pids.as_mut_ptr(), pids.len() as u32) };
+        attached == 1
+    }
 }
 
 /// Resolves on Ctrl-C, and on Windows also when the console window is closed (Windows then allows a few
