@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target (fuzz/fuzz_targets: one per decoder of outside bytes) for SECONDS each, two at a
+# time, and fails if any finds a crash, a hang or a leak (the input is kept under fuzz/artifacts/TARGET).
+# The machine's stable toolchain builds the sanitizer flags with RUSTC_BOOTSTRAP=1; cargo-fuzz is installed from
+# crates.io when missing. Usage: scripts/fuzz.sh [SECONDS] (default 60).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+export RUSTC_BOOTSTRAP=1
+cargo fuzz build -O
+logs=$(mktemp -d)
+targets=$(cargo fuzz list)
+echo "$targets" | xargs -P 2 -I{} sh -c \
+  "cargo fuzz run -O {} -- -max_total_time=$seconds -rss_limit_mb=2048 >$logs/{}.log 2>&1 && echo ok >$logs/{}.rc || echo failed >$logs/{}.rc"
+failed=0
+for t in $targets; do
+  runs=$(grep -o 'Done [0-9]* runs' "$logs/$t.log" | tail -1 || true)
+  printf '%-16s %s (%s)\n' "$t" "$(cat "$logs/$t.rc")" "${runs:-no summary}"
+  if [ "$(cat "$logs/$t.rc")" != ok ]; then
+    failed=1
+    tail -30 "$logs/$t.log"
+  fi
+done
+exit $failed
