@@ -11,8 +11,10 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build -O
 logs=$(mktemp -d)
 targets=$(cargo fuzz list)
+# Each target grows its own corpus under fuzz/corpus (not committed), starting from fuzz/seeds/TARGET if any.
+for t in $targets; do mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$t"; done
 echo "$targets" | xargs -P 2 -I{} sh -c \
-  "cargo fuzz run -O {} -- -max_total_time=$seconds -rss_limit_mb=2048 >$logs/{}.log 2>&1 && echo ok >$logs/{}.rc || echo failed >$logs/{}.rc"
+  "cargo fuzz run -O {} fuzz/corpus/{} fuzz/seeds/{} -- -max_total_time=$seconds -rss_limit_mb=2048 >$logs/{}.log 2>&1 && echo ok >$logs/{}.rc || echo failed >$logs/{}.rc"
 failed=0
 for t in $targets; do
   runs=$(grep -o 'Done [0-9]* runs' "$logs/$t.log" | tail -1 || true)
