@@ -1,8 +1,12 @@
 //! The binary itself: `racecraft simulate` against a real server, its ground truth, and its errors.
 
+mod common;
+
 use std::process::Command;
 
 use racecraft_server::{RunningServer, ServerConfig};
+
+use common::Running;
 
 fn racecraft() -> Command {
     Command::new(env!("CARGO_BIN_EXE_racecraft"))
@@ -317,34 +321,16 @@ async fn capture_reads_the_simulator_publishing_as_a_game() {
     let port = std::net::UdpSocket::bind("127.0.0.1:0").expect("probe").local_addr().expect("addr").port();
     let listen = format!("127.0.0.1:{port}");
     let rcr = dir.path().join("json.rcr");
-    let capture = std::process::Command::new(env!("CARGO_BIN_EXE_racecraft"))
-        .args(["capture", "--game", "json", "--listen", &listen, "--server", &server.url(), "--raw", "--record"])
+    let mut cmd = racecraft();
+    cmd.args(["capture", "--game", "json", "--listen", &listen, "--server", &server.url(), "--raw", "--record"])
         .arg(&rcr)
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("capture starts");
+        .stderr(std::process::Stdio::piped());
     // The capture binds before it prints its "Capturing ..." line: wait for that line instead of sleeping a guess.
-    let mut capture = capture;
-    let capture_out = capture.stdout.take().expect("stdout");
-    let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
-    let capture_lines = std::thread::spawn(move || {
-        use std::io::BufRead as _;
-        let mut all = String::new();
-        for line in std::io::BufReader::new(capture_out).lines().map_while(Result::ok) {
-            all.push_str(&line);
-            all.push('\n');
-            let _ = line_tx.send(line);
-        }
-        all
-    });
-    tokio::task::spawn_blocking(move || {
-        loop {
-            let line = line_rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the capture announced itself");
-            if line.starts_with("Capturing") {
-                break;
-            }
-        }
+    let capture = tokio::task::spawn_blocking(move || {
+        let capture = Running::spawn(cmd);
+        capture.wait_line("Capturing");
+        capture
     })
     .await
     .expect("join");
@@ -372,10 +358,7 @@ async fn capture_reads_the_simulator_publishing_as_a_game() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let status = Command::new("kill").args(["-INT", &capture.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let output = tokio::task::spawn_blocking(move || capture.wait_with_output()).await.expect("join").expect("wait");
-    let stdout = capture_lines.join().expect("stdout reader");
+    let (output, stdout) = tokio::task::spawn_blocking(move || capture.interrupt()).await.expect("join");
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains(&format!("Captured {published} frames in 1 session(s)")), "{stdout}");
     assert!(stdout.contains("0 undelivered"), "{stdout}");
