@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use racecraft_capture::assetto_corsa::PageReader;
 use racecraft_core::{Frame, LapTracker, SessionMeta};
 use racecraft_record::{LapMarker, RecordingWriter};
 use tokio::sync::{mpsc, watch};
@@ -81,6 +82,13 @@ pub enum SourceConfig {
         /// The file holding the memory map's contents.
         path: PathBuf,
     },
+    /// Assetto Corsa or ACC shared memory, the game's own named mappings `Local\acpmf_*` (Windows).
+    #[cfg(windows)]
+    AcMappings,
+    /// iRacing's live telemetry, the simulator's own mapping `Local\IRSDKMemMapFileName`, read each time it
+    /// signals `Local\IRSDKDataValidEvent` (Windows).
+    #[cfg(windows)]
+    IracingMapping,
 }
 
 impl SourceConfig {
@@ -88,6 +96,10 @@ impl SourceConfig {
     pub fn tag(&self) -> &'static str {
         match self {
             SourceConfig::AcSharedMemory { .. } => "ac/shm",
+            #[cfg(windows)]
+            SourceConfig::AcMappings => "ac/shm",
+            #[cfg(windows)]
+            SourceConfig::IracingMapping => "iracing/memory",
             SourceConfig::AcUdp { .. } => "ac/udp",
             SourceConfig::F1 { .. } => "f1/udp",
             SourceConfig::IracingMemory { .. } => "iracing/memory",
@@ -110,6 +122,8 @@ impl SourceConfig {
             | SourceConfig::OutGauge { listen }
             | SourceConfig::JsonUdp { listen } => Some(*listen),
             SourceConfig::AcSharedMemory { .. } | SourceConfig::IracingMemory { .. } => None,
+            #[cfg(windows)]
+            SourceConfig::AcMappings | SourceConfig::IracingMapping => None,
         }
     }
 
@@ -127,6 +141,10 @@ impl SourceConfig {
     fn default_game(&self) -> &'static str {
         match self {
             SourceConfig::AcSharedMemory { .. } | SourceConfig::AcUdp { .. } => "ac",
+            #[cfg(windows)]
+            SourceConfig::AcMappings => "ac",
+            #[cfg(windows)]
+            SourceConfig::IracingMapping => "iracing",
             SourceConfig::F1 { .. } => "f1",
             SourceConfig::IracingMemory { .. } => "iracing",
             SourceConfig::Forza { .. } => "forza",
@@ -285,10 +303,18 @@ impl Capture {
                 let period = config.poll_period;
                 let spawned = match (source.clone(), socket) {
                     (SourceConfig::AcSharedMemory { dir }, _) => {
-                        thread.spawn(move || sources::ac_shared_memory(common, dir, period))
+                        thread.spawn(move || sources::ac_shared_memory(common, PageReader::open(dir), period))
                     }
                     (SourceConfig::IracingMemory { path }, _) => {
-                        thread.spawn(move || sources::iracing_memory(common, path, period))
+                        thread.spawn(move || sources::iracing_memory(common, sources::MapFile::new(path), period))
+                    }
+                    #[cfg(windows)]
+                    (SourceConfig::AcMappings, _) => {
+                        thread.spawn(move || sources::ac_shared_memory(common, PageReader::named(), period))
+                    }
+                    #[cfg(windows)]
+                    (SourceConfig::IracingMapping, _) => {
+                        thread.spawn(move || sources::iracing_memory(common, sources::NamedMap::default(), period))
                     }
                     (SourceConfig::AcUdp { game }, Some(socket)) => {
                         thread.spawn(move || sources::ac_udp_client(common, socket, game))

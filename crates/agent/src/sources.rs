@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use racecraft_capture::assetto_corsa::udp::{Handshake, Operation};
-use racecraft_capture::assetto_corsa::{AcUdp, PageReader, Update, decode_datagram};
+use racecraft_capture::assetto_corsa::{AcUdp, PageReader, PageSource, Update, decode_datagram};
 use racecraft_capture::f1::{self, F1Normalizer, Packet};
-use racecraft_capture::iracing::{LiveMemory, LiveReader};
+use racecraft_capture::iracing::{LiveMemory, LiveRead, LiveReader};
 use racecraft_capture::{forza, json, outgauge};
 use racecraft_core::{Frame, SessionMeta};
 use tokio::sync::mpsc;
@@ -92,9 +92,8 @@ impl Silence {
 /// How often to look for a game that is not running.
 const NOT_RUNNING_PERIOD: Duration = Duration::from_millis(100);
 
-/// Polls AC/ACC shared memory (a directory of `acpmf_*` files) every `period`.
-pub(crate) fn ac_shared_memory(common: Common, dir: PathBuf, period: Duration) {
-    let mut reader = PageReader::open(dir);
+/// Polls AC/ACC shared memory (the game's mappings, or a directory of `acpmf_*` files) every `period`.
+pub(crate) fn ac_shared_memory<S: PageSource>(common: Common, mut reader: PageReader<S>, period: Duration) {
     let mut silence = Silence::new();
     let mut meta: Option<SessionMeta> = None;
     let mut next = Instant::now();
@@ -434,9 +433,31 @@ pub(crate) fn ac_udp_client(common: Common, socket: UdpSocket, game: SocketAddr)
     }
 }
 
-/// iRacing's live memory read through a file (the map's contents; `Local\IRSDKMemMapFileName` on Windows).
+/// Where iRacing's live map is read: a file holding its contents, or (Windows) the simulator's own mapping.
+pub(crate) trait LiveMap {
+    /// The memory once open.
+    type Memory: LiveMemory;
+    /// Opens the map; `None` while the simulator is not running.
+    fn open(&mut self) -> Option<Self::Memory>;
+    /// Waits for the simulator's next update: its event where it has one, else `period`.
+    fn wait(&mut self, period: Duration);
+}
+
+/// iRacing's live memory read through a file (the map's contents, as a test or a bridge writes it).
 #[derive(Debug)]
-struct FileMemory {
+pub(crate) struct MapFile {
+    path: PathBuf,
+}
+
+impl MapFile {
+    pub(crate) fn new(path: PathBuf) -> MapFile {
+        MapFile { path }
+    }
+}
+
+/// An open [`MapFile`].
+#[derive(Debug)]
+pub(crate) struct FileMemory {
     file: File,
     len: usize,
 }
@@ -452,35 +473,87 @@ impl LiveMemory for FileMemory {
     }
 }
 
-/// Polls iRacing's live memory, exposed as a file, every `period` (the sim updates it at 60 Hz).
-pub(crate) fn iracing_memory(common: Common, path: PathBuf, period: Duration) {
+impl LiveMap for MapFile {
+    type Memory = FileMemory;
+
+    fn open(&mut self) -> Option<FileMemory> {
+        let file = File::open(&self.path).ok()?;
+        let len = file.metadata().ok()?.len() as usize;
+        Some(FileMemory { file, len })
+    }
+
+    fn wait(&mut self, period: Duration) {
+        std::thread::sleep(period);
+    }
+}
+
+/// The simulator's own mapping, read when its data-valid event says a row was written: no polling.
+#[cfg(windows)]
+#[derive(Debug, Default)]
+pub(crate) struct NamedMap {
+    event: Option<racecraft_shm::Event>,
+}
+
+/// Longest wait on the event, so that a stop or a silence is noticed.
+#[cfg(windows)]
+const EVENT_WAIT: Duration = Duration::from_millis(250);
+
+#[cfg(windows)]
+impl LiveMap for NamedMap {
+    type Memory = racecraft_shm::Mapping;
+
+    fn open(&mut self) -> Option<racecraft_shm::Mapping> {
+        use racecraft_capture::iracing::{DATA_VALID_EVENT, MAP_NAME};
+        let mapping = racecraft_shm::Mapping::open(MAP_NAME).ok().flatten()?;
+        self.event = racecraft_shm::Event::open(DATA_VALID_EVENT).ok().flatten();
+        Some(mapping)
+    }
+
+    fn wait(&mut self, period: Duration) {
+        // Without the event (never seen from iRacing itself), fall back to polling.
+        let woken = self.event.as_ref().map(|event| event.wait(Some(EVENT_WAIT)));
+        if !matches!(woken, Some(Ok(_))) {
+            std::thread::sleep(period);
+        }
+    }
+}
+
+/// Reads iRacing's live memory: every row the simulator writes (the slots hold the last few, so a reader woken
+/// late loses none), car, track and driver from the session-info YAML.
+pub(crate) fn iracing_memory<M: LiveMap>(common: Common, mut map: M, period: Duration) {
     let mut silence = Silence::new();
-    let mut reader: Option<(LiveReader, FileMemory)> = None;
+    let mut reader: Option<(LiveReader, M::Memory)> = None;
     let mut last_tick = None;
     while !common.stopped() {
         if reader.is_none() {
-            reader = File::open(&path).ok().and_then(|file| {
-                let len = file.metadata().ok()?.len() as usize;
-                let memory = FileMemory { file, len };
-                let live = LiveReader::new(&memory).ok()?;
-                Some((live, memory))
-            });
+            reader = map.open().and_then(|memory| Some((LiveReader::new(&memory).ok()?, memory)));
+            if let Some((live, memory)) = &reader
+                && let Some(meta) = live.session_meta(memory)
+                && !common.send(Event::Meta { source: common.source, meta })
+            {
+                return;
+            }
         }
         let mut lost = false;
         if let Some((live, memory)) = reader.as_mut() {
-            match live.latest(memory) {
-                Some(record) if last_tick != Some(record.tick_count) => {
-                    last_tick = Some(record.tick_count);
-                    silence.data();
-                    if let Some(frame) = live.frame(&record)
-                        && !common.send(Event::Frame { source: common.source, frame })
-                    {
-                        return;
+            loop {
+                match live.next_after(memory, last_tick) {
+                    LiveRead::Row(record) => {
+                        last_tick = Some(record.tick_count);
+                        silence.data();
+                        if let Some(frame) = live.frame(&record)
+                            && !common.send(Event::Frame { source: common.source, frame })
+                        {
+                            return;
+                        }
+                    }
+                    LiveRead::Unchanged => break,
+                    // The layout changed (new session) or the map went away: rebuild the reader.
+                    LiveRead::Gone => {
+                        lost = true;
+                        break;
                     }
                 }
-                Some(_) => {}
-                // The layout changed (new session) or the map went away: rebuild the reader.
-                None => lost = true,
             }
         }
         if lost {
@@ -490,6 +563,10 @@ pub(crate) fn iracing_memory(common: Common, path: PathBuf, period: Duration) {
         if !silence.check(&common) {
             return;
         }
-        std::thread::sleep(if reader.is_some() { period } else { NOT_RUNNING_PERIOD });
+        if reader.is_some() {
+            map.wait(period);
+        } else {
+            std::thread::sleep(NOT_RUNNING_PERIOD);
+        }
     }
 }

@@ -391,6 +391,11 @@ async fn iracing_live_memory_played_from_a_real_ibt_gives_the_games_lap_times() 
     let id = stats.sessions[0];
     let session = get(&format!("{}/api/sessions/{id}", server.url())).await;
     assert_eq!(session["game"], "iracing");
+    // Car and track from the session-info YAML in the map.
+    assert_eq!(
+        (session["track"].as_str(), session["car"].as_str()),
+        (Some("Tsukuba Circuit 1k Outer"), Some("Formula Vee"))
+    );
     let laps = get(&format!("{}/api/sessions/{id}/laps", server.url())).await;
     let laps = laps.as_array().expect("laps");
     // Live, iRacing publishes LapLastLapTime up to half a second after the counter moves: still exact.

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use racecraft_capture::Error;
 use racecraft_capture::iracing::{
-    self, HEADER_LEN, IbtFile, LiveMemory, LiveReader, SUB_HEADER_LEN, VAR_HEADER_LEN, VarType,
+    self, HEADER_LEN, IbtFile, LiveMemory, LiveRead, LiveReader, SUB_HEADER_LEN, VAR_HEADER_LEN, VarType,
 };
 use racecraft_core::{Channel, LapTracker};
 use std::cell::Cell;
@@ -325,6 +325,33 @@ fn live_reader_picks_the_newest_slot() {
     assert!(live.latest(off.as_slice()).is_none());
     // A map too short for its slots is an error when the reader is built.
     assert!(LiveReader::new(&mem[..mem.len() - 1]).is_err());
+}
+
+#[test]
+fn live_reader_after_a_tick_takes_the_oldest_newer_row_and_sees_a_restart() {
+    // Slots hold ticks 5, 9, 7: a reader that last read tick 5 takes 7, then 9, then has nothing new.
+    let mem = live_snapshot([10, 1000, 2000], [5, 9, 7]);
+    let live = LiveReader::new(mem.as_slice()).expect("valid map");
+    let mut seen = Vec::new();
+    let mut last = Some(5);
+    while let LiveRead::Row(record) = live.next_after(mem.as_slice(), last) {
+        seen.push((record.slot, record.tick_count));
+        last = Some(record.tick_count);
+    }
+    assert_eq!(seen, [(2, 7), (1, 9)]);
+    assert_eq!(live.next_after(mem.as_slice(), Some(9)), LiveRead::Unchanged);
+    // Never read before: the newest row only.
+    assert!(matches!(live.next_after(mem.as_slice(), None), LiveRead::Row(r) if r.tick_count == 9));
+    // The simulator restarted its session: every tick count is below the last one read.
+    assert_eq!(live.next_after(mem.as_slice(), Some(500)), LiveRead::Gone);
+    // Not connected.
+    let mut off = mem.clone();
+    off[4] = 0;
+    assert_eq!(live.next_after(off.as_slice(), Some(5)), LiveRead::Gone);
+    // Car, track and driver from the session-info YAML inside the map.
+    let meta = live.session_meta(mem.as_slice()).expect("session info");
+    assert_eq!((meta.track.as_str(), meta.car.as_str()), ("Tsukuba Circuit 1k Outer", "Formula Vee"));
+    assert_eq!(meta.game, "iracing");
 }
 
 /// Memory whose slot-1 tick count advances every time the row is copied: every read is torn.

@@ -15,7 +15,8 @@ use crate::ServerArgs;
 pub enum CaptureGame {
     /// Watch every source below that needs no address and follow the first that delivers data.
     Auto,
-    /// Assetto Corsa or ACC shared memory (`/dev/shm/acpmf_*` under Proton; `--shm-dir` to change).
+    /// Assetto Corsa or ACC shared memory (the game's `Local\acpmf_*` mappings on Windows, `/dev/shm/acpmf_*`
+    /// under Proton; `--shm-dir` to read files elsewhere).
     Ac,
     /// Same as `ac`: ACC is told apart from AC by the pages themselves.
     Acc,
@@ -29,7 +30,7 @@ pub enum CaptureGame {
     Outgauge,
     /// One JSON object per datagram, as POST /api/ingest takes (listens on 0.0.0.0:20778).
     Json,
-    /// iRacing's live telemetry memory exposed as a file (`--iracing-file`).
+    /// iRacing's live telemetry (the simulator's own mapping on Windows; elsewhere a file, `--iracing-file`).
     Iracing,
 }
 
@@ -51,10 +52,11 @@ pub struct CaptureArgs {
     /// UDP games: the address to listen on [default: 0.0.0.0 and the game's usual port].
     #[arg(long)]
     listen: Option<SocketAddr>,
-    /// Directory of the AC/ACC shared memory page files.
-    #[arg(long, env = "RACECRAFT_SHM_DIR", default_value = "/dev/shm")]
-    shm_dir: PathBuf,
-    /// iRacing: the file holding the live telemetry memory.
+    /// Directory of the AC/ACC shared memory page files [Windows default: the game's own mappings].
+    #[cfg_attr(not(windows), arg(long, env = "RACECRAFT_SHM_DIR", default_value = "/dev/shm"))]
+    #[cfg_attr(windows, arg(long, env = "RACECRAFT_SHM_DIR"))]
+    shm_dir: Option<PathBuf>,
+    /// iRacing: a file holding the live telemetry memory [Windows default: the simulator's own mapping].
     #[arg(long, env = "RACECRAFT_IRACING_FILE")]
     iracing_file: Option<PathBuf>,
     /// F1: the car to follow while spectating (0..21) [default: the leader].
@@ -102,33 +104,55 @@ fn sources(args: &CaptureArgs) -> Result<Vec<SourceConfig>> {
         Ok(SourceConfig::AcUdp { game })
     };
     Ok(match args.game {
-        CaptureGame::Ac | CaptureGame::Acc => vec![SourceConfig::AcSharedMemory { dir: args.shm_dir.clone() }],
+        CaptureGame::Ac | CaptureGame::Acc => vec![ac_pages(args.shm_dir.as_ref())?],
         CaptureGame::AcUdp => vec![ac_udp()?],
         CaptureGame::F1 => vec![SourceConfig::F1 { listen: f1_listen, follow: args.car }],
         CaptureGame::Forza => vec![SourceConfig::Forza { listen: listen(FORZA_PORT) }],
         CaptureGame::Outgauge => vec![SourceConfig::OutGauge { listen: listen(OUTGAUGE_PORT) }],
         CaptureGame::Json => vec![SourceConfig::JsonUdp { listen: listen(JSON_PORT) }],
-        CaptureGame::Iracing => match &args.iracing_file {
-            Some(path) => vec![SourceConfig::IracingMemory { path: path.clone() }],
-            None => bail!("--game iracing needs --iracing-file (the live memory map is read through a file here)"),
+        CaptureGame::Iracing => match iracing(args.iracing_file.as_ref()) {
+            Some(source) => vec![source],
+            None => {
+                bail!("--game iracing needs --iracing-file here (the simulator's own mapping exists only on Windows)")
+            }
         },
         CaptureGame::Auto => {
             // --listen names one port, so with auto every UDP game listens on its usual port.
             anyhow::ensure!(args.listen.is_none(), "--listen needs a specific --game");
             let mut all = vec![
-                SourceConfig::AcSharedMemory { dir: args.shm_dir.clone() },
+                ac_pages(args.shm_dir.as_ref())?,
                 SourceConfig::F1 { listen: f1_listen, follow: args.car },
                 SourceConfig::Forza { listen: listen(FORZA_PORT) },
                 SourceConfig::OutGauge { listen: listen(OUTGAUGE_PORT) },
                 SourceConfig::JsonUdp { listen: listen(JSON_PORT) },
                 ac_udp()?,
             ];
-            if let Some(path) = &args.iracing_file {
-                all.push(SourceConfig::IracingMemory { path: path.clone() });
-            }
+            all.extend(iracing(args.iracing_file.as_ref()));
             all
         }
     })
+}
+
+/// AC/ACC shared memory: the page files in `dir`, or (Windows) the game's own named mappings.
+fn ac_pages(dir: Option<&PathBuf>) -> Result<SourceConfig> {
+    match dir {
+        Some(dir) => Ok(SourceConfig::AcSharedMemory { dir: dir.clone() }),
+        #[cfg(windows)]
+        None => Ok(SourceConfig::AcMappings),
+        #[cfg(not(windows))]
+        None => bail!("--shm-dir is needed: AC's named mappings exist only on Windows"),
+    }
+}
+
+/// iRacing's live memory: the file `file`, or (Windows) the simulator's own mapping; `None` without either.
+fn iracing(file: Option<&PathBuf>) -> Option<SourceConfig> {
+    match file {
+        Some(path) => Some(SourceConfig::IracingMemory { path: path.clone() }),
+        #[cfg(windows)]
+        None => Some(SourceConfig::IracingMapping),
+        #[cfg(not(windows))]
+        None => None,
+    }
 }
 
 /// Flags of `racecraft start`: the server's, and where to look for the games that are not found by port.
@@ -139,10 +163,11 @@ pub struct StartArgs {
     /// Do not open the default browser on the session list.
     #[arg(long, env = "RACECRAFT_NO_BROWSER")]
     no_browser: bool,
-    /// Directory of the AC/ACC shared memory page files.
-    #[arg(long, env = "RACECRAFT_SHM_DIR", default_value = "/dev/shm")]
-    shm_dir: PathBuf,
-    /// iRacing: the file holding the live telemetry memory.
+    /// Directory of the AC/ACC shared memory page files [Windows default: the game's own mappings].
+    #[cfg_attr(not(windows), arg(long, env = "RACECRAFT_SHM_DIR", default_value = "/dev/shm"))]
+    #[cfg_attr(windows, arg(long, env = "RACECRAFT_SHM_DIR"))]
+    shm_dir: Option<PathBuf>,
+    /// iRacing: a file holding the live telemetry memory [Windows default: the simulator's own mapping].
     #[arg(long, env = "RACECRAFT_IRACING_FILE")]
     iracing_file: Option<PathBuf>,
     /// Driver name for games that do not report one.

@@ -141,9 +141,17 @@ struct SimulateArgs {
     /// Publish as this game instead of streaming to a server, for `racecraft capture` to read.
     #[arg(long = "as", value_enum)]
     as_game: Option<EmulatedGame>,
-    /// `--as ac|acc`: directory for the `acpmf_*` page files.
-    #[arg(long, default_value = "/dev/shm")]
-    shm_dir: PathBuf,
+    /// `--as ac|acc`: directory for the `acpmf_*` page files [Windows default: the game's own mappings].
+    #[cfg_attr(not(windows), arg(long, default_value = "/dev/shm"))]
+    #[cfg_attr(windows, arg(long))]
+    shm_dir: Option<PathBuf>,
+    /// `--as iracing`: the `.ibt` file to play, row by row at its own rate (times `--speed`), as iRacing's live
+    /// telemetry.
+    #[arg(value_name = "FILE.ibt", required_if_eq("as_game", "iracing"))]
+    ibt: Option<PathBuf>,
+    /// `--as iracing`: write the live map to this file [Windows default: the simulator's own mapping and event].
+    #[arg(long)]
+    iracing_file: Option<PathBuf>,
     /// `--as ac-udp`: address to answer AC's UDP protocol on.
     #[arg(long, default_value = "127.0.0.1:9996")]
     listen: SocketAddr,
@@ -169,6 +177,8 @@ enum EmulatedGame {
     Outgauge,
     /// JSON over UDP.
     Json,
+    /// iRacing's live telemetry memory, played from an `.ibt` file.
+    Iracing,
 }
 
 #[derive(Debug, Args)]
@@ -380,6 +390,11 @@ async fn drive(simulation: &Simulation, server: &str, speed: f64) -> Result<i64>
 }
 
 async fn simulate(args: SimulateArgs) -> Result<()> {
+    if args.as_game == Some(EmulatedGame::Iracing) {
+        let published = tokio::task::block_in_place(|| emulate_iracing(&args))?;
+        println!("Published {published} rows as iRacing.");
+        return Ok(());
+    }
     let simulation = simulation(&args.sim, args.laps)?;
     if let Some(path) = &args.truth {
         simulation.truth().write_json(path).with_context(|| format!("writing ground truth to {}", path.display()))?;
@@ -488,10 +503,17 @@ fn emulate(simulation: &Simulation, game: EmulatedGame, args: &SimulateArgs) -> 
     };
     match game {
         EmulatedGame::Ac | EmulatedGame::Acc => {
+            use racecraft_emulator::ac_shm::SharedMemoryWriter;
             let game = if game == EmulatedGame::Acc { Game::Acc } else { Game::AssettoCorsa };
-            let mut writer = racecraft_emulator::ac_shm::SharedMemoryWriter::create(&args.shm_dir, game, &meta)
-                .with_context(|| format!("creating the page files in {}", args.shm_dir.display()))?;
-            println!("Writing {game:?} shared memory pages in {}", args.shm_dir.display());
+            let mut writer = match &args.shm_dir {
+                Some(dir) => SharedMemoryWriter::create(dir, game, &meta)
+                    .with_context(|| format!("creating the page files in {}", dir.display()))?,
+                #[cfg(windows)]
+                None => SharedMemoryWriter::create_named(game, &meta).context("creating the game's mappings")?,
+                #[cfg(not(windows))]
+                None => anyhow::bail!("--shm-dir is needed: AC's named mappings exist only on Windows"),
+            };
+            println!("Writing {game:?} shared memory pages in {}", writer.location());
             let published = racecraft_emulator::play(frames, speed, |f| writer.publish(f))?;
             writer.remove()?;
             Ok(published)
@@ -510,7 +532,41 @@ fn emulate(simulation: &Simulation, game: EmulatedGame, args: &SimulateArgs) -> 
         EmulatedGame::ForzaHorizon => datagrams(DatagramGame::Forza(racecraft_capture::forza::Format::HorizonDash)),
         EmulatedGame::Outgauge => datagrams(DatagramGame::OutGauge { with_id: true }),
         EmulatedGame::Json => datagrams(DatagramGame::Json),
+        EmulatedGame::Iracing => anyhow::bail!("--as iracing plays an .ibt file, not the simulation"),
     }
+}
+
+/// `simulate --as iracing FILE.ibt`: the file's rows published as the simulator's live map, at the file's tick
+/// rate times `--speed`; returns the rows published.
+fn emulate_iracing(args: &SimulateArgs) -> Result<u64> {
+    use racecraft_emulator::iracing::LiveMapWriter;
+    let path = args.ibt.as_ref().context("--as iracing needs the .ibt file to play")?;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let tick_rate = racecraft_capture::iracing::Header::parse(&bytes)
+        .with_context(|| format!("reading {}", path.display()))?
+        .tick_rate
+        .max(1);
+    let mut writer = match &args.iracing_file {
+        Some(map) => LiveMapWriter::create(map, &bytes).with_context(|| format!("creating {}", map.display()))?,
+        #[cfg(windows)]
+        None => LiveMapWriter::create_named(&bytes).context("creating iRacing's mapping")?,
+        #[cfg(not(windows))]
+        None => anyhow::bail!("--iracing-file is needed: iRacing's named mapping exists only on Windows"),
+    };
+    println!(
+        "Publishing {} rows of {} as iRacing's live telemetry in {}",
+        writer.rows(),
+        path.display(),
+        writer.location()
+    );
+    let row_us = 1_000_000 / i64::from(tick_rate);
+    let rows = (0..writer.rows()).map(|i| racecraft_core::Frame::new(i as i64 * row_us));
+    let mut index = 0;
+    Ok(racecraft_emulator::play(rows, args.sim.speed, |_| {
+        writer.publish(index)?;
+        index += 1;
+        Ok(())
+    })?)
 }
 
 /// Writes a whole simulated session, with its laps, to a recording.

@@ -17,6 +17,7 @@
 
 pub mod bytes;
 mod channel;
+pub mod durable;
 mod frame;
 mod lap;
 pub mod positional;

@@ -1,13 +1,15 @@
-//! Assetto Corsa / ACC shared memory as files: what a Linux/Proton bridge keeps in `/dev/shm`.
+//! Assetto Corsa / ACC shared memory: the game's named mappings on Windows, or the files a Linux/Proton bridge
+//! keeps in `/dev/shm`.
 //!
 //! The game writes the static page when a session loads, then rewrites the physics page every physics step and
 //! the graphics page every rendered frame, in place and without a lock, bumping each page's `packetId`. This
-//! emulator does the same with positioned writes into files of the game's exact page sizes, so a reader can
-//! observe torn pages just as with the real mapping.
+//! emulator does the same, into mappings (`Local\acpmf_*`, [`SharedMemoryWriter::create_named`]) or with
+//! positioned writes into files of the game's exact page sizes ([`SharedMemoryWriter::create`]), so a reader can
+//! observe torn pages just as with the game.
 
 use racecraft_core::positional::write_all_at;
 use std::fs::{File, OpenOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use racecraft_capture::assetto_corsa::graphics::{GraphicsAc, GraphicsAcc, GraphicsCommon, GraphicsTail};
 use racecraft_capture::assetto_corsa::physics::{PhysicsAcc, PhysicsBase, PhysicsExtended};
@@ -98,13 +100,21 @@ pub fn static_page(game: Game, meta: &SessionMeta) -> StaticPage {
     StaticPage { base, acc: (game == Game::Acc).then(StaticAcc::default) }
 }
 
-/// The three page files, written as the game writes the mapping.
+/// Where the pages go.
+#[derive(Debug)]
+enum Pages {
+    /// `acpmf_*` files in a directory.
+    Files { dir: PathBuf, physics: File, graphics: File },
+    /// The game's named mappings; the static one is kept open so that it lives as long as the writer.
+    #[cfg(windows)]
+    Named { physics: racecraft_shm::Mapping, graphics: racecraft_shm::Mapping, _static: racecraft_shm::Mapping },
+}
+
+/// The three pages, written as the game writes them.
 #[derive(Debug)]
 pub struct SharedMemoryWriter {
-    dir: PathBuf,
+    pages: Pages,
     game: Game,
-    physics: File,
-    graphics: File,
     packet_id: i32,
 }
 
@@ -131,7 +141,28 @@ impl SharedMemoryWriter {
         let bytes = static_page(game, meta).encode();
         write_all_at(&static_file, &bytes, 0)
             .map_err(|source| Error::Write { path: dir.join(PageKind::Static.file_name()), source })?;
-        Ok(SharedMemoryWriter { dir, game, physics, graphics, packet_id: 0 })
+        Ok(SharedMemoryWriter { pages: Pages::Files { dir, physics, graphics }, game, packet_id: 0 })
+    }
+
+    /// Creates the game's named mappings (`Local\acpmf_*`, of the game's page sizes) and writes the static page
+    /// for `meta`, as AC or ACC does when it starts; the mappings go when the writer is dropped or removed.
+    #[cfg(windows)]
+    pub fn create_named(game: Game, meta: &SessionMeta) -> Result<SharedMemoryWriter> {
+        let create = |page: PageKind, len: usize| {
+            racecraft_shm::Mapping::create(page.mapping_name(), len)
+                .map_err(|source| Error::Write { path: page.mapping_name().into(), source })
+        };
+        let physics = create(PageKind::Physics, game.physics_size())?;
+        let graphics = create(PageKind::Graphics, game.graphics_size())?;
+        let static_mapping = create(PageKind::Static, static_size(game))?;
+        if !static_mapping.write(0, &static_page(game, meta).encode()) {
+            return Err(Error::Input("the static page is longer than its mapping".into()));
+        }
+        Ok(SharedMemoryWriter {
+            pages: Pages::Named { physics, graphics, _static: static_mapping },
+            game,
+            packet_id: 0,
+        })
     }
 
     /// Publishes one physics step (and the graphics page with it), with the next `packetId`.
@@ -149,15 +180,25 @@ impl SharedMemoryWriter {
         self.write(PageKind::Physics, &physics)
     }
 
-    /// The directory of the page files.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where the pages are: a directory, or the mappings' names.
+    pub fn location(&self) -> String {
+        match &self.pages {
+            Pages::Files { dir, .. } => dir.display().to_string(),
+            #[cfg(windows)]
+            Pages::Named { .. } => "Local\\acpmf_*".to_string(),
+        }
     }
 
-    /// Removes the page files, as a bridge does when the game exits.
+    /// Removes the pages, as the game (or a bridge) does when it exits.
     pub fn remove(self) -> Result<()> {
+        let dir = match self.pages {
+            Pages::Files { dir, .. } => dir,
+            // Dropping the mappings is the game's exit.
+            #[cfg(windows)]
+            Pages::Named { .. } => return Ok(()),
+        };
         for page in [PageKind::Physics, PageKind::Graphics, PageKind::Static] {
-            let path = self.dir.join(page.file_name());
+            let path = dir.join(page.file_name());
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -168,8 +209,21 @@ impl SharedMemoryWriter {
     }
 
     fn write(&self, page: PageKind, bytes: &[u8]) -> Result<()> {
-        let file = if page == PageKind::Physics { &self.physics } else { &self.graphics };
-        write_all_at(file, bytes, 0).map_err(|source| Error::Write { path: self.dir.join(page.file_name()), source })
+        match &self.pages {
+            Pages::Files { dir, physics, graphics } => {
+                let file = if page == PageKind::Physics { physics } else { graphics };
+                write_all_at(file, bytes, 0).map_err(|source| Error::Write { path: dir.join(page.file_name()), source })
+            }
+            #[cfg(windows)]
+            Pages::Named { physics, graphics, .. } => {
+                let mapping = if page == PageKind::Physics { physics } else { graphics };
+                if mapping.write(0, bytes) {
+                    Ok(())
+                } else {
+                    Err(Error::Input(format!("the {} page is longer than its mapping", page.file_name())))
+                }
+            }
+        }
     }
 }
 

@@ -7,7 +7,6 @@
 //! then replaces the original by an atomic rename. Until the rename the original is untouched, so a crash
 //! during compaction loses nothing.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -84,7 +83,7 @@ pub fn compact_with(path: impl AsRef<Path>, max_frames: usize) -> Result<Compact
         std::fs::rename(&tmp, path)?;
         // The rename is durable once the directory is synced.
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            File::open(dir)?.sync_all()?;
+            racecraft_core::durable::sync_dir(dir)?;
         }
         report.bytes_after = std::fs::metadata(path)?.len();
         Ok(report)

@@ -329,7 +329,7 @@ fn open_blocking(dir: &Path, path: &Path) -> Result<Inner> {
     let file =
         OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| io(e, path))?;
     if !existed {
-        sync_dir(dir).map_err(|e| io(e, dir))?;
+        racecraft_core::durable::sync_dir(dir).map_err(|e| io(e, dir))?;
     }
     let file_len = file.metadata().map_err(|e| io(e, path))?.len();
     let mut reader = BufReader::new(&file);
@@ -418,7 +418,7 @@ fn write_session_ids(dir: &Path, id: i64) -> Result<()> {
         f.write_all(format!("{id}\n").as_bytes())?;
         f.sync_all()?;
         std::fs::rename(&tmp, &path)?;
-        sync_dir(dir)
+        racecraft_core::durable::sync_dir(dir)
     })();
     written.map_err(|source| Error::Io { source, path })
 }
@@ -438,17 +438,6 @@ fn keep_tail(path: &Path, offset: u64) -> String {
         Ok(()) => target.display().to_string(),
         Err(e) => format!("nowhere ({e})"),
     }
-}
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    // A new file's directory entry is durable only once the directory itself is synced.
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 /// Reads the record at the reader's position; `remaining` is how many bytes of the file follow it.

@@ -21,6 +21,8 @@ mod wide_str;
 
 pub use graphics::GraphicsPage;
 pub use physics::{PhysicsPage, PhysicsValues};
+#[cfg(windows)]
+pub use reader::MappingSource;
 pub use reader::{DirSource, PageKind, PageReader, PageSource, Update};
 pub use static_page::StaticPage;
 pub use udp::{AcUdp, decode_datagram};

@@ -38,6 +38,15 @@ impl PageKind {
         }
     }
 
+    /// The name the game gives the mapping on Windows.
+    pub fn mapping_name(self) -> &'static str {
+        match self {
+            PageKind::Physics => "Local\\acpmf_physics",
+            PageKind::Graphics => "Local\\acpmf_graphics",
+            PageKind::Static => "Local\\acpmf_static",
+        }
+    }
+
     fn page(self) -> &'static str {
         match self {
             PageKind::Physics => "physics",
@@ -115,11 +124,19 @@ impl PageSource for DirSource {
         let io = |e: std::io::Error, path: PathBuf| Error::Io { page: page.page(), kind: e.kind(), path };
         let stale = self.open[slot].as_ref().is_none_or(|open| open.checked.elapsed() >= self.recheck);
         if stale {
+            // Without inodes to compare (Windows), the handle is closed before looking again: a file removed while
+            // open stays, pending deletion, under its name until its last handle closes.
+            #[cfg(not(unix))]
+            {
+                self.open[slot] = None;
+            }
             let path = self.dir.join(page.file_name());
             let current = match std::fs::metadata(&path) {
                 Ok(metadata) => identity(&metadata),
                 Err(e) if e.kind() == ErrorKind::NotFound => {
-                    self.open[slot] = None;
+                    // The game has gone: every page is let go, or on Windows the open ones could not be removed
+                    // and created again by the bridge.
+                    self.open = [None, None, None];
                     return Ok(false);
                 }
                 Err(e) => return Err(io(e, path)),
@@ -148,6 +165,58 @@ impl PageSource for DirSource {
     }
 }
 
+/// The game's own named mappings (`Local\acpmf_*`), opened read-only: Windows, where the games run.
+///
+/// An open mapping outlives the game that created it (the reader's handle keeps it), frozen at its last
+/// `packetId`. So every second (see [`MappingSource::with_reopen`]) each mapping is closed and opened again by
+/// name: the same memory while the game runs, the new game's after a restart, and nothing once it has exited.
+#[cfg(windows)]
+#[derive(Debug)]
+pub struct MappingSource {
+    open: [Option<(racecraft_shm::Mapping, std::time::Instant)>; 3],
+    reopen: std::time::Duration,
+}
+
+#[cfg(windows)]
+impl MappingSource {
+    /// The game's mappings, reopened every second.
+    pub fn new() -> MappingSource {
+        MappingSource::with_reopen(std::time::Duration::from_secs(1))
+    }
+
+    /// The game's mappings, reopened every `reopen` (zero: on every read).
+    pub fn with_reopen(reopen: std::time::Duration) -> MappingSource {
+        MappingSource { open: [None, None, None], reopen }
+    }
+}
+
+#[cfg(windows)]
+impl Default for MappingSource {
+    fn default() -> MappingSource {
+        MappingSource::new()
+    }
+}
+
+#[cfg(windows)]
+impl PageSource for MappingSource {
+    fn read(&mut self, page: PageKind, buf: &mut [u8]) -> Result<bool> {
+        let slot = &mut self.open[page as usize];
+        if slot.as_ref().is_none_or(|(_, opened)| opened.elapsed() >= self.reopen) {
+            // Closed before opening again, so that a game that has exited is seen to be gone.
+            *slot = None;
+            match racecraft_shm::Mapping::open(page.mapping_name()) {
+                Ok(Some(mapping)) => *slot = Some((mapping, std::time::Instant::now())),
+                Ok(None) => return Ok(false),
+                Err(e) => {
+                    return Err(Error::Io { page: page.page(), kind: e.kind(), path: page.mapping_name().into() });
+                }
+            }
+        }
+        // A view shorter than asked for is a game still creating its pages, as with a short file.
+        Ok(slot.as_ref().is_some_and(|(mapping, _)| mapping.read(0, buf)))
+    }
+}
+
 /// What a poll found besides "nothing new" (`Ok(None)`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Update {
@@ -172,6 +241,14 @@ impl PageReader<DirSource> {
     /// A reader of the `acpmf_*` files in `dir` (`/dev/shm` with a Proton bridge).
     pub fn open(dir: impl Into<PathBuf>) -> PageReader<DirSource> {
         PageReader::with_source(DirSource::new(dir))
+    }
+}
+
+#[cfg(windows)]
+impl PageReader<MappingSource> {
+    /// A reader of the game's own named mappings (`Local\acpmf_*`), on Windows.
+    pub fn named() -> PageReader<MappingSource> {
+        PageReader::with_source(MappingSource::new())
     }
 }
 

@@ -81,8 +81,7 @@ impl IbtFile {
         let info_at = header.session_info_offset as usize;
         let info_len = header.session_info_len as usize;
         check_range("session info", info_at, info_len, b.len())?;
-        let session_info: String =
-            b[info_at..info_at + info_len].iter().take_while(|&&c| c != 0).map(|&c| char::from(c)).collect();
+        let session_info = session_info_text(&b[info_at..info_at + info_len]);
         let buf_len = header.buf_len as usize;
         let data_at = header.var_buf[0].buf_offset as usize;
         if data_at < HEADER_LEN + SUB_HEADER_LEN {
@@ -226,16 +225,26 @@ impl IbtFile {
 
     /// Session metadata from the sub-header and the session-info YAML (found by line scanning).
     pub fn meta(&self) -> SessionMeta {
-        let info = &self.session_info;
-        let track = yaml_value(info, "TrackDisplayName").or_else(|| yaml_value(info, "TrackName"));
-        let (driver, car) = driver_entry(info);
-        SessionMeta {
-            game: "iracing".to_owned(),
-            car: car.unwrap_or_default(),
-            track: track.unwrap_or_default(),
-            driver: driver.unwrap_or_default(),
-            started_at_ms: self.sub_header.session_start_date.saturating_mul(1000),
-        }
+        session_meta(&self.session_info, self.sub_header.session_start_date.saturating_mul(1000))
+    }
+}
+
+/// The session-info YAML as text: up to the first NUL, each byte a Latin-1 character (as iRacing writes it).
+pub(crate) fn session_info_text(bytes: &[u8]) -> String {
+    bytes.iter().take_while(|&&c| c != 0).map(|&c| char::from(c)).collect()
+}
+
+/// Car, track and driver from the session-info YAML (found by line scanning), for a session that started at
+/// `started_at_ms` (0 when not known, as live).
+pub(crate) fn session_meta(info: &str, started_at_ms: i64) -> SessionMeta {
+    let track = yaml_value(info, "TrackDisplayName").or_else(|| yaml_value(info, "TrackName"));
+    let (driver, car) = driver_entry(info);
+    SessionMeta {
+        game: "iracing".to_owned(),
+        car: car.unwrap_or_default(),
+        track: track.unwrap_or_default(),
+        driver: driver.unwrap_or_default(),
+        started_at_ms,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::header::{self, HEADER_LEN, Header, VarHeader, check_range};
 use super::normalize::{Origin, VarMap};
-use racecraft_core::Frame;
+use racecraft_core::{Frame, SessionMeta};
 
 /// Copies before giving up when the simulator keeps overwriting the slot being read.
 const READ_ATTEMPTS: usize = 3;
@@ -33,6 +33,28 @@ impl LiveMemory for [u8] {
             }
             None => false,
         }
+    }
+}
+
+/// What [`LiveReader::next_after`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveRead {
+    /// A row newer than the last one read.
+    Row(LiveRecord),
+    /// Nothing newer yet (or every copy was torn: try again at the next update).
+    Unchanged,
+    /// The simulator is not connected, the layout changed or the session restarted: build a new reader.
+    Gone,
+}
+
+#[cfg(windows)]
+impl LiveMemory for racecraft_shm::Mapping {
+    fn len(&self) -> usize {
+        racecraft_shm::Mapping::len(self)
+    }
+
+    fn copy_to(&self, offset: usize, out: &mut [u8]) -> bool {
+        self.read(offset, out)
     }
 }
 
@@ -91,34 +113,77 @@ impl LiveReader {
         self.vars.iter().find(|v| v.name == name)
     }
 
+    /// The header again, `None` when the simulator is not connected or the layout is not the one this reader
+    /// was built for (a new session).
+    fn current_header<M: LiveMemory + ?Sized>(&self, mem: &M) -> Option<Header> {
+        let now = read_header(mem).ok()?;
+        let same_layout = now.num_vars == self.header.num_vars
+            && now.var_header_offset == self.header.var_header_offset
+            && now.buf_len == self.header.buf_len
+            && now.num_buf == self.header.num_buf
+            && now.slots().iter().zip(self.header.slots()).all(|(a, b)| a.buf_offset == b.buf_offset);
+        (same_layout && now.status & 1 != 0).then_some(now)
+    }
+
+    /// Copies `slot` of `header` and re-reads its `tickCount`: `None` when the simulator wrote the slot meanwhile
+    /// (the copy may be torn) or the slot is outside the memory.
+    fn copy_slot<M: LiveMemory + ?Sized>(&self, mem: &M, header: &Header, slot: usize) -> Option<LiveRecord> {
+        let wanted = header.slots()[slot];
+        let mut bytes = vec![0; header.buf_len as usize];
+        let mut tick = [0u8; 4];
+        let copied = mem.copy_to(wanted.buf_offset as usize, &mut bytes) && mem.copy_to(48 + 16 * slot, &mut tick);
+        (copied && i32::from_le_bytes(tick) == wanted.tick_count).then_some(LiveRecord {
+            tick_count: wanted.tick_count,
+            slot,
+            bytes,
+        })
+    }
+
     /// Copies the slot with the newest `tickCount`, then re-reads that `tickCount`: if the simulator
     /// wrote the slot meanwhile, the copy may be torn and is retried. `None` when the simulator is not
     /// connected, the layout changed, or every attempt was torn.
     pub fn latest<M: LiveMemory + ?Sized>(&self, mem: &M) -> Option<LiveRecord> {
         for _ in 0..READ_ATTEMPTS {
-            let now = read_header(mem).ok()?;
-            let same_layout = now.num_vars == self.header.num_vars
-                && now.var_header_offset == self.header.var_header_offset
-                && now.buf_len == self.header.buf_len
-                && now.num_buf == self.header.num_buf
-                && now.slots().iter().zip(self.header.slots()).all(|(a, b)| a.buf_offset == b.buf_offset);
-            if !same_layout || now.status & 1 == 0 {
-                return None;
-            }
-            let (slot, newest) = now.slots().iter().enumerate().max_by_key(|(_, s)| s.tick_count)?;
-            let mut bytes = vec![0; now.buf_len as usize];
-            if !mem.copy_to(newest.buf_offset as usize, &mut bytes) {
-                return None;
-            }
-            let mut tick = [0u8; 4];
-            if !mem.copy_to(48 + 16 * slot, &mut tick) {
-                return None;
-            }
-            if i32::from_le_bytes(tick) == newest.tick_count {
-                return Some(LiveRecord { tick_count: newest.tick_count, slot, bytes });
+            let now = self.current_header(mem)?;
+            let (slot, _) = now.slots().iter().enumerate().max_by_key(|(_, s)| s.tick_count)?;
+            if let Some(record) = self.copy_slot(mem, &now, slot) {
+                return Some(record);
             }
         }
         None
+    }
+
+    /// The oldest row newer than `last_tick` (the newest row when `last_tick` is `None`), so that a reader woken
+    /// late still gets every row the slots hold, in order. Torn copies are retried.
+    pub fn next_after<M: LiveMemory + ?Sized>(&self, mem: &M, last_tick: Option<i32>) -> LiveRead {
+        let Some(last) = last_tick else {
+            return self.latest(mem).map_or(LiveRead::Gone, LiveRead::Row);
+        };
+        for _ in 0..READ_ATTEMPTS {
+            let Some(now) = self.current_header(mem) else { return LiveRead::Gone };
+            let newest = now.slots().iter().map(|s| s.tick_count).max().unwrap_or(0);
+            if newest < last {
+                // The tick count went back: the simulator restarted its session.
+                return LiveRead::Gone;
+            }
+            let Some((slot, _)) =
+                now.slots().iter().enumerate().filter(|(_, s)| s.tick_count > last).min_by_key(|(_, s)| s.tick_count)
+            else {
+                return LiveRead::Unchanged;
+            };
+            if let Some(record) = self.copy_slot(mem, &now, slot) {
+                return LiveRead::Row(record);
+            }
+        }
+        LiveRead::Unchanged
+    }
+
+    /// Car, track and driver from the session-info YAML in the map; the start time is not in the live map (0).
+    pub fn session_meta<M: LiveMemory + ?Sized>(&self, mem: &M) -> Option<SessionMeta> {
+        let len = usize::try_from(self.header.session_info_len).ok()?;
+        let at = usize::try_from(self.header.session_info_offset).ok()?;
+        let mut text = vec![0; len];
+        mem.copy_to(at, &mut text).then(|| super::ibt::session_meta(&super::ibt::session_info_text(&text), 0))
     }
 
     /// The newest row as a frame; `t_us` is the simulator's `SessionTime` (time since the session began).

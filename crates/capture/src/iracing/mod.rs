@@ -5,7 +5,8 @@
 //!   explicit little-endian reads and bounds checks.
 //! - [`IbtFile`]: a whole `.ibt` file: headers, session-info YAML text, records, and [`IbtFile::frames`]
 //!   normalized to [`racecraft_core::Frame`]s.
-//! - [`LiveReader`]: the live memory map (`Local\IRSDKMemMapFileName`), read from any byte snapshot.
+//! - [`LiveReader`]: the live memory map (`Local\IRSDKMemMapFileName`), read from any [`LiveMemory`]: bytes, a
+//!   file, or (on Windows) the named mapping itself.
 //!
 //! Layout reference: `shared/reference/protocols.md` §6.
 
@@ -16,9 +17,14 @@ mod normalize;
 
 pub use header::{DiskSubHeader, HEADER_LEN, Header, SUB_HEADER_LEN, VAR_HEADER_LEN, VarBuf, VarHeader, VarType};
 pub use ibt::{IbtFile, MAX_RECORD_STEP_S, MAX_SESSION_TIME_S, MIN_SESSION_TIME_S, Record};
-pub use live::{LiveMemory, LiveReader, LiveRecord};
+pub use live::{LiveMemory, LiveRead, LiveReader, LiveRecord};
 
 use std::path::PathBuf;
+
+/// The simulator's live map on Windows.
+pub const MAP_NAME: &str = "Local\\IRSDKMemMapFileName";
+/// The event the simulator signals each time it has written a row.
+pub const DATA_VALID_EVENT: &str = "Local\\IRSDKDataValidEvent";
 
 /// What can go wrong reading iRacing bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
