@@ -622,17 +622,47 @@ fn theoretical_best(a: &SessionAnalysis, counted: &[usize]) -> TheoreticalBest {
 
 /// Mistakes: corners where a lap's metrics stand out (an apex much slower than usual, braking much earlier
 /// than usual) or whose segment simply took far longer than usual, with the time they cost.
+///
+/// "Usual" is taken from clean laps only: a first pass finds the mistakes against every counted lap, then the
+/// search runs again with, at each corner, the laps that erred there (or at the corner before, whose loss runs
+/// on into it) left out of the medians and of the choice of the typical lap. So when several laps err at one
+/// corner, neither the usual figures nor the lap the advice compares with are themselves mistakes.
 fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -> Vec<Mistake> {
-    let mut out = Vec::new();
     let nz = a.zones.len();
     if counted.len() < 3 || nz == 0 {
-        return out;
+        return Vec::new();
     }
-    let numbers: Vec<u32> = counted.iter().map(|&i| a.laps[i].lap_number).collect();
-    let mut scratch: Vec<f64> = Vec::with_capacity(numbers.len());
-    let mut med = |f: &dyn Fn(&CornerMetrics) -> Option<f64>, corner: u32| -> Option<f64> {
+    let mut dirty = vec![vec![false; a.laps.len()]; nz];
+    let first = mistakes_against(a, counted, median_speed, &dirty);
+    for mistake in &first {
+        let Some(li) = a.laps.iter().position(|l| l.lap_number == mistake.lap_number) else { continue };
+        let Some(k) = a.zones.iter().position(|z| z.corner == mistake.corner) else { continue };
+        dirty[k][li] = true;
+        if k + 1 < nz {
+            dirty[k + 1][li] = true;
+        }
+    }
+    mistakes_against(a, counted, median_speed, &dirty)
+}
+
+/// One pass of [`find_mistakes`]: the usual figures of zone `k` come from the counted laps `li` with
+/// `!dirty[k][li]` (all counted laps when fewer than 3 are clean).
+fn mistakes_against(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32], dirty: &[Vec<bool>]) -> Vec<Mistake> {
+    let mut out = Vec::new();
+    let nz = a.zones.len();
+    // The laps whose figures make "usual" over zones `zones`: clean in every one of them, or every counted lap.
+    let clean_over = |zones: std::ops::Range<usize>| -> Vec<usize> {
+        let clean: Vec<usize> =
+            counted.iter().copied().filter(|&li| zones.clone().all(|k| !dirty.get(k).is_some_and(|d| d[li]))).collect();
+        if clean.len() >= 3 { clean } else { counted.to_vec() }
+    };
+    let clean_laps: Vec<Vec<u32>> =
+        (0..nz).map(|k| clean_over(k..k + 1).iter().map(|&i| a.laps[i].lap_number).collect()).collect();
+    let mut scratch: Vec<f64> = Vec::with_capacity(counted.len());
+    let mut med = |f: &dyn Fn(&CornerMetrics) -> Option<f64>, k: usize| -> Option<f64> {
+        let corner = a.zones[k].corner;
         scratch.clear();
-        scratch.extend(numbers.iter().filter_map(|&n| a.metrics(n, corner).and_then(f)));
+        scratch.extend(clean_laps[k].iter().filter_map(|&n| a.metrics(n, corner).and_then(f)));
         (scratch.len() >= 3).then(|| laps::median(&mut scratch))
     };
     // Per zone: the usual segment time, minimum speed and braking point, and the spread of segment times.
@@ -644,24 +674,31 @@ fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -
     let usual: Vec<Option<Usual>> = a
         .zones
         .iter()
-        .map(|z| {
-            let segment_s = med(&|m| Some(m.segment_time_s), z.corner)?;
-            let min_speed_mps = med(&|m| Some(m.min_speed_mps), z.corner)?;
-            let braking_m = med(&|m| m.braking_point_m, z.corner);
+        .enumerate()
+        .map(|(k, _)| {
+            let segment_s = med(&|m| Some(m.segment_time_s), k)?;
+            let min_speed_mps = med(&|m| Some(m.min_speed_mps), k)?;
+            let braking_m = med(&|m| m.braking_point_m, k);
             Some(Usual { segment_s, min_speed_mps, braking_m })
         })
         .collect();
     let mut scratch_times: Vec<f64> = Vec::with_capacity(counted.len());
     let speed_at = |d: f64| median_speed.get((d / a.grid_step_m).round() as usize).copied().unwrap_or(0.0);
     let zone_start = |k: usize| a.zones.get(k).map_or(a.track_length_m, |z| z.start_m);
-    // Time over `from..to` of one lap, and its median and robust deviation over the counted laps.
-    let mut window = |from: f64, to: f64, lap: usize| -> (f64, f64, f64) {
+    // Time over `from..to` (zones `zones`) of one lap, and its median and robust deviation over the laps clean
+    // there.
+    let mut window = |zones: std::ops::Range<usize>, from: f64, to: f64, lap: usize| -> (f64, f64, f64) {
         let span = |t: &LapTrace| t.time_at(to) - t.time_at(from);
         scratch_times.clear();
-        scratch_times.extend(counted.iter().map(|&i| span(&a.traces[i])));
+        scratch_times.extend(clean_over(zones).iter().map(|&i| span(&a.traces[i])));
         let median = laps::median(&mut scratch_times);
+        // The spread over every counted lap: the driver's ordinary variation, which leaving the mistakes out
+        // would understate.
+        scratch_times.clear();
+        scratch_times.extend(counted.iter().map(|&i| span(&a.traces[i])));
+        let all_median = laps::median(&mut scratch_times);
         for x in scratch_times.iter_mut() {
-            *x = (*x - median).abs();
+            *x = (*x - all_median).abs();
         }
         let sigma = 1.4826 * laps::median(&mut scratch_times);
         (span(&a.traces[lap]), median, sigma)
@@ -690,7 +727,7 @@ fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -
             if slow_apex || early {
                 // From the lap's own braking point when it braked before the zone.
                 let from = z.start_m.min(m.braking_point_m.map_or(z.start_m, |b| b - MISTAKE_LEAD_M)).max(0.0);
-                let (t, median, _) = window(from, zone_start(carry(k) + 1), li);
+                let (t, median, _) = window(k..carry(k) + 1, from, zone_start(carry(k) + 1), li);
                 let kind = if early { MistakeKind::EarlyBraking } else { MistakeKind::SlowApex };
                 candidate = Some((k, kind, t - median));
             }
@@ -700,17 +737,18 @@ fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -
                 if candidate.is_some() || k + span > nz {
                     break;
                 }
-                let (t, median, sigma) = window(z.start_m, zone_start(k + span), li);
+                let (t, median, sigma) = window(k..k + span, z.start_m, zone_start(k + span), li);
                 if t - median > MISTAKE_MIN_S.max(MISTAKE_SIGMAS * sigma) {
                     let mut worst = (k, f64::NEG_INFINITY);
                     for j in k..k + span {
-                        let (t, median, _) = window(zone_start(j), zone_start(j + 1), li);
+                        let (t, median, _) = window(j..j + 1, zone_start(j), zone_start(j + 1), li);
                         if t - median > worst.1 {
                             worst = (j, t - median);
                         }
                     }
                     let worst = worst.0;
-                    let (t, median, _) = window(z.start_m, zone_start(carry(k + span - 1) + 1), li);
+                    let end = carry(k + span - 1) + 1;
+                    let (t, median, _) = window(k..end, z.start_m, zone_start(end), li);
                     candidate = Some((worst, MistakeKind::SlowSegment, t - median));
                 }
             }
@@ -738,13 +776,12 @@ fn find_mistakes(a: &SessionAnalysis, counted: &[usize], median_speed: &[f32]) -
             });
         }
         for mistake in &mut found {
-            // Compare with the lap closest to the usual segment time.
-            let Some(u) = a.zones.iter().position(|z| z.corner == mistake.corner).and_then(|k| usual[k].as_ref())
-            else {
-                continue;
-            };
-            let typical = numbers
+            // Compare with the clean lap closest to the usual segment time.
+            let Some(k) = a.zones.iter().position(|z| z.corner == mistake.corner) else { continue };
+            let Some(u) = usual[k].as_ref() else { continue };
+            let typical = clean_laps[k]
                 .iter()
+                .filter(|&&n| n != lap.lap_number)
                 .filter_map(|&n| a.metrics(n, mistake.corner).map(|x| (n, (x.segment_time_s - u.segment_s).abs())))
                 .min_by(|x, y| x.1.total_cmp(&y.1))
                 .map(|(n, _)| n);

@@ -237,6 +237,34 @@ fn every_injected_mistake_is_found_at_its_corner_with_its_cost() {
 }
 
 #[test]
+fn a_mistake_is_compared_with_a_clean_lap_even_when_many_laps_err_at_that_corner() {
+    // A driver who errs on every lap, on circuits with few braking corners: several laps err at one corner, and
+    // the lap the advice compares with ("on a typical lap (lap N)") must not be one that erred there itself.
+    let erratic = DriverModel { mistake_probability: 1.0, ..DriverModel::default() };
+    let mut compared = 0;
+    let mut crowded = 0;
+    for (track, seed) in [("IMS", 1), ("IMS", 2), ("Norisring", 1), ("Norisring", 2), ("Monza", 3)] {
+        let (sim, frames) = simulate(track, 10, 60.0, seed, erratic.clone(), Car::default());
+        let a = analyze(&sim, &frames);
+        let reported_at = |lap: u32, corner: u32| a.mistakes.iter().any(|m| m.lap_number == lap && m.corner == corner);
+        for x in &a.mistakes {
+            let Some(advice) = &x.advice else { continue };
+            let laps_erring_here = a.laps.iter().filter(|l| reported_at(l.lap_number, x.corner)).count();
+            crowded += usize::from(laps_erring_here >= 3);
+            assert!(
+                !reported_at(advice.reference_lap_number, x.corner),
+                "{track} seed {seed}: lap {} at corner {} compared with lap {}, which erred there too",
+                x.lap_number,
+                x.corner,
+                advice.reference_lap_number
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20 && crowded >= 3, "{compared} mistakes compared, {crowded} at corners where 3+ laps erred");
+}
+
+#[test]
 fn shift_points_match_the_car_model() {
     // The driver revs to the limiter, so the data covers the whole rev range the optimum can lie in.
     let car = Car { shift_rpm: 9000.0, ..Car::default() };

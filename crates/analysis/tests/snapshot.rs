@@ -71,8 +71,9 @@ fn monza_summary() {
 /// Checked by hand against the simulator's truth for this session: lap times 108.023, 108.013, 107.888,
 /// 107.829 s; lap 1 brakes 27 m early for the second part of the Roggia chicane (truth corner 5, 0.091 s:
 /// the car stops accelerating out of turn 4 and arrives 14 km/h slow), lap 2 takes turn 1 at 91 % of its
-/// limit (0.077 s; four laps make a noisy median, hence 0.10). Turn 3 is the Curva Grande. The default
-/// driver shifts at 8500 rpm, below the optimum, so the optimum reads as "at the limit" of the data.
+/// limit (0.077 s; the usual figures come from the other three laps, a noisy median, hence 0.11). Turn 3 is
+/// the Curva Grande. The default driver shifts at 8500 rpm, below the optimum, so the optimum reads as "at the
+/// limit" of the data.
 const EXPECTED: &str = "Monza 5753.8 m, 11 corners, sectors at 1918 and 3836 m
 lap 1 108.023 [33.359 38.851 35.814]
 lap 2 108.013 [33.445 38.775 35.794]
@@ -82,8 +83,8 @@ theoretical best: sectors 107.829, segments 107.749
 T1 Right apex 927 m turn 65 deg
 T2 Left apex 966 m turn 86 deg
 T3 Right apex 1424 m turn 94 deg
-mistake lap 2 T1 SlowApex 0.10 s
-mistake lap 1 T5 SlowSegment 0.09 s
+mistake lap 2 T1 SlowApex 0.11 s
+mistake lap 1 T5 SlowSegment 0.10 s
 coach: Turn 10: you carry 3 km/h less to the apex — about 0.04 s
 lap 1 vs 4: +0.194 s
 compare: Turn 5: you arrive 14 km/h slower than on your best lap — about 0.07 s
