@@ -38,6 +38,17 @@ pub enum Stretch {
     },
 }
 
+impl std::fmt::Display for Stretch {
+    /// `Turn 4`, `start straight`, `straight after T4`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stretch::Corner { corner } => write!(f, "Turn {corner}"),
+            Stretch::Straight { after: None } => f.write_str("start straight"),
+            Stretch::Straight { after: Some(c) } => write!(f, "straight after T{c}"),
+        }
+    }
+}
+
 /// Time lost over one stretch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

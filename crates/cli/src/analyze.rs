@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use racecraft_analysis::{
-    AnalysisOptions, LapComparison, Reference, SessionAnalysis, Stretch, TrackModel, analyze_session_with_model,
-    compare_laps,
+    AnalysisOptions, LapComparison, Reference, SessionAnalysis, TrackModel, analyze_session_with_model, compare_laps,
 };
 
 /// Flags of `racecraft analyze`.
@@ -178,11 +177,7 @@ fn print_comparison(a: &SessionAnalysis, cmp: &LapComparison) -> Result<()> {
     );
     println!("  stretch              from      to     loss");
     for s in &cmp.stretches {
-        let name = match s.stretch {
-            Stretch::Corner { corner } => format!("Turn {corner}"),
-            Stretch::Straight { after: None } => "start straight".to_owned(),
-            Stretch::Straight { after: Some(c) } => format!("straight after T{c}"),
-        };
+        let name = s.stretch.to_string();
         println!("  {:<18} {:>6.0} m {:>6.0} m {:>+8.3} s", name, s.start_m, s.end_m, s.loss_s);
     }
     if cmp.coaching.is_empty() {

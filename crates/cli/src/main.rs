@@ -69,6 +69,9 @@ enum Command {
     /// Grade the analysis against the simulator's truth on every circuit: mistakes found, placed, typed and
     /// costed, false reports, corner counts against the official ones.
     Validate(validate::ValidateArgs),
+    /// Serve Racecraft's analysis to an MCP client (desktop assistant, editor) on stdin/stdout: read-only tools
+    /// for sessions, lap tables, corners and mistakes, lap comparison and channel windows, answered by a server.
+    Mcp(McpArgs),
     #[cfg(unix)]
     /// Stream while killing the server, filling its disk and stopping its database; count frames sent,
     /// acknowledged and stored (needs root for a tmpfs).
@@ -182,6 +185,13 @@ enum EmulatedGame {
 }
 
 #[derive(Debug, Args)]
+struct McpArgs {
+    /// The Racecraft server whose data the tools read.
+    #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+}
+
+#[derive(Debug, Args)]
 struct DemoArgs {
     #[command(flatten)]
     server: ServerArgs,
@@ -237,6 +247,7 @@ fn run(command: Command) -> Result<()> {
             Command::Analyze(args) => analyze::analyze(args),
             Command::Compare(args) => analyze::compare(args),
             Command::Validate(args) => validate::validate(args),
+            Command::Mcp(args) => racecraft_mcp::serve_stdio(&args.server).await.context("MCP server"),
             #[cfg(unix)]
             Command::Chaos(args) => chaos::chaos(args).await,
         }

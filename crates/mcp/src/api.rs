@@ -1,0 +1,103 @@
+//! The Racecraft server's REST API, as the tools read it.
+
+use racecraft_protocol::analysis::{LapCompare, SessionAnalysisBody};
+use racecraft_protocol::rest::{Lap, LapFrames, Session};
+use serde::de::DeserializeOwned;
+
+/// Why a request to the Racecraft server gave no answer to use.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The configured server URL cannot be used.
+    #[error("server URL {0:?} is not an http:// or https:// URL")]
+    Url(String),
+    /// The server could not be reached or its body not read.
+    #[error("no answer from the Racecraft server at {url}: {reason}")]
+    Unreachable {
+        /// The request's URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server answered with an error status (an unknown session or lap is 404).
+    #[error("the Racecraft server answered {status} to {path}: {message}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The request's path.
+        path: String,
+        /// The error body's message.
+        message: String,
+    },
+    /// The body is not what the protocol says (a server of another version).
+    #[error("unexpected body from {path}: {reason}")]
+    Body {
+        /// The request's path.
+        path: String,
+        /// Why it did not parse.
+        reason: String,
+    },
+}
+
+/// A client of one Racecraft server.
+#[derive(Debug, Clone)]
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// A client of the server at `base` (`http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Result<Api, ApiError> {
+        let base = base.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ApiError::Url(base.to_string()));
+        }
+        Ok(Api { base: base.to_string(), http: reqwest::Client::new() })
+    }
+
+    /// GETs `path` and parses the body as `T`.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let url = format!("{}{path}", self.base);
+        let unreachable = |e: reqwest::Error| ApiError::Unreachable { url: url.clone(), reason: e.to_string() };
+        let response = self.http.get(&url).send().await.map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<racecraft_protocol::rest::ErrorBody>(&bytes)
+                .map(|body| body.error)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+            return Err(ApiError::Status { status: status.as_u16(), path: path.to_string(), message });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Body { path: path.to_string(), reason: e.to_string() })
+    }
+
+    /// `GET /api/sessions`.
+    pub async fn sessions(&self) -> Result<Vec<Session>, ApiError> {
+        self.get("/api/sessions").await
+    }
+
+    /// `GET /api/sessions/{id}`.
+    pub async fn session(&self, id: i64) -> Result<Session, ApiError> {
+        self.get(&format!("/api/sessions/{id}")).await
+    }
+
+    /// `GET /api/sessions/{id}/laps`.
+    pub async fn laps(&self, session_id: i64) -> Result<Vec<Lap>, ApiError> {
+        self.get(&format!("/api/sessions/{session_id}/laps")).await
+    }
+
+    /// `GET /api/sessions/{id}/analysis`.
+    pub async fn analysis(&self, session_id: i64) -> Result<SessionAnalysisBody, ApiError> {
+        self.get(&format!("/api/sessions/{session_id}/analysis")).await
+    }
+
+    /// `GET /api/laps/{id}/compare/{ref_id}`.
+    pub async fn compare(&self, lap_id: i64, reference_lap_id: i64) -> Result<LapCompare, ApiError> {
+        self.get(&format!("/api/laps/{lap_id}/compare/{reference_lap_id}")).await
+    }
+
+    /// `GET /api/laps/{id}?channels=...`: the lap's frames, for the channels named (comma-separated).
+    pub async fn lap_frames(&self, lap_id: i64, channels: &str) -> Result<LapFrames, ApiError> {
+        self.get(&format!("/api/laps/{lap_id}?channels={channels}")).await
+    }
+}

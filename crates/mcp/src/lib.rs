@@ -1,0 +1,39 @@
+//! The Model Context Protocol server: Racecraft's analysis as read-only tools for any MCP client (desktop
+//! assistants, editors, the coaching chat).
+//!
+//! The tools answer from a Racecraft server's REST API, so what a model is told is exactly what the UI shows:
+//! the same lap table, the same corners and mistakes, the same comparison. Units are in every field's name.
+//!
+//! - [`api`]: the REST client, reading the bodies `racecraft-protocol` defines.
+//! - [`tools`]: the tools, their parameters and their results (the one definition of what MCP clients get).
+//!
+//! `racecraft mcp --server URL` serves them on stdio ([`serve_stdio`]).
+
+pub mod api;
+pub mod tools;
+
+pub use api::{Api, ApiError};
+pub use tools::Racecraft;
+
+/// What can stop the MCP server.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server URL is not an `http(s)://` URL.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The MCP session failed (the client sent something that is not MCP, or went away mid-handshake).
+    #[error("MCP: {0}")]
+    Protocol(String),
+}
+
+/// Serves the tools on stdin/stdout until the client closes them, answering from the Racecraft server at
+/// `server_url`.
+pub async fn serve_stdio(server_url: &str) -> Result<(), Error> {
+    use rmcp::ServiceExt;
+    let service = Racecraft::new(Api::new(server_url)?)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| Error::Protocol(e.to_string()))?;
+    service.waiting().await.map_err(|e| Error::Protocol(e.to_string()))?;
+    Ok(())
+}
