@@ -536,6 +536,12 @@ pub(crate) fn iracing_memory<M: LiveMap>(common: Common, mut map: M, period: Dur
         }
         let mut lost = false;
         if let Some((live, memory)) = reader.as_mut() {
+            // A rewritten session-info YAML may name another car or track (a new session).
+            if let Some(meta) = live.meta_if_changed(memory)
+                && !common.send(Event::Meta { source: common.source, meta })
+            {
+                return;
+            }
             loop {
                 match live.next_after(memory, last_tick) {
                     LiveRead::Row(record) => {
@@ -547,8 +553,9 @@ pub(crate) fn iracing_memory<M: LiveMap>(common: Common, mut map: M, period: Dur
                             return;
                         }
                     }
-                    LiveRead::Unchanged => break,
-                    // The layout changed (new session) or the map went away: rebuild the reader.
+                    // Nothing new, or the simulator is in its menus: keep the reader and wait.
+                    LiveRead::Unchanged | LiveRead::Disconnected => break,
+                    // The layout changed or the session restarted: rebuild the reader.
                     LiveRead::Gone => {
                         lost = true;
                         break;

@@ -344,14 +344,26 @@ fn live_reader_after_a_tick_takes_the_oldest_newer_row_and_sees_a_restart() {
     assert!(matches!(live.next_after(mem.as_slice(), None), LiveRead::Row(r) if r.tick_count == 9));
     // The simulator restarted its session: every tick count is below the last one read.
     assert_eq!(live.next_after(mem.as_slice(), Some(500)), LiveRead::Gone);
-    // Not connected.
+    // In the menus (status bit 0 clear): nothing to read, but the layout is still this reader's.
     let mut off = mem.clone();
     off[4] = 0;
-    assert_eq!(live.next_after(off.as_slice(), Some(5)), LiveRead::Gone);
-    // Car, track and driver from the session-info YAML inside the map.
+    assert_eq!(live.next_after(off.as_slice(), Some(5)), LiveRead::Disconnected);
+    assert_eq!(live.next_after(off.as_slice(), None), LiveRead::Disconnected);
+    // Another layout (a variable buffer moved): a new reader is needed.
+    let mut moved = mem.clone();
+    moved[52..56].copy_from_slice(&(DATA_AT as i32 + 4).to_le_bytes());
+    assert_eq!(live.next_after(moved.as_slice(), Some(5)), LiveRead::Gone);
+    // Car, track and driver from the session-info YAML inside the map, again only once it is rewritten.
     let meta = live.session_meta(mem.as_slice()).expect("session info");
     assert_eq!((meta.track.as_str(), meta.car.as_str()), ("Tsukuba Circuit 1k Outer", "Formula Vee"));
     assert_eq!(meta.game, "iracing");
+    let mut live = live;
+    assert_eq!(live.meta_if_changed(mem.as_slice()), None, "sessionInfoUpdate has not moved");
+    let mut rewritten = mem.clone();
+    let update = i32::from_le_bytes(mem[12..16].try_into().expect("4 bytes"));
+    rewritten[12..16].copy_from_slice(&(update + 1).to_le_bytes());
+    assert_eq!(live.meta_if_changed(rewritten.as_slice()), Some(meta));
+    assert_eq!(live.meta_if_changed(rewritten.as_slice()), None, "told once");
 }
 
 /// Memory whose slot-1 tick count advances every time the row is copied: every read is torn.

@@ -74,7 +74,7 @@ fn iracing_rows_signalled_by_event_are_all_read_in_order_even_when_the_reader_wa
                     session_times_us.push(live.frame(&record).expect("a frame").t_us);
                 }
                 LiveRead::Unchanged => break,
-                LiveRead::Gone => panic!("the map went away"),
+                LiveRead::Gone | LiveRead::Disconnected => panic!("the map went away"),
             }
         }
         let _ = read_tx.send(ticks.len());

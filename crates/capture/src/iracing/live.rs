@@ -43,7 +43,9 @@ pub enum LiveRead {
     Row(LiveRecord),
     /// Nothing newer yet (or every copy was torn: try again at the next update).
     Unchanged,
-    /// The simulator is not connected, the layout changed or the session restarted: build a new reader.
+    /// The simulator is in its menus (not connected): keep the reader and wait for it.
+    Disconnected,
+    /// The layout changed or the session restarted (or the header no longer reads): build a new reader.
     Gone,
 }
 
@@ -116,13 +118,23 @@ impl LiveReader {
     /// The header again, `None` when the simulator is not connected or the layout is not the one this reader
     /// was built for (a new session).
     fn current_header<M: LiveMemory + ?Sized>(&self, mem: &M) -> Option<Header> {
-        let now = read_header(mem).ok()?;
+        self.header_or(mem).ok()
+    }
+
+    /// The header again, or why there is no row to read: [`LiveRead::Disconnected`] when the simulator is in its
+    /// menus with this layout, [`LiveRead::Gone`] when the layout is not this reader's.
+    fn header_or<M: LiveMemory + ?Sized>(&self, mem: &M) -> Result<Header, LiveRead> {
+        let now = read_header(mem).map_err(|_| LiveRead::Gone)?;
         let same_layout = now.num_vars == self.header.num_vars
             && now.var_header_offset == self.header.var_header_offset
             && now.buf_len == self.header.buf_len
             && now.num_buf == self.header.num_buf
             && now.slots().iter().zip(self.header.slots()).all(|(a, b)| a.buf_offset == b.buf_offset);
-        (same_layout && now.status & 1 != 0).then_some(now)
+        match (same_layout, now.status & 1 != 0) {
+            (false, _) => Err(LiveRead::Gone),
+            (true, false) => Err(LiveRead::Disconnected),
+            (true, true) => Ok(now),
+        }
     }
 
     /// Copies `slot` of `header` and re-reads its `tickCount`: `None` when the simulator wrote the slot meanwhile
@@ -156,11 +168,20 @@ impl LiveReader {
     /// The oldest row newer than `last_tick` (the newest row when `last_tick` is `None`), so that a reader woken
     /// late still gets every row the slots hold, in order. Torn copies are retried.
     pub fn next_after<M: LiveMemory + ?Sized>(&self, mem: &M, last_tick: Option<i32>) -> LiveRead {
-        let Some(last) = last_tick else {
-            return self.latest(mem).map_or(LiveRead::Gone, LiveRead::Row);
-        };
         for _ in 0..READ_ATTEMPTS {
-            let Some(now) = self.current_header(mem) else { return LiveRead::Gone };
+            let now = match self.header_or(mem) {
+                Ok(now) => now,
+                Err(why) => return why,
+            };
+            let Some(last) = last_tick else {
+                let Some((slot, _)) = now.slots().iter().enumerate().max_by_key(|(_, s)| s.tick_count) else {
+                    return LiveRead::Unchanged;
+                };
+                match self.copy_slot(mem, &now, slot) {
+                    Some(record) => return LiveRead::Row(record),
+                    None => continue,
+                }
+            };
             let newest = now.slots().iter().map(|s| s.tick_count).max().unwrap_or(0);
             if newest < last {
                 // The tick count went back: the simulator restarted its session.
@@ -176,6 +197,19 @@ impl LiveReader {
             }
         }
         LiveRead::Unchanged
+    }
+
+    /// The session-info YAML's car, track and driver again when the simulator has rewritten it (its
+    /// `sessionInfoUpdate` moved) since the reader was built or last asked; `None` when it has not.
+    pub fn meta_if_changed<M: LiveMemory + ?Sized>(&mut self, mem: &M) -> Option<SessionMeta> {
+        let now = read_header(mem).ok()?;
+        if now.session_info_update == self.header.session_info_update {
+            return None;
+        }
+        self.header.session_info_update = now.session_info_update;
+        self.header.session_info_offset = now.session_info_offset;
+        self.header.session_info_len = now.session_info_len;
+        self.session_meta(mem)
     }
 
     /// Car, track and driver from the session-info YAML in the map; the start time is not in the live map (0).
