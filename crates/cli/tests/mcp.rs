@@ -81,20 +81,24 @@ async fn an_mcp_client_reads_sessions_laps_corners_comparisons_and_channels() {
     let url = server.url();
     let truth_path = dir.path().join("truth.json");
     let (sim_url, truth_arg) = (url.clone(), truth_path.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_racecraft"))
-            .args(["simulate", "--track", "Norisring", "--laps", "4", "--rate", "60", "--speed", "0", "--seed", "3"])
-            .arg("--truth")
-            .arg(&truth_arg)
-            .args(["--server", &sim_url])
-            .output()
-            .expect("simulate runs")
+    tokio::task::spawn_blocking(move || {
+        // The session the client studies, then a shorter one on the same track (a reference from elsewhere).
+        for (laps, seed, truth) in [("4", "3", Some(&truth_arg)), ("2", "4", None)] {
+            let mut simulate = Command::new(env!("CARGO_BIN_EXE_racecraft"));
+            simulate.args(["simulate", "--track", "Norisring", "--laps", laps, "--rate", "60", "--speed", "0"]);
+            simulate.args(["--seed", seed, "--server", &sim_url]);
+            if let Some(path) = truth {
+                simulate.arg("--truth").arg(path);
+            }
+            let out = simulate.output().expect("simulate runs");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
     })
     .await
     .expect("join");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let truth: Value = serde_json::from_slice(&std::fs::read(&truth_path).expect("truth")).expect("json");
-    let session_id = get(&format!("{url}/api/sessions")).await[0]["id"].as_i64().expect("a session");
+    let session_id = 1;
+    assert_eq!(get(&format!("{url}/api/sessions/1")).await["lap_count"], 4);
     let analysis = get(&format!("{url}/api/sessions/{session_id}/analysis")).await;
 
     let mcp_url = url.clone();
@@ -113,15 +117,26 @@ async fn an_mcp_client_reads_sessions_laps_corners_comparisons_and_channels() {
         let tools = tools["result"]["tools"].as_array().expect("tools").clone();
         let mut names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().expect("name")).collect();
         names.sort_unstable();
-        assert_eq!(names, ["channel_window", "compare_laps", "corner_report", "lap_table", "list_sessions"]);
+        assert_eq!(
+            names,
+            [
+                "channel_window",
+                "compare_laps",
+                "corner_detail",
+                "corner_report",
+                "lap_table",
+                "list_sessions",
+                "same_track_sessions"
+            ]
+        );
         for tool in &tools {
             assert_eq!(tool["annotations"]["readOnlyHint"], true, "{tool}");
             assert_eq!(tool["inputSchema"]["type"], "object", "{tool}");
         }
 
         let sessions = client.ok("list_sessions", json!({}));
-        assert_eq!(sessions.as_array().map(Vec::len), Some(1), "{sessions}");
-        assert_eq!(sessions[0]["track"], "Norisring");
+        assert_eq!(sessions.as_array().map(Vec::len), Some(2), "{sessions}");
+        assert!(sessions.as_array().expect("list").iter().all(|s| s["track"] == "Norisring"), "{sessions}");
         assert_eq!(client.ok("list_sessions", json!({"track": "monza"})), json!([]));
 
         let table = client.ok("lap_table", json!({"session_id": session_id}));
@@ -163,6 +178,28 @@ async fn an_mcp_client_reads_sessions_laps_corners_comparisons_and_channels() {
         assert!((stretches - difference).abs() < 1e-6, "{stretches} vs {difference}");
         assert!(difference > 0.0, "the best lap is faster: {difference}");
 
+        // One corner of that comparison, and the refusal of a corner that does not exist.
+        let first = &cmp["corners"][0];
+        let corner = first["corner"].as_u64().expect("corner");
+        let detail =
+            client.ok("corner_detail", json!({"lap_id": lap, "corner": corner, "reference_lap_id": reference}));
+        assert_eq!(detail["zone_loss_s"], first["zone_loss_s"], "{detail}");
+        assert_eq!(detail["lap"]["lap_number"], slow);
+        assert_eq!(detail["reference"]["lap_number"], best_number);
+        assert_eq!(detail["lap"]["min_kmh"], first["min_kmh"][0]);
+        let default_ref = client.ok("corner_detail", json!({"lap_id": lap, "corner": corner}));
+        assert_eq!(default_ref["reference"]["lap_number"], best_number, "the best lap by default");
+        let (is_error, text) = client.call("corner_detail", json!({"lap_id": lap, "corner": 99}));
+        assert!(is_error && text.contains("there is no corner 99"), "{text}");
+
+        // The other session on the track, with its laps, usable as a reference.
+        let others = client.ok("same_track_sessions", json!({"session_id": session_id}));
+        let other = others.as_array().expect("sessions").iter().find(|s| s["session_id"] == 2).expect("session 2");
+        assert_eq!(other["laps"].as_array().map(Vec::len), Some(2), "{other}");
+        let foreign = other["laps"][0]["lap_id"].as_i64().expect("lap id");
+        let across = client.ok("compare_laps", json!({"lap_id": lap, "reference_lap_id": foreign}));
+        assert_eq!(across["reference_lap_number"], other["laps"][0]["lap_number"]);
+
         let window = client.ok(
             "channel_window",
             json!({"lap_id": lap, "channels": ["speed_mps", "throttle"], "from_m": 300.0, "to_m": 900.0, "max_points": 50}),
@@ -188,7 +225,7 @@ async fn an_mcp_client_reads_sessions_laps_corners_comparisons_and_channels() {
         assert!(is_error && text.contains("below"), "{text}");
         let unknown = client.request("tools/call", json!({"name": "delete_everything", "arguments": {}}));
         assert!(unknown["error"].is_object() || unknown["result"]["isError"] == json!(true), "{unknown}");
-        assert_eq!(client.ok("list_sessions", json!({})).as_array().map(Vec::len), Some(1), "still answering");
+        assert_eq!(client.ok("list_sessions", json!({})).as_array().map(Vec::len), Some(2), "still answering");
 
         // The client closes stdin: the server ends cleanly.
         drop(client.stdin.take());

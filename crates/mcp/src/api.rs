@@ -1,6 +1,6 @@
 //! The Racecraft server's REST API, as the tools read it.
 
-use racecraft_protocol::analysis::{LapCompare, SessionAnalysisBody};
+use racecraft_protocol::analysis::{LapAnalysis, LapCompare, References, SessionAnalysisBody};
 use racecraft_protocol::rest::{Lap, LapFrames, Session};
 use serde::de::DeserializeOwned;
 
@@ -94,6 +94,17 @@ impl Api {
     /// `GET /api/laps/{id}/compare/{ref_id}`.
     pub async fn compare(&self, lap_id: i64, reference_lap_id: i64) -> Result<LapCompare, ApiError> {
         self.get(&format!("/api/laps/{lap_id}/compare/{reference_lap_id}")).await
+    }
+
+    /// `GET /api/laps/{id}/analysis?ref=...`: `reference` a lap id, or the session's best lap when `None`.
+    pub async fn lap_analysis(&self, lap_id: i64, reference: Option<i64>) -> Result<LapAnalysis, ApiError> {
+        let reference = reference.map_or_else(|| "best".to_string(), |r| r.to_string());
+        self.get(&format!("/api/laps/{lap_id}/analysis?ref={reference}")).await
+    }
+
+    /// `GET /api/sessions/{id}/references`: other sessions on the same track.
+    pub async fn references(&self, session_id: i64) -> Result<References, ApiError> {
+        self.get(&format!("/api/sessions/{session_id}/references")).await
     }
 
     /// `GET /api/laps/{id}?channels=...`: the lap's frames, for the channels named (comma-separated).

@@ -15,7 +15,8 @@ use crate::api::{Api, ApiError};
 
 /// What the server tells a client about itself and its tools.
 const INSTRUCTIONS: &str = "Racecraft sim-racing telemetry, read only. Start with list_sessions, then lap_table and \
-corner_report for a session; compare_laps and channel_window take lap ids from lap_table. Corner numbers are the \
+corner_report for a session; compare_laps, corner_detail and channel_window take lap ids from lap_table, and \
+same_track_sessions finds reference laps in other sessions. Corner numbers are the \
 analysis's own (T1, T2, ... in driving order); distances are metres from the start line; times in seconds.";
 
 /// Longest channel window a tool answers, points.
@@ -242,6 +243,86 @@ pub struct Comparison {
     pub coaching: Vec<CoachingRow>,
 }
 
+/// `corner_detail`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CornerDetailParams {
+    /// The lap, from lap_table.
+    pub lap_id: i64,
+    /// The corner's number, from corner_report.
+    pub corner: u32,
+    /// The lap to compare with, from lap_table (of this session or another on the same track); the session's best
+    /// lap when absent.
+    #[serde(default)]
+    pub reference_lap_id: Option<i64>,
+}
+
+/// One corner's figures on one lap, as `corner_detail` gives them.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct CornerFigures {
+    /// Lap number.
+    pub lap_number: u32,
+    /// Speed entering the corner's zone, km/h.
+    pub entry_kmh: f64,
+    /// Braking point, m (null: no braking).
+    pub braking_point_m: Option<f64>,
+    /// Highest brake pressure, 0..1.
+    pub peak_brake: f64,
+    /// How far past the turn-in the brake stays on, m.
+    pub trail_brake_depth_m: f64,
+    /// Minimum speed, km/h.
+    pub min_kmh: f64,
+    /// Where the minimum speed is, m.
+    pub min_speed_at_m: f64,
+    /// Where the throttle comes back, m.
+    pub throttle_pickup_m: Option<f64>,
+    /// Exit speed, km/h.
+    pub exit_kmh: f64,
+    /// Gear at the apex.
+    pub gear: Option<i8>,
+    /// Time from the zone's start to its exit, s.
+    pub corner_time_s: f64,
+    /// Time over the corner's whole segment, s.
+    pub segment_time_s: f64,
+    /// Share of the grip envelope used at the apex, 0..1.
+    pub grip_used: f64,
+}
+
+/// `corner_detail`'s answer.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct CornerDetail {
+    /// The corner.
+    pub corner: u32,
+    /// Time lost from the braking zone to the exit, s (negative: gained).
+    pub zone_loss_s: f64,
+    /// Time lost over the corner's segment, s.
+    pub segment_loss_s: f64,
+    /// The lap.
+    pub lap: CornerFigures,
+    /// The reference.
+    pub reference: CornerFigures,
+    /// What to change in this corner, if anything.
+    pub coaching: Vec<CoachingRow>,
+}
+
+/// A session in `same_track_sessions`.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrackSession {
+    /// Its id.
+    pub session_id: i64,
+    /// Driver.
+    pub driver: String,
+    /// Car.
+    pub car: String,
+    /// Game.
+    pub game: String,
+    /// Start, ms since the Unix epoch.
+    pub started_at_ms: i64,
+    /// Fastest valid lap, s.
+    pub best_lap_s: Option<f64>,
+    /// Its laps: id, number, time (s), valid.
+    pub laps: Vec<LapRow>,
+}
+
 /// `channel_window`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ChannelWindowParams {
@@ -298,6 +379,36 @@ fn kmh(mps: f64) -> f64 {
     (mps * 3.6 * 10.0).round() / 10.0
 }
 
+fn lap_row(l: &racecraft_protocol::rest::Lap) -> LapRow {
+    LapRow {
+        lap_id: l.id,
+        lap_number: l.lap_number,
+        lap_time_s: l.lap_time_s,
+        sectors_s: l.sectors_s.clone(),
+        valid: l.valid,
+        out_lap: l.out_lap,
+        pit: l.pit,
+    }
+}
+
+fn figures(m: &racecraft_protocol::analysis::CornerMetrics) -> CornerFigures {
+    CornerFigures {
+        lap_number: m.lap_number,
+        entry_kmh: kmh(m.entry_speed_mps),
+        braking_point_m: m.braking_point_m,
+        peak_brake: m.peak_brake,
+        trail_brake_depth_m: m.trail_brake_depth_m,
+        min_kmh: kmh(m.min_speed_mps),
+        min_speed_at_m: m.min_speed_at_m,
+        throttle_pickup_m: m.throttle_pickup_m,
+        exit_kmh: kmh(m.exit_speed_mps),
+        gear: m.gear,
+        corner_time_s: m.corner_time_s,
+        segment_time_s: m.segment_time_s,
+        grip_used: m.grip_used,
+    }
+}
+
 #[tool_router]
 impl Racecraft {
     /// The tools, answering from the server `api` talks to.
@@ -323,18 +434,7 @@ impl Racecraft {
         let analysis = self.api.analysis(session_id).await?;
         Ok(LapTable {
             session: SessionSummary::from(&session),
-            laps: laps
-                .iter()
-                .map(|l| LapRow {
-                    lap_id: l.id,
-                    lap_number: l.lap_number,
-                    lap_time_s: l.lap_time_s,
-                    sectors_s: l.sectors_s.clone(),
-                    valid: l.valid,
-                    out_lap: l.out_lap,
-                    pit: l.pit,
-                })
-                .collect(),
+            laps: laps.iter().map(lap_row).collect(),
             best_lap_number: analysis.analysis.best_lap,
             theoretical_best_s: analysis.analysis.theoretical_best.sectors_s,
             theoretical_best_segments_s: analysis.analysis.theoretical_best.segments_s,
@@ -414,7 +514,53 @@ impl Racecraft {
         })
     }
 
-    /// Channels `channels` of lap `lap_id` between `from_m` and `to_m`, at most `max_points` evenly spaced points.
+    /// Corner `corner` of lap `lap_id` against `reference_lap_id` (the best lap when `None`). A corner the
+    /// analysis does not have is refused, naming the ones it has.
+    pub async fn corner_of(
+        &self,
+        lap_id: i64,
+        corner: u32,
+        reference_lap_id: Option<i64>,
+    ) -> Result<CornerDetail, ApiError> {
+        let analysis = self.api.lap_analysis(lap_id, reference_lap_id).await?;
+        let c = &analysis.comparison;
+        let Some(x) = c.corners.iter().find(|x| x.corner == corner) else {
+            let known: Vec<String> = c.corners.iter().map(|x| x.corner.to_string()).collect();
+            return Err(ApiError::Status {
+                status: 404,
+                path: format!("/api/laps/{lap_id}/analysis"),
+                message: format!("there is no corner {corner}; the corners are {}", known.join(", ")),
+            });
+        };
+        Ok(CornerDetail {
+            corner,
+            zone_loss_s: x.zone_loss_s,
+            segment_loss_s: x.segment_loss_s,
+            lap: figures(&x.lap),
+            reference: figures(&x.reference),
+            coaching: c.coaching.iter().filter(|a| a.corner == corner).map(coaching_row).collect(),
+        })
+    }
+
+    /// The other sessions on session `session_id`'s track, fastest first.
+    pub async fn same_track(&self, session_id: i64) -> Result<Vec<TrackSession>, ApiError> {
+        let references = self.api.references(session_id).await?;
+        Ok(references
+            .sessions
+            .iter()
+            .map(|s| TrackSession {
+                session_id: s.session_id,
+                driver: s.driver.clone(),
+                car: s.car.clone(),
+                game: s.game.clone(),
+                started_at_ms: s.started_at_ms,
+                best_lap_s: s.best_lap_s,
+                laps: s.laps.iter().map(lap_row).collect(),
+            })
+            .collect())
+    }
+
+    /// Channels `channels` of lap `lap_id` between    /// Channels `channels` of lap `lap_id` between `from_m` and `to_m`, at most `max_points` evenly spaced points.
     pub async fn window(
         &self,
         lap_id: i64,
@@ -495,6 +641,25 @@ impl Racecraft {
     )]
     async fn compare_laps(&self, Parameters(p): Parameters<CompareParams>) -> Result<CallToolResult, McpError> {
         answer(self.comparison(p.lap_id, p.reference_lap_id).await)
+    }
+
+    #[tool(
+        description = "One corner of one lap against a reference lap (the best lap by default): entry, minimum and \
+        exit speed, braking point and trail braking, throttle point, gear, time, and the loss, with the advice for \
+        that corner. Refuses a corner number the session does not have.",
+        annotations(read_only_hint = true)
+    )]
+    async fn corner_detail(&self, Parameters(p): Parameters<CornerDetailParams>) -> Result<CallToolResult, McpError> {
+        answer(self.corner_of(p.lap_id, p.corner, p.reference_lap_id).await)
+    }
+
+    #[tool(
+        description = "Other sessions on the same track as a session, fastest first, with their laps: references \
+        for compare_laps and corner_detail.",
+        annotations(read_only_hint = true)
+    )]
+    async fn same_track_sessions(&self, Parameters(p): Parameters<SessionParams>) -> Result<CallToolResult, McpError> {
+        answer(self.same_track(p.session_id).await)
     }
 
     #[tool(
