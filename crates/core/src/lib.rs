@@ -9,6 +9,7 @@
 //! - [`LapTracker`] and [`CompletedLap`]: lap and sector boundaries from a stream of frames.
 //! - [`bytes::Reader`]: the one bounds-checked little-endian reader every decoder of outside bytes uses.
 //! - [`positional`]: reads and writes at a file offset on Unix and Windows alike.
+//! - [`Role`] and [`Visibility`]: a team member's role and who may read a session on a team server.
 //! - [`time::now_ms`]: wall-clock milliseconds since the Unix epoch.
 //! - [`signal::smooth_periodic`]: Gaussian smoothing around a closed lap (the simulator's track and the analysis's
 //!   track model).
@@ -23,12 +24,14 @@ mod lap;
 pub mod positional;
 mod session;
 pub mod signal;
+mod team;
 pub mod time;
 
 pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Wheel};
 pub use frame::Frame;
 pub use lap::{CompletedLap, LapTracker};
 pub use session::SessionMeta;
+pub use team::{Role, UnknownName, Visibility};
 
 /// Standard gravity, m/s², for converting between accelerations in g and SI.
 pub const STANDARD_GRAVITY_MPS2: f64 = 9.806_65;

@@ -24,9 +24,11 @@ mod spool;
 mod store;
 mod writer;
 
-pub use model::{ChunkRow, LapRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Session, SessionEnd, WriteBatch};
+pub use model::{
+    ChunkRow, LapRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Owner, Session, SessionEnd, WriteBatch,
+};
 pub use spool::Spool;
-pub use store::{Backend, Store, StoreConfig};
+pub use store::{AgentToken, Backend, Member, Membership, ShareLink, Store, StoreConfig, User};
 pub use writer::{Writer, WriterConfig, WriterStatus};
 
 use std::path::PathBuf;

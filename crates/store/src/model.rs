@@ -1,6 +1,6 @@
 //! Row types: what the store reads back ([`Session`], [`LapRow`]) and what it writes ([`WriteBatch`]).
 
-use racecraft_core::{CompletedLap, SessionMeta};
+use racecraft_core::{CompletedLap, SessionMeta, Visibility};
 
 /// A session as the REST API shows it: its metadata, state and a summary of its laps and telemetry.
 ///
@@ -31,9 +31,23 @@ pub struct Session {
     pub best_lap_s: Option<f64>,
     /// Telemetry frames stored.
     pub frame_count: u64,
+    /// The team it belongs to; `None` on a local server (no teams).
+    #[serde(default)]
+    pub team_id: Option<i64>,
+    /// The user who drove it, when known.
+    #[serde(default)]
+    pub driver_user_id: Option<i64>,
+    /// Who besides its driver and the team's owners and engineers may read it.
+    #[serde(default)]
+    pub visibility: Visibility,
 }
 
 impl Session {
+    /// Its owner, if it has one.
+    pub fn owner(&self) -> Option<Owner> {
+        self.team_id.map(|team_id| Owner { team_id, driver_user_id: self.driver_user_id })
+    }
+
     /// The metadata the session was created with.
     pub fn meta(&self) -> SessionMeta {
         SessionMeta {
@@ -172,6 +186,17 @@ pub struct NewSession {
     pub meta: SessionMeta,
     /// When it was created, milliseconds since the Unix epoch.
     pub created_at_ms: i64,
+    /// The team and driver it belongs to (a session streamed with an agent token or by a signed-in user).
+    pub owner: Option<Owner>,
+}
+
+/// The team a session belongs to, and the user who drove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    /// The team.
+    pub team_id: i64,
+    /// The driver, when known.
+    pub driver_user_id: Option<i64>,
 }
 
 impl NewSession {
@@ -190,6 +215,9 @@ impl NewSession {
             lap_count: 0,
             best_lap_s: None,
             frame_count: 0,
+            team_id: self.owner.map(|o| o.team_id),
+            driver_user_id: self.owner.and_then(|o| o.driver_user_id),
+            visibility: Visibility::default(),
         }
     }
 }

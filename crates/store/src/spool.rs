@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use racecraft_core::bytes::{self, Reader};
 use racecraft_core::{CompletedLap, SessionMeta};
 
-use crate::model::{ChunkRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Session, SessionEnd, WriteBatch};
+use crate::model::{ChunkRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Owner, Session, SessionEnd, WriteBatch};
 use crate::{Error, Result, Store};
 
 const MAGIC: [u8; 4] = *b"RCSP";
@@ -43,6 +43,8 @@ const MAGIC: [u8; 4] = *b"RCSP";
 const VERSION: u8 = 1;
 /// The version of a record that also carries sessions and session ends.
 const VERSION_SESSIONS: u8 = 2;
+/// Version 2 with each session's owner (team and driver ids, 0 for none) after its texts.
+const VERSION_OWNED: u8 = 3;
 const RECORD_HEADER_LEN: u64 = 12;
 /// Refuses absurd lengths from a corrupt header before allocating for them.
 const MAX_PAYLOAD_LEN: u32 = 1 << 30;
@@ -480,8 +482,9 @@ fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0; 8]);
     let payload_start = out.len();
     let with_sessions = !batch.sessions.is_empty() || !batch.ends.is_empty();
+    let owned = batch.sessions.iter().any(|s| s.owner.is_some());
     if with_sessions {
-        out.push(VERSION_SESSIONS);
+        out.push(if owned { VERSION_OWNED } else { VERSION_SESSIONS });
         out.extend_from_slice(&(batch.sessions.len() as u32).to_le_bytes());
         for s in &batch.sessions {
             out.extend_from_slice(&s.id.to_le_bytes());
@@ -490,6 +493,12 @@ fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
             for text in [&s.name, &s.meta.game, &s.meta.car, &s.meta.track, &s.meta.driver] {
                 out.extend_from_slice(&(text.len() as u32).to_le_bytes());
                 out.extend_from_slice(text.as_bytes());
+            }
+            if owned {
+                let team = s.owner.map_or(0, |o| o.team_id);
+                let driver = s.owner.and_then(|o| o.driver_user_id).unwrap_or(0);
+                out.extend_from_slice(&team.to_le_bytes());
+                out.extend_from_slice(&driver.to_le_bytes());
             }
         }
     } else {
@@ -573,11 +582,12 @@ fn count(r: &mut Reader<'_>, min_item_len: usize) -> Result<usize, Malformed> {
 fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
     let mut r = Reader::new(payload);
     let version = r.u8()?;
-    if version != VERSION && version != VERSION_SESSIONS {
+    if !matches!(version, VERSION | VERSION_SESSIONS | VERSION_OWNED) {
         return Err(Malformed::Version(version));
     }
+    let with_sessions = version != VERSION;
     let mut sessions = Vec::new();
-    if version == VERSION_SESSIONS {
+    if with_sessions {
         let session_count = count(&mut r, 44)?;
         sessions.reserve(session_count);
         for _ in 0..session_count {
@@ -592,7 +602,14 @@ fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
                 driver: text(&mut r)?,
                 started_at_ms,
             };
-            sessions.push(NewSession { id, name, meta, created_at_ms });
+            let owner = if version == VERSION_OWNED {
+                let team_id = r.i64()?;
+                let driver = r.i64()?;
+                (team_id != 0).then(|| Owner { team_id, driver_user_id: (driver != 0).then_some(driver) })
+            } else {
+                None
+            };
+            sessions.push(NewSession { id, name, meta, created_at_ms, owner });
         }
     }
     let chunk_count = count(&mut r, 45)?;
@@ -645,7 +662,7 @@ fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
         });
     }
     let mut ends = Vec::new();
-    if version == VERSION_SESSIONS {
+    if with_sessions {
         let end_count = count(&mut r, 16)?;
         ends.reserve(end_count);
         for _ in 0..end_count {
@@ -704,6 +721,7 @@ mod tests {
                     started_at_ms: 1_763_700_000_000,
                 },
                 created_at_ms: 1_763_700_000_123,
+                owner: None,
             }],
             ends: vec![SessionEnd { session_id: 7, ended_at_ms: 1_763_700_090_000 }],
             ..batch()
@@ -745,6 +763,25 @@ mod tests {
         let payload = &out[12..];
         assert_eq!(payload[0], VERSION_SESSIONS);
         assert!(matches!(decode_payload(payload), Ok(b) if b == batch_with_sessions()));
+        for n in 0..payload.len() {
+            assert!(decode_payload(&payload[..n]).is_err(), "truncated to {n}");
+        }
+    }
+
+    #[test]
+    fn owned_sessions_round_trip_as_version_3_and_every_truncation_fails() {
+        let mut owned = batch_with_sessions();
+        owned.sessions[0].owner = Some(Owner { team_id: 3, driver_user_id: Some(9) });
+        owned.sessions.push(NewSession {
+            id: OFFLINE_SESSION_ID_BASE + 8,
+            owner: Some(Owner { team_id: 4, driver_user_id: None }),
+            ..owned.sessions[0].clone()
+        });
+        let mut out = Vec::new();
+        encode_record(&owned, &mut out);
+        let payload = &out[12..];
+        assert_eq!(payload[0], VERSION_OWNED);
+        assert!(matches!(decode_payload(payload), Ok(b) if b == owned));
         for n in 0..payload.len() {
             assert!(decode_payload(&payload[..n]).is_err(), "truncated to {n}");
         }

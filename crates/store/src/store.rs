@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use racecraft_codec::chunk;
-use racecraft_core::{Frame, SessionMeta};
+use racecraft_core::{Frame, SessionMeta, Visibility};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::OnceCell;
 
-use crate::model::{LapRow, Session, WriteBatch};
+use crate::model::{LapRow, Owner, Session, WriteBatch};
 use crate::{Error, Result, now_ms};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -99,6 +99,7 @@ macro_rules! with_pool {
 macro_rules! select_session {
     () => {
         "SELECT s.id, s.name, s.game, s.car, s.track, s.driver, s.started_at_ms, s.ended_at_ms, s.archived, \
+         s.team_id, s.driver_user_id, s.visibility, \
          (SELECT COUNT(*) FROM laps l WHERE l.session_id = s.id) AS lap_count, \
          (SELECT MIN(l.lap_time_s) FROM laps l WHERE l.session_id = s.id AND l.valid) AS best_lap_s, \
          (SELECT CAST(COALESCE(SUM(c.frame_count), 0) AS BIGINT) FROM chunks c WHERE c.session_id = s.id) \
@@ -106,6 +107,9 @@ macro_rules! select_session {
          FROM sessions s "
     };
 }
+
+mod accounts;
+pub use accounts::{AgentToken, Member, Membership, ShareLink, User};
 
 const SELECT_SESSION: &str = concat!(select_session!(), "WHERE s.id = $1");
 const SELECT_SESSIONS: &str =
@@ -132,29 +136,30 @@ macro_rules! offline_base {
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (name, game, car, track, driver, started_at_ms, archived, \
-     created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+     created_at_ms, team_id, driver_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
 // SQLite's AUTOINCREMENT takes the largest id in the table plus one, which after a session created offline
 // (id 2^52 and up) would be an offline id: the id is chosen here instead, below the offline range and above
 // every id ever handed out (sqlite_sequence, which `Store::write` keeps free of offline ids), so a deleted
 // session's id is still never reused.
 const INSERT_SESSION_SQLITE: &str = concat!(
-    "INSERT INTO sessions (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms) VALUES (\
+    "INSERT INTO sessions (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, \
+     driver_user_id) VALUES (\
      (SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sessions' AND seq < ",
     offline_base!(),
     "), 0), COALESCE((SELECT MAX(id) FROM sessions WHERE id < ",
     offline_base!(),
-    "), 0)) + 1), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+    "), 0)) + 1), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
 );
 
 // A session created offline carries its own id. PostgreSQL's identity column takes one only when told to
 // (OVERRIDING SYSTEM VALUE); its sequence never reaches the offline range (capped by migration 0002).
 const INSERT_OFFLINE_SESSION_PG: &str = "INSERT INTO sessions \
-     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms) OVERRIDING SYSTEM VALUE \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, driver_user_id) \
+     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING";
 const INSERT_OFFLINE_SESSION_SQLITE: &str = "INSERT INTO sessions \
-     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, driver_user_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING";
 const SQLITE_SESSION_SEQ: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'sessions'";
 
 const END_SESSION: &str = "UPDATE sessions SET ended_at_ms = $2 WHERE id = $1";
@@ -195,6 +200,9 @@ struct SessionRecord {
     lap_count: i64,
     best_lap_s: Option<f64>,
     frame_count: i64,
+    team_id: Option<i64>,
+    driver_user_id: Option<i64>,
+    visibility: String,
 }
 
 impl From<SessionRecord> for Session {
@@ -212,6 +220,10 @@ impl From<SessionRecord> for Session {
             lap_count: r.lap_count.max(0) as u64,
             best_lap_s: r.best_lap_s,
             frame_count: r.frame_count.max(0) as u64,
+            team_id: r.team_id,
+            driver_user_id: r.driver_user_id,
+            // The column's CHECK admits only the names Visibility parses.
+            visibility: r.visibility.parse().unwrap_or_default(),
         }
     }
 }
@@ -395,6 +407,17 @@ impl Store {
 
     /// Creates a session. Without a `name`, it is named after track and car.
     pub async fn create_session(&self, meta: &SessionMeta, name: Option<&str>) -> Result<Session> {
+        self.create_owned_session(meta, name, None).await
+    }
+
+    /// Creates a session belonging to `owner` (team and driver). Without a `name`, it is named after track
+    /// and car.
+    pub async fn create_owned_session(
+        &self,
+        meta: &SessionMeta,
+        name: Option<&str>,
+        owner: Option<Owner>,
+    ) -> Result<Session> {
         self.ready().await?;
         let name = name.map_or_else(|| default_name(meta), str::to_owned);
         let sql = match self.pool {
@@ -410,6 +433,8 @@ impl Store {
             .bind(meta.started_at_ms)
             .bind(false)
             .bind(now_ms())
+            .bind(owner.map(|o| o.team_id))
+            .bind(owner.and_then(|o| o.driver_user_id))
             .fetch_one(p)
             .await?);
         Ok(Session {
@@ -425,6 +450,9 @@ impl Store {
             lap_count: 0,
             best_lap_s: None,
             frame_count: 0,
+            team_id: owner.map(|o| o.team_id),
+            driver_user_id: owner.and_then(|o| o.driver_user_id),
+            visibility: Visibility::default(),
         })
     }
 
@@ -573,6 +601,8 @@ impl Store {
                             .bind(s.meta.started_at_ms)
                             .bind(false)
                             .bind(s.created_at_ms)
+                            .bind(s.owner.map(|o| o.team_id))
+                            .bind(s.owner.and_then(|o| o.driver_user_id))
                             .execute(&mut *tx)
                             .await?;
                     }

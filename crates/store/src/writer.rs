@@ -199,9 +199,19 @@ impl Writer {
     /// database hands out), and the row written with the next batch, ahead of the session's chunks. Returns
     /// once the row is durable (in the database or the spool), or with [`Error::NotPersisted`].
     pub async fn create_session(&self, meta: &SessionMeta, name: Option<&str>) -> Result<Session> {
+        self.create_owned_session(meta, name, None).await
+    }
+
+    /// [`Writer::create_session`] for a session belonging to `owner`.
+    pub async fn create_owned_session(
+        &self,
+        meta: &SessionMeta,
+        name: Option<&str>,
+        owner: Option<crate::Owner>,
+    ) -> Result<Session> {
         let id = self.shared.spool.next_session_id().await?;
         let name = name.map_or_else(|| crate::store::default_name(meta), str::to_owned);
-        let new = NewSession { id, name, meta: meta.clone(), created_at_ms: crate::now_ms() };
+        let new = NewSession { id, name, meta: meta.clone(), created_at_ms: crate::now_ms(), owner };
         let session = new.session();
         lock(&self.shared.offline_sessions).insert(id, session.clone());
         self.send(Command::Session(new))?;

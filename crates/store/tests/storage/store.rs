@@ -242,7 +242,7 @@ async fn recording_sqlite_and_postgres_return_the_same_bits() {
 }
 
 fn offline_session(id: i64) -> NewSession {
-    NewSession { id, name: "offline".to_owned(), meta: meta("Monza", 1_000), created_at_ms: 1_500 }
+    NewSession { id, name: "offline".to_owned(), meta: meta("Monza", 1_000), created_at_ms: 1_500, owner: None }
 }
 
 async fn a_session_created_offline_is_written_ahead_of_its_chunks_and_ended_after_them(db: TestDb) {

@@ -1,0 +1,33 @@
+//! Who is asking a team server, and what they may do.
+//!
+//! # Layout
+//! - [`secret`]: login cookies, agent tokens and share links: 256 random bits, handed out once, stored only
+//!   as their SHA-256 digest ([`secret::digest`]).
+//! - [`password`]: Argon2id hashes of users' passwords and the one-time passwords new users get.
+//! - [`throttle::Throttle`]: failed logins counted per account and per address; too many and the key waits.
+//! - [`policy`]: the [`Principal`] behind a request (the local owner, a signed-in user with their teams, an
+//!   agent token, a share link, nobody) and what it may do with a session ([`SessionAccess`]).
+//!
+//! Nothing here touches the network or a database: the server resolves the principal from its store and asks
+//! this crate for the decision.
+
+pub mod password;
+pub mod policy;
+pub mod secret;
+pub mod throttle;
+
+pub use policy::{Principal, SessionAccess};
+
+/// What can go wrong here.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The operating system's random source failed.
+    #[error("no randomness from the operating system: {0}")]
+    Random(getrandom::Error),
+    /// A stored password hash is not a PHC string this crate can check.
+    #[error("stored password hash unreadable: {0}")]
+    BadHash(argon2::password_hash::Error),
+    /// Hashing failed (parameters out of range).
+    #[error("password hashing failed: {0}")]
+    Hash(argon2::password_hash::Error),
+}
