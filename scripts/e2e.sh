@@ -18,4 +18,16 @@ for _ in $(seq 1 300); do
   n=$(curl -fs "http://127.0.0.1:$port/api/sessions" | python3 -c 'import json,sys; print(sum(s["lap_count"] for s in json.load(sys.stdin)))')
   [ "$n" -ge 1 ] && break; sleep 0.1
 done
-(cd web && RACECRAFT_URL="http://127.0.0.1:$port" npm run --silent e2e)
+# A team server beside it (sign-in required): its first owner, a driver's agent token, one streamed session.
+team_data="$data/team"
+team_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+team_password=$("$bin" user add olga --team Scuderia --data-dir "$team_data" | tail -1)
+"$bin" user add dan --team Scuderia --role driver --data-dir "$team_data" >/dev/null
+team_token=$("$bin" token create --team Scuderia --driver dan --data-dir "$team_data" | tail -1)
+"$bin" serve --auth team --listen "127.0.0.1:$team_port" --data-dir "$team_data" >"$data/team.log" 2>&1 &
+team_pid=$!
+trap 'kill $pid $team_pid 2>/dev/null || true; wait $pid $team_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$team_port/api/health" >/dev/null && break; sleep 0.1; done
+"$bin" simulate --server "http://127.0.0.1:$team_port" --token "$team_token" --track Spa --rate 60 --speed 0 --laps 1 >>"$data/simulate.log" 2>&1
+(cd web && RACECRAFT_URL="http://127.0.0.1:$port" RACECRAFT_TEAM_URL="http://127.0.0.1:$team_port" \
+  RACECRAFT_TEAM_USER=olga RACECRAFT_TEAM_PASSWORD="$team_password" npm run --silent e2e)

@@ -174,6 +174,8 @@ pub struct CaptureConfig {
     /// Skip (with a warning) a UDP source whose port cannot be bound, instead of failing: for watching every
     /// game at once, where another program may hold one of the ports. At least one source must start.
     pub skip_unbindable: bool,
+    /// The agent token a team server asks for.
+    pub token: Option<String>,
 }
 
 impl CaptureConfig {
@@ -188,6 +190,7 @@ impl CaptureConfig {
             idle_timeout: Duration::from_secs(30),
             poll_period: Duration::from_millis(3),
             skip_unbindable: false,
+            token: None,
         }
     }
 }
@@ -568,7 +571,10 @@ impl Sessions {
         if meta.driver.is_empty() {
             meta.driver = self.config.driver.clone();
         }
-        let agent = Agent::spawn(AgentConfig::new(self.config.server.clone(), meta.clone()))?;
+        let agent = Agent::spawn(AgentConfig {
+            token: self.config.token.clone(),
+            ..AgentConfig::new(self.config.server.clone(), meta.clone())
+        })?;
         self.pending_ids.push(agent.watch());
         self.stats.sessions_started += 1;
         let recorder = match &self.config.record {

@@ -61,8 +61,8 @@ mod tests {
 
     #[test]
     fn secrets_are_distinct_prefixed_and_recognised() {
-        let a = generate(Kind::Agent).unwrap();
-        let b = generate(Kind::Agent).unwrap();
+        let a = generate(Kind::Agent).expect("ok");
+        let b = generate(Kind::Agent).expect("ok");
         assert_ne!(a, b);
         assert!(a.starts_with("rc_agent_"));
         assert!(looks_like(Kind::Agent, &a));

@@ -43,6 +43,8 @@ pub struct CaptureArgs {
     /// Server to stream to; without it a local server is started (embedded database, see the serve flags).
     #[arg(long, env = "RACECRAFT_SERVER")]
     server: Option<String>,
+    #[command(flatten)]
+    token: crate::TokenArg,
     /// AC UDP: the PC the game runs on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -180,6 +182,7 @@ pub async fn start(args: StartArgs) -> Result<()> {
     let capture = CaptureArgs {
         game: CaptureGame::Auto,
         server: None,
+        token: crate::TokenArg::default(),
         host: "127.0.0.1".to_string(),
         port: 9996,
         listen: None,
@@ -206,6 +209,9 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
         public_url: None,
         allow_host: Vec::new(),
         allow_origin: Vec::new(),
+        // The capture's own server is for this machine: local, and refused if --serve-on leaves loopback.
+        auth: crate::AuthArg::Local,
+        trust_proxy: false,
     });
     run(args, local, false).await
 }
@@ -220,6 +226,7 @@ async fn run(args: CaptureArgs, local: Option<ServerArgs>, open_browser: bool) -
     let server = args.server.clone().or_else(|| local.as_ref().map(|s| s.url())).context("no server")?;
     let mut config = CaptureConfig::new(sources(&args)?, server.clone());
     config.driver = args.driver.clone();
+    config.token = args.token.token.clone();
     config.record = args.record.clone();
     config.record_raw = args.raw;
     config.idle_timeout = Duration::from_secs_f64(args.idle_timeout);

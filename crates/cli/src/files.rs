@@ -44,6 +44,8 @@ pub struct ReplayArgs {
     /// Server to stream to.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
+    #[command(flatten)]
+    token: crate::TokenArg,
     /// Time factor: 1 = real time, 0 = as fast as possible.
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
@@ -57,12 +59,14 @@ pub struct ImportArgs {
     /// Server whose database receives the session.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
+    #[command(flatten)]
+    token: crate::TokenArg,
 }
 
 /// Imports a file into a server's database as a new session (a replay as fast as the server takes it),
 /// with progress bars on a terminal.
 pub async fn import(args: ImportArgs) -> Result<()> {
-    replay_with(ReplayArgs { source: args.source, server: args.server, speed: 0.0 }, true).await
+    replay_with(ReplayArgs { source: args.source, server: args.server, token: args.token, speed: 0.0 }, true).await
 }
 
 /// Flags of `racecraft record`.
@@ -375,7 +379,7 @@ async fn replay_with(args: ReplayArgs, progress: bool) -> Result<()> {
     // The session ended when the file's did, not when the replay does (an old `.ibt` imported today).
     let duration_ms = r.frames.last().map_or(origin, |f| f.t_us).saturating_sub(origin).max(0) / 1000;
     let ended_at_ms = (meta.started_at_ms > 0).then(|| meta.started_at_ms.saturating_add(duration_ms));
-    let config = AgentConfig { ended_at_ms, ..AgentConfig::new(&args.server, meta) };
+    let config = AgentConfig { ended_at_ms, token: args.token.token.clone(), ..AgentConfig::new(&args.server, meta) };
     let agent = Agent::spawn(config).context("starting the agent")?;
     let start = tokio::time::Instant::now();
     let bar = if progress { Progress::bar(r.frames.len() as u64, "sending", false) } else { Progress::none() };

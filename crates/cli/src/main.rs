@@ -13,6 +13,7 @@ use racecraft_server::{RunningServer, ServerConfig};
 use racecraft_sim::{SimConfig, Simulation, Track};
 use racecraft_uplink::{Agent, AgentConfig};
 
+mod accounts;
 mod analyze;
 // Unix only: they start PostgreSQL clusters as another user, mount tmpfs and read /proc.
 #[cfg(unix)]
@@ -39,6 +40,10 @@ enum Command {
     Start(capture::StartArgs),
     /// Run the server: ingest, live WebSocket fan-out, storage, REST API and web UI.
     Serve(ServerArgs),
+    /// A team server's users: add one to a team (the first owner before the server starts), reset a password.
+    User(accounts::UserArgs),
+    /// A team server's agent tokens: create (for a team and driver), list, revoke.
+    Token(accounts::TokenArgs),
     /// Drive a simulated car round a real circuit and stream it to a server.
     Simulate(SimulateArgs),
     /// Start the server on the embedded database and a simulated driver lapping Monza, until Ctrl-C.
@@ -80,9 +85,18 @@ enum Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct ServerArgs {
-    /// Address to listen on. Access control comes later, so the default stays on loopback.
+    /// Address to listen on. Anything beyond loopback (0.0.0.0, a LAN address) runs in team mode: sign-in
+    /// required, and the server refuses to start until `racecraft user add` has made its first owner.
     #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// `team`: require sign-in even on loopback (behind a reverse proxy on this machine); `auto`: team when
+    /// listening beyond loopback or with --trust-proxy; `local` only on loopback.
+    #[arg(long, env = "RACECRAFT_AUTH", value_enum, default_value = "auto")]
+    auth: AuthArg,
+    /// Behind a reverse proxy: take the client's address from X-Forwarded-For (for sign-in throttling) and
+    /// mark the login cookie Secure when --public-url is https. Implies team mode.
+    #[arg(long, env = "RACECRAFT_TRUST_PROXY")]
+    trust_proxy: bool,
     /// Where the SQLite database and the storage spool live [default: $XDG_DATA_HOME/racecraft or
     /// ~/.local/share/racecraft; %LOCALAPPDATA%\Racecraft on Windows].
     #[arg(long, env = "RACECRAFT_DATA_DIR")]
@@ -103,6 +117,22 @@ pub(crate) struct ServerArgs {
     /// Vite's dev server `http://localhost:5173`. Requests without an Origin (agents, scripts) always are.
     #[arg(long, env = "RACECRAFT_ALLOW_ORIGIN", value_delimiter = ',')]
     allow_origin: Vec<String>,
+}
+
+/// `--token`: the agent token a team server asks of everything that streams.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct TokenArg {
+    /// Agent token for a team server (`racecraft token create`); sent only to the server named.
+    #[arg(long, env = "RACECRAFT_TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+}
+
+/// `--auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuthArg {
+    Auto,
+    Local,
+    Team,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +165,8 @@ struct SimulateArgs {
     /// `--serve-on`, and with `--record` only if it is running.
     #[arg(long, env = "RACECRAFT_SERVER")]
     server: Option<String>,
+    #[command(flatten)]
+    token: TokenArg,
     /// Without `--server`: the address a local `racecraft serve` listens on.
     #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
     serve_on: SocketAddr,
@@ -247,6 +279,8 @@ fn run(command: Command) -> Result<()> {
             Command::Analyze(args) => analyze::analyze(args),
             Command::Compare(args) => analyze::compare(args),
             Command::Validate(args) => validate::validate(args),
+            Command::User(args) => accounts::user(args).await,
+            Command::Token(args) => accounts::token(args).await,
             Command::Mcp(args) => racecraft_mcp::serve_stdio(&args.server).await.context("MCP server"),
             #[cfg(unix)]
             Command::Chaos(args) => chaos::chaos(args).await,
@@ -312,6 +346,14 @@ pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
     };
     let mut config = ServerConfig::new(args.listen, data_dir);
     config.db = args.db.clone();
+    config.auth.mode = match args.auth {
+        AuthArg::Local => racecraft_server::AuthMode::Local,
+        AuthArg::Team => racecraft_server::AuthMode::Team,
+        AuthArg::Auto if args.trust_proxy => racecraft_server::AuthMode::Team,
+        AuthArg::Auto => config.auth.mode,
+    };
+    config.auth.trust_proxy = args.trust_proxy;
+    config.auth.secure_cookies = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     for host in &args.allow_host {
         config.access = config.access.allow_host(host)?;
     }
@@ -322,7 +364,7 @@ pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
 }
 
 /// The data directory when `--data-dir` is not given, for this platform and environment.
-fn default_data_dir() -> Result<PathBuf> {
+pub(crate) fn default_data_dir() -> Result<PathBuf> {
     data_dir_from(cfg!(windows), |name| std::env::var_os(name)).context(if cfg!(windows) {
         "no %LOCALAPPDATA% to put the data directory in; pass --data-dir"
     } else {
@@ -385,9 +427,10 @@ fn simulation(sim: &SimArgs, laps: u32) -> Result<Simulation> {
 }
 
 /// Streams a simulation through an agent, paced by `speed`; returns the session id.
-async fn drive(simulation: &Simulation, server: &str, speed: f64) -> Result<i64> {
+async fn drive(simulation: &Simulation, server: &str, token: Option<&str>, speed: f64) -> Result<i64> {
     let meta = simulation.meta(now_ms());
-    let agent = Agent::spawn(AgentConfig::new(server, meta)).context("starting the agent")?;
+    let config = AgentConfig { token: token.map(str::to_owned), ..AgentConfig::new(server, meta) };
+    let agent = Agent::spawn(config).context("starting the agent")?;
     let started = tokio::time::Instant::now();
     for frame in simulation.frames() {
         if speed > 0.0 {
@@ -446,7 +489,7 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
             ),
         }
     }
-    let session = drive(&simulation, &server, args.sim.speed).await?;
+    let session = drive(&simulation, &server, args.token.token.as_deref(), args.sim.speed).await?;
     for lap in &truth.laps {
         println!("  lap {:>2}  {}", lap.lap_number, format_lap(lap.lap_time_s));
     }
@@ -606,7 +649,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         let mut seed = sim.seed;
         loop {
             let simulation = simulation(&SimArgs { seed, ..clone_sim(&sim) }, laps)?;
-            drive(&simulation, &url, sim.speed).await?;
+            drive(&simulation, &url, None, sim.speed).await?;
             seed += 1;
         }
         #[allow(unreachable_code)]

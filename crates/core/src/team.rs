@@ -140,7 +140,7 @@ mod tests {
             assert_eq!(v.as_str().parse::<Visibility>(), Ok(v));
         }
         assert!("Owner".parse::<Role>().is_err());
-        assert!("public".parse::<Visibility>().unwrap_err().to_string().contains("private, team, link"));
+        assert!("public".parse::<Visibility>().expect_err("refused").to_string().contains("private, team, link"));
     }
 
     #[test]

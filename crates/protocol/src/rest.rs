@@ -38,6 +38,14 @@ pub struct Session {
     pub frame_count: u64,
     /// Receiving data now.
     pub live: bool,
+    /// Its team on a team server; `null` on a local one.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub team_id: Option<i64>,
+    /// Who besides its driver and the team's owners and engineers may read it.
+    #[serde(default)]
+    #[ts(type = "\"private\" | \"team\" | \"link\"")]
+    pub visibility: racecraft_core::Visibility,
 }
 
 /// A completed lap.
@@ -171,7 +179,7 @@ pub struct CreateSession {
     pub started_at_ms: Option<i64>,
 }
 
-/// `PATCH /api/sessions/{id}`: rename and/or archive.
+/// `PATCH /api/sessions/{id}`: rename, archive, and/or change who may read it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSession {
@@ -183,6 +191,10 @@ pub struct UpdateSession {
     #[serde(default)]
     #[ts(optional)]
     pub archived: Option<bool>,
+    /// Who may read it (team server).
+    #[serde(default)]
+    #[ts(optional, type = "\"private\" | \"team\" | \"link\"")]
+    pub visibility: Option<racecraft_core::Visibility>,
 }
 
 /// `GET /api/laps/{id}?channels=a,b&max_points=N`.

@@ -12,6 +12,10 @@ use crate::rest::{
     ChannelInfo, Columns, CreateSession, ErrorBody, ExportQuery, Health, Ingested, LapFrames, LapQuery,
     ListSessionsQuery, RecentFrames, RecentQuery, UpdateSession,
 };
+use crate::team::{
+    AddMember, AgentTokenBody, ChangePassword, CreateAgentToken, CreateShareLink, CreatedAgentToken, CreatedShareLink,
+    Login, Me, MemberAdded, MemberBody, ShareLinkBody,
+};
 use crate::viewer::{ViewerMessage, ViewerQuery};
 
 /// Collects the declaration of every type reachable from the roots, once each.
@@ -61,6 +65,18 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<LapAnalysis>();
     v.visit::<LapCompare>();
     v.visit::<References>();
+    v.visit::<Login>();
+    v.visit::<Me>();
+    v.visit::<ChangePassword>();
+    v.visit::<MemberBody>();
+    v.visit::<AddMember>();
+    v.visit::<MemberAdded>();
+    v.visit::<AgentTokenBody>();
+    v.visit::<CreateAgentToken>();
+    v.visit::<CreatedAgentToken>();
+    v.visit::<ShareLinkBody>();
+    v.visit::<CreateShareLink>();
+    v.visit::<CreatedShareLink>();
 }
 
 /// The names of the messages and bodies, each of which `docs/protocol.md` names.

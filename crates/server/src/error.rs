@@ -9,6 +9,9 @@ pub enum AppError {
     /// 400: the request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// 401: the request says nobody (or an unknown or revoked token) where someone is needed.
+    #[error("{0}")]
+    Unauthorized(String),
     /// 403: the request comes from a page or host this server does not serve.
     #[error("{0}")]
     Forbidden(String),
@@ -27,6 +30,9 @@ pub enum AppError {
     /// 400: the client speaks another protocol version.
     #[error("{0}")]
     Version(String),
+    /// 429: too many failed attempts; try again later.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// 503: the database is unavailable for a read that needs it.
     #[error("storage unavailable: {0}")]
     Storage(#[from] racecraft_store::Error),
@@ -37,11 +43,13 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) | AppError::Version(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -51,11 +59,13 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "bad_request",
             AppError::Version(_) => "version",
+            AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::TooLarge(_) => "too_large",
             AppError::UnsupportedMediaType(_) => "not_json",
             AppError::Unprocessable(_) => "unprocessable",
+            AppError::TooManyRequests(_) => "throttled",
             AppError::Storage(_) => "storage",
         }
     }

@@ -9,12 +9,15 @@
 //!   sessions and laps, health and metrics, the embedded web UI.
 //! - [`access`]: the browser guard on every request: `Host` allow-list, `Origin` check on writes and
 //!   WebSocket upgrades, JSON-only bodies, security headers, JSON error bodies ([`AccessPolicy`]).
+//! - [`auth`]: who is asking (login cookie, agent token, share link, or the local owner) and the [`Policy`]
+//!   every route carries ([`route_table`]).
 //! - [`metrics::Metrics`]: the typed counters behind `/metrics`.
 //!
 //! The live path never waits for storage: frames go to the viewers' broadcast and to the storage
 //! [`racecraft_store::Writer`]'s queue; the writer batches them into chunks and acks what is durable.
 
 pub mod access;
+pub mod auth;
 mod error;
 pub mod live;
 mod messages;
@@ -24,8 +27,9 @@ mod runner;
 mod state;
 
 pub use access::AccessPolicy;
+pub use auth::{AuthConfig, AuthMode, Policy};
 pub use error::AppError;
-pub use routes::app;
+pub use routes::{app, route_table};
 pub use runner::{RunningServer, ServerConfig, StartError};
 pub use state::{AppState, Limits};
 
@@ -43,5 +47,7 @@ pub async fn serve(
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -143,7 +143,7 @@ pub fn columns_json(frames: &[Frame], channels: Option<&[Channel]>, out: &mut St
 pub struct LiveRegistry {
     sessions: Mutex<HashMap<i64, Arc<LiveSession>>>,
     /// Sessions created by `POST /api/ingest`, by (track, chassis).
-    api_sessions: Mutex<HashMap<(String, String), i64>>,
+    api_sessions: Mutex<HashMap<ApiKey, i64>>,
     capacity: usize,
 }
 
@@ -153,12 +153,12 @@ impl LiveRegistry {
     }
 
     /// The `/api/ingest` session for a (track, chassis) key.
-    pub fn api_session(&self, key: &(String, String)) -> Option<i64> {
+    pub fn api_session(&self, key: &ApiKey) -> Option<i64> {
         lock(&self.api_sessions).get(key).copied()
     }
 
     /// Records the `/api/ingest` session for a key; if another request won the race, returns its id instead.
-    pub fn set_api_session(&self, key: (String, String), id: i64) -> i64 {
+    pub fn set_api_session(&self, key: ApiKey, id: i64) -> i64 {
         *lock(&self.api_sessions).entry(key).or_insert(id)
     }
 
@@ -213,7 +213,16 @@ impl LiveRegistry {
 
     /// The live session that received data most recently.
     pub fn most_recent(&self) -> Option<Arc<LiveSession>> {
-        lock(&self.sessions).values().filter(|s| s.is_live()).max_by_key(|s| *lock(&s.last_active)).cloned()
+        self.most_recent_where(|_| true)
+    }
+
+    /// The live session that received data most recently among those `wanted` keeps.
+    pub fn most_recent_where(&self, wanted: impl Fn(&Arc<LiveSession>) -> bool) -> Option<Arc<LiveSession>> {
+        lock(&self.sessions)
+            .values()
+            .filter(|s| s.is_live() && wanted(s))
+            .max_by_key(|s| *lock(&s.last_active))
+            .cloned()
     }
 }
 
@@ -222,6 +231,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // than losing the server, so recover the guard rather than propagate the poison.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+/// Which live session `/api/ingest` points without a session id go to: one per owner, track and chassis.
+pub type ApiKey = (Option<racecraft_store::Owner>, String, String);
 
 /// One session that is receiving data.
 #[derive(Debug)]

@@ -20,6 +20,8 @@ pub(crate) fn session(row: &racecraft_store::Session, live: bool) -> Session {
         lap_count: row.lap_count,
         best_lap_s: row.best_lap_s,
         frame_count: row.frame_count,
+        team_id: row.team_id,
+        visibility: row.visibility,
         live,
     }
 }

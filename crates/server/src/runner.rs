@@ -26,6 +26,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Hosts and page origins served besides loopback and the listen address.
     pub access: crate::AccessPolicy,
+    /// Local or team mode, logins.
+    pub auth: crate::AuthConfig,
 }
 
 impl ServerConfig {
@@ -38,6 +40,10 @@ impl ServerConfig {
             writer: WriterConfig::default(),
             limits: Limits::default(),
             access: crate::AccessPolicy::new(listen),
+            auth: crate::AuthConfig {
+                mode: if listen.ip().is_loopback() { crate::AuthMode::Local } else { crate::AuthMode::Team },
+                ..crate::AuthConfig::default()
+            },
         }
     }
 
@@ -64,6 +70,21 @@ pub enum StartError {
     /// The data directory could not be created, or the spool not opened.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// Listening beyond loopback without accounts would let anyone on the network in.
+    #[error(
+        "{addr} is reachable beyond this machine, which needs team mode (accounts); drop --auth local, or \
+         listen on 127.0.0.1"
+    )]
+    NeedsTeamMode {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// Team mode with nobody able to sign in.
+    #[error(
+        "this server requires sign-in but has no accounts yet: create the first owner with \
+         `racecraft user add NAME --team TEAM` (same --data-dir/--db), then start it again"
+    )]
+    NoAccounts,
 }
 
 /// A server running in the background.
@@ -84,9 +105,21 @@ impl RunningServer {
     pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::connect_lazy_with(&config.db_url(), &StoreConfig::default())?;
+        if config.auth.mode == crate::AuthMode::Local && !config.listen.ip().is_loopback() {
+            return Err(StartError::NeedsTeamMode { addr: config.listen });
+        }
+        if config.auth.mode == crate::AuthMode::Team {
+            match store.user_count().await {
+                Ok(0) => return Err(StartError::NoAccounts),
+                Ok(_) => {}
+                // Nobody can sign in until the database answers; the server still serves what needs no account.
+                Err(e) => tracing::warn!(error = %e, "cannot check the accounts while the database is away"),
+            }
+        }
         let spool = Spool::open(config.data_dir.join("spool")).await?;
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
-        let state = AppState::with_access(store, writer, config.limits.clone(), config.access.clone());
+        let state =
+            AppState::with_auth(store, writer, config.limits.clone(), config.access.clone(), config.auth.clone());
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;

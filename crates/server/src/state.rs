@@ -58,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) access: AccessPolicy,
     /// Recent session analyses.
     pub(crate) analyses: crate::routes::analysis::AnalysisCache,
+    /// Local or team mode, logins, revoked tokens.
+    pub(crate) auth: crate::auth::Auth,
     /// Set once at shutdown; long-lived connections (WebSockets) watch it and close.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
 }
@@ -70,6 +72,17 @@ impl AppState {
 
     /// State over a connected store and its writer, serving what `access` allows.
     pub fn with_access(store: Store, writer: Writer, limits: Limits, access: AccessPolicy) -> AppState {
+        AppState::with_auth(store, writer, limits, access, crate::AuthConfig::default())
+    }
+
+    /// State over a connected store and its writer, serving what `access` allows to whom `auth` lets in.
+    pub fn with_auth(
+        store: Store,
+        writer: Writer,
+        limits: Limits,
+        access: AccessPolicy,
+        auth: crate::AuthConfig,
+    ) -> AppState {
         let live = LiveRegistry::new(limits.viewer_buffer_messages);
         let (closing, _) = tokio::sync::watch::channel(false);
         AppState {
@@ -80,6 +93,7 @@ impl AppState {
                 metrics: Metrics::new(),
                 limits,
                 access,
+                auth: crate::auth::Auth::new(auth),
                 analyses: Default::default(),
                 closing,
             }),
@@ -94,6 +108,15 @@ impl AppState {
     /// Which hosts and page origins are served.
     pub fn access(&self) -> &AccessPolicy {
         &self.inner.access
+    }
+
+    /// Whether requests must say who they are.
+    pub fn auth_mode(&self) -> crate::AuthMode {
+        self.inner.auth.config.mode
+    }
+
+    pub(crate) fn auth(&self) -> &crate::auth::Auth {
+        &self.inner.auth
     }
 
     /// The store.

@@ -191,7 +191,7 @@ pub struct NewSession {
 }
 
 /// The team a session belongs to, and the user who drove it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Owner {
     /// The team.
     pub team_id: i64,

@@ -823,11 +823,11 @@ mod tests {
     fn unknown_version_is_reported_as_such() {
         let mut out = Vec::new();
         encode_record(&batch(), &mut out);
-        out[12] = 3;
+        out[12] = 4;
         let crc = crc32fast::hash(&out[12..]);
         out[8..12].copy_from_slice(&crc.to_le_bytes());
         let remaining = out.len() as u64;
-        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(3))));
+        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(4))));
     }
 
     #[tokio::test]

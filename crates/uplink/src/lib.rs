@@ -66,6 +66,8 @@ pub struct AgentConfig {
     /// When the session ended, ms since the Unix epoch, sent with the end (an imported file's own end);
     /// `None`: the server's clock when the end arrives.
     pub ended_at_ms: Option<i64>,
+    /// The agent token a team server asks for (`racecraft token create`), sent as `Authorization: Bearer`.
+    pub token: Option<String>,
 }
 
 impl AgentConfig {
@@ -81,6 +83,7 @@ impl AgentConfig {
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
             ended_at_ms: None,
+            token: None,
         }
     }
 }
@@ -252,7 +255,7 @@ impl Uplink {
     async fn run(mut self) -> Result<AgentStats> {
         let mut backoff = self.config.backoff_min;
         loop {
-            match tokio_tungstenite::connect_async_with_config(self.url.as_str(), None, true).await {
+            match tokio_tungstenite::connect_async_with_config(self.request()?, None, true).await {
                 Ok((ws, _)) => match self.session(ws).await? {
                     LinkEnd::Done => {
                         self.stats.connected = false;
@@ -269,6 +272,16 @@ impl Uplink {
                         }
                     }
                 },
+                // A team server that refuses the token will refuse it again: stop with its reason.
+                Err(tokio_tungstenite::tungstenite::Error::Http(response))
+                    if matches!(response.status().as_u16(), 401 | 403) =>
+                {
+                    let body = response.body().as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+                    let reason = serde_json::from_str::<racecraft_protocol::rest::ErrorBody>(&body)
+                        .map(|b| b.error)
+                        .unwrap_or_else(|_| response.status().to_string());
+                    return Err(Error::Refused(format!("{reason} (HTTP {})", response.status().as_u16())));
+                }
                 Err(e) => tracing::debug!(error = %e, url = %self.url, "connect failed"),
             }
             // Keep taking frames while we wait to reconnect.
@@ -282,6 +295,20 @@ impl Uplink {
             }
             backoff = (backoff * 2).min(self.config.backoff_max);
         }
+    }
+
+    /// The WebSocket request: the ingest URL, with the agent token when there is one.
+    fn request(&self) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request =
+            self.url.as_str().into_client_request().map_err(|e| Error::Url(format!("{e}: {}", self.url)))?;
+        if let Some(token) = &self.config.token {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| Error::Url("the agent token holds characters a header cannot carry".into()))?;
+            request.headers_mut().insert("authorization", value);
+        }
+        Ok(request)
     }
 
     fn command(&mut self, cmd: Option<Cmd>) {

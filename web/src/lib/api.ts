@@ -3,8 +3,8 @@
 import type { ChannelInfo } from './channels';
 
 // Every body is generated from the Rust types (crates/protocol): a renamed field fails the type check.
-import type { Columns, Lap, LapFrames, Session } from './protocol';
-export type { Columns, Lap, Session };
+import type { Columns, Lap, LapFrames, Login, Me, Session } from './protocol';
+export type { Columns, Lap, Me, Session };
 /** `GET /api/laps/{id}`: the lap and its frames as columns. */
 export type LapData = LapFrames;
 
@@ -57,4 +57,24 @@ export function bestLapTime(laps: readonly Lap[]): number | null {
 export function liveSocketUrl(id: number, loc: { protocol: string; host: string } = location): string {
   const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${loc.host}/ws/${id}?format=binary`;
+}
+
+/** The server's mode and who is signed in (`GET /api/me`). */
+export const me = (signal?: AbortSignal) => getJson<Me>('/api/me', signal);
+
+/** Signs in (`POST /api/login`); the server sets the login cookie. Throws an ApiError with the server's reason. */
+export async function signIn(body: Login): Promise<Me> {
+  const res = await fetch('/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `${res.status}`);
+  return json as Me;
+}
+
+/** Signs out (`POST /api/logout`). */
+export async function signOut(): Promise<void> {
+  await fetch('/api/logout', { method: 'POST' });
 }

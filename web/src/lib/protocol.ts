@@ -3,6 +3,16 @@
 
 export const PROTOCOL_VERSION = 1;
 
+export type AddMember = { 
+/**
+ * User name.
+ */
+name: string, 
+/**
+ * Role in the team.
+ */
+role: "owner" | "engineer" | "driver" | "viewer", };
+
 export type Advice = { 
 /**
  * The corner's number.
@@ -28,6 +38,28 @@ findings: Array<Finding>,
  * The sentence.
  */
 message: string, };
+
+export type AgentTokenBody = { 
+/**
+ * Token id.
+ */
+id: number, 
+/**
+ * The driver its sessions belong to.
+ */
+driver_user_id: number, 
+/**
+ * A note.
+ */
+label: string, 
+/**
+ * Created, ms since the Unix epoch.
+ */
+created_at_ms: number, 
+/**
+ * Revoked, ms since the Unix epoch.
+ */
+revoked_at_ms: number | null, };
 
 export type AnalysedLap = { 
 /**
@@ -94,6 +126,8 @@ sector_boundaries_m: Array<number> | null,
  */
 delta_points: number, };
 
+export type AuthModeName = "local" | "team";
+
 export type BestPiece = { 
 /**
  * Sector index (0-based) or segment index, as named by `label`.
@@ -121,6 +155,16 @@ time_s: number,
 lap_number: number, };
 
 export type BoundarySource = "lap_counter" | "lap_distance" | "positions";
+
+export type ChangePassword = { 
+/**
+ * The password now (or the one-time password).
+ */
+current: string, 
+/**
+ * The new one, at least 10 characters.
+ */
+new: string, };
 
 export type ChannelInfo = { 
 /**
@@ -323,6 +367,16 @@ min_speed_m: number,
  */
 end_m: number, };
 
+export type CreateAgentToken = { 
+/**
+ * The driver (a member of the team) whose sessions it streams.
+ */
+driver: string, 
+/**
+ * A note ("sim rig", "laptop").
+ */
+label: string, };
+
 export type CreateSession = { 
 /**
  * Display name; made from the metadata when absent.
@@ -348,6 +402,36 @@ driver: string,
  * Wall-clock start, ms since the Unix epoch; now when absent.
  */
 started_at_ms?: number, };
+
+export type CreateShareLink = { 
+/**
+ * One lap of the session; the whole session when absent.
+ */
+lap_id?: number, 
+/**
+ * Seconds until it stops working; never when absent.
+ */
+expires_in_s?: number, };
+
+export type CreatedAgentToken = { 
+/**
+ * The token as listed.
+ */
+listed: AgentTokenBody, 
+/**
+ * The token itself, shown this once: `racecraft capture --token …` or `RACECRAFT_TOKEN`.
+ */
+token: string, };
+
+export type CreatedShareLink = { 
+/**
+ * The link as listed.
+ */
+listed: ShareLinkBody, 
+/**
+ * The secret, shown this once: sent as `Authorization: Bearer …`, or in the page address after `#share=`.
+ */
+token: string, };
 
 export type DbHealth = { 
 /**
@@ -819,6 +903,54 @@ export type ListSessionsQuery = {
  */
 archived: boolean, };
 
+export type Login = { 
+/**
+ * User name.
+ */
+name: string, 
+/**
+ * Password.
+ */
+password: string, };
+
+export type Me = { 
+/**
+ * Local or team.
+ */
+mode: AuthModeName, 
+/**
+ * The signed-in user; `null` when nobody is (or on a local server).
+ */
+user: UserBody | null, 
+/**
+ * Their teams.
+ */
+teams: Array<TeamRole>, };
+
+export type MemberAdded = { 
+/**
+ * The member.
+ */
+member: MemberBody, 
+/**
+ * The new user's one-time password, shown this once; `null` for an existing user.
+ */
+one_time_password: string | null, };
+
+export type MemberBody = { 
+/**
+ * User id.
+ */
+user_id: number, 
+/**
+ * User name.
+ */
+name: string, 
+/**
+ * Role in the team.
+ */
+role: "owner" | "engineer" | "driver" | "viewer", };
+
 export type Mistake = { 
 /**
  * The lap.
@@ -970,7 +1102,15 @@ frame_count: number,
 /**
  * Receiving data now.
  */
-live: boolean, };
+live: boolean, 
+/**
+ * Its team on a team server; `null` on a local one.
+ */
+team_id: number | null, 
+/**
+ * Who besides its driver and the team's owners and engineers may read it.
+ */
+visibility: "private" | "team" | "link", };
 
 export type SessionAnalysisBody = { 
 /**
@@ -1078,6 +1218,28 @@ coaching: Array<Advice>,
  */
 options: AnalysisOptions, };
 
+export type ShareLinkBody = { 
+/**
+ * Link id.
+ */
+id: number, 
+/**
+ * The one lap it opens, or `null` for the whole session.
+ */
+lap_id: number | null, 
+/**
+ * Created, ms since the Unix epoch.
+ */
+created_at_ms: number, 
+/**
+ * Expires, ms since the Unix epoch.
+ */
+expires_at_ms: number | null, 
+/**
+ * Revoked, ms since the Unix epoch.
+ */
+revoked_at_ms: number | null, };
+
 export type ShiftAdvice = { 
 /**
  * The gear shifted out of.
@@ -1153,6 +1315,20 @@ corner: number, } | { "kind": "straight",
  * The corner before it.
  */
 after: number | null, });
+
+export type TeamRole = { 
+/**
+ * Team id.
+ */
+id: number, 
+/**
+ * Team name.
+ */
+name: string, 
+/**
+ * The user's role in it.
+ */
+role: "owner" | "engineer" | "driver" | "viewer", };
 
 export type TelemetryFormat = "json" | "binary";
 
@@ -1278,7 +1454,21 @@ name?: string,
 /**
  * Archive (hide from the default list) or bring back.
  */
-archived?: boolean, };
+archived?: boolean, 
+/**
+ * Who may read it (team server).
+ */
+visibility?: "private" | "team" | "link", };
+
+export type UserBody = { 
+/**
+ * User id.
+ */
+id: number, 
+/**
+ * User name.
+ */
+name: string, };
 
 export type ViewerMessage = { "type": "hello", 
 /**

@@ -337,6 +337,7 @@ const REFERENCE_SESSIONS: usize = 20;
 /// with its laps, to pick a reference lap from.
 pub(super) async fn references(
     State(state): State<AppState>,
+    axum::Extension(principal): axum::Extension<racecraft_auth::Principal>,
     PathParam(id): PathParam<i64>,
 ) -> Result<Json<References>, AppError> {
     let store = state.store();
@@ -346,6 +347,7 @@ pub(super) async fn references(
         .await?
         .into_iter()
         .filter(|s| s.id != id && s.lap_count > 0 && same_track(&session, s))
+        .filter(|s| principal.reads_session(&crate::auth::access_of(s)))
         .collect();
     others.sort_by(|a, b| {
         let best = |s: &Session| s.best_lap_s.unwrap_or(f64::INFINITY);

@@ -1,10 +1,11 @@
 //! REST: health, channels, sessions, laps, recent frames, metrics.
 
-use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use racecraft_auth::Principal;
 use racecraft_core::{Channel, Frame, SessionMeta};
 use racecraft_protocol::rest::{
     CreateSession, DbHealth, Health, HealthStatus, Lap, LapQuery, ListSessionsQuery, RecentQuery, Session,
@@ -12,6 +13,7 @@ use racecraft_protocol::rest::{
 };
 
 use crate::AppError;
+use crate::auth::{access_of, stream_owner};
 use crate::error::PathParam;
 use crate::live::columns_json;
 use crate::state::AppState;
@@ -59,15 +61,23 @@ fn session_json(state: &AppState, session: &racecraft_store::Session) -> Session
 
 pub(super) async fn list_sessions(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ListSessionsQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Session>>, AppError> {
     let Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let sessions = state.store().sessions(q.archived).await?;
-    Ok(Json(sessions.iter().map(|s| session_json(&state, s)).collect::<Vec<_>>()))
+    Ok(Json(
+        sessions
+            .iter()
+            .filter(|s| principal.reads_session(&access_of(s)))
+            .map(|s| session_json(&state, s))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 pub(super) async fn create_session(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     body: Result<Json<CreateSession>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Session>), AppError> {
     let Json(body) = body.map_err(json_rejection)?;
@@ -78,7 +88,8 @@ pub(super) async fn create_session(
         driver: body.driver,
         started_at_ms: body.started_at_ms.unwrap_or_else(racecraft_core::time::now_ms),
     };
-    let session = state.store().create_session(&meta, body.name.as_deref()).await?;
+    let owner = stream_owner(&principal)?;
+    let session = state.store().create_owned_session(&meta, body.name.as_deref(), owner).await?;
     Ok((StatusCode::CREATED, Json(session_json(&state, &session))))
 }
 
@@ -96,8 +107,16 @@ pub(super) async fn update_session(
     body: Result<Json<UpdateSession>, JsonRejection>,
 ) -> Result<Json<Session>, AppError> {
     let Json(body) = body.map_err(json_rejection)?;
-    if body.name.is_none() && body.archived.is_none() {
-        return Err(AppError::Unprocessable("nothing to update: give `name` and/or `archived`".into()));
+    if body.name.is_none() && body.archived.is_none() && body.visibility.is_none() {
+        return Err(AppError::Unprocessable("nothing to update: give `name`, `archived` and/or `visibility`".into()));
+    }
+    if let Some(visibility) = body.visibility {
+        if state.auth_mode() == crate::AuthMode::Local {
+            return Err(AppError::Unprocessable("visibility needs a team server (this one is local)".into()));
+        }
+        if !state.store().set_visibility(id, visibility).await? {
+            return Err(no_session(id));
+        }
     }
     let session = state.store().update_session(id, body.name, body.archived).await?.ok_or_else(|| no_session(id))?;
     Ok(Json(session_json(&state, &session)))
@@ -153,6 +172,7 @@ pub(super) async fn lap(
 
 pub(super) async fn recent(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     PathParam(n): PathParam<usize>,
     query: Result<Query<RecentQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -161,13 +181,14 @@ pub(super) async fn recent(
         return Err(AppError::BadRequest(format!("at most {RECENT_MAX} frames, asked for {n}")));
     }
     let channels = parse_channels(q.channels.as_deref())?;
+    let readable = |live: &std::sync::Arc<crate::live::LiveSession>| principal.reads_session(&access_of(live.row()));
     let live = match q.session_id {
         Some(id) => state
             .live()
             .get(id)
-            .filter(|s| s.is_live())
+            .filter(|s| s.is_live() && readable(s))
             .ok_or_else(|| AppError::NotFound(format!("session {id} is not live")))?,
-        None => state.live().most_recent().ok_or_else(|| AppError::NotFound("no live session".into()))?,
+        None => state.live().most_recent_where(readable).ok_or_else(|| AppError::NotFound("no live session".into()))?,
     };
     let frames = live.recent(n);
     let mut out = format!(r#"{{"session_id":{},"#, live.id);

@@ -24,6 +24,8 @@ use serde::Deserialize;
 use crate::AppError;
 use crate::error::json_error;
 use crate::state::AppState;
+use axum::Extension;
+use racecraft_auth::Principal;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,10 +36,11 @@ pub(super) struct AcQuery {
 
 pub(super) async fn ac_ingest(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<AcQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Ingested>, AppError> {
-    counted(&state, ac_ingest_inner(&state, query, body).await)
+    counted(&state, ac_ingest_inner(&state, &principal, query, body).await)
 }
 
 /// Counts a rejected ingest request under its reason.
@@ -50,6 +53,7 @@ fn counted<T>(state: &AppState, result: Result<T, AppError>) -> Result<T, AppErr
 
 async fn ac_ingest_inner(
     state: &AppState,
+    principal: &Principal,
     query: Result<Query<AcQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Ingested>, AppError> {
@@ -61,7 +65,7 @@ async fn ac_ingest_inner(
         Ok((p.packet_id, ac_frame(&p, lap)))
     })
     .await?;
-    let live = super::activate(state, q.session_id).await?;
+    let live = super::activate_to_stream(state, principal, q.session_id).await?;
     let t_us = live.api_time_us(None).map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let mut frames = Vec::with_capacity(packets.len());
     let mut repeated = 0;
@@ -99,14 +103,16 @@ pub(super) struct ApiQuery {
 
 pub(super) async fn api_ingest(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     query: Result<Query<ApiQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Ingested>), AppError> {
-    counted(&state, api_ingest_inner(&state, query, body).await)
+    counted(&state, api_ingest_inner(&state, &principal, query, body).await)
 }
 
 async fn api_ingest_inner(
     state: &AppState,
+    principal: &Principal,
     query: Result<Query<ApiQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Ingested>), AppError> {
@@ -139,10 +145,12 @@ async fn api_ingest_inner(
     let session_id = match q.session_id.or(first.session_id) {
         Some(id) => id,
         None => {
-            api_session(state, first.track.as_deref().unwrap_or(""), first.chassis.as_deref().unwrap_or("")).await?
+            let owner = crate::auth::stream_owner(principal)?;
+            let (track, chassis) = (first.track.as_deref().unwrap_or(""), first.chassis.as_deref().unwrap_or(""));
+            api_session(state, owner, track, chassis).await?
         }
     };
-    let live = super::activate(state, session_id).await?;
+    let live = super::activate_to_stream(state, principal, session_id).await?;
     let mut frames = Vec::with_capacity(points.len());
     for (i, (t, mut frame)) in points.into_iter().enumerate() {
         frame.t_us = live.api_time_us(t).map_err(|e| AppError::Unprocessable(format!("point {i}: {e}")))?;
@@ -157,8 +165,13 @@ async fn api_ingest_inner(
 }
 
 /// The live `/api/ingest` session for a track and chassis, created on first use.
-async fn api_session(state: &AppState, track: &str, chassis: &str) -> Result<i64, AppError> {
-    let key = (track.to_string(), chassis.to_string());
+async fn api_session(
+    state: &AppState,
+    owner: Option<racecraft_store::Owner>,
+    track: &str,
+    chassis: &str,
+) -> Result<i64, AppError> {
+    let key = (owner, track.to_string(), chassis.to_string());
     if let Some(id) = state.live().api_session(&key) {
         return Ok(id);
     }
@@ -169,7 +182,7 @@ async fn api_session(state: &AppState, track: &str, chassis: &str) -> Result<i64
         driver: String::new(),
         started_at_ms: racecraft_core::time::now_ms(),
     };
-    let session = super::create_session(state, &meta).await?;
+    let session = super::create_session(state, &meta, owner).await?;
     Ok(state.live().set_api_session(key, session.id))
 }
 

@@ -13,14 +13,20 @@ use racecraft_protocol::ingest::{AgentMessage, IngestReply};
 use crate::AppError;
 use crate::live::LiveSession;
 use crate::state::AppState;
+use axum::Extension;
+use racecraft_auth::Principal;
 
-pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub(super) async fn upgrade(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ws: WebSocketUpgrade,
+) -> Response {
     // A message is buffered whole before it is looked at, so its size is the first bound on what one
     // connection costs; a single frame is capped the same, or one frame header could claim it all.
     let max = state.inner.limits.max_ingest_message_bytes;
     ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
-        run_agent(sink, stream, state).await;
+        run_agent(sink, stream, state, principal).await;
     })
 }
 
@@ -37,7 +43,7 @@ fn end_time_ms(claimed: Option<i64>, now_ms: i64) -> i64 {
 }
 
 /// Serves one agent connection. Generic over the socket halves so it can be driven without a network.
-pub(crate) async fn run_agent<Si, St, E>(mut sink: Si, mut stream: St, state: AppState)
+pub(crate) async fn run_agent<Si, St, E>(mut sink: Si, mut stream: St, state: AppState, principal: Principal)
 where
     Si: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
@@ -60,7 +66,7 @@ where
             None | Some(Err(_)) => return,
             Some(Ok(_)) => continue,
         };
-        match hello(&state, &text).await {
+        match hello(&state, &principal, &text).await {
             Ok(live) => break live,
             Err(e) => {
                 metrics.reject(e.reason());
@@ -82,9 +88,21 @@ where
     let mut acked = 0u64;
     let closed = state.closed();
     tokio::pin!(closed);
+    // An agent token revoked while it streams ends the connection.
+    let revoked = match principal {
+        Principal::Agent { token_id, .. } => futures_util::future::Either::Left(state.auth().revoked(token_id)),
+        _ => futures_util::future::Either::Right(std::future::pending()),
+    };
+    tokio::pin!(revoked);
     loop {
         tokio::select! {
             () = &mut closed => {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
+            () = &mut revoked => {
+                metrics.reject("token_revoked");
+                let _ = send_error(&mut sink, "token_revoked", "this agent token has been revoked").await;
                 let _ = sink.send(Message::Close(None)).await;
                 break;
             }
@@ -171,7 +189,7 @@ where
     }
 }
 
-async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppError> {
+async fn hello(state: &AppState, principal: &Principal, text: &str) -> Result<Arc<LiveSession>, AppError> {
     let msg: AgentMessage =
         serde_json::from_str(text).map_err(|e| AppError::BadRequest(format!("hello refused: {e}")))?;
     let AgentMessage::Hello { v, session_id, meta } = msg else {
@@ -183,9 +201,10 @@ async fn hello(state: &AppState, text: &str) -> Result<Arc<LiveSession>, AppErro
         )));
     }
     match (session_id, meta) {
-        (Some(id), _) => super::activate(state, id).await,
+        (Some(id), _) => super::activate_to_stream(state, principal, id).await,
         (None, Some(meta)) => {
-            let session = super::create_session(state, &meta).await?;
+            let owner = crate::auth::stream_owner(principal)?;
+            let session = super::create_session(state, &meta, owner).await?;
             Ok(super::activate_new(state, session))
         }
         (None, None) => Err(AppError::BadRequest("hello needs a session_id or the meta of a new session".into())),
@@ -254,7 +273,7 @@ mod tests {
             let stream = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
                 rx.recv().await.map(|m| (Ok::<_, std::io::Error>(m), rx))
             }));
-            let task = tokio::spawn(run_agent(sink, stream, state.clone()));
+            let task = tokio::spawn(run_agent(sink, stream, state.clone(), Principal::LocalOwner));
             Agent { to_server, from_server, task }
         }
 

@@ -1,5 +1,6 @@
 //! The router: one module per endpoint family.
 
+mod account;
 pub(crate) mod analysis;
 mod api;
 mod export;
@@ -12,38 +13,88 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, post};
 use racecraft_core::SessionMeta;
 use racecraft_store::Session;
 
 use crate::AppError;
+use crate::auth::Policy;
 use crate::live::{LiveSession, Resume};
 use crate::state::AppState;
+
+/// One route: method and path, who may call it, and its handler.
+struct Route {
+    method: Method,
+    path: &'static str,
+    policy: Policy,
+    handler: MethodRouter<AppState>,
+}
+
+fn route(method: Method, path: &'static str, policy: Policy, handler: MethodRouter<AppState>) -> Route {
+    Route { method, path, policy, handler }
+}
+
+/// Every route with its policy. The router is built from this list only, so no route exists without a
+/// policy; the authorization test walks the same list.
+fn routes() -> Vec<Route> {
+    use Policy::*;
+    let (g, p, d, patch) = (Method::GET, Method::POST, Method::DELETE, Method::PATCH);
+    vec![
+        route(g.clone(), "/api/health", Public, get(api::health)),
+        route(g.clone(), "/api/channels", Public, get(api::channels)),
+        route(g.clone(), "/api/me", Public, get(account::me)),
+        route(p.clone(), "/api/login", Public, post(account::login)),
+        route(p.clone(), "/api/logout", Public, post(account::logout)),
+        route(p.clone(), "/api/account/password", SignedIn, post(account::change_password)),
+        route(g.clone(), "/api/teams/{team}/members", ManageTeam, get(account::members)),
+        route(p.clone(), "/api/teams/{team}/members", ManageTeam, post(account::add_member)),
+        route(d.clone(), "/api/teams/{team}/members/{user}", ManageTeam, delete(account::remove_member)),
+        route(g.clone(), "/api/teams/{team}/tokens", ManageTeam, get(account::tokens)),
+        route(p.clone(), "/api/teams/{team}/tokens", ManageTeam, post(account::create_token)),
+        route(d.clone(), "/api/teams/{team}/tokens/{token}", ManageTeam, delete(account::revoke_token)),
+        route(g.clone(), "/api/sessions", SignedIn, get(api::list_sessions)),
+        route(p.clone(), "/api/sessions", Stream, post(api::create_session)),
+        route(g.clone(), "/api/sessions/{id}", ReadSession, get(api::get_session)),
+        route(patch, "/api/sessions/{id}", EditSession, axum::routing::patch(api::update_session)),
+        route(d.clone(), "/api/sessions/{id}", EditSession, delete(api::delete_session)),
+        route(g.clone(), "/api/sessions/{id}/laps", ReadSession, get(api::session_laps)),
+        route(g.clone(), "/api/sessions/{id}/analysis", ReadSession, get(analysis::session)),
+        route(g.clone(), "/api/sessions/{id}/track", ReadSession, get(analysis::track)),
+        route(g.clone(), "/api/sessions/{id}/export", ReadSession, get(export::session)),
+        route(g.clone(), "/api/sessions/{id}/references", ReadSession, get(analysis::references)),
+        route(g.clone(), "/api/sessions/{id}/shares", EditSession, get(account::shares)),
+        route(p.clone(), "/api/sessions/{id}/shares", EditSession, post(account::create_share)),
+        route(d.clone(), "/api/sessions/{id}/shares/{share}", EditSession, delete(account::revoke_share)),
+        route(g.clone(), "/api/laps/{id}", ReadLap, get(api::lap)),
+        route(g.clone(), "/api/laps/{id}/analysis", ReadLap, get(analysis::lap)),
+        route(g.clone(), "/api/laps/{id}/compare/{ref_id}", ReadLap, get(analysis::compare)),
+        route(g.clone(), "/api/recent/{n}", SignedIn, get(api::recent)),
+        route(p.clone(), "/api/ingest", Stream, post(ingest_http::api_ingest)),
+        route(p, "/ingest", Stream, post(ingest_http::ac_ingest)),
+        route(g.clone(), "/ws/ingest", Stream, get(ingest_ws::upgrade)),
+        route(g.clone(), "/ws/{id}", ReadSession, get(view_ws::upgrade)),
+        route(g, "/metrics", Operator, get(api::metrics)),
+    ]
+}
+
+/// Every route's method, path and policy, in the order the router is built.
+pub fn route_table() -> Vec<(Method, &'static str, Policy)> {
+    routes().into_iter().map(|r| (r.method, r.path, r.policy)).collect()
+}
 
 /// Builds the application. No sockets here: tests call it with `tower::ServiceExt::oneshot`.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.inner.limits.max_body_bytes;
-    Router::new()
-        .route("/api/health", get(api::health))
-        .route("/api/channels", get(api::channels))
-        .route("/api/sessions", get(api::list_sessions).post(api::create_session))
-        .route("/api/sessions/{id}", get(api::get_session).patch(api::update_session).delete(api::delete_session))
-        .route("/api/sessions/{id}/laps", get(api::session_laps))
-        .route("/api/laps/{id}", get(api::lap))
-        .route("/api/sessions/{id}/analysis", get(analysis::session))
-        .route("/api/sessions/{id}/track", get(analysis::track))
-        .route("/api/sessions/{id}/export", get(export::session))
-        .route("/api/sessions/{id}/references", get(analysis::references))
-        .route("/api/laps/{id}/analysis", get(analysis::lap))
-        .route("/api/laps/{id}/compare/{ref_id}", get(analysis::compare))
-        .route("/api/recent/{n}", get(api::recent))
-        .route("/api/ingest", post(ingest_http::api_ingest))
-        .route("/ingest", post(ingest_http::ac_ingest))
-        .route("/ws/ingest", get(ingest_ws::upgrade))
-        .route("/ws/{session_id}", get(view_ws::upgrade))
-        .route("/metrics", get(api::metrics))
+    let mut router = Router::new();
+    for r in routes() {
+        let guard = axum::middleware::from_fn_with_state((state.clone(), r.policy), crate::auth::authorize);
+        router = router.route(r.path, r.handler.route_layer(guard));
+    }
+    router
         .fallback(web::asset)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::auth::authenticate))
         // Outermost, so it sees (and turns into JSON) the errors of every layer inside.
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::access::guard))
         .with_state(state)
@@ -52,15 +103,19 @@ pub fn app(state: AppState) -> Router {
 /// Creates a session for an agent: in the database, or, while it is away, through the storage writer (an id
 /// from the offline range, the row spooled ahead of the session's frames), so a car is live at once and its
 /// frames are acknowledged as they become durable, whether the database is there or not.
-pub(crate) async fn create_session(state: &AppState, meta: &SessionMeta) -> Result<Session, AppError> {
+pub(crate) async fn create_session(
+    state: &AppState,
+    meta: &SessionMeta,
+    owner: Option<racecraft_store::Owner>,
+) -> Result<Session, AppError> {
     // While the writer knows the database is away, asking it would only wait out the connect timeout.
     if !state.writer().db_away() {
-        match state.store().create_session(meta, None).await {
+        match state.store().create_owned_session(meta, None, owner).await {
             Ok(session) => return Ok(session),
             Err(e) => tracing::warn!(error = %e, "cannot create the session in the database; creating it offline"),
         }
     }
-    let session = state.writer().create_session(meta, None).await?;
+    let session = state.writer().create_owned_session(meta, None, owner).await?;
     tracing::info!(session = session.id, "session created while the database is away");
     Ok(session)
 }
@@ -92,6 +147,18 @@ pub(crate) async fn activate(state: &AppState, id: i64) -> Result<Arc<LiveSessio
     // Its laps and frames may be in the spool only: resume from the writer's watermark, without a replay.
     let next_seq = state.writer().persisted_seq(id);
     Ok(state.live().activate(Resume { session, stored_laps: Vec::new(), next_seq, replay: Vec::new() }).0)
+}
+
+/// [`activate`] for a principal streaming into session `id`: refused (as if missing) unless it may.
+pub(crate) async fn activate_to_stream(
+    state: &AppState,
+    principal: &racecraft_auth::Principal,
+    id: i64,
+) -> Result<Arc<LiveSession>, AppError> {
+    if *principal != racecraft_auth::Principal::LocalOwner {
+        crate::auth::require_stream_into(principal, &crate::auth::session_access(state, id).await?)?;
+    }
+    activate(state, id).await
 }
 
 /// What the store holds of session `id`, or `None` if it has no such session.

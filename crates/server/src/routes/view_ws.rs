@@ -348,6 +348,8 @@ mod tests {
                 best_lap_s: None,
                 frame_count: 0,
                 live: true,
+                team_id: None,
+                visibility: racecraft_core::Visibility::Team,
             },
             Vec::new(),
             None,

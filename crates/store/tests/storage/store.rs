@@ -197,12 +197,15 @@ fn rows_serialize_as_the_protocol_says() {
         lap_count: 3,
         best_lap_s: Some(85.1),
         frame_count: 12_345,
+        team_id: Some(2),
+        driver_user_id: Some(5),
+        visibility: racecraft_core::Visibility::Private,
     };
     assert_eq!(
         serde_json::to_value(&session).expect("json"),
         serde_json::json!({"id":7,"name":"Monza · GT3","game":"sim","car":"GT3","track":"Monza","driver":"D",
             "started_at_ms":1_763_700_000_000_i64,"ended_at_ms":null,"archived":false,"lap_count":3,
-            "best_lap_s":85.1,"frame_count":12345})
+            "best_lap_s":85.1,"frame_count":12345,"team_id":2,"driver_user_id":5,"visibility":"private"})
     );
 }
 

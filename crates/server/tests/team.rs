@@ -1,0 +1,191 @@
+//! A team server over real sockets: a revoked agent token cuts its live agent, sign-in is throttled, a revoked
+//! share link opens nothing, and the server will not start without the accounts its mode needs.
+
+use std::path::Path;
+use std::time::Duration;
+
+use racecraft_auth::secret::{self, Kind};
+use racecraft_core::Role;
+use racecraft_server::{AuthMode, RunningServer, ServerConfig, StartError};
+use racecraft_sim::{SimConfig, Simulation, Track};
+use racecraft_store::Store;
+use racecraft_uplink::{Agent, AgentConfig};
+
+const PASSWORD: &str = "a password long enough";
+
+/// The data directory's database with team "A": owner "olga" and driver "dan", and an agent token of dan's.
+async fn accounts(dir: &Path) -> String {
+    let store = Store::connect(&format!("sqlite://{}", dir.join("racecraft.db").display())).await.expect("store");
+    let hash = racecraft_auth::password::hash(PASSWORD).expect("hash");
+    let (team, _) = store.ensure_team("A").await.expect("team");
+    for (name, role) in [("olga", Role::Owner), ("dan", Role::Driver)] {
+        let user = store.create_user(name, &hash).await.expect("user").expect("new");
+        store.set_membership(team, user.id, role).await.expect("member");
+    }
+    let (dan, _) = store.user_by_name("dan").await.expect("query").expect("dan");
+    let token = secret::generate(Kind::Agent).expect("secret");
+    store.create_agent_token(&secret::digest(&token), team, dan.id, "rig").await.expect("token");
+    store.close().await;
+    token
+}
+
+async fn team_server(dir: &Path) -> RunningServer {
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.to_path_buf());
+    config.auth.mode = AuthMode::Team;
+    config.writer.flush_interval = Duration::from_millis(20);
+    RunningServer::start(config).await.expect("server")
+}
+
+/// A client signed in as `name` (sending the login cookie it was given).
+async fn signed_in(server: &RunningServer, name: &str) -> reqwest::Client {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/login", server.url()))
+        .json(&serde_json::json!({"name": name, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200, "{name} signs in");
+    let cookie = r.headers().get("set-cookie").expect("cookie").to_str().expect("text").to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let pair = cookie.split(';').next().expect("name=value");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, pair.parse().expect("header"));
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_an_agent_token_cuts_its_live_agent_and_keeps_what_it_delivered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let token = accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let sim = Simulation::new(
+        Track::builtin("Monza").expect("track"),
+        SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() },
+    )
+    .expect("sim");
+    let agent =
+        Agent::spawn(AgentConfig { token: Some(token), ..AgentConfig::new(server.url(), sim.meta(0)) }).expect("agent");
+    let frames: Vec<_> = sim.frames().collect();
+    for f in &frames[..600] {
+        agent.push(*f);
+    }
+    let session = agent.session_id().await.expect("session");
+    let mut stats = agent.watch();
+    stats.wait_for(|s| s.acked == 600).await.expect("first frames acknowledged");
+
+    let olga = signed_in(&server, "olga").await;
+    let tokens: serde_json::Value = olga
+        .get(format!("{}/api/teams/1/tokens", server.url()))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let id = tokens[0]["id"].as_i64().expect("token id");
+    let r = olga.delete(format!("{}/api/teams/1/tokens/{id}", server.url())).send().await.expect("revoke");
+    assert_eq!(r.status(), 204);
+
+    stats.wait_for(|s| !s.connected).await.expect("the agent's connection is cut");
+    for f in &frames[600..] {
+        agent.push(*f);
+    }
+    let refused = agent.finish(Some(Duration::from_secs(20))).await.expect_err("the revoked token is refused");
+    assert!(refused.to_string().contains("revoked"), "{refused}");
+
+    let body: serde_json::Value = olga
+        .get(format!("{}/api/sessions/{session}", server.url()))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["frame_count"], 600, "what was acknowledged before the revocation is stored: {body}");
+    assert_eq!(body["team_id"], 1);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_is_throttled_per_account_and_per_address() {
+    let dir = tempfile::tempdir().expect("tmp");
+    accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let client = reqwest::Client::new();
+    let login = |name: &'static str, password: &'static str| {
+        client
+            .post(format!("{}/api/login", server.url()))
+            .json(&serde_json::json!({"name": name, "password": password}))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(login("olga", "wrong password!").await.expect("login").status(), 401);
+    }
+    let throttled = login("olga", PASSWORD).await.expect("login");
+    assert_eq!(throttled.status(), 429, "even the right password waits once the account is throttled");
+    let wait: u64 = throttled.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
+    assert!((1..=300).contains(&wait), "{wait}");
+    // The same address is throttled for every account, so guessing across accounts does not help.
+    assert_eq!(login("dan", PASSWORD).await.expect("login").status(), 429);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_link_opens_its_session_without_an_account_until_revoked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let token = accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let sim = Simulation::new(
+        Track::builtin("Spa").expect("track"),
+        SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() },
+    )
+    .expect("sim");
+    let agent =
+        Agent::spawn(AgentConfig { token: Some(token), ..AgentConfig::new(server.url(), sim.meta(0)) }).expect("agent");
+    for f in sim.frames() {
+        agent.push(f);
+    }
+    let session = agent.finish(Some(Duration::from_secs(60))).await.expect("delivered").session_id.expect("id");
+
+    let anonymous = reqwest::Client::new();
+    let laps_url = format!("{}/api/sessions/{session}/laps", server.url());
+    assert_eq!(anonymous.get(&laps_url).send().await.expect("get").status(), 401);
+
+    let dan = signed_in(&server, "dan").await;
+    let created: serde_json::Value = dan
+        .post(format!("{}/api/sessions/{session}/shares", server.url()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("share")
+        .json()
+        .await
+        .expect("json");
+    let link = created["token"].as_str().expect("token").to_owned();
+    let shared = anonymous.get(&laps_url).bearer_auth(&link).send().await.expect("get");
+    assert_eq!(shared.status(), 200);
+    assert_eq!(shared.json::<serde_json::Value>().await.expect("json").as_array().map(Vec::len), Some(1));
+    let other = anonymous.get(format!("{}/api/sessions", server.url())).bearer_auth(&link).send().await.expect("get");
+    assert_eq!(other.status(), 403, "a share link lists nothing");
+
+    let id = created["listed"]["id"].as_i64().expect("id");
+    let r = dan.delete(format!("{}/api/sessions/{session}/shares/{id}", server.url())).send().await.expect("revoke");
+    assert_eq!(r.status(), 204);
+    assert_eq!(anonymous.get(&laps_url).bearer_auth(&link).send().await.expect("get").status(), 404);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn a_server_needing_accounts_will_not_start_without_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let beyond = ServerConfig::new("0.0.0.0:0".parse().expect("addr"), dir.path().to_path_buf());
+    assert_eq!(beyond.auth.mode, AuthMode::Team, "listening beyond loopback means team mode");
+    let err = RunningServer::start(beyond.clone()).await.expect_err("no accounts yet");
+    assert!(matches!(err, StartError::NoAccounts), "{err}");
+    assert!(err.to_string().contains("racecraft user add"), "{err}");
+
+    let mut local = beyond;
+    local.auth.mode = AuthMode::Local;
+    let err = RunningServer::start(local).await.expect_err("local mode beyond loopback");
+    assert!(matches!(err, StartError::NeedsTeamMode { .. }), "{err}");
+}
