@@ -6,7 +6,7 @@ use racecraft_core::{Frame, SessionMeta};
 use racecraft_uplink::{Agent, AgentConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{Error, Result, Scale, temp_server};
+use crate::{Error, Result, Scale, temp_server_as};
 
 /// A server runtime with one worker thread, kept alive as long as the value.
 struct OneCore {
@@ -38,16 +38,23 @@ impl Drop for OneCore {
 
 /// Frames per second through the agent's binary WebSocket stream, counted when the server has accepted them.
 pub async fn ingest_binary(scale: Scale) -> Result<f64> {
+    ingest_binary_as(scale, false).await
+}
+
+/// [`ingest_binary`], against a team server with the agent holding a token when `team`.
+pub async fn ingest_binary_as(scale: Scale, team: bool) -> Result<f64> {
     let n = scale.pick(1_000_000, 2_000);
     let core = OneCore::new()?;
-    let (server, dir) = core.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
+    let (server, dir, access) =
+        core.spawn(temp_server_as(racecraft_server::Limits::default(), team)).await.map_err(join)??;
     let sim = racecraft_sim::Simulation::new(
         racecraft_sim::Track::builtin("Monza")?,
         racecraft_sim::SimConfig { laps: 1, rate_hz: 333.0, ..Default::default() },
     )?;
     let samples: Vec<Frame> = sim.frames().collect();
     let meta = SessionMeta { game: "bench".into(), ..SessionMeta::default() };
-    let agent = Agent::spawn(AgentConfig::new(server.url(), meta)).map_err(|e| Error::Failed(e.to_string()))?;
+    let config = AgentConfig { token: access.map(|a| a.token), ..AgentConfig::new(server.url(), meta) };
+    let agent = Agent::spawn(config).map_err(|e| Error::Failed(e.to_string()))?;
     let state = server.state().clone();
     let received = || state.metrics().frames_received.get_or_create(&[("transport", "ws")]).get();
     let start = Instant::now();
@@ -75,16 +82,23 @@ const INGEST_BODY: &[u8] = br#"{"session_id":1,"lap":1,"lapdist_m":120.5,"speed_
 /// Requests (= frames) per second of one-point JSON posts to `/api/ingest` over `connections` keep-alive
 /// connections.
 pub async fn ingest_json(scale: Scale, connections: usize) -> Result<f64> {
+    ingest_json_as(scale, connections, false).await
+}
+
+/// [`ingest_json`], against a team server with every request carrying an agent token when `team`.
+pub async fn ingest_json_as(scale: Scale, connections: usize, team: bool) -> Result<f64> {
     let core = OneCore::new()?;
-    let (server, dir) = core.spawn(temp_server(racecraft_server::Limits::default())).await.map_err(join)??;
+    let (server, dir, access) =
+        core.spawn(temp_server_as(racecraft_server::Limits::default(), team)).await.map_err(join)??;
+    let headers = access.map(|a| format!("Authorization: Bearer {}\r\n", a.token)).unwrap_or_default();
     let body = INGEST_BODY;
     // Session 1 must exist.
-    let created = post(&server.url(), "/api/sessions", br#"{"game":"bench"}"#, 1).await?;
+    let created = post(&server.url(), "/api/sessions", br#"{"game":"bench"}"#, 1, &headers).await?;
     if created == 0.0 {
         return Err(Error::Failed("could not create the session".into()));
     }
     let requests = scale.pick(60_000, 300);
-    let rate = post(&server.url(), "/api/ingest", body, requests.div_ceil(connections) * connections).await?;
+    let rate = post(&server.url(), "/api/ingest", body, requests.div_ceil(connections) * connections, &headers).await?;
     core.spawn(server.shutdown()).await.map_err(join)??;
     drop(dir);
     Ok(rate)
@@ -98,22 +112,30 @@ pub async fn hello_world_http(scale: Scale, connections: usize) -> Result<f64> {
     let app = axum::Router::new().route("/", axum::routing::post(|| async { axum::http::StatusCode::NO_CONTENT }));
     let server = core.spawn(async move { axum::serve(listener, app).await });
     let requests = scale.pick(60_000, 300);
-    let rate = load(addr, "/", b"{}", requests.div_ceil(connections) * connections, connections).await?;
+    let rate = load(addr, "/", b"{}", requests.div_ceil(connections) * connections, connections, "").await?;
     server.abort();
     Ok(rate)
 }
 
-async fn post(url: &str, path: &str, body: &[u8], requests: usize) -> Result<f64> {
+async fn post(url: &str, path: &str, body: &[u8], requests: usize, headers: &str) -> Result<f64> {
     let addr: std::net::SocketAddr =
         url.trim_start_matches("http://").parse().map_err(|e| Error::Failed(format!("{e}")))?;
     let connections = if requests >= 32 { 32 } else { 1 };
-    load(addr, path, body, requests, connections).await
+    load(addr, path, body, requests, connections, headers).await
 }
 
-/// Sends `requests` POSTs split over `connections` keep-alive connections; returns requests per second.
-async fn load(addr: std::net::SocketAddr, path: &str, body: &[u8], requests: usize, connections: usize) -> Result<f64> {
+/// Sends `requests` POSTs split over `connections` keep-alive connections, each with the extra `headers`
+/// (CRLF-terminated lines); returns requests per second.
+async fn load(
+    addr: std::net::SocketAddr,
+    path: &str,
+    body: &[u8],
+    requests: usize,
+    connections: usize,
+    headers: &str,
+) -> Result<f64> {
     let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     let mut bytes = req.into_bytes();
@@ -211,7 +233,7 @@ pub async fn ingest_json_node(scale: Scale, connections: usize) -> Result<Option
     let body = INGEST_BODY;
     let requests = scale.pick(60_000, 300);
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let rate = load(addr, "/api/ingest", body, requests.div_ceil(connections) * connections, connections).await?;
+    let rate = load(addr, "/api/ingest", body, requests.div_ceil(connections) * connections, connections, "").await?;
     let _ = child.kill().await;
     Ok(Some(rate))
 }

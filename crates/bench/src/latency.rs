@@ -7,7 +7,7 @@ use racecraft_core::Frame;
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{Error, Result, Scale, percentile, temp_server};
+use crate::{Error, Result, Scale, percentile, temp_server_as};
 
 /// Latency percentiles over every delivery to every viewer.
 #[derive(Debug, Clone, Serialize)]
@@ -46,18 +46,40 @@ pub async fn live_latency(
     scale: Scale,
     server_exe: Option<(&std::path::Path, Option<&str>)>,
 ) -> Result<LatencyReport> {
+    live_latency_with(viewers, rate_hz, scale, server_exe, false).await
+}
+
+/// [`live_latency`] with the server in this process, in team mode when `team`: the agent streams with a
+/// token and every viewer signs in with a login cookie.
+pub async fn live_latency_as(viewers: usize, rate_hz: f64, scale: Scale, team: bool) -> Result<LatencyReport> {
+    live_latency_with(viewers, rate_hz, scale, None, team).await
+}
+
+async fn live_latency_with(
+    viewers: usize,
+    rate_hz: f64,
+    scale: Scale,
+    server_exe: Option<(&std::path::Path, Option<&str>)>,
+    team: bool,
+) -> Result<LatencyReport> {
     // Five seconds per run keeps the eight B4 runs within a minute; p99.9 still rests on ≥ 300 samples.
     let frames = scale.pick((rate_hz * 5.0) as usize, 20);
+    let mut access = None;
     let (server, process) = match server_exe {
         Some((exe, cpus)) => (None, Some(crate::ServerProcess::start(exe, cpus).await?)),
-        None => (Some(temp_server(racecraft_server::Limits::default()).await?), None),
+        None => {
+            let (server, dir, team_access) = temp_server_as(racecraft_server::Limits::default(), team).await?;
+            access = team_access;
+            (Some((server, dir)), None)
+        }
     };
     let url = match (&server, &process) {
         (Some((s, _)), _) => s.url(),
         (_, Some(p)) => p.url(),
         _ => unreachable!("one of the two is set"),
     };
-    let (agent, session_id) = crate::bench_agent(&url).await?;
+    let (agent, session_id) = crate::bench_agent_as(&url, access.as_ref().map(|a| a.token.as_str())).await?;
+    let cookie = access.map(|a| a.cookie);
     let origin = Instant::now();
     let ws_url = format!("{}/ws/{session_id}?format=binary", url.replace("http://", "ws://"));
 
@@ -68,7 +90,14 @@ pub async fn live_latency(
         rt.block_on(async move {
             let mut tasks = Vec::new();
             for _ in 0..viewers {
-                let (ws, _) = tokio_tungstenite::connect_async(&ws_url)
+                let mut request =
+                    tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str())
+                        .map_err(|e| Error::Failed(format!("viewer request: {e}")))?;
+                if let Some(cookie) = &cookie {
+                    let value = cookie.parse().map_err(|_| Error::Failed("cookie header".into()))?;
+                    request.headers_mut().insert("cookie", value);
+                }
+                let (ws, _) = tokio_tungstenite::connect_async(request)
                     .await
                     .map_err(|e| Error::Failed(format!("viewer connect: {e}")))?;
                 let ready = ready_tx.clone();

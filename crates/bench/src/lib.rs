@@ -37,8 +37,8 @@ pub use analysis::{AnalysisReport, analysis};
 pub use capture::{CaptureReport, capture_agent};
 pub use decode::{DecodeReport, DecodeRow, capture_decode};
 pub use end_to_end::{EndToEndReport, end_to_end};
-pub use http::{hello_world_http, ingest_binary, ingest_json, ingest_json_node};
-pub use latency::{LatencyReport, live_latency, loopback_rtt};
+pub use http::{hello_world_http, ingest_binary, ingest_binary_as, ingest_json, ingest_json_as, ingest_json_node};
+pub use latency::{LatencyReport, live_latency, live_latency_as, loopback_rtt};
 pub use memory::{MemoryReport, ServerProcess, server_memory};
 pub use seek::{SeekReport, seek_lap};
 pub use size::{AC_PHYSICS_PAGE_BYTES, IBT_SAMPLE, SizeReport, storage_size, storage_size_ibt};
@@ -60,6 +60,9 @@ pub enum Error {
     /// The simulator refused its configuration.
     #[error("simulator: {0}")]
     Sim(#[from] racecraft_sim::Error),
+    /// The bench's own database setup failed.
+    #[error("store: {0}")]
+    Store(#[from] racecraft_store::Error),
     /// Something did not behave as the benchmark needs.
     #[error("{0}")]
     Failed(String),
@@ -98,9 +101,17 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// An agent streaming a new bench session to `url`, once the server has given it a session id.
 pub(crate) async fn bench_agent(url: &str) -> Result<(racecraft_uplink::Agent, i64)> {
+    bench_agent_as(url, None).await
+}
+
+/// [`bench_agent`] with an agent token (a team server).
+pub(crate) async fn bench_agent_as(url: &str, token: Option<&str>) -> Result<(racecraft_uplink::Agent, i64)> {
     let meta = racecraft_core::SessionMeta { game: "bench".into(), track: "Monza".into(), ..Default::default() };
-    let agent = racecraft_uplink::Agent::spawn(racecraft_uplink::AgentConfig::new(url, meta))
-        .map_err(|e| Error::Failed(e.to_string()))?;
+    let config = racecraft_uplink::AgentConfig {
+        token: token.map(str::to_owned),
+        ..racecraft_uplink::AgentConfig::new(url, meta)
+    };
+    let agent = racecraft_uplink::Agent::spawn(config).map_err(|e| Error::Failed(e.to_string()))?;
     let id = agent.session_id().await.map_err(|e| Error::Failed(e.to_string()))?;
     Ok((agent, id))
 }
@@ -109,9 +120,45 @@ pub(crate) async fn bench_agent(url: &str) -> Result<(racecraft_uplink::Agent, i
 pub(crate) async fn temp_server(
     limits: racecraft_server::Limits,
 ) -> Result<(racecraft_server::RunningServer, tempfile::TempDir)> {
+    let (server, dir, _) = temp_server_as(limits, false).await?;
+    Ok((server, dir))
+}
+
+/// How the bench's clients prove who they are to a team server.
+#[derive(Debug, Clone)]
+pub(crate) struct TeamAccess {
+    /// An agent token of the team's driver (`Authorization: Bearer …`).
+    pub(crate) token: String,
+    /// A login cookie of the same user (`Cookie: …`), for viewers.
+    pub(crate) cookie: String,
+}
+
+/// [`temp_server`], in team mode with one team, its driver, an agent token and a login when `team`.
+pub(crate) async fn temp_server_as(
+    limits: racecraft_server::Limits,
+    team: bool,
+) -> Result<(racecraft_server::RunningServer, tempfile::TempDir, Option<TeamAccess>)> {
+    use racecraft_auth::secret::{self, Kind};
     let dir = tempfile::tempdir()?;
     let mut config = racecraft_server::ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().to_path_buf());
     config.limits = limits;
+    let access = if team {
+        let failed = |e: &dyn std::fmt::Display| Error::Failed(format!("setting up the team: {e}"));
+        let store = racecraft_store::Store::connect(&config.db_url()).await?;
+        let (team_id, _) = store.ensure_team("bench").await?;
+        // No one signs in with a password here; the login below is made directly.
+        let user = store.create_user("driver", "-").await?.ok_or_else(|| failed(&"user exists"))?;
+        store.set_membership(team_id, user.id, racecraft_core::Role::Driver).await?;
+        let token = secret::generate(Kind::Agent).map_err(|e| failed(&e))?;
+        store.create_agent_token(&secret::digest(&token), team_id, user.id, "bench").await?;
+        let login = secret::generate(Kind::Login).map_err(|e| failed(&e))?;
+        store.create_login(&secret::digest(&login), user.id, i64::MAX).await?;
+        store.close().await;
+        config.auth.mode = racecraft_server::AuthMode::Team;
+        Some(TeamAccess { token, cookie: format!("racecraft_session={login}") })
+    } else {
+        None
+    };
     let server = racecraft_server::RunningServer::start(config).await?;
-    Ok((server, dir))
+    Ok((server, dir, access))
 }

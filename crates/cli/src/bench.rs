@@ -9,7 +9,7 @@ use clap::Args;
 pub struct BenchArgs {
     /// Run only these groups (comma-separated): b1 (capture decode), b2 (recording size and codec speed),
     /// b3 (ingest), b4 (fan-out latency), b5 (end to end), b6 (storage write), b7 (analysis), b8 (seek a lap),
-    /// b9 (bytes to a viewer), memory. Older names still work: storage = b2, ingest = b3, latency = b4,
+    /// b9 (bytes to a viewer), b10 (the cost of a team server's authentication), memory. Older names still work: storage = b2, ingest = b3, latency = b4,
     /// capture = memory.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -29,7 +29,7 @@ pub struct BenchArgs {
 }
 
 /// Every group, in table order.
-const GROUPS: [&str; 10] = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "memory"];
+const GROUPS: [&str; 11] = ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "memory"];
 
 /// Older group names and what they run now.
 const ALIASES: [(&str, &str); 4] = [("storage", "b2"), ("ingest", "b3"), ("latency", "b4"), ("capture", "memory")];
@@ -267,6 +267,54 @@ pub async fn bench(args: BenchArgs) -> Result<()> {
             ),
         ));
         json.insert("b9_wire".into(), serde_json::to_value(&r)?);
+    }
+    if run("b10") {
+        // Each pair alternates off, on, off, on and keeps each side's best, so a slow moment of the machine
+        // does not land on one side only.
+        eprintln!("bench: B10 authentication on vs off");
+        let (mut json_off, mut json_on, mut bin_off, mut bin_on) = (0f64, 0f64, 0f64, 0f64);
+        for _ in 0..2 {
+            json_off = json_off.max(b::ingest_json_as(scale, 32, false).await?);
+            json_on = json_on.max(b::ingest_json_as(scale, 32, true).await?);
+            bin_off = bin_off.max(b::ingest_binary_as(scale, false).await?);
+            bin_on = bin_on.max(b::ingest_binary_as(scale, true).await?);
+        }
+        rows.push(Row::new(
+            "B10a JSON ingest, agent token on every POST (team server, 1 core, 32 connections)",
+            format!("{json_on:.0} frames/s"),
+            format!("no authentication (local server): {json_off:.0}/s"),
+            format!("{:.3}× without", json_on / json_off),
+        ));
+        rows.push(Row::new(
+            "B10b binary ingest, agent stream with a token (team server, 1 core)",
+            format!("{bin_on:.0} frames/s"),
+            format!("no authentication: {bin_off:.0}/s"),
+            format!("{:.3}× without", bin_on / bin_off),
+        ));
+        let viewers = if args.smoke { 2 } else { 10 };
+        let mut fanout = Vec::new();
+        for team in [false, true, false, true] {
+            fanout.push((team, b::live_latency_as(viewers, 333.0, scale, team).await?));
+        }
+        let best = |team: bool, pick: fn(&b::LatencyReport) -> f64| {
+            fanout.iter().filter(|(t, _)| *t == team).map(|(_, r)| pick(r)).fold(f64::INFINITY, f64::min)
+        };
+        let (p50_on, p99_on) = (best(true, |r| r.p50_us), best(true, |r| r.p99_us));
+        let (p50_off, p99_off) = (best(false, |r| r.p50_us), best(false, |r| r.p99_us));
+        rows.push(Row::new(
+            format!("B10c fan-out, {viewers} signed-in viewers at 333 Hz (team server, in process)"),
+            format!("p50 {} · p99 {}", us(p50_on), us(p99_on)),
+            format!("no authentication: p50 {} · p99 {}", us(p50_off), us(p99_off)),
+            format!("p50 {:.2}× · p99 {:.2}× without", p50_on / p50_off, p99_on / p99_off),
+        ));
+        json.insert(
+            "b10_auth".into(),
+            serde_json::json!({
+                "json_fps_on": json_on, "json_fps_off": json_off, "binary_fps_on": bin_on, "binary_fps_off": bin_off,
+                "fanout_p50_us_on": p50_on, "fanout_p50_us_off": p50_off,
+                "fanout_p99_us_on": p99_on, "fanout_p99_us_off": p99_off,
+            }),
+        );
     }
     if run("memory") {
         eprintln!("bench: server memory");

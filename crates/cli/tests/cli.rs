@@ -479,6 +479,11 @@ fn bench_smoke_runs_every_group_and_reports_sane_figures() {
     for key in ["binary_bytes", "json_bytes", "compact_bytes", "raw_bytes"] {
         positive(&v, &["b9_wire", key]);
     }
+    for key in
+        ["json_fps_on", "json_fps_off", "binary_fps_on", "binary_fps_off", "fanout_p99_us_on", "fanout_p99_us_off"]
+    {
+        positive(&v, &["b10_auth", key]);
+    }
     positive(&v, &["memory", "peak_kb"]);
     positive(&v, &["capture", "peak_kb"]);
 }

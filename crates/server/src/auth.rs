@@ -64,6 +64,13 @@ impl Default for AuthConfig {
     }
 }
 
+/// How long a credential's principal is reused before the database is asked again: the bound on how late a
+/// change made by another process (`racecraft token revoke`, `racecraft user add --role`) is seen. Changes made
+/// through this server take effect at once.
+const PRINCIPAL_TTL: Duration = Duration::from_secs(5);
+/// Credentials remembered at most.
+const PRINCIPAL_CACHE_MAX: usize = 10_000;
+
 /// The server's authentication state.
 #[derive(Debug)]
 pub(crate) struct Auth {
@@ -71,16 +78,53 @@ pub(crate) struct Auth {
     pub(crate) throttle: Throttle,
     /// Ids of agent tokens revoked while this server runs; live connections using one close.
     revoked: tokio::sync::watch::Sender<Vec<i64>>,
+    /// Principals by credential, with when they were looked up: a credential sent with every request
+    /// (an agent's JSON posts, a page's API calls) costs a hash and a lookup, not database queries.
+    principals: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Principal)>>,
 }
 
 impl Auth {
     pub(crate) fn new(config: AuthConfig) -> Auth {
         let throttle = Throttle::new(config.throttle);
-        Auth { config, throttle, revoked: tokio::sync::watch::channel(Vec::new()).0 }
+        Auth {
+            config,
+            throttle,
+            revoked: tokio::sync::watch::channel(Vec::new()).0,
+            principals: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn principals(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (std::time::Instant, Principal)>> {
+        // Only a cache: a map left mid-update by a panic is still a valid one.
+        self.principals.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn cached(&self, credential: &str) -> Option<Principal> {
+        let map = self.principals();
+        map.get(credential).filter(|(at, _)| at.elapsed() < PRINCIPAL_TTL).map(|(_, p)| p.clone())
+    }
+
+    fn remember(&self, credential: String, principal: &Principal) {
+        let mut map = self.principals();
+        if map.len() >= PRINCIPAL_CACHE_MAX {
+            map.retain(|_, (at, _)| at.elapsed() < PRINCIPAL_TTL);
+            if map.len() >= PRINCIPAL_CACHE_MAX {
+                map.clear();
+            }
+        }
+        map.insert(credential, (std::time::Instant::now(), principal.clone()));
+    }
+
+    /// Forgets every remembered principal: after a sign-out, a password change, a role change, a revocation.
+    pub(crate) fn forget_principals(&self) {
+        self.principals().clear();
     }
 
     /// Cuts the live connections authenticated by agent token `token_id`.
     pub(crate) fn revoke(&self, token_id: i64) {
+        self.forget_principals();
         self.revoked.send_modify(|ids| ids.push(token_id));
     }
 
@@ -131,9 +175,27 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut request: Req
 }
 
 async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
-    if state.auth().config.mode == AuthMode::Local {
+    let auth = state.auth();
+    if auth.config.mode == AuthMode::Local {
         return Ok(Principal::LocalOwner);
     }
+    let credential =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).or_else(|| cookie(headers, COOKIE));
+    let Some(credential) = credential else { return Ok(Principal::Anonymous) };
+    // Keyed by the credential itself: it is in this process's memory anyway, and hashing it would be most of
+    // the cost of a hit.
+    if let Some(principal) = auth.cached(credential) {
+        return Ok(principal);
+    }
+    let principal = lookup(state, headers).await?;
+    if principal != Principal::Anonymous {
+        auth.remember(credential.to_owned(), &principal);
+    }
+    Ok(principal)
+}
+
+/// The principal behind a request's credentials, from the database.
+async fn lookup(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     let store = state.store();
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let token = value

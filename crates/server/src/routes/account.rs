@@ -114,6 +114,7 @@ pub(super) async fn login(
 pub(super) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if let Some(token) = cookie(&headers, COOKIE) {
         state.store().delete_login(&secret::digest(token)).await?;
+        state.auth().forget_principals();
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, login_cookie(&state.auth().config, None));
@@ -149,6 +150,7 @@ pub(super) async fn change_password(
     .map_err(internal)?
     .ok_or_else(|| AppError::Forbidden("the current password is wrong".into()))?;
     store.set_password(user_id, &hash).await?;
+    state.auth().forget_principals();
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,6 +173,7 @@ pub(super) async fn add_member(
     let Json(body) = body.map_err(json_rejection)?;
     let (user, one_time_password) = add_user(&state, &body.name).await?;
     state.store().set_membership(team, user.id, body.role).await?;
+    state.auth().forget_principals();
     let member = MemberBody { user_id: user.id, name: user.name, role: body.role };
     Ok((StatusCode::CREATED, Json(MemberAdded { member, one_time_password })))
 }
@@ -209,6 +212,7 @@ pub(super) async fn remove_member(
         return Err(AppError::Unprocessable("a team keeps at least one owner".into()));
     }
     if store.remove_membership(team, user).await? {
+        state.auth().forget_principals();
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!("user {user} is not in team {team}")))
@@ -314,6 +318,7 @@ pub(super) async fn revoke_share(
     PathParam((id, share)): PathParam<(i64, i64)>,
 ) -> Result<StatusCode, AppError> {
     if state.store().revoke_share_link(id, share).await? {
+        state.auth().forget_principals();
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!("session {id} has no active share link {share}")))
