@@ -79,6 +79,36 @@ describe('a team server', () => {
     await context.close();
   });
 
+  test('a share link opens its session without an account until it is revoked', async () => {
+    const cookie = await signedInCookie();
+    const [session] = await sessions(cookie);
+    const created = await fetch(`${TEAM}/api/sessions/${session.id}/shares`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(created.status, 201);
+    const { token, listed } = await created.json();
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${TEAM}/#/share/${token}`);
+    await page.waitForURL(new RegExp(`#/session/${session.id}$`));
+    const best = await page.getByTestId('best-lap').textContent();
+    assert.match(best, /^\d:\d\d\.\d\d\d$/, 'the analysis page shows the session');
+    assert.equal(await page.getByTestId('signin').count(), 0, 'no sign-in asked');
+    await context.close();
+
+    const revoked = await fetch(`${TEAM}/api/sessions/${session.id}/shares/${listed.id}`, { method: 'DELETE', headers: { cookie } });
+    assert.equal(revoked.status, 204);
+    const again = await browser.newContext();
+    const gone = await again.newPage();
+    await gone.goto(`${TEAM}/#/share/${token}`);
+    const error = await gone.getByTestId('share-error').textContent();
+    assert.match(error, /does not exist/);
+    await again.close();
+  });
+
   test('a page on another origin cannot use a signed-in user to write, delete or watch', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

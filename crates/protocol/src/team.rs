@@ -185,3 +185,14 @@ pub struct CreatedShareLink {
     /// The secret, shown this once: sent as `Authorization: Bearer …`, or in the page address after `#share=`.
     pub token: String,
 }
+
+/// `GET /api/shared` with a share link as the bearer: what it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Shared {
+    /// The session.
+    #[ts(type = "number")]
+    pub session_id: i64,
+    /// The one lap, or `null` for the whole session.
+    #[ts(type = "number | null")]
+    pub lap_id: Option<i64>,
+}

@@ -14,7 +14,7 @@ use crate::rest::{
 };
 use crate::team::{
     AddMember, AgentTokenBody, ChangePassword, CreateAgentToken, CreateShareLink, CreatedAgentToken, CreatedShareLink,
-    Login, Me, MemberAdded, MemberBody, ShareLinkBody,
+    Login, Me, MemberAdded, MemberBody, ShareLinkBody, Shared,
 };
 use crate::viewer::{ViewerMessage, ViewerQuery};
 
@@ -77,6 +77,7 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<ShareLinkBody>();
     v.visit::<CreateShareLink>();
     v.visit::<CreatedShareLink>();
+    v.visit::<Shared>();
 }
 
 /// The names of the messages and bodies, each of which `docs/protocol.md` names.

@@ -3,7 +3,7 @@
 import type { ChannelInfo } from './channels';
 
 // Every body is generated from the Rust types (crates/protocol): a renamed field fails the type check.
-import type { Columns, Lap, LapFrames, Login, Me, Session } from './protocol';
+import type { Columns, Lap, LapFrames, Login, Me, Session, Shared } from './protocol';
 export type { Columns, Lap, Me, Session };
 /** `GET /api/laps/{id}`: the lap and its frames as columns. */
 export type LapData = LapFrames;
@@ -14,9 +14,23 @@ export class ApiError extends Error {
   }
 }
 
+const SHARE_KEY = 'racecraft_share';
+
+/** The share link this tab was opened with (`#/share/<token>`), sent with every API request; kept for the tab. */
+export function shareToken(): string | null {
+  return sessionStorage.getItem(SHARE_KEY);
+}
+
+export function setShareToken(token: string): void {
+  sessionStorage.setItem(SHARE_KEY, token);
+}
+
 /** GET `path` as JSON; a non-2xx answer throws an ApiError with the server's `error` message. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal, headers: { accept: 'application/json' } });
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const share = shareToken();
+  if (share) headers.authorization = `Bearer ${share}`;
+  const res = await fetch(path, { signal, headers });
   if (!res.ok) {
     let msg = `${res.status} ${res.statusText}`;
     try {
@@ -58,6 +72,9 @@ export function liveSocketUrl(id: number, loc: { protocol: string; host: string 
   const scheme = loc.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${loc.host}/ws/${id}?format=binary`;
 }
+
+/** What a share link opens (`GET /api/shared`, the link sent as the bearer). */
+export const shared = (signal?: AbortSignal) => getJson<Shared>('/api/shared', signal);
 
 /** The server's mode and who is signed in (`GET /api/me`). */
 export const me = (signal?: AbortSignal) => getJson<Me>('/api/me', signal);

@@ -1240,6 +1240,16 @@ expires_at_ms: number | null,
  */
 revoked_at_ms: number | null, };
 
+export type Shared = { 
+/**
+ * The session.
+ */
+session_id: number, 
+/**
+ * The one lap, or `null` for the whole session.
+ */
+lap_id: number | null, };
+
 export type ShiftAdvice = { 
 /**
  * The gear shifted out of.

@@ -14,6 +14,11 @@ describe('parseRoute', () => {
     expect(parseRoute('#/session/12?laps=3,x&ref=best')).toEqual({ page: 'session', id: 12, laps: [3], ref: null, xref: null });
     expect(parseRoute('#/live/abc').page).toBe('notfound');
   });
+  it('parses a share link and nothing that is not one', () => {
+    expect(parseRoute('#/share/rc_share_AbC-9_x')).toEqual({ page: 'share', token: 'rc_share_AbC-9_x' });
+    expect(parseRoute('#/share/rc_agent_AbC').page).toBe('notfound');
+    expect(parseRoute('#/share/rc_share_a<b').page).toBe('notfound');
+  });
   it('builds session links that parse back', () => {
     expect(sessionHref(4)).toBe('#/session/4');
     expect(sessionHref(4, [2, 7], 3)).toBe('#/session/4?laps=2,7&ref=3');

@@ -14,7 +14,7 @@ use racecraft_auth::secret::{self, Kind};
 use racecraft_core::{Role, Visibility};
 use racecraft_protocol::team::{
     AddMember, AgentTokenBody, AuthModeName, ChangePassword, CreateAgentToken, CreateShareLink, CreatedAgentToken,
-    CreatedShareLink, Login, Me, MemberAdded, MemberBody, ShareLinkBody, TeamRole, UserBody,
+    CreatedShareLink, Login, Me, MemberAdded, MemberBody, ShareLinkBody, Shared, TeamRole, UserBody,
 };
 use racecraft_store::{AgentToken, ShareLink};
 
@@ -322,5 +322,13 @@ pub(super) async fn revoke_share(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::NotFound(format!("session {id} has no active share link {share}")))
+    }
+}
+
+/// What the share link the request carries opens; 404 for any other caller.
+pub(super) async fn shared(Extension(principal): Extension<Principal>) -> Result<Json<Shared>, AppError> {
+    match principal {
+        Principal::Share { session_id, lap_id } => Ok(Json(Shared { session_id, lap_id })),
+        _ => Err(AppError::NotFound("send a share link as `Authorization: Bearer rc_share_…`".into())),
     }
 }

@@ -46,6 +46,7 @@ fn routes() -> Vec<Route> {
         route(g.clone(), "/api/me", Public, get(account::me)),
         route(p.clone(), "/api/login", Public, post(account::login)),
         route(p.clone(), "/api/logout", Public, post(account::logout)),
+        route(g.clone(), "/api/shared", Public, get(account::shared)),
         route(p.clone(), "/api/account/password", SignedIn, post(account::change_password)),
         route(g.clone(), "/api/teams/{team}/members", ManageTeam, get(account::members)),
         route(p.clone(), "/api/teams/{team}/members", ManageTeam, post(account::add_member)),
