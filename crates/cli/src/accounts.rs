@@ -100,8 +100,8 @@ enum TokenCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Revoke a token by id: it authenticates nothing from now on (a running server also cuts its live
-    /// connections when revoked from the team page; from here, within the agent's next reconnect).
+    /// Revoke a token by id: it authenticates nothing from now on, and a running server cuts the live agents
+    /// using it within 5 s.
     Revoke {
         /// Team name.
         #[arg(long)]

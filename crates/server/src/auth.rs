@@ -128,11 +128,35 @@ impl Auth {
         self.revoked.send_modify(|ids| ids.push(token_id));
     }
 
-    /// Resolves once agent token `token_id` is revoked.
-    pub(crate) fn revoked(&self, token_id: i64) -> impl Future<Output = ()> + Send + 'static {
+    /// Resolves once agent token `token_id` is revoked: at once through this server, and within
+    /// [`PRINCIPAL_TTL`] when another process (`racecraft token revoke`) wrote it to the database.
+    pub(crate) fn revoked(
+        &self,
+        store: racecraft_store::Store,
+        token_id: i64,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let mut rx = self.revoked.subscribe();
-        async move {
+        let here = async move {
             let _ = rx.wait_for(|ids| ids.contains(&token_id)).await;
+        };
+        let elsewhere = async move {
+            let mut every = tokio::time::interval(PRINCIPAL_TTL);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                // A database that does not answer revokes nothing; the next tick asks again.
+                if let Ok(Some(token)) = store.agent_token_by_id(token_id).await
+                    && token.revoked_at_ms.is_some()
+                {
+                    return;
+                }
+            }
+        };
+        async move {
+            tokio::select! {
+                () = here => {}
+                () = elsewhere => {}
+            }
         }
     }
 }

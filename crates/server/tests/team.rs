@@ -189,3 +189,35 @@ async fn a_server_needing_accounts_will_not_start_without_them() {
     let err = RunningServer::start(local).await.expect_err("local mode beyond loopback");
     assert!(matches!(err, StartError::NeedsTeamMode { .. }), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_by_another_process_cuts_its_live_agent_too() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let token = accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let sim = Simulation::new(
+        Track::builtin("Monza").expect("track"),
+        SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() },
+    )
+    .expect("sim");
+    let agent = Agent::spawn(AgentConfig { token: Some(token.clone()), ..AgentConfig::new(server.url(), sim.meta(0)) })
+        .expect("agent");
+    let frames: Vec<_> = sim.frames().collect();
+    for f in &frames[..100] {
+        agent.push(*f);
+    }
+    let mut stats = agent.watch();
+    stats.wait_for(|s| s.acked == 100).await.expect("acknowledged");
+
+    // What `racecraft token revoke` does: a row written by another connection, the server not told.
+    let store =
+        Store::connect(&format!("sqlite://{}", dir.path().join("racecraft.db").display())).await.expect("store");
+    let row = store.agent_token(&secret::digest(&token)).await.expect("query").expect("row");
+    assert!(store.revoke_agent_token(row.team_id, row.id).await.expect("revoke"));
+
+    let cut = tokio::time::timeout(Duration::from_secs(30), stats.wait_for(|s| !s.connected)).await;
+    assert!(cut.is_ok_and(|r| r.is_ok()), "the live agent is cut once the server sees the revocation");
+    let refused = agent.finish(Some(Duration::from_secs(20))).await.expect_err("refused from now on");
+    assert!(refused.to_string().contains("revoked"), "{refused}");
+    server.shutdown().await.expect("shutdown");
+}

@@ -90,7 +90,9 @@ where
     tokio::pin!(closed);
     // An agent token revoked while it streams ends the connection.
     let revoked = match principal {
-        Principal::Agent { token_id, .. } => futures_util::future::Either::Left(state.auth().revoked(token_id)),
+        Principal::Agent { token_id, .. } => {
+            futures_util::future::Either::Left(state.auth().revoked(state.store().clone(), token_id))
+        }
         _ => futures_util::future::Either::Right(std::future::pending()),
     };
     tokio::pin!(revoked);

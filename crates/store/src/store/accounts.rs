@@ -370,6 +370,15 @@ impl Store {
         Ok(row.map(AgentToken::from))
     }
 
+    /// Agent token `id`, revoked or not.
+    pub async fn agent_token_by_id(&self, id: i64) -> Result<Option<AgentToken>> {
+        self.ready().await?;
+        let sql = concat!(token_columns!(), "WHERE id = $1");
+        let row: Option<AgentTokenRecord> =
+            with_pool!(&self.pool, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await?);
+        Ok(row.map(AgentToken::from))
+    }
+
     /// A team's agent tokens, newest first.
     pub async fn agent_tokens(&self, team_id: i64) -> Result<Vec<AgentToken>> {
         self.ready().await?;
