@@ -79,6 +79,45 @@ describe('a team server', () => {
     await context.close();
   });
 
+  test('the owner adds a member and makes and revokes an agent token on the team page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${TEAM}/`);
+    await page.fill('input[name=name]', USER);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.getByTestId('nav-team').first().click();
+    await page.getByTestId('team-page').waitFor();
+    const before = await page.getByTestId('member-row').count();
+
+    await page.fill('input[name=member]', 'newbie');
+    await page.selectOption('select[name=role]', 'viewer');
+    await page.click('[data-testid=add-member] button[type=submit]');
+    await page.getByTestId('secret-value').waitFor();
+    const password = await page.getByTestId('secret-value').textContent();
+    assert.equal(password.length, 22, password);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=member-row]').length === n, before + 1);
+    const login = await fetch(`${TEAM}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'newbie', password }),
+    });
+    assert.equal(login.status, 200, 'the one-time password signs the new member in');
+    assert.equal((await login.json()).teams[0].role, 'viewer');
+
+    const tokensBefore = await page.getByTestId('token-row').count();
+    await page.selectOption('select[name=driver]', 'dan');
+    await page.fill('input[name=label]', 'laptop');
+    await page.click('[data-testid=create-token] button[type=submit]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=token-row]').length === n, tokensBefore + 1);
+    assert.match(await page.getByTestId('secret-value').textContent(), /^rc_agent_[A-Za-z0-9_-]{43}$/);
+    const newest = page.getByTestId('token-row').first();
+    assert.match(await newest.textContent(), /laptop/);
+    await newest.getByTestId('revoke').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=token-row] [data-testid=token-state]')?.textContent === 'revoked');
+    await context.close();
+  });
+
   test('a share link opens its session without an account until it is revoked', async () => {
     const cookie = await signedInCookie();
     const [session] = await sessions(cookie);

@@ -3,8 +3,22 @@
 import type { ChannelInfo } from './channels';
 
 // Every body is generated from the Rust types (crates/protocol): a renamed field fails the type check.
-import type { Columns, Lap, LapFrames, Login, Me, Session, Shared } from './protocol';
-export type { Columns, Lap, Me, Session };
+import type {
+  AddMember,
+  AgentTokenBody,
+  Columns,
+  CreateAgentToken,
+  CreatedAgentToken,
+  Lap,
+  LapFrames,
+  Login,
+  Me,
+  MemberAdded,
+  MemberBody,
+  Session,
+  Shared,
+} from './protocol';
+export type { AgentTokenBody, Columns, Lap, Me, MemberBody, Session };
 /** `GET /api/laps/{id}`: the lap and its frames as columns. */
 export type LapData = LapFrames;
 
@@ -95,3 +109,26 @@ export async function signIn(body: Login): Promise<Me> {
 export async function signOut(): Promise<void> {
   await fetch('/api/logout', { method: 'POST' });
 }
+
+/** Sends `body` as JSON with `method`; a non-2xx answer throws an ApiError with the server's reason. */
+async function send<T>(method: string, path: string, body?: unknown): Promise<T | null> {
+  const res = await fetch(path, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return null;
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, typeof json.error === 'string' ? json.error : `${res.status}`);
+  return json as T;
+}
+
+/** A team's members and agent tokens (owners only). */
+export const team = {
+  members: (id: number) => getJson<MemberBody[]>(`/api/teams/${id}/members`),
+  addMember: (id: number, body: AddMember) => send<MemberAdded>('POST', `/api/teams/${id}/members`, body),
+  removeMember: (id: number, user: number) => send<null>('DELETE', `/api/teams/${id}/members/${user}`),
+  tokens: (id: number) => getJson<AgentTokenBody[]>(`/api/teams/${id}/tokens`),
+  createToken: (id: number, body: CreateAgentToken) => send<CreatedAgentToken>('POST', `/api/teams/${id}/tokens`, body),
+  revokeToken: (id: number, token: number) => send<null>('DELETE', `/api/teams/${id}/tokens/${token}`),
+};

@@ -18,6 +18,7 @@ describe('parseRoute', () => {
     expect(parseRoute('#/share/rc_share_AbC-9_x')).toEqual({ page: 'share', token: 'rc_share_AbC-9_x' });
     expect(parseRoute('#/share/rc_agent_AbC').page).toBe('notfound');
     expect(parseRoute('#/share/rc_share_a<b').page).toBe('notfound');
+    expect(parseRoute('#/team/3')).toEqual({ page: 'team', id: 3 });
   });
   it('builds session links that parse back', () => {
     expect(sessionHref(4)).toBe('#/session/4');

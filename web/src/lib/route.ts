@@ -1,4 +1,4 @@
-// Hash routes: #/ (sessions), #/share/{token} (a share link: opens its session), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers), where instead of
+// Hash routes: #/ (sessions), #/share/{token} (a share link: opens its session), #/team/{id} (members, tokens), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers), where instead of
 // `ref` an `xref` names the reference lap of another session on the same track by its lap id.
 
 export type Route =
@@ -6,6 +6,7 @@ export type Route =
   | { page: 'live'; id: number }
   | { page: 'session'; id: number; laps: number[] | null; ref: number | null; xref: number | null }
   | { page: 'share'; token: string }
+  | { page: 'team'; id: number }
   | { page: 'notfound'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -13,6 +14,8 @@ export function parseRoute(hash: string): Route {
   if (path === '/' || path === '') return { page: 'sessions' };
   const share = /^\/share\/(rc_share_[A-Za-z0-9_-]+)$/.exec(path);
   if (share) return { page: 'share', token: share[1] };
+  const team = /^\/team\/(\d+)$/.exec(path);
+  if (team) return { page: 'team', id: Number(team[1]) };
   const m = /^\/(live|session)\/(\d+)$/.exec(path);
   if (m && m[1] === 'live') return { page: 'live', id: Number(m[2]) };
   if (m) {
