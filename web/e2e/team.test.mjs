@@ -118,6 +118,38 @@ describe('a team server', () => {
     await context.close();
   });
 
+  test('the session page shares the session and sets who may read it', async () => {
+    const cookie = await signedInCookie();
+    const [session] = await sessions(cookie);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${TEAM}/`);
+    await page.fill('input[name=name]', USER);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.goto(`${TEAM}/#/session/${session.id}`);
+    await page.getByTestId('share-panel').waitFor();
+    await page.selectOption('[data-testid=visibility]', 'private');
+    await page.waitForFunction(async (id) => (await (await fetch(`/api/sessions/${id}`)).json()).visibility === 'private', session.id);
+    await page.getByTestId('share').click();
+    const url = await page.getByTestId('share-url').textContent();
+    assert.match(url, /#\/share\/rc_share_/);
+    assert.equal(await page.$eval('[data-testid=visibility]', (e) => e.value), 'link', 'sharing makes it readable by link');
+
+    const visitor = await browser.newContext();
+    const shared = await visitor.newPage();
+    await shared.goto(url);
+    await shared.waitForURL(new RegExp(`#/session/${session.id}$`));
+    await shared.getByTestId('best-lap').waitFor();
+    assert.equal(await shared.getByTestId('share-panel').count(), 0, 'a link holder cannot share further');
+    await visitor.close();
+
+    const before = await page.getByTestId('share-link').count();
+    await page.getByTestId('share-link').last().getByRole('button').click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=share-link]').length === n - 1, before);
+    await context.close();
+  });
+
   test('a share link opens its session without an account until it is revoked', async () => {
     const cookie = await signedInCookie();
     const [session] = await sessions(cookie);

@@ -9,6 +9,8 @@ import type {
   Columns,
   CreateAgentToken,
   CreatedAgentToken,
+  CreatedShareLink,
+  CreateShareLink,
   Lap,
   LapFrames,
   Login,
@@ -16,9 +18,10 @@ import type {
   MemberAdded,
   MemberBody,
   Session,
+  ShareLinkBody,
   Shared,
 } from './protocol';
-export type { AgentTokenBody, Columns, Lap, Me, MemberBody, Session };
+export type { AgentTokenBody, Columns, Lap, Me, MemberBody, Session, ShareLinkBody };
 /** `GET /api/laps/{id}`: the lap and its frames as columns. */
 export type LapData = LapFrames;
 
@@ -131,4 +134,14 @@ export const team = {
   tokens: (id: number) => getJson<AgentTokenBody[]>(`/api/teams/${id}/tokens`),
   createToken: (id: number, body: CreateAgentToken) => send<CreatedAgentToken>('POST', `/api/teams/${id}/tokens`, body),
   revokeToken: (id: number, token: number) => send<null>('DELETE', `/api/teams/${id}/tokens/${token}`),
+};
+
+/** Who may read a session, and its share links (team server; for those who may change the session). */
+export const sharing = {
+  links: (session: number) => getJson<ShareLinkBody[]>(`/api/sessions/${session}/shares`),
+  create: (session: number, body: CreateShareLink) =>
+    send<CreatedShareLink>('POST', `/api/sessions/${session}/shares`, body),
+  revoke: (session: number, link: number) => send<null>('DELETE', `/api/sessions/${session}/shares/${link}`),
+  visibility: (session: number, visibility: Session['visibility']) =>
+    send<Session>('PATCH', `/api/sessions/${session}`, { visibility }),
 };
