@@ -212,6 +212,8 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
         // The capture's own server is for this machine: local, and refused if --serve-on leaves loopback.
         auth: crate::AuthArg::Local,
         trust_proxy: false,
+        tls_cert: None,
+        tls_key: None,
     });
     run(args, local, false).await
 }

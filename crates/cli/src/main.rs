@@ -97,6 +97,12 @@ pub(crate) struct ServerArgs {
     /// mark the login cookie Secure when --public-url is https. Implies team mode.
     #[arg(long, env = "RACECRAFT_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Serve HTTPS with this PEM certificate chain (and --tls-key); login cookies are then Secure.
+    #[arg(long, env = "RACECRAFT_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "RACECRAFT_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Where the SQLite database and the storage spool live [default: $XDG_DATA_HOME/racecraft or
     /// ~/.local/share/racecraft; %LOCALAPPDATA%\Racecraft on Windows].
     #[arg(long, env = "RACECRAFT_DATA_DIR")]
@@ -353,6 +359,9 @@ pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
         AuthArg::Auto => config.auth.mode,
     };
     config.auth.trust_proxy = args.trust_proxy;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(racecraft_server::TlsFiles { cert: cert.clone(), key: key.clone() });
+    }
     config.auth.secure_cookies = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     for host in &args.allow_host {
         config.access = config.access.allow_host(host)?;

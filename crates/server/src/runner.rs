@@ -28,6 +28,8 @@ pub struct ServerConfig {
     pub access: crate::AccessPolicy,
     /// Local or team mode, logins.
     pub auth: crate::AuthConfig,
+    /// Serve HTTPS with this certificate and key (login cookies then `Secure`).
+    pub tls: Option<crate::TlsFiles>,
 }
 
 impl ServerConfig {
@@ -44,6 +46,7 @@ impl ServerConfig {
                 mode: if listen.ip().is_loopback() { crate::AuthMode::Local } else { crate::AuthMode::Team },
                 ..crate::AuthConfig::default()
             },
+            tls: None,
         }
     }
 
@@ -79,6 +82,9 @@ pub enum StartError {
         /// The address asked for.
         addr: SocketAddr,
     },
+    /// The TLS certificate or key cannot be used.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// Team mode with nobody able to sign in.
     #[error(
         "this server requires sign-in but has no accounts yet: create the first owner with \
@@ -92,6 +98,8 @@ pub enum StartError {
 pub struct RunningServer {
     /// The address it listens on (the real port when configured with port 0).
     pub addr: SocketAddr,
+    /// Whether it speaks HTTPS.
+    tls: bool,
     state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -116,25 +124,36 @@ impl RunningServer {
                 Err(e) => tracing::warn!(error = %e, "cannot check the accounts while the database is away"),
             }
         }
+        // The certificate is checked before anything else is opened: a bad file is a clear error at once.
+        let acceptor = config.tls.as_ref().map(crate::tls::acceptor).transpose()?;
+        let mut auth = config.auth.clone();
+        auth.secure_cookies |= acceptor.is_some();
         let spool = Spool::open(config.data_dir.join("spool")).await?;
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
-        let state =
-            AppState::with_auth(store, writer, config.limits.clone(), config.access.clone(), config.auth.clone());
+        let state = AppState::with_auth(store, writer, config.limits.clone(), config.access.clone(), auth);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr()?;
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(crate::serve(listener, state.clone(), async move {
+        let stop = async move {
             let _ = rx.await;
-        }));
+        };
+        let tls = acceptor.is_some();
+        let task = match acceptor {
+            Some(acceptor) => {
+                let listener = crate::tls::TlsListener::new(listener, acceptor)?;
+                tokio::spawn(crate::serve_tls(listener, state.clone(), stop))
+            }
+            None => tokio::spawn(crate::serve(listener, state.clone(), stop)),
+        };
         crate::routes::analysis::prepare_recent(&state, config.limits.prepare_recent_sessions);
-        Ok(RunningServer { addr, state, shutdown: Some(tx), task })
+        Ok(RunningServer { addr, tls, state, shutdown: Some(tx), task })
     }
 
-    /// `http://addr`.
+    /// `http://addr`, or `https://addr` over TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.tls { "https" } else { "http" }, self.addr)
     }
 
     /// The server's state (metrics, store, writer).

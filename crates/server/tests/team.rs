@@ -221,3 +221,85 @@ async fn a_token_revoked_by_another_process_cuts_its_live_agent_too() {
     assert!(refused.to_string().contains("revoked"), "{refused}");
     server.shutdown().await.expect("shutdown");
 }
+
+/// One HTTP/1.1 exchange over `tls`, returning the response head and body as text.
+async fn https_exchange(tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tls.write_all(request.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out).await.expect("read");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_server_speaks_https_with_its_certificate_and_secure_cookies() {
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    accounts(dir.path()).await;
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).expect("write");
+    std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).expect("write");
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().to_path_buf());
+    config.auth.mode = AuthMode::Team;
+    config.tls =
+        Some(racecraft_server::TlsFiles { cert: dir.path().join("cert.pem"), key: dir.path().join("key.pem") });
+    let server = RunningServer::start(config).await.expect("server");
+    assert!(server.url().starts_with("https://"), "{}", server.url());
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).expect("root");
+    let client = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+    let connect = || async {
+        let tcp = tokio::net::TcpStream::connect(server.addr).await.expect("tcp");
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+        connector.connect(name, tcp).await.expect("the certificate is accepted")
+    };
+
+    let health = https_exchange(
+        &mut connect().await,
+        "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let body = format!(r#"{{"name":"olga","password":"{PASSWORD}"}}"#);
+    let login = https_exchange(
+        &mut connect().await,
+        &format!(
+            "POST /api/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await;
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    let cookie = login.lines().find(|l| l.to_ascii_lowercase().starts_with("set-cookie:")).expect("cookie");
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
+
+    // Plain HTTP to the HTTPS port gets no HTTP answer.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut plain = tokio::net::TcpStream::connect(server.addr).await.expect("tcp");
+    plain.write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n\r\n").await.expect("write");
+    let mut answer = Vec::new();
+    let _ = plain.read_to_end(&mut answer).await;
+    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test]
+async fn a_key_that_is_not_a_key_is_a_clear_error_before_anything_starts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).expect("write");
+    std::fs::write(dir.path().join("key.pem"), "not a key").expect("write");
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().join("data"));
+    config.tls =
+        Some(racecraft_server::TlsFiles { cert: dir.path().join("cert.pem"), key: dir.path().join("key.pem") });
+    let err = RunningServer::start(config).await.expect_err("refused");
+    assert!(matches!(err, StartError::Tls(_)) && err.to_string().contains("key.pem"), "{err}");
+}

@@ -67,7 +67,7 @@ fn client_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr
 
 pub(super) async fn login(
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    peer: Option<Extension<ConnectInfo<crate::ClientAddr>>>,
     headers: HeaderMap,
     body: Result<Json<Login>, JsonRejection>,
 ) -> Result<Response, AppError> {
@@ -76,8 +76,10 @@ pub(super) async fn login(
     }
     let Json(body) = body.map_err(json_rejection)?;
     let account_key = format!("user:{}", body.name);
-    let address_key =
-        format!("addr:{}", client_address(&state, &headers, peer.map(|Extension(ConnectInfo(addr))| addr)));
+    let address_key = format!(
+        "addr:{}",
+        client_address(&state, &headers, peer.map(|Extension(ConnectInfo(crate::ClientAddr(addr)))| addr))
+    );
     let keys = [account_key.as_str(), address_key.as_str()];
     let throttle = &state.auth().throttle;
     if let Err(wait) = throttle.check(&keys, Instant::now()) {
