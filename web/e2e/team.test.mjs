@@ -88,6 +88,8 @@ describe('a team server', () => {
     await page.click('button[type=submit]');
     await page.getByTestId('nav-team').first().click();
     await page.getByTestId('team-page').waitFor();
+    // Members and tokens arrive together: once the owner's row is there, both lists are loaded.
+    await page.getByTestId('member-row').filter({ hasText: USER }).waitFor();
     const before = await page.getByTestId('member-row').count();
 
     await page.fill('input[name=member]', 'newbie');
