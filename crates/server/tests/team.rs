@@ -303,3 +303,27 @@ async fn a_key_that_is_not_a_key_is_a_clear_error_before_anything_starts() {
     let err = RunningServer::start(config).await.expect_err("refused");
     assert!(matches!(err, StartError::Tls(_)) && err.to_string().contains("key.pem"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_owner_can_neither_leave_nor_step_down() {
+    let dir = tempfile::tempdir().expect("tmp");
+    accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let olga = signed_in(&server, "olga").await;
+    let members = format!("{}/api/teams/1/members", server.url());
+    let demote =
+        olga.post(&members).json(&serde_json::json!({"name": "olga", "role": "viewer"})).send().await.expect("post");
+    assert_eq!(demote.status(), 422);
+    let list: serde_json::Value = olga.get(&members).send().await.expect("get").json().await.expect("json");
+    let olga_row = list.as_array().expect("members").iter().find(|m| m["name"] == "olga").expect("olga").clone();
+    assert_eq!(olga_row["role"], "owner", "still the owner");
+    let leave = olga.delete(format!("{members}/{}", olga_row["user_id"])).send().await.expect("delete");
+    assert_eq!(leave.status(), 422);
+    // With a second owner, stepping down is fine.
+    let r = olga.post(&members).json(&serde_json::json!({"name": "dan", "role": "owner"})).send().await.expect("post");
+    assert_eq!(r.status(), 201);
+    let r =
+        olga.post(&members).json(&serde_json::json!({"name": "olga", "role": "engineer"})).send().await.expect("post");
+    assert_eq!(r.status(), 201);
+    server.shutdown().await.expect("shutdown");
+}

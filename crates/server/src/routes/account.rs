@@ -173,6 +173,12 @@ pub(super) async fn add_member(
     body: Result<Json<AddMember>, JsonRejection>,
 ) -> Result<(StatusCode, Json<MemberAdded>), AppError> {
     let Json(body) = body.map_err(json_rejection)?;
+    if body.role != Role::Owner {
+        let owners: Vec<_> = state.store().members(team).await?.into_iter().filter(|m| m.role == Role::Owner).collect();
+        if owners.len() == 1 && owners[0].name == body.name.trim() {
+            return Err(AppError::Unprocessable("a team keeps at least one owner: make another owner first".into()));
+        }
+    }
     let (user, one_time_password) = add_user(&state, &body.name).await?;
     state.store().set_membership(team, user.id, body.role).await?;
     state.auth().forget_principals();
