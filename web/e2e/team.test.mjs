@@ -22,6 +22,14 @@ async function signedInCookie() {
   return res.headers.get('set-cookie').split(';')[0];
 }
 
+/** Signs `page` in through the sign-in form. */
+async function signInPage(page) {
+  await page.goto(`${TEAM}/`);
+  await page.fill('input[name=name]', USER);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+}
+
 async function sessions(cookie) {
   const res = await fetch(`${TEAM}/api/sessions?archived=true`, { headers: { cookie } });
   assert.equal(res.status, 200);
@@ -82,10 +90,7 @@ describe('a team server', () => {
   test('the owner adds a member and makes and revokes an agent token on the team page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${TEAM}/`);
-    await page.fill('input[name=name]', USER);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
+    await signInPage(page);
     await page.getByTestId('nav-team').first().click();
     await page.getByTestId('team-page').waitFor();
     // Members and tokens arrive together: once the owner's row is there, both lists are loaded.
@@ -125,10 +130,7 @@ describe('a team server', () => {
     const [session] = await sessions(cookie);
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${TEAM}/`);
-    await page.fill('input[name=name]', USER);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
+    await signInPage(page);
     await page.goto(`${TEAM}/#/session/${session.id}`);
     await page.getByTestId('share-panel').waitFor();
     await page.selectOption('[data-testid=visibility]', 'private');
@@ -185,10 +187,7 @@ describe('a team server', () => {
   test('a page on another origin cannot use a signed-in user to write, delete or watch', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${TEAM}/`);
-    await page.fill('input[name=name]', USER);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
+    await signInPage(page);
     await page.getByTestId('session-row').first().waitFor();
 
     const cookie = await signedInCookie();

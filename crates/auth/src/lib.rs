@@ -18,6 +18,18 @@ pub mod throttle;
 
 pub use policy::{Principal, SessionAccess};
 
+/// Longest user name, in bytes.
+pub const MAX_NAME_BYTES: usize = 64;
+
+/// A user name as typed, trimmed, if it can be one: 1 to [`MAX_NAME_BYTES`] bytes, no control characters.
+pub fn user_name(raw: &str) -> Result<&str, String> {
+    let name = raw.trim();
+    if name.is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+        return Err(format!("a user name is 1 to {MAX_NAME_BYTES} bytes without control characters, not {raw:?}"));
+    }
+    Ok(name)
+}
+
 /// What can go wrong here.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -30,4 +42,27 @@ pub enum Error {
     /// Hashing failed (parameters out of range).
     #[error("password hashing failed: {0}")]
     Hash(argon2::password_hash::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(super::user_name("  olga "), Ok("olga"));
+        assert!(super::user_name("   ").is_err());
+        assert!(super::user_name("a\nb").is_err());
+        assert!(super::user_name(&"x".repeat(65)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_name_or_a_clear_refusal(raw in any::<String>()) {
+            match super::user_name(&raw) {
+                Ok(name) => prop_assert!(!name.is_empty() && name.len() <= super::MAX_NAME_BYTES && raw.contains(name)),
+                Err(why) => prop_assert!(why.contains("user name")),
+            }
+        }
+    }
 }

@@ -71,6 +71,17 @@ mod tests {
         assert!(!looks_like(Kind::Agent, &format!("{}!", &a[..a.len() - 1])));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn no_text_but_a_well_formed_secret_looks_like_one(raw in proptest::prelude::any::<String>()) {
+            for kind in [Kind::Login, Kind::Agent, Kind::Share] {
+                if looks_like(kind, &raw) {
+                    proptest::prop_assert!(raw.starts_with(kind.prefix()) && raw.len() == kind.prefix().len() + 43);
+                }
+            }
+        }
+    }
+
     #[test]
     fn digest_is_sha256_hex() {
         // SHA-256("abc"), FIPS 180-2 appendix B.1.

@@ -127,10 +127,7 @@ async fn hash(password: String) -> Result<String> {
 pub async fn user(args: UserArgs) -> Result<()> {
     match args.command {
         UserCommand::Add { name, team, role, db } => {
-            let name = name.trim();
-            if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
-                bail!("a user name is 1 to 64 characters, no control characters");
-            }
+            let name = racecraft_auth::user_name(&name).map_err(anyhow::Error::msg)?;
             let store = db.open().await?;
             let first = store.user_count().await? == 0;
             let (team_id, new_team) = store.ensure_team(&team).await?;

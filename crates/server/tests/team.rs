@@ -36,6 +36,16 @@ async fn team_server(dir: &Path) -> RunningServer {
     RunningServer::start(config).await.expect("server")
 }
 
+/// One simulated lap of `track` and an agent streaming into `server` with agent `token`.
+fn token_agent(server: &RunningServer, track: &str, token: &str) -> (Simulation, Agent) {
+    let config = SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() };
+    let sim = Simulation::new(Track::builtin(track).expect("track"), config).expect("sim");
+    let agent =
+        Agent::spawn(AgentConfig { token: Some(token.to_owned()), ..AgentConfig::new(server.url(), sim.meta(0)) })
+            .expect("agent");
+    (sim, agent)
+}
+
 /// A client signed in as `name` (sending the login cookie it was given).
 async fn signed_in(server: &RunningServer, name: &str) -> reqwest::Client {
     let r = reqwest::Client::new()
@@ -58,13 +68,7 @@ async fn revoking_an_agent_token_cuts_its_live_agent_and_keeps_what_it_delivered
     let dir = tempfile::tempdir().expect("tmp");
     let token = accounts(dir.path()).await;
     let server = team_server(dir.path()).await;
-    let sim = Simulation::new(
-        Track::builtin("Monza").expect("track"),
-        SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() },
-    )
-    .expect("sim");
-    let agent =
-        Agent::spawn(AgentConfig { token: Some(token), ..AgentConfig::new(server.url(), sim.meta(0)) }).expect("agent");
+    let (sim, agent) = token_agent(&server, "Monza", &token);
     let frames: Vec<_> = sim.frames().collect();
     for f in &frames[..600] {
         agent.push(*f);
@@ -135,13 +139,7 @@ async fn a_share_link_opens_its_session_without_an_account_until_revoked() {
     let dir = tempfile::tempdir().expect("tmp");
     let token = accounts(dir.path()).await;
     let server = team_server(dir.path()).await;
-    let sim = Simulation::new(
-        Track::builtin("Spa").expect("track"),
-        SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() },
-    )
-    .expect("sim");
-    let agent =
-        Agent::spawn(AgentConfig { token: Some(token), ..AgentConfig::new(server.url(), sim.meta(0)) }).expect("agent");
+    let (sim, agent) = token_agent(&server, "Spa", &token);
     for f in sim.frames() {
         agent.push(f);
     }
@@ -195,13 +193,7 @@ async fn a_token_revoked_by_another_process_cuts_its_live_agent_too() {
     let dir = tempfile::tempdir().expect("tmp");
     let token = accounts(dir.path()).await;
     let server = team_server(dir.path()).await;
-    let sim = Simulation::new(
-        Track::builtin("Monza").expect("track"),
-        SimConfig { laps: 1, rate_hz: 60.0, ..SimConfig::default() },
-    )
-    .expect("sim");
-    let agent = Agent::spawn(AgentConfig { token: Some(token.clone()), ..AgentConfig::new(server.url(), sim.meta(0)) })
-        .expect("agent");
+    let (sim, agent) = token_agent(&server, "Monza", &token);
     let frames: Vec<_> = sim.frames().collect();
     for f in &frames[..100] {
         agent.push(*f);
@@ -325,5 +317,37 @@ async fn the_last_owner_can_neither_leave_nor_step_down() {
     let r =
         olga.post(&members).json(&serde_json::json!({"name": "olga", "role": "engineer"})).send().await.expect("post");
     assert_eq!(r.status(), 201);
+    server.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_credentials_are_clear_refusals() {
+    let dir = tempfile::tempdir().expect("tmp");
+    accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let url = format!("{}/api/sessions", server.url());
+    let client = reqwest::Client::new();
+    let forged = format!("rc_agent_{}", "A".repeat(43));
+    for (name, value) in [
+        ("authorization", "Basic b2xnYTpwdw=="),
+        ("authorization", "Bearer"),
+        ("authorization", "Bearer rc_agent_short"),
+        ("authorization", forged.as_str()),
+        ("cookie", "racecraft_session=rc_login_forged; other=1"),
+        ("cookie", ";;==;racecraft_session"),
+    ] {
+        let r = client.get(&url).header(name, value).send().await.expect("request");
+        assert_eq!(r.status(), 401, "{name}: {value}");
+        let body: serde_json::Value = r.json().await.expect("a JSON error body");
+        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    }
+    let bytes = reqwest::header::HeaderValue::from_bytes(b"Bearer \xff\xfe").expect("header");
+    assert_eq!(client.get(&url).header("authorization", bytes).send().await.expect("request").status(), 401);
+    let login = format!("{}/api/login", server.url());
+    let r =
+        client.post(&login).header("content-type", "application/json").body("{\"name\":").send().await.expect("post");
+    assert_eq!(r.status(), 400, "truncated JSON");
+    let r = client.post(&login).json(&serde_json::json!({"name": 7, "password": []})).send().await.expect("post");
+    assert_eq!(r.status(), 422, "wrong shape");
     server.shutdown().await.expect("shutdown");
 }

@@ -175,7 +175,7 @@ pub(super) async fn add_member(
     let Json(body) = body.map_err(json_rejection)?;
     if body.role != Role::Owner {
         let owners: Vec<_> = state.store().members(team).await?.into_iter().filter(|m| m.role == Role::Owner).collect();
-        if owners.len() == 1 && owners[0].name == body.name.trim() {
+        if owners.len() == 1 && Ok(owners[0].name.as_str()) == racecraft_auth::user_name(&body.name) {
             return Err(AppError::Unprocessable("a team keeps at least one owner: make another owner first".into()));
         }
     }
@@ -188,10 +188,7 @@ pub(super) async fn add_member(
 
 /// The user called `name`, created with a one-time password (returned) when there is none.
 async fn add_user(state: &AppState, name: &str) -> Result<(racecraft_store::User, Option<String>), AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
-        return Err(AppError::Unprocessable("a user name is 1 to 64 characters, no control characters".into()));
-    }
+    let name = racecraft_auth::user_name(name).map_err(AppError::Unprocessable)?;
     let store = state.store();
     if let Some((user, _)) = store.user_by_name(name).await? {
         return Ok((user, None));
