@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what Racecraft needs that a fresh machine of our kind may lack: Node packages for the web UI; with
 # --browser, Debian's Chromium for the browser tests; with --windows, what cross-builds racecraft.exe and runs it
-# under Wine (the Rust target, Debian's mingw-w64 and wine64). Idempotent and quiet when nothing is missing.
+# under Wine (the Rust target, Debian's mingw-w64 and wine64); with --llm, llama.cpp's OpenAI-compatible server
+# from PyPI (llama-cpp-python, built from source: about 9 minutes on two cores, once) and gguf, for the coaching
+# chat's tests. Idempotent and quiet when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-browser=false windows=false
+browser=false windows=false llm=false
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=true ;;
     --windows) windows=true ;;
-    *) echo "deps.sh: unknown option $arg (--browser, --windows)" >&2; exit 2 ;;
+    --llm) llm=true ;;
+    *) echo "deps.sh: unknown option $arg (--browser, --windows, --llm)" >&2; exit 2 ;;
   esac
 done
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -32,6 +35,10 @@ if $windows; then
     echo "adding the Rust target x86_64-pc-windows-gnu"
     rustup target add x86_64-pc-windows-gnu >/dev/null
   fi
+fi
+if $llm && ! python3 -c 'import llama_cpp.server, gguf, numpy' >/dev/null 2>&1; then
+  echo "installing llama-cpp-python's server and gguf from PyPI (llama.cpp is compiled: several minutes, once)"
+  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) python3 -m pip install --quiet "llama-cpp-python[server]==0.3.36" "gguf==0.19.0"
 fi
 if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
   (cd web && npm ci --no-audit --no-fund)

@@ -5,9 +5,18 @@ cd "$(dirname "$0")/.."
 bin=${1:-target/debug/racecraft}
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$bin" demo --listen "127.0.0.1:$port" --data-dir "$data" --track Monza --rate 60 --speed 8 --laps 5 >"$data/demo.log" 2>&1 &
+# A real OpenAI-compatible model server (llama.cpp's, a tiny random-weight model) for the coaching chat.
+llm_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 scripts/llm/tiny_model.py "$data/tiny.gguf" >/dev/null
+scripts/llm/serve.sh "$data/tiny.gguf" "$llm_port" >"$data/llm.log" 2>&1 &
+llm_pid=$!
+trap 'kill $llm_pid 2>/dev/null || true; wait $llm_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$llm_port/v1/models" >/dev/null && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$llm_port/v1/models" >/dev/null || { echo "the model server did not start:"; cat "$data/llm.log"; exit 1; }
+"$bin" demo --listen "127.0.0.1:$port" --data-dir "$data" --track Monza --rate 60 --speed 8 --laps 5 \
+  --llm-url "http://127.0.0.1:$llm_port/v1" --llm-model tiny >"$data/demo.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $pid $llm_pid 2>/dev/null || true; wait $pid $llm_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 # A finished session for the lap-analysis test: 20 laps at 333 Hz, driven as fast as the simulator can.
 "$bin" simulate --server "http://127.0.0.1:$port" --track Monza --rate 333 --speed 0 --laps "${RACECRAFT_E2E_LAPS:-20}" --seed 7 >"$data/simulate.log" 2>&1
@@ -26,8 +35,8 @@ team_password=$("$bin" user add olga --team Scuderia --data-dir "$team_data" | t
 team_token=$("$bin" token create --team Scuderia --driver dan --data-dir "$team_data" | tail -1)
 "$bin" serve --auth team --listen "127.0.0.1:$team_port" --data-dir "$team_data" >"$data/team.log" 2>&1 &
 team_pid=$!
-trap 'kill $pid $team_pid 2>/dev/null || true; wait $pid $team_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $pid $team_pid $llm_pid 2>/dev/null || true; wait $pid $team_pid $llm_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$team_port/api/health" >/dev/null && break; sleep 0.1; done
 "$bin" simulate --server "http://127.0.0.1:$team_port" --token "$team_token" --track Spa --rate 60 --speed 0 --laps 1 >>"$data/simulate.log" 2>&1
-(cd web && RACECRAFT_URL="http://127.0.0.1:$port" RACECRAFT_TEAM_URL="http://127.0.0.1:$team_port" \
+(cd web && RACECRAFT_URL="http://127.0.0.1:$port" RACECRAFT_LLM=1 RACECRAFT_TEAM_URL="http://127.0.0.1:$team_port" \
   RACECRAFT_TEAM_USER=olga RACECRAFT_TEAM_PASSWORD="$team_password" npm run --silent e2e)

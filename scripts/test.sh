@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: web unit tests, Rust tests (SQLite and PostgreSQL), and the browser end-to-end test
 # against a real server with a simulated driver, racecraft.exe under Wine, and an independent npm AC UDP client
-# against our emulator. Starts PostgreSQL and installs Chromium, mingw-w64, Wine and the Windows target if needed.
+# against our emulator. Starts PostgreSQL and installs Chromium, mingw-w64, Wine, the Windows target and llama.cpp's
+# Python server (for the coaching chat) if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
-scripts/deps.sh --browser --windows
+scripts/deps.sh --browser --windows --llm
 
 echo "== web: build, type check against the generated protocol types, unit tests"
 (cd web && npm run build && npm run check && npm test)

@@ -214,6 +214,8 @@ pub async fn capture(args: CaptureArgs) -> Result<()> {
         trust_proxy: false,
         tls_cert: None,
         tls_key: None,
+        llm_url: None,
+        llm_model: None,
     });
     run(args, local, false).await
 }

@@ -103,6 +103,15 @@ pub(crate) struct ServerArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "RACECRAFT_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Turns on the coaching chat ("Ask" on a session's page) with this OpenAI-compatible endpoint, up to /v1:
+    /// Ollama (http://127.0.0.1:11434/v1), llama.cpp's server, LM Studio, vLLM, OpenAI. The session's analysis
+    /// and the questions are sent there; nothing is sent anywhere unless this is set. A key, if the endpoint
+    /// wants one, goes in RACECRAFT_LLM_API_KEY.
+    #[arg(long, env = "RACECRAFT_LLM_URL", requires = "llm_model")]
+    llm_url: Option<String>,
+    /// The model to ask at --llm-url (qwen2.5:7b, gpt-4o-mini, ...).
+    #[arg(long, env = "RACECRAFT_LLM_MODEL", requires = "llm_url")]
+    llm_model: Option<String>,
     /// Where the SQLite database and the storage spool live [default: $XDG_DATA_HOME/racecraft or
     /// ~/.local/share/racecraft; %LOCALAPPDATA%\Racecraft on Windows].
     #[arg(long, env = "RACECRAFT_DATA_DIR")]
@@ -361,6 +370,10 @@ pub(crate) fn server_config(args: &ServerArgs) -> Result<ServerConfig> {
     config.auth.trust_proxy = args.trust_proxy;
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config.tls = Some(racecraft_server::TlsFiles { cert: cert.clone(), key: key.clone() });
+    }
+    if let (Some(url), Some(model)) = (&args.llm_url, &args.llm_model) {
+        let key = std::env::var("RACECRAFT_LLM_API_KEY").ok();
+        config.chat = Some(racecraft_chat::Endpoint::new(url, model, key).context("--llm-url")?);
     }
     config.auth.secure_cookies = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     for host in &args.allow_host {

@@ -38,11 +38,27 @@ pub enum ApiError {
     },
 }
 
+/// A way to GET a path of the Racecraft API: over HTTP, or in the server's own process (the coaching chat asks
+/// the server's router with the asking user's credentials, so its tools see what that user may see).
+pub trait Fetch: Send + Sync + std::fmt::Debug {
+    /// GETs `path` (`/api/...`), answering the status and the body, or why there is no answer.
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<(u16, bytes::Bytes), String>>;
+}
+
+/// A boxed future, as [`Fetch`] returns it.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+#[derive(Debug, Clone)]
+enum Source {
+    Http(reqwest::Client),
+    Custom(std::sync::Arc<dyn Fetch>),
+}
+
 /// A client of one Racecraft server.
 #[derive(Debug, Clone)]
 pub struct Api {
     base: String,
-    http: reqwest::Client,
+    source: Source,
 }
 
 impl Api {
@@ -52,21 +68,31 @@ impl Api {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(ApiError::Url(base.to_string()));
         }
-        Ok(Api { base: base.to_string(), http: reqwest::Client::new() })
+        Ok(Api { base: base.to_string(), source: Source::Http(reqwest::Client::new()) })
+    }
+
+    /// A client that GETs through `fetch`; `base` names it in error messages.
+    pub fn with_fetch(base: &str, fetch: std::sync::Arc<dyn Fetch>) -> Api {
+        Api { base: base.trim_end_matches('/').to_string(), source: Source::Custom(fetch) }
     }
 
     /// GETs `path` and parses the body as `T`.
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         let url = format!("{}{path}", self.base);
-        let unreachable = |e: reqwest::Error| ApiError::Unreachable { url: url.clone(), reason: e.to_string() };
-        let response = self.http.get(&url).send().await.map_err(unreachable)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(unreachable)?;
-        if !status.is_success() {
+        let unreachable = |reason: String| ApiError::Unreachable { url: url.clone(), reason };
+        let (status, bytes) = match &self.source {
+            Source::Http(http) => {
+                let response = http.get(&url).send().await.map_err(|e| unreachable(e.to_string()))?;
+                let status = response.status().as_u16();
+                (status, response.bytes().await.map_err(|e| unreachable(e.to_string()))?)
+            }
+            Source::Custom(fetch) => fetch.get(path).await.map_err(unreachable)?,
+        };
+        if !(200..300).contains(&status) {
             let message = serde_json::from_slice::<racecraft_protocol::rest::ErrorBody>(&bytes)
                 .map(|body| body.error)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-            return Err(ApiError::Status { status: status.as_u16(), path: path.to_string(), message });
+            return Err(ApiError::Status { status, path: path.to_string(), message });
         }
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Body { path: path.to_string(), reason: e.to_string() })
     }

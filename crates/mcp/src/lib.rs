@@ -7,13 +7,14 @@
 //! - [`api`]: the REST client, reading the bodies `racecraft-protocol` defines.
 //! - [`tools`]: the tools, their parameters and their results (the one definition of what MCP clients get).
 //!
-//! `racecraft mcp --server URL` serves them on stdio ([`serve_stdio`]).
+//! `racecraft mcp --server URL` serves them on stdio ([`serve_stdio`]); a Racecraft server serves them over
+//! Streamable HTTP at `/mcp` ([`http_service`]), each request's tools reading with that request's credentials.
 
 pub mod api;
 pub mod tools;
 
 pub use api::{Api, ApiError};
-pub use tools::Racecraft;
+pub use tools::{Racecraft, ToolError};
 
 /// What can stop the MCP server.
 #[derive(Debug, thiserror::Error)]
@@ -36,4 +37,26 @@ pub async fn serve_stdio(server_url: &str) -> Result<(), Error> {
         .map_err(|e| Error::Protocol(e.to_string()))?;
     service.waiting().await.map_err(|e| Error::Protocol(e.to_string()))?;
     Ok(())
+}
+
+/// The tools over MCP's Streamable HTTP transport, statelessly (each request stands alone, so no session is kept
+/// between them), answering through `fetch`. The caller checks the request's host and origin: this service
+/// checks neither.
+pub fn http_service(
+    fetch: std::sync::Arc<dyn api::Fetch>,
+) -> rmcp::transport::streamable_http_server::StreamableHttpService<
+    Racecraft,
+    rmcp::transport::streamable_http_server::session::never::NeverSessionManager,
+> {
+    use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
+    let config = StreamableHttpServerConfig::default()
+        .disable_allowed_hosts()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None);
+    rmcp::transport::streamable_http_server::StreamableHttpService::new(
+        move || Ok(Racecraft::new(Api::with_fetch("racecraft", fetch.clone()))),
+        Default::default(),
+        config,
+    )
 }

@@ -681,3 +681,74 @@ impl ServerHandler for Racecraft {
             .with_instructions(INSTRUCTIONS)
     }
 }
+
+/// Why a tool called by name gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// No tool has that name.
+    #[error("there is no tool {name:?}; the tools are {known}")]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// The tools there are, comma-separated.
+        known: String,
+    },
+    /// The arguments are not the tool's parameters.
+    #[error("bad arguments for {tool}: {reason}")]
+    Arguments {
+        /// The tool.
+        tool: String,
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The server refused or could not answer (an unknown lap, a corner the session does not have).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl Racecraft {
+    /// Every tool: name, description and the JSON schema of its arguments, as MCP clients list them.
+    pub fn definitions(&self) -> Vec<rmcp::model::Tool> {
+        self.tool_router.list_all()
+    }
+
+    /// Calls tool `name` with `arguments` (a JSON object), answering its result as JSON: the same tools and
+    /// results MCP clients get, for callers that are not MCP clients (the coaching chat).
+    pub async fn call(&self, name: &str, arguments: serde_json::Value) -> Result<serde_json::Value, ToolError> {
+        fn params<T: serde::de::DeserializeOwned>(tool: &str, v: serde_json::Value) -> Result<T, ToolError> {
+            let v = if v.is_null() { serde_json::Value::Object(Default::default()) } else { v };
+            serde_json::from_value(v).map_err(|e| ToolError::Arguments { tool: tool.to_string(), reason: e.to_string() })
+        }
+        fn json<T: Serialize>(value: T) -> serde_json::Value {
+            serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+        }
+        Ok(match name {
+            "list_sessions" => {
+                let p: ListSessionsParams = params(name, arguments)?;
+                json(self.list(p.track.as_deref()).await?)
+            }
+            "lap_table" => json(self.lap_table_of(params::<SessionParams>(name, arguments)?.session_id).await?),
+            "corner_report" => json(self.corner_report_of(params::<SessionParams>(name, arguments)?.session_id).await?),
+            "compare_laps" => {
+                let p: CompareParams = params(name, arguments)?;
+                json(self.comparison(p.lap_id, p.reference_lap_id).await?)
+            }
+            "corner_detail" => {
+                let p: CornerDetailParams = params(name, arguments)?;
+                json(self.corner_of(p.lap_id, p.corner, p.reference_lap_id).await?)
+            }
+            "same_track_sessions" => {
+                json(self.same_track(params::<SessionParams>(name, arguments)?.session_id).await?)
+            }
+            "channel_window" => {
+                let p: ChannelWindowParams = params(name, arguments)?;
+                let max_points = p.max_points.map_or(DEFAULT_WINDOW_POINTS, |n| n as usize).clamp(2, MAX_WINDOW_POINTS);
+                json(self.window(p.lap_id, &p.channels, p.from_m, p.to_m, max_points).await?)
+            }
+            _ => {
+                let known: Vec<String> = self.definitions().iter().map(|t| t.name.to_string()).collect();
+                return Err(ToolError::Unknown { name: name.to_string(), known: known.join(", ") });
+            }
+        })
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`rest`]: the REST API's request and response bodies (sessions, laps, frames, health, ingest, export,
 //!   errors), also used in the viewer's hello: [`rest::Session`], [`rest::Lap`], [`rest::ChannelInfo`], ...
 //! - [`analysis`]: the analysis endpoints' bodies, around the analysis engine's own result types.
+//! - [`chat`]: the coaching chat: whether a model is configured, a question, the streamed answer's events.
 //! - [`team`]: the team server's bodies: login, the signed-in user, members, agent tokens, share links.
 //! - [`typescript`]: the browser's TypeScript declarations, generated from these types
 //!   (`web/src/lib/protocol.ts`; a test fails when that file is stale).
@@ -18,6 +19,7 @@
 pub mod analysis;
 pub mod ingest;
 pub mod rest;
+pub mod chat;
 pub mod team;
 pub mod typescript;
 pub mod viewer;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use ts_rs::{Config, TS, TypeVisitor};
 
 use crate::analysis::{LapAnalysis, LapAnalysisQuery, LapCompare, References, SessionAnalysisBody, TrackMap};
+use crate::chat::{AskEvent, AskRequest, ChatInfo};
 use crate::rest::{
     ChannelInfo, Columns, CreateSession, ErrorBody, ExportQuery, Health, Ingested, LapFrames, LapQuery,
     ListSessionsQuery, RecentFrames, RecentQuery, UpdateSession,
@@ -78,6 +79,9 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<CreateShareLink>();
     v.visit::<CreatedShareLink>();
     v.visit::<Shared>();
+    v.visit::<ChatInfo>();
+    v.visit::<AskRequest>();
+    v.visit::<AskEvent>();
 }
 
 /// The names of the messages and bodies, each of which `docs/protocol.md` names.

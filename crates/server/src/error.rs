@@ -33,6 +33,9 @@ pub enum AppError {
     /// 429: too many failed attempts; try again later.
     #[error("{0}")]
     TooManyRequests(String),
+    /// 503: a part this request needs is not configured or not answering (the coaching chat's model).
+    #[error("{0}")]
+    Unavailable(String),
     /// 503: the database is unavailable for a read that needs it.
     #[error("storage unavailable: {0}")]
     Storage(#[from] racecraft_store::Error),
@@ -50,7 +53,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Storage(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -67,6 +70,7 @@ impl AppError {
             AppError::Unprocessable(_) => "unprocessable",
             AppError::TooManyRequests(_) => "throttled",
             AppError::Storage(_) => "storage",
+            AppError::Unavailable(_) => "unavailable",
         }
     }
 }

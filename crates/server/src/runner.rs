@@ -30,6 +30,8 @@ pub struct ServerConfig {
     pub auth: crate::AuthConfig,
     /// Serve HTTPS with this certificate and key (login cookies then `Secure`).
     pub tls: Option<crate::TlsFiles>,
+    /// The coaching chat's model endpoint; off when `None`.
+    pub chat: Option<racecraft_chat::Endpoint>,
 }
 
 impl ServerConfig {
@@ -47,6 +49,7 @@ impl ServerConfig {
                 ..crate::AuthConfig::default()
             },
             tls: None,
+            chat: None,
         }
     }
 
@@ -131,6 +134,9 @@ impl RunningServer {
         let spool = Spool::open(config.data_dir.join("spool")).await?;
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
         let state = AppState::with_auth(store, writer, config.limits.clone(), config.access.clone(), auth);
+        if let Some(endpoint) = &config.chat {
+            state.set_chat(racecraft_chat::Coach::new(endpoint.clone()));
+        }
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;

@@ -60,6 +60,8 @@ pub(crate) struct Inner {
     pub(crate) analyses: crate::routes::analysis::AnalysisCache,
     /// Local or team mode, logins, revoked tokens.
     pub(crate) auth: crate::auth::Auth,
+    /// The coaching chat's model, when configured.
+    pub(crate) chat: std::sync::OnceLock<racecraft_chat::Coach>,
     /// Set once at shutdown; long-lived connections (WebSockets) watch it and close.
     pub(crate) closing: tokio::sync::watch::Sender<bool>,
 }
@@ -95,9 +97,20 @@ impl AppState {
                 access,
                 auth: crate::auth::Auth::new(auth),
                 analyses: Default::default(),
+                chat: std::sync::OnceLock::new(),
                 closing,
             }),
         }
+    }
+
+    /// Turns the coaching chat on, asking `coach`'s model (once; later calls change nothing).
+    pub fn set_chat(&self, coach: racecraft_chat::Coach) {
+        let _ = self.inner.chat.set(coach);
+    }
+
+    /// The coaching chat's model, if configured.
+    pub fn chat(&self) -> Option<&racecraft_chat::Coach> {
+        self.inner.chat.get()
     }
 
     /// The metrics registry.

@@ -40,7 +40,9 @@ fn expected(method: &Method, path: &str) -> Option<[u16; 9]> {
         ("GET", "/api/teams/{team}/members" | "/api/teams/{team}/tokens") => manage(200),
         ("POST", "/api/teams/{team}/members" | "/api/teams/{team}/tokens") => manage(201),
         ("DELETE", "/api/teams/{team}/members/{user}" | "/api/teams/{team}/tokens/{token}") => manage(204),
-        ("GET", "/api/sessions") => [401, 200, 200, 200, 200, 200, 403, 403, 401],
+        ("GET", "/api/sessions" | "/api/chat") => [401, 200, 200, 200, 200, 200, 403, 403, 401],
+        // The readers of the session, but not a share link; 503 as no model is configured here.
+        ("POST", "/api/sessions/{id}/chat") => [401, 503, 503, 503, 503, 404, 403, 404, 401],
         ("POST", "/api/sessions") => [401, 403, 201, 201, 201, 201, 403, 201, 401],
         ("GET", "/api/sessions/{id}") => read,
         ("PATCH", "/api/sessions/{id}") => edit(200),
@@ -207,6 +209,7 @@ async fn request(w: &World, method: &Method, path: &str, cell: usize) -> (String
         ("POST", "/api/sessions") => body = Some(r#"{"track":"Monza"}"#.into()),
         ("PATCH", _) => body = Some(r#"{"name":"renamed"}"#.into()),
         ("POST", "/api/sessions/{id}/shares") => body = Some("{}".into()),
+        ("POST", "/api/sessions/{id}/chat") => body = Some(r#"{"messages":[{"role":"user","content":"T1?"}]}"#.into()),
         ("POST", "/api/ingest") => {
             uri = format!("{uri}?session_id={}", disposable_session().await);
             body = Some(r#"{"speed_kmh":100}"#.into());

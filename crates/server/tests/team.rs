@@ -1,5 +1,6 @@
 //! A team server over real sockets: a revoked agent token cuts its live agent, sign-in is throttled, a revoked
-//! share link opens nothing, and the server will not start without the accounts its mode needs.
+//! share link opens nothing, the coaching chat reads with the asking user's rights, and the server will not start
+//! without the accounts its mode needs.
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,9 +31,15 @@ async fn accounts(dir: &Path) -> String {
 }
 
 async fn team_server(dir: &Path) -> RunningServer {
+    team_server_asking(dir, None).await
+}
+
+/// [`team_server`] with the coaching chat asking `chat`'s model.
+async fn team_server_asking(dir: &Path, chat: Option<racecraft_chat::Endpoint>) -> RunningServer {
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.to_path_buf());
     config.auth.mode = AuthMode::Team;
     config.writer.flush_interval = Duration::from_millis(20);
+    config.chat = chat;
     RunningServer::start(config).await.expect("server")
 }
 
@@ -349,5 +356,48 @@ async fn garbage_credentials_are_clear_refusals() {
     assert_eq!(r.status(), 400, "truncated JSON");
     let r = client.post(&login).json(&serde_json::json!({"name": 7, "password": []})).send().await.expect("post");
     assert_eq!(r.status(), 422, "wrong shape");
+    server.shutdown().await.expect("shutdown");
+}
+
+/// The chat's tools read the session through the server's own routes with the asking user's cookie: a signed-in
+/// reader gets an answer (its context was read with their rights), nobody else gets the model.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coaching_chat_reads_with_the_asking_users_rights() {
+    let llm = racecraft_testkit::LlmServer::start();
+    let dir = tempfile::tempdir().expect("tmp");
+    let token = accounts(dir.path()).await;
+    let mut endpoint = racecraft_chat::Endpoint::new(&llm.url(), "tiny", None).expect("endpoint");
+    endpoint.max_tokens = 16;
+    let server = team_server_asking(dir.path(), Some(endpoint)).await;
+    let (sim, agent) = token_agent(&server, "Spa", &token);
+    for f in sim.frames() {
+        agent.push(f);
+    }
+    let session = agent.finish(Some(Duration::from_secs(60))).await.expect("delivered").session_id.expect("id");
+    let url = format!("{}/api/sessions/{session}/chat", server.url());
+    let question = serde_json::json!({"messages": [{"role": "user", "content": "Where is La Source?"}]});
+
+    let olga = signed_in(&server, "olga").await;
+    let answer = olga.post(&url).json(&question).send().await.expect("ask");
+    assert_eq!(answer.status(), 200);
+    let stream = answer.text().await.expect("stream");
+    assert!(stream.contains(r#""type":"delta""#), "{stream}");
+    assert!(stream.contains(r#""type":"done""#), "{stream}");
+    assert!(!stream.contains(r#""type":"error""#), "the context was read with olga's rights: {stream}");
+
+    let anonymous = reqwest::Client::new();
+    assert_eq!(anonymous.post(&url).json(&question).send().await.expect("ask").status(), 401);
+    let created: serde_json::Value = olga
+        .post(format!("{}/api/sessions/{session}/shares", server.url()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("share")
+        .json()
+        .await
+        .expect("json");
+    let link = created["token"].as_str().expect("token");
+    let shared = anonymous.post(&url).bearer_auth(link).json(&question).send().await.expect("ask");
+    assert_eq!(shared.status(), 403, "a share link reads, it does not ask");
     server.shutdown().await.expect("shutdown");
 }

@@ -8,8 +8,12 @@
 //!   when the shared server is not there, since no test using it can do anything useful then.
 //! - [`PgCluster`]: a throwaway PostgreSQL cluster that a test can stop, kill and restart, to play a database
 //!   outage.
+//! - [`LlmServer`]: a real OpenAI-compatible model server (llama.cpp's, tiny random weights) for the chat.
 //! - [`Tmpfs`]: a small tmpfs with [`Tmpfs::fill`] to play a full disk (needs root or `CAP_SYS_ADMIN`).
 
+pub mod llm;
+
+pub use llm::LlmServer;
 pub use racecraft_services::{Error, PgCluster, Result, Tmpfs};
 
 /// The shared test server's URL: `RACECRAFT_TEST_PG`, or the local default.

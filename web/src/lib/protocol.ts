@@ -126,6 +126,50 @@ sector_boundaries_m: Array<number> | null,
  */
 delta_points: number, };
 
+export type AskEvent = { "type": "tool", 
+/**
+ * The tool.
+ */
+name: string, 
+/**
+ * Its arguments as the model gave them (JSON text).
+ */
+arguments: string, } | { "type": "tool_result", 
+/**
+ * The tool.
+ */
+name: string, 
+/**
+ * It answered (false: the model gets the error text and may try again).
+ */
+ok: boolean, 
+/**
+ * A line about the answer, or the error.
+ */
+summary: string, } | { "type": "delta", 
+/**
+ * Text to append.
+ */
+text: string, } | { "type": "done", 
+/**
+ * Corners and laps it names that this session does not have.
+ */
+flags: Array<CitationFlag>, 
+/**
+ * Why the model stopped (`stop`, `length`, `tool rounds`).
+ */
+finish_reason: string, } | { "type": "error", 
+/**
+ * What went wrong, for the user.
+ */
+message: string, };
+
+export type AskRequest = { 
+/**
+ * Oldest first; the last turn is the user's.
+ */
+messages: Array<ChatTurn>, };
+
 export type AuthModeName = "local" | "team";
 
 export type BestPiece = { 
@@ -183,6 +227,46 @@ unit: string,
  * What it is (only in `GET /api/channels`).
  */
 description?: string, };
+
+export type ChatInfo = { 
+/**
+ * A model is configured (`racecraft serve --llm-url URL --llm-model NAME`).
+ */
+enabled: boolean, 
+/**
+ * The OpenAI-compatible endpoint that receives the session's analysis and the questions.
+ */
+endpoint: string | null, 
+/**
+ * The model asked.
+ */
+model: string | null, 
+/**
+ * How to turn the chat on, for the UI to show while it is off.
+ */
+how_to_enable: string, };
+
+export type ChatRole = "user" | "assistant";
+
+export type ChatTurn = { 
+/**
+ * Who said it.
+ */
+role: ChatRole, 
+/**
+ * What was said.
+ */
+content: string, };
+
+export type CitationFlag = { 
+/**
+ * The words as the model wrote them (`T14`, `lap 31`).
+ */
+cited: string, 
+/**
+ * Why they are flagged (`there is no corner 14: the corners are T1–T11`).
+ */
+problem: string, };
 
 export type Columns = { 
 /**

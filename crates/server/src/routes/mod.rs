@@ -3,6 +3,7 @@
 mod account;
 pub(crate) mod analysis;
 mod api;
+mod chat;
 mod export;
 mod ingest_http;
 mod ingest_ws;
@@ -43,6 +44,7 @@ fn routes() -> Vec<Route> {
     vec![
         route(g.clone(), "/api/health", Public, get(api::health)),
         route(g.clone(), "/api/channels", Public, get(api::channels)),
+        route(g.clone(), "/api/chat", SignedIn, get(chat::info)),
         route(g.clone(), "/api/me", Public, get(account::me)),
         route(p.clone(), "/api/login", Public, post(account::login)),
         route(p.clone(), "/api/logout", Public, post(account::logout)),
@@ -64,6 +66,7 @@ fn routes() -> Vec<Route> {
         route(g.clone(), "/api/sessions/{id}/track", ReadSession, get(analysis::track)),
         route(g.clone(), "/api/sessions/{id}/export", ReadSession, get(export::session)),
         route(g.clone(), "/api/sessions/{id}/references", ReadSession, get(analysis::references)),
+        route(p.clone(), "/api/sessions/{id}/chat", ReadSession, post(chat::ask)),
         route(g.clone(), "/api/sessions/{id}/shares", EditSession, get(account::shares)),
         route(p.clone(), "/api/sessions/{id}/shares", EditSession, post(account::create_share)),
         route(d.clone(), "/api/sessions/{id}/shares/{share}", EditSession, delete(account::revoke_share)),
