@@ -21,6 +21,9 @@ scripts/test-windows.sh target/debug/racecraft
 echo "== interop: an independent AC UDP client (npm ac-remote-telemetry-client) against our emulator"
 (cd interop/ac-remote-telemetry-client && npm ci --no-audit --no-fund && RACECRAFT_BIN="$PWD/../../target/debug/racecraft" npm test)
 
+echo "== interop: the official MCP TypeScript SDK client against racecraft mcp (stdio) and POST /mcp"
+(cd interop/mcp-sdk-client && npm ci --no-audit --no-fund && RACECRAFT_BIN="$PWD/../../target/debug/racecraft" npm test)
+
 echo "== rust: Parquet export (optional feature)"
 cargo test --locked -p racecraft-interchange --features parquet --test parquet
 

@@ -6,20 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, BASE, formatLapTime, getJson, launch, newPage as openPage } from './browser.mjs';
+import { ARTIFACTS, BASE, formatLapTime, getJson, launch, newPage as openPage, finishedSession } from './browser.mjs';
 
 /** s.mmm as src/lib/format.ts formatSector prints sectors under a minute. */
 function formatSector(s) {
   return s >= 60 ? formatLapTime(s) : (Math.round(s * 1000) / 1000).toFixed(3);
 }
 
-async function finishedSession() {
-  if (process.env.RACECRAFT_ANALYSIS_SESSION) return Number(process.env.RACECRAFT_ANALYSIS_SESSION);
-  const sessions = (await getJson('/api/sessions')).filter((s) => !s.live && s.lap_count >= 3);
-  assert.ok(sessions.length, 'no finished session with 3 laps on the server: simulate one or set RACECRAFT_ANALYSIS_SESSION');
-  sessions.sort((a, b) => b.lap_count - a.lap_count || b.id - a.id);
-  return sessions[0].id;
-}
 
 describe('lap analysis page', () => {
   let browser;

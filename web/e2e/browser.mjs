@@ -44,3 +44,12 @@ export async function newPage(browser, errors, viewport) {
   page.on('pageerror', (e) => errors.push(String(e)));
   return page;
 }
+
+/** The finished session with the most laps (at least 3), or RACECRAFT_ANALYSIS_SESSION: the lap-analysis tests' session. */
+export async function finishedSession() {
+  if (process.env.RACECRAFT_ANALYSIS_SESSION) return Number(process.env.RACECRAFT_ANALYSIS_SESSION);
+  const sessions = (await getJson('/api/sessions')).filter((s) => !s.live && s.lap_count >= 3);
+  if (!sessions.length) throw new Error('no finished session with 3 laps on the server: simulate one or set RACECRAFT_ANALYSIS_SESSION');
+  sessions.sort((a, b) => b.lap_count - a.lap_count || b.id - a.id);
+  return sessions[0].id;
+}

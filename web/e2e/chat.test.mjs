@@ -7,19 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, BASE, getJson, launch, newPage } from './browser.mjs';
+import { ARTIFACTS, BASE, getJson, launch, newPage, finishedSession } from './browser.mjs';
 
 const LLM = process.env.RACECRAFT_LLM === '1';
 const QUESTION = 'Where do I lose time at T2 on lap 3?';
 
-/** The finished session with the most laps, as the analysis test picks it. */
-async function finishedSession() {
-  if (process.env.RACECRAFT_ANALYSIS_SESSION) return Number(process.env.RACECRAFT_ANALYSIS_SESSION);
-  const sessions = (await getJson('/api/sessions')).filter((s) => !s.live && s.lap_count >= 3);
-  assert.ok(sessions.length, 'no finished session with 3 laps on the server: simulate one or set RACECRAFT_ANALYSIS_SESSION');
-  sessions.sort((a, b) => b.lap_count - a.lap_count || b.id - a.id);
-  return sessions[0].id;
-}
 
 describe('ask panel', () => {
   let browser;

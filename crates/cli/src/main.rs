@@ -236,6 +236,10 @@ struct McpArgs {
     /// The Racecraft server whose data the tools read.
     #[arg(long, env = "RACECRAFT_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
+    /// On a team server: sign in as this user (password from RACECRAFT_PASSWORD); the tools then read what the
+    /// user may read.
+    #[arg(long, env = "RACECRAFT_USER")]
+    user: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -296,7 +300,16 @@ fn run(command: Command) -> Result<()> {
             Command::Validate(args) => validate::validate(args),
             Command::User(args) => accounts::user(args).await,
             Command::Token(args) => accounts::token(args).await,
-            Command::Mcp(args) => racecraft_mcp::serve_stdio(&args.server).await.context("MCP server"),
+            Command::Mcp(args) => {
+                let password = match &args.user {
+                    Some(user) => Some(std::env::var("RACECRAFT_PASSWORD").with_context(|| {
+                        format!("--user {user} needs the password in the environment variable RACECRAFT_PASSWORD")
+                    })?),
+                    None => None,
+                };
+                let login = args.user.as_deref().zip(password.as_deref());
+                racecraft_mcp::serve_stdio(&args.server, login).await.context("MCP server")
+            }
             #[cfg(unix)]
             Command::Chaos(args) => chaos::chaos(args).await,
         }

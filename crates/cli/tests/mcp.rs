@@ -17,8 +17,17 @@ struct Client {
 
 impl Client {
     fn spawn(server: &str) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_racecraft"))
-            .args(["mcp", "--server", server])
+        Client::spawn_as(server, None)
+    }
+
+    /// `racecraft mcp` signed in as `login` (user, password) on a team server.
+    fn spawn_as(server: &str, login: Option<(&str, &str)>) -> Client {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_racecraft"));
+        command.args(["mcp", "--server", server]);
+        if let Some((user, password)) = login {
+            command.args(["--user", user]).env("RACECRAFT_PASSWORD", password);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -245,5 +254,64 @@ async fn an_mcp_client_reads_sessions_laps_corners_comparisons_and_channels() {
         let i = all_d.iter().position(|x| x.as_f64() == Some(*d)).expect("a sample at that distance");
         assert_eq!(&all_v[i], v, "speed at {d} m");
     }
+    server.shutdown().await.expect("shutdown");
+}
+
+fn racecraft(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_racecraft")).args(args).output().expect("racecraft runs");
+    assert!(out.status.success(), "racecraft {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// On a team server `racecraft mcp --user NAME` signs in (password from RACECRAFT_PASSWORD) and its tools read
+/// what that user may read; without it they are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_team_server_the_tools_read_as_the_signed_in_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().expect("utf-8 path").to_owned();
+    let password = racecraft(&["user", "add", "olga", "--team", "A", "--data-dir", &data_arg]);
+    let password = password.lines().last().expect("password").trim().to_owned();
+    let token = racecraft(&["token", "create", "--team", "A", "--driver", "olga", "--data-dir", &data_arg]);
+    let token = token.lines().last().expect("token").trim().to_owned();
+    let mut config = ServerConfig::new(([127, 0, 0, 1], 0).into(), data);
+    config.auth.mode = racecraft_server::AuthMode::Team;
+    let server = RunningServer::start(config).await.expect("server");
+    let url = server.url();
+    let sim_url = url.clone();
+    let checks = tokio::task::spawn_blocking(move || {
+        racecraft(&["simulate", "--track", "Norisring", "--laps", "2", "--rate", "60", "--speed", "0", "--server", &sim_url, "--token", &token]);
+        let handshake = |client: &mut Client| {
+            let init = client.request(
+                "initialize",
+                json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}),
+            );
+            assert_eq!(init["result"]["serverInfo"]["name"], "racecraft", "{init}");
+            client.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        };
+        let mut olga = Client::spawn_as(&sim_url, Some(("olga", &password)));
+        handshake(&mut olga);
+        let sessions = olga.ok("list_sessions", json!({}));
+        assert_eq!(sessions.as_array().map(Vec::len), Some(1), "{sessions}");
+        let id = sessions[0]["session_id"].clone();
+        let table = olga.ok("lap_table", json!({"session_id": id}));
+        assert_eq!(table["laps"].as_array().map(Vec::len), Some(2), "{table}");
+
+        let mut nobody = Client::spawn(&sim_url);
+        handshake(&mut nobody);
+        let (is_error, text) = nobody.call("list_sessions", json!({}));
+        assert!(is_error && text.contains("401"), "without signing in the server refuses: {text}");
+
+        let wrong = Command::new(env!("CARGO_BIN_EXE_racecraft"))
+            .args(["mcp", "--server", &sim_url, "--user", "olga"])
+            .env("RACECRAFT_PASSWORD", "not the password")
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs");
+        assert!(!wrong.status.success());
+        let stderr = String::from_utf8_lossy(&wrong.stderr);
+        assert!(stderr.contains("401") && stderr.contains("/api/login"), "{stderr}");
+    });
+    checks.await.expect("checks");
     server.shutdown().await.expect("shutdown");
 }

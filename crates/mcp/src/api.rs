@@ -59,6 +59,8 @@ enum Source {
 pub struct Api {
     base: String,
     source: Source,
+    /// The login cookie (`name=value`) after [`Api::sign_in`].
+    cookie: Option<String>,
 }
 
 impl Api {
@@ -68,12 +70,48 @@ impl Api {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(ApiError::Url(base.to_string()));
         }
-        Ok(Api { base: base.to_string(), source: Source::Http(reqwest::Client::new()) })
+        Ok(Api { base: base.to_string(), source: Source::Http(reqwest::Client::new()), cookie: None })
     }
 
     /// A client that GETs through `fetch`; `base` names it in error messages.
     pub fn with_fetch(base: &str, fetch: std::sync::Arc<dyn Fetch>) -> Api {
-        Api { base: base.trim_end_matches('/').to_string(), source: Source::Custom(fetch) }
+        Api { base: base.trim_end_matches('/').to_string(), source: Source::Custom(fetch), cookie: None }
+    }
+
+    /// Signs in to a team server as `name` (`POST /api/login`); every later request carries the login, so the
+    /// tools read what that user may read.
+    pub async fn sign_in(&mut self, name: &str, password: &str) -> Result<(), ApiError> {
+        let Source::Http(http) = &self.source else {
+            return Ok(());
+        };
+        let path = "/api/login";
+        let url = format!("{}{path}", self.base);
+        let body = serde_json::json!({"name": name, "password": password});
+        let response = http
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| ApiError::Unreachable { url: url.clone(), reason: e.to_string() })?;
+        let status = response.status().as_u16();
+        let cookie = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_string);
+        if status != 200 {
+            let bytes = response.bytes().await.unwrap_or_default();
+            let message = serde_json::from_slice::<racecraft_protocol::rest::ErrorBody>(&bytes)
+                .map(|b| b.error)
+                .unwrap_or_else(|_| format!("status {status}"));
+            return Err(ApiError::Status { status, path: path.to_string(), message });
+        }
+        self.cookie = Some(cookie.ok_or_else(|| ApiError::Body {
+            path: path.to_string(),
+            reason: "signed in, but no login cookie came back (is this a team server?)".to_string(),
+        })?);
+        Ok(())
     }
 
     /// GETs `path` and parses the body as `T`.
@@ -82,7 +120,11 @@ impl Api {
         let unreachable = |reason: String| ApiError::Unreachable { url: url.clone(), reason };
         let (status, bytes) = match &self.source {
             Source::Http(http) => {
-                let response = http.get(&url).send().await.map_err(|e| unreachable(e.to_string()))?;
+                let mut request = http.get(&url);
+                if let Some(cookie) = &self.cookie {
+                    request = request.header(reqwest::header::COOKIE, cookie);
+                }
+                let response = request.send().await.map_err(|e| unreachable(e.to_string()))?;
                 let status = response.status().as_u16();
                 (status, response.bytes().await.map_err(|e| unreachable(e.to_string()))?)
             }

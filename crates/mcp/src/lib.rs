@@ -28,10 +28,14 @@ pub enum Error {
 }
 
 /// Serves the tools on stdin/stdout until the client closes them, answering from the Racecraft server at
-/// `server_url`.
-pub async fn serve_stdio(server_url: &str) -> Result<(), Error> {
+/// `server_url`, signed in as `login` (name, password) on a team server.
+pub async fn serve_stdio(server_url: &str, login: Option<(&str, &str)>) -> Result<(), Error> {
     use rmcp::ServiceExt;
-    let service = Racecraft::new(Api::new(server_url)?)
+    let mut api = Api::new(server_url)?;
+    if let Some((name, password)) = login {
+        api.sign_in(name, password).await?;
+    }
+    let service = Racecraft::new(api)
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| Error::Protocol(e.to_string()))?;

@@ -24,6 +24,11 @@ const MAX_WINDOW_POINTS: usize = 2000;
 /// Points in a channel window when the caller does not say.
 const DEFAULT_WINDOW_POINTS: usize = 200;
 
+/// The points a channel window holds when the caller asks for `asked`.
+fn window_points(asked: Option<u32>) -> usize {
+    asked.map_or(DEFAULT_WINDOW_POINTS, |n| n as usize).clamp(2, MAX_WINDOW_POINTS)
+}
+
 /// `list_sessions`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListSessionsParams {
@@ -668,8 +673,7 @@ impl Racecraft {
         annotations(read_only_hint = true)
     )]
     async fn channel_window(&self, Parameters(p): Parameters<ChannelWindowParams>) -> Result<CallToolResult, McpError> {
-        let max_points = p.max_points.map_or(DEFAULT_WINDOW_POINTS, |n| n as usize).clamp(2, MAX_WINDOW_POINTS);
-        answer(self.window(p.lap_id, &p.channels, p.from_m, p.to_m, max_points).await)
+        answer(self.window(p.lap_id, &p.channels, p.from_m, p.to_m, window_points(p.max_points)).await)
     }
 }
 
@@ -742,8 +746,7 @@ impl Racecraft {
             }
             "channel_window" => {
                 let p: ChannelWindowParams = params(name, arguments)?;
-                let max_points = p.max_points.map_or(DEFAULT_WINDOW_POINTS, |n| n as usize).clamp(2, MAX_WINDOW_POINTS);
-                json(self.window(p.lap_id, &p.channels, p.from_m, p.to_m, max_points).await?)
+                json(self.window(p.lap_id, &p.channels, p.from_m, p.to_m, window_points(p.max_points)).await?)
             }
             _ => {
                 let known: Vec<String> = self.definitions().iter().map(|t| t.name.to_string()).collect();

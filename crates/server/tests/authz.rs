@@ -67,6 +67,8 @@ fn expected(method: &Method, path: &str) -> Option<[u16; 9]> {
         // 426: allowed, then refused by the WebSocket handshake, which a request without a socket cannot do.
         ("GET", "/ws/ingest") => [401, 403, 426, 426, 426, 426, 403, 426, 401],
         ("GET", "/ws/{id}") => [401, 426, 426, 426, 426, 404, 426, 404, 401],
+        // An MCP request with no body is a JSON-RPC parse error (MCP's own 400) for whoever may ask.
+        ("POST", "/mcp") => [401, 400, 400, 400, 400, 400, 403, 403, 401],
         ("GET", "/metrics") => [401, 403, 403, 403, 200, 200, 403, 403, 401],
         _ => return None,
     })

@@ -53,6 +53,28 @@ fn token_agent(server: &RunningServer, track: &str, token: &str) -> (Simulation,
     (sim, agent)
 }
 
+/// One simulated lap of Spa streamed with agent `token`; the session's id.
+async fn stream_one_lap(server: &RunningServer, token: &str) -> i64 {
+    let (sim, agent) = token_agent(server, "Spa", token);
+    for f in sim.frames() {
+        agent.push(f);
+    }
+    agent.finish(Some(Duration::from_secs(60))).await.expect("delivered").session_id.expect("id")
+}
+
+/// A share link of `session` made by `client`: the created link's body.
+async fn create_share(server: &RunningServer, client: &reqwest::Client, session: i64) -> serde_json::Value {
+    client
+        .post(format!("{}/api/sessions/{session}/shares", server.url()))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("share")
+        .json()
+        .await
+        .expect("json")
+}
+
 /// A client signed in as `name` (sending the login cookie it was given).
 async fn signed_in(server: &RunningServer, name: &str) -> reqwest::Client {
     let r = reqwest::Client::new()
@@ -146,26 +168,14 @@ async fn a_share_link_opens_its_session_without_an_account_until_revoked() {
     let dir = tempfile::tempdir().expect("tmp");
     let token = accounts(dir.path()).await;
     let server = team_server(dir.path()).await;
-    let (sim, agent) = token_agent(&server, "Spa", &token);
-    for f in sim.frames() {
-        agent.push(f);
-    }
-    let session = agent.finish(Some(Duration::from_secs(60))).await.expect("delivered").session_id.expect("id");
+    let session = stream_one_lap(&server, &token).await;
 
     let anonymous = reqwest::Client::new();
     let laps_url = format!("{}/api/sessions/{session}/laps", server.url());
     assert_eq!(anonymous.get(&laps_url).send().await.expect("get").status(), 401);
 
     let dan = signed_in(&server, "dan").await;
-    let created: serde_json::Value = dan
-        .post(format!("{}/api/sessions/{session}/shares", server.url()))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("share")
-        .json()
-        .await
-        .expect("json");
+    let created = create_share(&server, &dan, session).await;
     let link = created["token"].as_str().expect("token").to_owned();
     let shared = anonymous.get(&laps_url).bearer_auth(&link).send().await.expect("get");
     assert_eq!(shared.status(), 200);
@@ -369,11 +379,7 @@ async fn the_coaching_chat_reads_with_the_asking_users_rights() {
     let mut endpoint = racecraft_chat::Endpoint::new(&llm.url(), "tiny", None).expect("endpoint");
     endpoint.max_tokens = 16;
     let server = team_server_asking(dir.path(), Some(endpoint)).await;
-    let (sim, agent) = token_agent(&server, "Spa", &token);
-    for f in sim.frames() {
-        agent.push(f);
-    }
-    let session = agent.finish(Some(Duration::from_secs(60))).await.expect("delivered").session_id.expect("id");
+    let session = stream_one_lap(&server, &token).await;
     let url = format!("{}/api/sessions/{session}/chat", server.url());
     let question = serde_json::json!({"messages": [{"role": "user", "content": "Where is La Source?"}]});
 
@@ -387,17 +393,52 @@ async fn the_coaching_chat_reads_with_the_asking_users_rights() {
 
     let anonymous = reqwest::Client::new();
     assert_eq!(anonymous.post(&url).json(&question).send().await.expect("ask").status(), 401);
-    let created: serde_json::Value = olga
-        .post(format!("{}/api/sessions/{session}/shares", server.url()))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("share")
-        .json()
-        .await
-        .expect("json");
+    let created = create_share(&server, &olga, session).await;
     let link = created["token"].as_str().expect("token");
     let shared = anonymous.post(&url).bearer_auth(link).json(&question).send().await.expect("ask");
     assert_eq!(shared.status(), 403, "a share link reads, it does not ask");
+    server.shutdown().await.expect("shutdown");
+}
+
+/// MCP over HTTP on a team server: its tools read with the caller's rights, so a signed-in member gets the
+/// team's session, nobody else gets anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_over_http_reads_with_the_callers_rights() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let token = accounts(dir.path()).await;
+    let server = team_server(dir.path()).await;
+    let session = stream_one_lap(&server, &token).await;
+    let url = format!("{}/mcp", server.url());
+    let call = |id: u32, name: &str, arguments: serde_json::Value| {
+        serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
+    };
+    let post = |client: &reqwest::Client, body: serde_json::Value| {
+        client
+            .post(&url)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .json(&body)
+    };
+
+    let dan = signed_in(&server, "dan").await;
+    let listed: serde_json::Value =
+        post(&dan, call(1, "list_sessions", serde_json::json!({}))).send().await.expect("mcp").json().await.expect("json");
+    let text = listed["result"]["content"][0]["text"].as_str().unwrap_or_else(|| panic!("{listed}"));
+    let sessions: serde_json::Value = serde_json::from_str(text).expect("sessions");
+    assert_eq!(sessions[0]["session_id"], serde_json::json!(session), "{sessions}");
+    let laps: serde_json::Value = post(&dan, call(2, "lap_table", serde_json::json!({"session_id": session})))
+        .send()
+        .await
+        .expect("mcp")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(laps["result"]["isError"], serde_json::json!(false), "{laps}");
+
+    let anonymous = reqwest::Client::new();
+    let refused = post(&anonymous, call(3, "list_sessions", serde_json::json!({}))).send().await.expect("mcp");
+    assert_eq!(refused.status(), 401);
+    let agent_token = post(&anonymous, call(4, "list_sessions", serde_json::json!({}))).bearer_auth(&token);
+    assert_eq!(agent_token.send().await.expect("mcp").status(), 403, "an agent token streams, it reads nothing");
     server.shutdown().await.expect("shutdown");
 }

@@ -8,19 +8,17 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::{Extension, Json};
-use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use racecraft_chat::SessionContext;
-use racecraft_mcp::api::{BoxFuture, Fetch};
 use racecraft_mcp::{Api, Racecraft};
 use racecraft_protocol::chat::{AskEvent, AskRequest, ChatInfo};
-use tower::ServiceExt;
 
 use super::api::json_rejection;
+use super::in_process::InProcess;
 use crate::AppError;
 use crate::error::PathParam;
 use crate::state::AppState;
@@ -29,8 +27,6 @@ use crate::state::AppState;
 const HOW_TO_ENABLE: &str = "racecraft serve --llm-url http://127.0.0.1:11434/v1 --llm-model qwen2.5:7b \
 (any OpenAI-compatible endpoint: Ollama, llama.cpp's server, LM Studio, vLLM, OpenAI; a key goes in \
 RACECRAFT_LLM_API_KEY)";
-/// Largest REST answer a tool reads in-process, bytes (a lap's frames at full rate are a few MiB).
-const MAX_TOOL_BODY_BYTES: usize = 64 << 20;
 /// Events buffered between the model and a slow browser.
 const EVENT_BUFFER: usize = 64;
 
@@ -43,33 +39,6 @@ pub(super) async fn info(State(state): State<AppState>) -> Json<ChatInfo> {
         model: endpoint.map(|e| e.model),
         how_to_enable: HOW_TO_ENABLE.to_string(),
     })
-}
-
-/// This server's router, asked in-process with one request's credentials.
-#[derive(Debug)]
-struct InProcess {
-    router: axum::Router,
-    headers: HeaderMap,
-    peer: Option<ConnectInfo<crate::ClientAddr>>,
-}
-
-impl Fetch for InProcess {
-    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<(u16, bytes::Bytes), String>> {
-        Box::pin(async move {
-            let mut request = Request::get(path).body(Body::empty()).map_err(|e| e.to_string())?;
-            *request.headers_mut() = self.headers.clone();
-            if let Some(peer) = &self.peer {
-                request.extensions_mut().insert(peer.clone());
-            }
-            let response = match self.router.clone().oneshot(request).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            };
-            let status = response.status().as_u16();
-            let body = axum::body::to_bytes(response.into_body(), MAX_TOOL_BODY_BYTES).await.map_err(|e| e.to_string())?;
-            Ok((status, body))
-        })
-    }
 }
 
 /// `POST /api/sessions/{id}/chat`.
@@ -90,21 +59,7 @@ pub(super) async fn ask(
     };
     let Json(body) = body.map_err(json_rejection)?;
     racecraft_chat::check_turns(&body.messages).map_err(|e| AppError::Unprocessable(e.to_string()))?;
-    // The credentials that let this request in, and nothing else, go with the tools' requests.
-    let mut headers = HeaderMap::new();
-    for name in [header::HOST, header::COOKIE, header::AUTHORIZATION, header::ORIGIN] {
-        if let Some(value) = request_headers.get(&name) {
-            headers.insert(name, value.clone());
-        }
-    }
-    if let Some(value) = request_headers.get("x-forwarded-for") {
-        headers.insert("x-forwarded-for", value.clone());
-    }
-    let fetch = InProcess {
-        router: super::app(state.clone()),
-        headers,
-        peer: peer.map(|Extension(peer)| peer),
-    };
+    let fetch = InProcess::new(&state, &request_headers, peer.map(|Extension(peer)| peer));
     let tools = Racecraft::new(Api::with_fetch("racecraft", Arc::new(fetch)));
     let context = SessionContext::load(&tools, id).await.map_err(|e| match e {
         racecraft_mcp::ToolError::Api(racecraft_mcp::ApiError::Status { status: 404, message, .. }) => {

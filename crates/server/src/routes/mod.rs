@@ -4,6 +4,8 @@ mod account;
 pub(crate) mod analysis;
 mod api;
 mod chat;
+mod in_process;
+mod mcp;
 mod export;
 mod ingest_http;
 mod ingest_ws;
@@ -75,9 +77,10 @@ fn routes() -> Vec<Route> {
         route(g.clone(), "/api/laps/{id}/compare/{ref_id}", ReadLap, get(analysis::compare)),
         route(g.clone(), "/api/recent/{n}", SignedIn, get(api::recent)),
         route(p.clone(), "/api/ingest", Stream, post(ingest_http::api_ingest)),
-        route(p, "/ingest", Stream, post(ingest_http::ac_ingest)),
+        route(p.clone(), "/ingest", Stream, post(ingest_http::ac_ingest)),
         route(g.clone(), "/ws/ingest", Stream, get(ingest_ws::upgrade)),
         route(g.clone(), "/ws/{id}", ReadSession, get(view_ws::upgrade)),
+        route(p, "/mcp", SignedIn, post(mcp::serve)),
         route(g, "/metrics", Operator, get(api::metrics)),
     ]
 }
