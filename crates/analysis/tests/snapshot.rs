@@ -85,10 +85,10 @@ T2 Left apex 966 m turn 86 deg
 T3 Right apex 1424 m turn 94 deg
 mistake lap 2 T1 SlowApex 0.11 s
 mistake lap 1 T5 SlowSegment 0.10 s
-coach: Turn 10: you carry 3 km/h less to the apex — about 0.04 s
+coach: Turn 10: carry 3 km/h more to the apex, as on lap 1 — worth about 0.04 s
 lap 1 vs 4: +0.194 s
-compare: Turn 5: you arrive 14 km/h slower than on your best lap — about 0.07 s
-compare: Turn 11: you carry 2 km/h less to the apex — about 0.06 s
+compare: Turn 5: arrive 14 km/h faster (a better exit from the corner before, or no lift), as on your best lap — worth about 0.07 s
+compare: Turn 11: carry 2 km/h more to the apex, as on your best lap — worth about 0.06 s
 gear 1: best 8491 rpm (limit), driver 8481 rpm
 gear 2: best 8491 rpm (limit), driver 8494 rpm
 gear 3: best 8491 rpm (limit), driver 8492 rpm

@@ -609,6 +609,18 @@ lap: number,
 /**
  * The reference's gear.
  */
+reference: number, } | { "kind": "shorter_trail", 
+/**
+ * Metres.
+ */
+by_m: number, } | { "kind": "less_grip", 
+/**
+ * This lap's share, 0..1.
+ */
+lap: number, 
+/**
+ * The reference's share, 0..1.
+ */
 reference: number, };
 
 export type GeometrySource = "positions" | "dead_reckoning" | "lateral_acceleration";
