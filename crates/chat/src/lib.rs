@@ -182,8 +182,15 @@ impl Coach {
         plan: &Plan,
         events: mpsc::Sender<AskEvent>,
     ) {
-        if let Err(message) = self.answer(tools, context, turns, plan, &events).await {
-            let _ = events.send(AskEvent::Error { message }).await;
+        // The user may stop before anything is sent back (the model is still reading the context): the answer,
+        // and with it the model's request, is dropped as soon as nobody listens.
+        tokio::select! {
+            () = events.closed() => {}
+            result = self.answer(tools, context, turns, plan, &events) => {
+                if let Err(message) = result {
+                    let _ = events.send(AskEvent::Error { message }).await;
+                }
+            }
         }
     }
 

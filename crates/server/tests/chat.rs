@@ -18,14 +18,20 @@ use serde_json::{Value, json};
 
 use common::{get, within};
 
-/// A server (asking `llm`'s model when given) holding one simulated 5-lap Monza session.
+/// A server (asking `llm`'s model, answers of at most 48 tokens, when given) holding one simulated 5-lap Monza
+/// session.
 async fn loaded(llm: Option<&LlmServer>) -> (RunningServer, Simulation, i64, tempfile::TempDir) {
+    loaded_with(llm, 48).await
+}
+
+/// [`loaded`] with answers of at most `max_tokens`.
+async fn loaded_with(llm: Option<&LlmServer>, max_tokens: u32) -> (RunningServer, Simulation, i64, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tmp");
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().to_path_buf());
     config.writer.flush_interval = Duration::from_millis(100);
     if let Some(llm) = llm {
         let mut endpoint = Endpoint::new(&llm.url(), "tiny", None).expect("endpoint");
-        endpoint.max_tokens = 48;
+        endpoint.max_tokens = max_tokens;
         config.chat = Some(endpoint);
     }
     let server = RunningServer::start(config).await.expect("server");
@@ -246,6 +252,34 @@ async fn a_question_is_answered_by_a_real_model_as_a_stream() {
     assert_eq!(status, 422, "{body}");
     let (status, _, body) = ask(&server, id + 1000, &json!({"messages": [{"role": "user", "content": "?"}]})).await;
     assert_eq!(status, 404, "an unknown session: {body}");
+    server.shutdown().await.expect("shutdown");
+}
+
+/// Stop: a browser that closes the answer's stream ends the generation, and the model server sees its request
+/// dropped instead of generating on for nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_stream_stops_the_generation() {
+    let llm = LlmServer::start();
+    // 2048 tokens take the tiny model several seconds: long enough to stop it mid-way.
+    let (server, _sim, id, _dir) = loaded_with(Some(&llm), 2048).await;
+    let body = json!({"messages": [{"role": "user", "content": "Tell me everything about T1."}]});
+    let mut response = reqwest::Client::new()
+        .post(format!("{}/api/sessions/{id}/chat", server.url()))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST chat");
+    assert_eq!(response.status(), 200);
+    let first = within("the first piece", response.chunk()).await.expect("chunk").expect("a piece");
+    assert!(String::from_utf8_lossy(&first).contains("data:"), "{first:?}");
+    drop(response);
+    within("the model server seeing the request dropped", async {
+        while !llm.log().contains("Disconnected from client") {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(!llm.log().contains("Traceback"), "{}", llm.log());
     server.shutdown().await.expect("shutdown");
 }
 
