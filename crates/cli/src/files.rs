@@ -61,11 +61,23 @@ pub struct ImportArgs {
     server: String,
     #[command(flatten)]
     token: crate::TokenArg,
+    /// PATH is a folder: import every file Racecraft reads (.ibt, .ld, .csv, .rcr) in it, and each new one once
+    /// it is complete, until Ctrl-C; each file once (remembered in PATH/.racecraft-imported across restarts).
+    #[arg(long)]
+    watch: bool,
 }
 
 /// Imports a file into a server's database as a new session (a replay as fast as the server takes it),
-/// with progress bars on a terminal.
+/// with progress bars on a terminal; or, with `--watch`, every file of a folder as it arrives.
 pub async fn import(args: ImportArgs) -> Result<()> {
+    if args.watch {
+        let dir = args.source.path.clone();
+        return crate::watch::run(&dir, |path| {
+            let source = Source { path, map: args.source.map.clone() };
+            replay_with(ReplayArgs { source, server: args.server.clone(), token: args.token.clone(), speed: 0.0 }, false)
+        })
+        .await;
+    }
     replay_with(ReplayArgs { source: args.source, server: args.server, token: args.token, speed: 0.0 }, true).await
 }
 

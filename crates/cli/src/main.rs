@@ -25,6 +25,7 @@ mod decode;
 mod files;
 mod progress;
 mod validate;
+mod watch;
 
 #[derive(Debug, Parser)]
 #[command(name = "racecraft", version, about = "Sim-racing telemetry: capture, live, store, analyse.")]

@@ -705,3 +705,58 @@ fn map_reads_columns_racecraft_does_not_recognise() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `import --watch DIR`: each file that lands in the folder is imported once it is complete, a file that cannot
+/// be read is reported and skipped, and a restarted watcher imports only what is new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_watch_imports_each_new_file_once() {
+    let ibt = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../capture/tests/data/iracing/tsukuba_formulavee_4laps.ibt");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let watched = dir.path().join("telemetry");
+    std::fs::create_dir(&watched).expect("folder");
+    let server = RunningServer::start(ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("data")))
+        .await
+        .expect("server");
+    // A file appears whole, as a game finishing its file does (written beside, then renamed in).
+    let drop_in = |name: &str, bytes: &[u8]| {
+        let tmp = dir.path().join(name);
+        std::fs::write(&tmp, bytes).expect("write");
+        std::fs::rename(&tmp, watched.join(name)).expect("rename");
+    };
+    let watcher = || {
+        let mut cmd = racecraft();
+        cmd.args(["import", "--watch"]).arg(&watched).args(["--server", &server.url()]);
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        Running::spawn(cmd)
+    };
+    let watching = |before: usize| {
+        format!("Watching {} for ibt, ld, csv, rcr files ({before} imported before)", watched.display())
+    };
+
+    let running = watcher();
+    tokio::task::block_in_place(|| running.wait_line(&watching(0)));
+    // The broken file first: it settles no later than the good one, so it is tried before it.
+    drop_in("broken.csv", b"this is not a telemetry log\n");
+    drop_in("tsukuba.ibt", &std::fs::read(&ibt).expect("ibt"));
+    tokio::task::block_in_place(|| running.wait_line("imported tsukuba.ibt"));
+    let (output, stdout) = tokio::task::block_in_place(|| running.interrupt());
+    assert!(output.status.success(), "Ctrl-C ends the watch cleanly");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not imported: broken.csv"), "{stderr}");
+    assert!(!stdout.contains("imported broken.csv"), "{stdout}");
+    let sessions = server.state().store().sessions(false).await.expect("sessions");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].frame_count, 3429);
+    assert_eq!(sessions[0].track, "Tsukuba Circuit 1k Outer");
+
+    // Restarted: what it tried before stays done; a new file is imported.
+    let running = watcher();
+    tokio::task::block_in_place(|| running.wait_line(&watching(2)));
+    drop_in("again.ibt", &std::fs::read(&ibt).expect("ibt"));
+    tokio::task::block_in_place(|| running.wait_line("imported again.ibt"));
+    let (_, stdout) = tokio::task::block_in_place(|| running.interrupt());
+    assert!(!stdout.contains("imported tsukuba.ibt"), "{stdout}");
+    assert_eq!(server.state().store().sessions(false).await.expect("sessions").len(), 2, "nothing twice");
+    server.shutdown().await.expect("shutdown");
+}
