@@ -12,6 +12,9 @@ pub enum Reference {
     Lap(u32),
 }
 
+/// Makes the reference a prefix stands for from its number.
+type MakeReference = fn(u32) -> Reference;
+
 /// Every reference in `text` with the words that make it, in order.
 pub fn references(text: &str) -> Vec<(String, Reference)> {
     let bytes = text.as_bytes();
@@ -26,7 +29,7 @@ pub fn references(text: &str) -> Vec<(String, Reference)> {
             i += step;
             continue;
         }
-        let prefixes: [(&str, fn(u32) -> Reference); 7] = [
+        let prefixes: [(&str, MakeReference); 7] = [
             ("T", Reference::Corner),
             ("Turn ", Reference::Corner),
             ("turn ", Reference::Corner),
@@ -41,11 +44,12 @@ pub fn references(text: &str) -> Vec<(String, Reference)> {
                 let digits = after.bytes().take_while(u8::is_ascii_digit).count();
                 let end = prefix.len() + digits;
                 let ends_word = rest.as_bytes().get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
-                if (1..=4).contains(&digits) && ends_word {
-                    if let Ok(n) = after[..digits].parse::<u32>() {
-                        matched = Some((end, make(n)));
-                        break;
-                    }
+                if (1..=4).contains(&digits)
+                    && ends_word
+                    && let Ok(n) = after[..digits].parse::<u32>()
+                {
+                    matched = Some((end, make(n)));
+                    break;
                 }
             }
         }
@@ -100,7 +104,13 @@ mod tests {
         let refs: Vec<Reference> = found.iter().map(|(_, r)| *r).collect();
         assert_eq!(
             refs,
-            vec![Reference::Corner(3), Reference::Corner(10), Reference::Lap(7), Reference::Lap(12), Reference::Corner(2)]
+            vec![
+                Reference::Corner(3),
+                Reference::Corner(10),
+                Reference::Lap(7),
+                Reference::Lap(12),
+                Reference::Corner(2)
+            ]
         );
         assert_eq!(found[1].0, "Turn 10");
     }

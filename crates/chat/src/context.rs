@@ -103,7 +103,16 @@ impl SessionContext {
             rows: r
                 .corners
                 .iter()
-                .map(|c| json!([format!("T{}", c.corner), c.direction, m(c.entry_m), m(c.apex_m), m(c.exit_m), round(c.turn_deg, 0)]))
+                .map(|c| {
+                    json!([
+                        format!("T{}", c.corner),
+                        c.direction,
+                        m(c.entry_m),
+                        m(c.apex_m),
+                        m(c.exit_m),
+                        round(c.turn_deg, 0)
+                    ])
+                })
                 .collect(),
         };
         let mistakes = Table {
@@ -125,18 +134,43 @@ impl SessionContext {
         let comparison = self.comparison.as_ref().map(|c| {
             let corners = Table {
                 columns: &[
-                    "corner", "loss_s", "segment_loss_s", "entry_kmh", "ref_entry_kmh", "min_kmh", "ref_min_kmh",
-                    "exit_kmh", "ref_exit_kmh", "braking_point_m", "ref_braking_point_m", "throttle_pickup_m",
-                    "ref_throttle_pickup_m", "gear", "ref_gear",
+                    "corner",
+                    "loss_s",
+                    "segment_loss_s",
+                    "entry_kmh",
+                    "ref_entry_kmh",
+                    "min_kmh",
+                    "ref_min_kmh",
+                    "exit_kmh",
+                    "ref_exit_kmh",
+                    "braking_point_m",
+                    "ref_braking_point_m",
+                    "throttle_pickup_m",
+                    "ref_throttle_pickup_m",
+                    "gear",
+                    "ref_gear",
                 ],
                 rows: c
                     .corners
                     .iter()
                     .map(|x| {
-                        json!([format!("T{}", x.corner), s(x.zone_loss_s), s(x.segment_loss_s),
-                               x.entry_kmh[0], x.entry_kmh[1], x.min_kmh[0], x.min_kmh[1], x.exit_kmh[0], x.exit_kmh[1],
-                               opt(x.braking_point_m[0], m), opt(x.braking_point_m[1], m),
-                               opt(x.throttle_pickup_m[0], m), opt(x.throttle_pickup_m[1], m), x.gear[0], x.gear[1]])
+                        json!([
+                            format!("T{}", x.corner),
+                            s(x.zone_loss_s),
+                            s(x.segment_loss_s),
+                            x.entry_kmh[0],
+                            x.entry_kmh[1],
+                            x.min_kmh[0],
+                            x.min_kmh[1],
+                            x.exit_kmh[0],
+                            x.exit_kmh[1],
+                            opt(x.braking_point_m[0], m),
+                            opt(x.braking_point_m[1], m),
+                            opt(x.throttle_pickup_m[0], m),
+                            opt(x.throttle_pickup_m[1], m),
+                            x.gear[0],
+                            x.gear[1]
+                        ])
                     })
                     .collect(),
             };

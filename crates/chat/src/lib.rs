@@ -149,7 +149,10 @@ pub fn check_turns(turns: &[ChatTurn]) -> Result<(), Error> {
         return Err(Error::Question(format!("at most {MAX_HISTORY_TURNS} turns of conversation are sent; clear it")));
     }
     if let Some(t) = turns.iter().find(|t| t.content.len() > MAX_TURN_BYTES) {
-        return Err(Error::Question(format!("a turn of {} bytes is over the {MAX_TURN_BYTES}-byte limit", t.content.len())));
+        return Err(Error::Question(format!(
+            "a turn of {} bytes is over the {MAX_TURN_BYTES}-byte limit",
+            t.content.len()
+        )));
     }
     Ok(())
 }
@@ -168,7 +171,13 @@ impl Coach {
     /// Answers the last turn of `turns` about `context`, sending events on `events` as they happen. Returns when
     /// the answer is done, failed, or nobody listens any more (the user stopped it: the model's request is
     /// dropped with it).
-    pub async fn ask(&self, tools: &Racecraft, context: &SessionContext, turns: &[ChatTurn], events: mpsc::Sender<AskEvent>) {
+    pub async fn ask(
+        &self,
+        tools: &Racecraft,
+        context: &SessionContext,
+        turns: &[ChatTurn],
+        events: mpsc::Sender<AskEvent>,
+    ) {
         let plan = Plan { tools: tool_defs(tools, context), first_tool: None };
         self.converse(tools, context, turns, &plan, events).await;
     }
@@ -212,9 +221,11 @@ impl Coach {
         for round in 0..=MAX_TOOL_ROUNDS {
             // The last round offers no tools: the model must answer with what it has.
             let offered = if round < MAX_TOOL_ROUNDS { defs.as_slice() } else { &[] };
-            let choice = plan.first_tool.as_ref().filter(|_| round == 0).map(|name| {
-                serde_json::json!({"type": "function", "function": {"name": name}})
-            });
+            let choice = plan
+                .first_tool
+                .as_ref()
+                .filter(|_| round == 0)
+                .map(|name| serde_json::json!({"type": "function", "function": {"name": name}}));
             let Some(mut answer) = self.round(&messages, offered, choice, events).await? else {
                 return Ok(());
             };
@@ -292,7 +303,9 @@ impl Coach {
         let idle = self.endpoint.idle_timeout;
         let response = tokio::time::timeout(idle, builder.send())
             .await
-            .map_err(|_| format!("the model server at {} did not answer within {} s", self.endpoint.url, idle.as_secs()))?
+            .map_err(|_| {
+                format!("the model server at {} did not answer within {} s", self.endpoint.url, idle.as_secs())
+            })?
             .map_err(|e| format!("cannot reach the model server at {}: {e}", self.endpoint.url))?;
         let status = response.status();
         if !status.is_success() {
@@ -375,14 +388,17 @@ mod tests {
         assert!(check_turns(&[turn(ChatRole::User, &"x".repeat(MAX_TURN_BYTES + 1))]).is_err());
         let long: Vec<ChatTurn> = (0..=MAX_HISTORY_TURNS).map(|_| turn(ChatRole::User, "q")).collect();
         assert!(check_turns(&long).is_err());
-        assert!(check_turns(&[turn(ChatRole::User, "q"), turn(ChatRole::Assistant, "a"), turn(ChatRole::User, "T3?")]).is_ok());
+        assert!(
+            check_turns(&[turn(ChatRole::User, "q"), turn(ChatRole::Assistant, "a"), turn(ChatRole::User, "T3?")])
+                .is_ok()
+        );
     }
 
     #[test]
     fn endpoints_must_be_http_urls_with_a_model() {
         assert!(Endpoint::new("ftp://x", "m", None).is_err());
         assert!(Endpoint::new("http://127.0.0.1:1/v1", " ", None).is_err());
-        let e = Endpoint::new("http://127.0.0.1:11434/v1/", "qwen", Some(String::new())).unwrap();
+        let e = Endpoint::new("http://127.0.0.1:11434/v1/", "qwen", Some(String::new())).expect("valid");
         assert_eq!(e.url, "http://127.0.0.1:11434/v1");
         assert_eq!(e.api_key, None);
     }

@@ -299,7 +299,7 @@ mod tests {
     use super::*;
 
     fn chunk(json: &str) -> Chunk {
-        match parse_event(json).unwrap() {
+        match parse_event(json).expect("an event") {
             Event::Chunk(c) => c,
             Event::Done => panic!("not a chunk"),
         }
@@ -310,19 +310,19 @@ mod tests {
         let limits = Limits::default();
         let mut answer = Answer::default();
         let added = answer.push(&chunk(r#"{"choices":[{"delta":{"role":"assistant","content":"Brake"}}]}"#), &limits);
-        assert_eq!(added.unwrap(), "Brake");
-        answer.push(&chunk(r#"{"choices":[{"delta":{"content":" later"}}]}"#), &limits).unwrap();
+        assert_eq!(added.expect("added"), "Brake");
+        answer.push(&chunk(r#"{"choices":[{"delta":{"content":" later"}}]}"#), &limits).expect("added");
         let first = r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"corner_detail","arguments":"{\"co"}}]}}]}"#;
-        answer.push(&chunk(first), &limits).unwrap();
+        answer.push(&chunk(first), &limits).expect("added");
         let more = r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"corner_detail","arguments":"rner\":3}"}}]},"finish_reason":"tool_calls"}]}"#;
-        answer.push(&chunk(more), &limits).unwrap();
+        answer.push(&chunk(more), &limits).expect("added");
         assert_eq!(answer.content, "Brake later");
         assert_eq!(answer.tool_calls.len(), 1);
         assert_eq!(answer.tool_calls[0].id, "c1");
         assert_eq!(answer.tool_calls[0].function.name, "corner_detail");
         assert_eq!(answer.tool_calls[0].function.arguments, r#"{"corner":3}"#);
         assert_eq!(answer.finish_reason.as_deref(), Some("tool_calls"));
-        assert_eq!(parse_event(" [DONE] ").unwrap(), Event::Done);
+        assert_eq!(parse_event(" [DONE] ").expect("done"), Event::Done);
     }
 
     #[test]
@@ -355,7 +355,7 @@ mod tests {
             }
             for (index, args) in &calls {
                 let json = serde_json::json!({"choices":[{"delta":{"content": args, "tool_calls":[{"index": index, "function": {"arguments": args}}]}}]});
-                let _ = answer.push(&serde_json::from_value::<Chunk>(json).unwrap(), &limits);
+                let _ = answer.push(&serde_json::from_value::<Chunk>(json).expect("a chunk"), &limits);
             }
             proptest::prop_assert!(answer.content.len() <= limits.max_content_bytes);
             proptest::prop_assert!(answer.tool_calls.len() <= limits.max_tool_calls);

@@ -74,7 +74,10 @@ pub async fn import(args: ImportArgs) -> Result<()> {
         let dir = args.source.path.clone();
         return crate::watch::run(&dir, |path| {
             let source = Source { path, map: args.source.map.clone() };
-            replay_with(ReplayArgs { source, server: args.server.clone(), token: args.token.clone(), speed: 0.0 }, false)
+            replay_with(
+                ReplayArgs { source, server: args.server.clone(), token: args.token.clone(), speed: 0.0 },
+                false,
+            )
         })
         .await;
     }

@@ -280,7 +280,21 @@ async fn on_a_team_server_the_tools_read_as_the_signed_in_user() {
     let url = server.url();
     let sim_url = url.clone();
     let checks = tokio::task::spawn_blocking(move || {
-        racecraft(&["simulate", "--track", "Norisring", "--laps", "2", "--rate", "60", "--speed", "0", "--server", &sim_url, "--token", &token]);
+        racecraft(&[
+            "simulate",
+            "--track",
+            "Norisring",
+            "--laps",
+            "2",
+            "--rate",
+            "60",
+            "--speed",
+            "0",
+            "--server",
+            &sim_url,
+            "--token",
+            &token,
+        ]);
         let handshake = |client: &mut Client| {
             let init = client.request(
                 "initialize",

@@ -35,10 +35,8 @@ pub async fn serve_stdio(server_url: &str, login: Option<(&str, &str)>) -> Resul
     if let Some((name, password)) = login {
         api.sign_in(name, password).await?;
     }
-    let service = Racecraft::new(api)
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| Error::Protocol(e.to_string()))?;
+    let service =
+        Racecraft::new(api).serve(rmcp::transport::stdio()).await.map_err(|e| Error::Protocol(e.to_string()))?;
     service.waiting().await.map_err(|e| Error::Protocol(e.to_string()))?;
     Ok(())
 }

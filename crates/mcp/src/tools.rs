@@ -721,7 +721,8 @@ impl Racecraft {
     pub async fn call(&self, name: &str, arguments: serde_json::Value) -> Result<serde_json::Value, ToolError> {
         fn params<T: serde::de::DeserializeOwned>(tool: &str, v: serde_json::Value) -> Result<T, ToolError> {
             let v = if v.is_null() { serde_json::Value::Object(Default::default()) } else { v };
-            serde_json::from_value(v).map_err(|e| ToolError::Arguments { tool: tool.to_string(), reason: e.to_string() })
+            serde_json::from_value(v)
+                .map_err(|e| ToolError::Arguments { tool: tool.to_string(), reason: e.to_string() })
         }
         fn json<T: Serialize>(value: T) -> serde_json::Value {
             serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
@@ -741,9 +742,7 @@ impl Racecraft {
                 let p: CornerDetailParams = params(name, arguments)?;
                 json(self.corner_of(p.lap_id, p.corner, p.reference_lap_id).await?)
             }
-            "same_track_sessions" => {
-                json(self.same_track(params::<SessionParams>(name, arguments)?.session_id).await?)
-            }
+            "same_track_sessions" => json(self.same_track(params::<SessionParams>(name, arguments)?.session_id).await?),
             "channel_window" => {
                 let p: ChannelWindowParams = params(name, arguments)?;
                 json(self.window(p.lap_id, &p.channels, p.from_m, p.to_m, window_points(p.max_points)).await?)

@@ -17,9 +17,9 @@
 //! house rule: SI, in the field names (`_s`, `_mps`, `_kpa`, `_c`, `_g`).
 
 pub mod analysis;
+pub mod chat;
 pub mod ingest;
 pub mod rest;
-pub mod chat;
 pub mod team;
 pub mod typescript;
 pub mod viewer;

@@ -188,7 +188,11 @@ async fn the_context_is_the_analysis_number_for_number() {
     // The losses of corners and straights add up to the difference, as the model is told.
     let stretches: f64 =
         cmp["stretches"]["rows"].as_array().expect("stretches").iter().map(|r| r[3].as_f64().expect("loss")).sum();
-    assert!(close(stretches, cmp["difference_s"].as_f64().expect("diff"), 0.01), "{stretches} vs {}", cmp["difference_s"]);
+    assert!(
+        close(stretches, cmp["difference_s"].as_f64().expect("diff"), 0.01),
+        "{stretches} vs {}",
+        cmp["difference_s"]
+    );
 
     // Mistakes and coaching: the analysis's, in its order.
     let mistakes = doc["mistakes"]["rows"].as_array().expect("mistakes");
@@ -359,7 +363,10 @@ async fn unknown_tools_and_corners_are_tool_errors() {
     assert!(matches!(&events[0], AskEvent::Tool { name, .. } if name == "pit_strategy"), "{events:?}\n{}", llm.log());
     match &events[1] {
         AskEvent::ToolResult { ok: false, summary, .. } => {
-            assert!(summary.contains("there is no tool \"pit_strategy\"") && summary.contains("corner_detail"), "{summary}");
+            assert!(
+                summary.contains("there is no tool \"pit_strategy\"") && summary.contains("corner_detail"),
+                "{summary}"
+            );
         }
         other => panic!("a tool error, not {other:?}"),
     }

@@ -409,9 +409,7 @@ async fn mcp_over_http_reads_with_the_callers_rights() {
     let server = team_server(dir.path()).await;
     let session = stream_one_lap(&server, &token).await;
     let url = format!("{}/mcp", server.url());
-    let call = |id: u32, name: &str, arguments: serde_json::Value| {
-        serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}})
-    };
+    let call = |id: u32, name: &str, arguments: serde_json::Value| serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
     let post = |client: &reqwest::Client, body: serde_json::Value| {
         client
             .post(&url)
@@ -421,8 +419,13 @@ async fn mcp_over_http_reads_with_the_callers_rights() {
     };
 
     let dan = signed_in(&server, "dan").await;
-    let listed: serde_json::Value =
-        post(&dan, call(1, "list_sessions", serde_json::json!({}))).send().await.expect("mcp").json().await.expect("json");
+    let listed: serde_json::Value = post(&dan, call(1, "list_sessions", serde_json::json!({})))
+        .send()
+        .await
+        .expect("mcp")
+        .json()
+        .await
+        .expect("json");
     let text = listed["result"]["content"][0]["text"].as_str().unwrap_or_else(|| panic!("{listed}"));
     let sessions: serde_json::Value = serde_json::from_str(text).expect("sessions");
     assert_eq!(sessions[0]["session_id"], serde_json::json!(session), "{sessions}");

@@ -7,12 +7,12 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::{Extension, Json};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use racecraft_chat::SessionContext;
 use racecraft_mcp::{Api, Racecraft};
 use racecraft_protocol::chat::{AskEvent, AskRequest, ChatInfo};

@@ -24,7 +24,11 @@ pub(crate) struct InProcess {
 impl InProcess {
     /// Asks `state`'s router with the credentials of a request that carried `headers` from `peer`: its host,
     /// origin, cookie, authorization and forwarded address, and nothing else.
-    pub(crate) fn new(state: &AppState, headers: &HeaderMap, peer: Option<ConnectInfo<crate::ClientAddr>>) -> InProcess {
+    pub(crate) fn new(
+        state: &AppState,
+        headers: &HeaderMap,
+        peer: Option<ConnectInfo<crate::ClientAddr>>,
+    ) -> InProcess {
         let mut forwarded = HeaderMap::new();
         for name in [header::HOST, header::ORIGIN, header::COOKIE, header::AUTHORIZATION] {
             if let Some(value) = headers.get(&name) {
@@ -51,7 +55,8 @@ impl Fetch for InProcess {
                 Err(never) => match never {},
             };
             let status = response.status().as_u16();
-            let body = axum::body::to_bytes(response.into_body(), MAX_TOOL_BODY_BYTES).await.map_err(|e| e.to_string())?;
+            let body =
+                axum::body::to_bytes(response.into_body(), MAX_TOOL_BODY_BYTES).await.map_err(|e| e.to_string())?;
             Ok((status, body))
         })
     }

@@ -4,11 +4,11 @@ mod account;
 pub(crate) mod analysis;
 mod api;
 mod chat;
-mod in_process;
-mod mcp;
 mod export;
+mod in_process;
 mod ingest_http;
 mod ingest_ws;
+mod mcp;
 mod view_ws;
 mod web;
 
