@@ -168,6 +168,34 @@ impl Coach {
         &self.endpoint
     }
 
+    /// The models the endpoint serves (`GET {url}/models`), or why it cannot say: a check worth making when the
+    /// server starts, so a wrong URL, key or certificate shows at once rather than at the first question.
+    pub async fn models(&self) -> Result<Vec<String>, String> {
+        #[derive(serde::Deserialize)]
+        struct Model {
+            id: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Models {
+            data: Vec<Model>,
+        }
+        let url = format!("{}/models", self.endpoint.url);
+        let mut request = self.http.get(&url);
+        if let Some(key) = &self.endpoint.api_key {
+            request = request.bearer_auth(key);
+        }
+        let response = tokio::time::timeout(self.endpoint.idle_timeout, request.send())
+            .await
+            .map_err(|_| format!("{url} did not answer within {} s", self.endpoint.idle_timeout.as_secs()))?
+            .map_err(|e| format!("cannot reach {url}: {}", chain(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("{url} answered {status}"));
+        }
+        let models: Models = response.json().await.map_err(|e| format!("{url}: not a model list: {}", chain(&e)))?;
+        Ok(models.data.into_iter().map(|m| m.id).collect())
+    }
+
     /// Answers the last turn of `turns` about `context`, sending events on `events` as they happen. Returns when
     /// the answer is done, failed, or nobody listens any more (the user stopped it: the model's request is
     /// dropped with it).
@@ -306,7 +334,7 @@ impl Coach {
             .map_err(|_| {
                 format!("the model server at {} did not answer within {} s", self.endpoint.url, idle.as_secs())
             })?
-            .map_err(|e| format!("cannot reach the model server at {}: {e}", self.endpoint.url))?;
+            .map_err(|e| format!("cannot reach the model server at {}: {}", self.endpoint.url, chain(&e)))?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
@@ -345,6 +373,19 @@ impl Coach {
         }
         Ok(Some(answer))
     }
+}
+
+/// An error with its causes (`reqwest` says "error sending request" and keeps the why, a refused certificate
+/// say, in its sources).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// A line about a tool's answer for the user: its size, or what it holds.

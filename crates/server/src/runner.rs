@@ -135,7 +135,24 @@ impl RunningServer {
         let writer = Writer::spawn(store.clone(), spool, config.writer.clone());
         let state = AppState::with_auth(store, writer, config.limits.clone(), config.access.clone(), auth);
         if let Some(endpoint) = &config.chat {
-            state.set_chat(racecraft_chat::Coach::new(endpoint.clone()));
+            let coach = racecraft_chat::Coach::new(endpoint.clone());
+            state.set_chat(coach.clone());
+            // A wrong URL, key, certificate or model name shows in the log at once, not at the first question.
+            tokio::spawn(async move {
+                let model = &coach.endpoint().model;
+                match coach.models().await {
+                    Ok(models) if models.iter().any(|m| m == model) => {
+                        tracing::info!(url = %coach.endpoint().url, %model, "coaching chat ready");
+                    }
+                    Ok(models) => tracing::warn!(
+                        url = %coach.endpoint().url,
+                        %model,
+                        served = %models.join(", "),
+                        "the coaching chat's model is not among those the endpoint lists"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "the coaching chat's endpoint does not answer"),
+                }
+            });
         }
         let listener = TcpListener::bind(config.listen)
             .await

@@ -96,6 +96,19 @@ fn close(a: f64, b: f64, tolerance: f64) -> bool {
     (a - b).abs() <= tolerance
 }
 
+/// The endpoint check the server makes when it starts: the models served, or why there is no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_lists_its_models_or_says_why_not() {
+    let llm = LlmServer::start();
+    let coach = Coach::new(Endpoint::new(&llm.url(), "tiny", None).expect("endpoint"));
+    let models = coach.models().await.expect("models");
+    assert_eq!(models.len(), 1, "one model served: {models:?}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr");
+    let nobody = Coach::new(Endpoint::new(&format!("http://{closed}/v1"), "tiny", None).expect("endpoint"));
+    let refused = nobody.models().await.expect_err("nothing listens");
+    assert!(refused.contains("cannot reach") && refused.contains("onnect"), "{refused}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chat_is_off_until_a_model_is_configured() {
     let (server, _sim, id, _dir) = loaded(None).await;

@@ -240,22 +240,41 @@ async fn https_exchange(tls: &mut tokio_rustls::client::TlsStream<tokio::net::Tc
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A team server (accounts as [`accounts`] makes them) speaking HTTPS with a new self-signed certificate for
+/// `localhost`, and that certificate.
+async fn https_team_server(dir: &Path) -> (RunningServer, rcgen::CertifiedKey<rcgen::KeyPair>) {
+    accounts(dir).await;
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).expect("write");
+    std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).expect("write");
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.to_path_buf());
+    config.auth.mode = AuthMode::Team;
+    config.tls = Some(racecraft_server::TlsFiles { cert: dir.join("cert.pem"), key: dir.join("key.pem") });
+    let server = RunningServer::start(config).await.expect("server");
+    assert!(server.url().starts_with("https://"), "{}", server.url());
+    (server, cert)
+}
+
+/// The chat speaks https to hosted endpoints, and says why when it cannot (here: a certificate nobody vouches
+/// for, where a build without TLS would not even try).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_reaches_https_endpoints_and_refuses_an_untrusted_certificate() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (server, _cert) = https_team_server(dir.path()).await;
+    let url = format!("https://localhost:{}/v1", server.addr.port());
+    let coach = racecraft_chat::Coach::new(racecraft_chat::Endpoint::new(&url, "gpt", None).expect("endpoint"));
+    let refused = coach.models().await.expect_err("an untrusted certificate");
+    assert!(refused.contains("certificate"), "{refused}");
+    server.shutdown().await.expect("shutdown");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_server_speaks_https_with_its_certificate_and_secure_cookies() {
     use std::sync::Arc;
     use tokio_rustls::rustls;
 
     let dir = tempfile::tempdir().expect("tmp");
-    accounts(dir.path()).await;
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
-    std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).expect("write");
-    std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).expect("write");
-    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), dir.path().to_path_buf());
-    config.auth.mode = AuthMode::Team;
-    config.tls =
-        Some(racecraft_server::TlsFiles { cert: dir.path().join("cert.pem"), key: dir.path().join("key.pem") });
-    let server = RunningServer::start(config).await.expect("server");
-    assert!(server.url().starts_with("https://"), "{}", server.url());
+    let (server, cert) = https_team_server(dir.path()).await;
 
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.cert.der().clone()).expect("root");
