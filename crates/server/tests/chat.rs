@@ -269,6 +269,11 @@ async fn a_question_is_answered_by_a_real_model_as_a_stream() {
     assert_eq!(status, 422, "{body}");
     let (status, _, body) = ask(&server, id + 1000, &json!({"messages": [{"role": "user", "content": "?"}]})).await;
     assert_eq!(status, 404, "an unknown session: {body}");
+    // A session without a complete lap has no analysis to talk about: the analysis's 422, not an outage.
+    let empty = common::post(&format!("{}/api/sessions", server.url()), r#"{"track":"Monza"}"#).await;
+    let empty = empty["id"].as_i64().expect("new session");
+    let (status, _, body) = ask(&server, empty, &json!({"messages": [{"role": "user", "content": "T1?"}]})).await;
+    assert_eq!(status, 422, "{body}");
     server.shutdown().await.expect("shutdown");
 }
 

@@ -65,6 +65,10 @@ pub(super) async fn ask(
         racecraft_mcp::ToolError::Api(racecraft_mcp::ApiError::Status { status: 404, message, .. }) => {
             AppError::NotFound(message)
         }
+        // Nothing to talk about yet (no complete lap): the analysis's own 422, not an outage.
+        racecraft_mcp::ToolError::Api(racecraft_mcp::ApiError::Status { status: 422, message, .. }) => {
+            AppError::Unprocessable(message)
+        }
         other => AppError::Unavailable(format!("cannot read the session's analysis: {other}")),
     })?;
     let (tx, rx) = tokio::sync::mpsc::channel::<AskEvent>(EVENT_BUFFER);
