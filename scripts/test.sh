@@ -5,6 +5,8 @@
 # Python server (for the coaching chat) if needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A clean CI clone builds once: incremental state would only add gigabytes to its disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 scripts/services.sh
 scripts/deps.sh --browser --windows --llm
 
