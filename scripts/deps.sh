@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Racecraft needs that a fresh machine of our kind may lack: Node packages for the web UI; with
+# Installs what Racecraft needs that a fresh machine of our kind may lack: Node packages for the web UI, GNU time
+# for the bench; with
 # --browser, Debian's Chromium for the browser tests; with --windows, what cross-builds racecraft.exe and runs it
 # under Wine (the Rust target, Debian's mingw-w64 and wine64); with --llm, llama.cpp's OpenAI-compatible server
 # from PyPI (llama-cpp-python, built from source: about 9 minutes on two cores, once) and gguf, for the coaching
@@ -22,6 +23,8 @@ apt_install() {
   if ! $apt_updated; then $SUDO apt-get update -qq; apt_updated=true; fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
 }
+# GNU time: `racecraft bench` reads the peak memory of the processes it times from it.
+[ -x /usr/bin/time ] || apt_install time
 if $browser && ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium chromium-driver
 fi

@@ -87,17 +87,110 @@ fn thinning_stride(frames: &[Frame]) -> usize {
     ((STATS_PERIOD_S * 1e6 / *dt as f64).floor() as usize).max(1)
 }
 
+/// Frames at the start that set the thinning stride ([`thinning_stride`] reads the intervals between them).
+const STRIDE_FRAMES: usize = 201;
+
+/// Builds [`Columns`] from frames handed over in any number of slices (a recording's blocks as they are
+/// decoded), with the same result as one slice of them all: the first [`STRIDE_FRAMES`] frames are held until
+/// they set the thinning stride, after that nothing but the columns is kept.
+#[derive(Debug, Default)]
+pub(crate) struct ColumnsBuilder {
+    c: Columns,
+    stride: Option<usize>,
+    held: Vec<Frame>,
+    last_t: Option<i64>,
+    /// The previous frame seen, and whether it was kept.
+    prev: Option<(Frame, bool)>,
+    since_kept: usize,
+    frames_seen: usize,
+    /// Frames expected in all, to size the columns once.
+    expected: usize,
+}
+
+impl ColumnsBuilder {
+    /// Takes the next frames, in time order.
+    pub fn extend(&mut self, frames: &[Frame]) {
+        self.frames_seen += frames.len();
+        match self.stride {
+            Some(stride) => self.take(frames, stride),
+            None => {
+                self.held.extend_from_slice(frames);
+                if self.held.len() >= STRIDE_FRAMES {
+                    self.start();
+                }
+            }
+        }
+    }
+
+    /// Frames handed over so far.
+    pub fn frames_seen(&self) -> usize {
+        self.frames_seen
+    }
+
+    /// Sizes the columns for `frames` frames in all (a hint: more or fewer still work).
+    pub fn expect(&mut self, frames: usize) {
+        self.expected = frames;
+    }
+
+    fn start(&mut self) {
+        let stride = thinning_stride(&self.held);
+        let frames = self.expected.max(self.held.len());
+        let n = frames / stride + frames / 50 + 16;
+        self.c = Columns::with_capacity(n);
+        self.stride = Some(stride);
+        let held = std::mem::take(&mut self.held);
+        self.take(&held, stride);
+    }
+
+    fn take(&mut self, frames: &[Frame], stride: usize) {
+        let key = |f: &Frame, ch: Channel| f.get(ch).map(f32::to_bits);
+        for f in frames {
+            if self.last_t.is_some_and(|t| f.t_us <= t) || !limits::plausible_time(f.t_us) {
+                continue;
+            }
+            self.last_t = Some(f.t_us);
+            let change = self.prev.as_ref().is_some_and(|(p, _)| {
+                key(f, Channel::Lap) != key(p, Channel::Lap)
+                    || key(f, Channel::Sector) != key(p, Channel::Sector)
+                    || key(f, Channel::Gear) != key(p, Channel::Gear)
+                    || matches!((p.get(Channel::LapDist), f.get(Channel::LapDist)), (Some(a), Some(b)) if b < a)
+            });
+            let keep_this = self.prev.is_none() || change || self.since_kept + 1 >= stride;
+            if keep_this {
+                if change && let Some((p, false)) = &self.prev {
+                    // A change: keep the sample before it as well.
+                    let p = *p;
+                    self.c.push(&p);
+                }
+                self.c.push(f);
+                self.since_kept = 0;
+            } else {
+                self.since_kept += 1;
+            }
+            self.prev = Some((*f, keep_this));
+        }
+    }
+
+    /// The columns of every frame handed over.
+    pub fn finish(mut self) -> Columns {
+        if self.stride.is_none() {
+            self.start();
+        }
+        let mut c = self.c;
+        if let Some((p, false)) = self.prev {
+            c.push(&p);
+        }
+        c.positions = c.has(Channel::PosX)
+            && c.has(Channel::PosY)
+            && c.pos_x.iter().filter(|x| x.is_finite()).count() * 2 >= c.len();
+        c
+    }
+}
+
 impl Columns {
-    /// Copies the columns out of `frames`, skipping any frame whose time is not after the previous one or is
-    /// absurd, and reading absurd values as absent ([`crate::limits`]: this is where outside input is checked).
-    /// Above 100 Hz the samples are thinned to about one per [`STATS_PERIOD_S`], keeping both samples around
-    /// every change of lap counter, sector or gear and every lap-distance wrap, so that crossings, sector
-    /// splits and shifts keep their full-rate timing while everything else reads a third of the data.
-    pub fn from_frames(frames: &[Frame]) -> Columns {
-        let stride = thinning_stride(frames);
-        let n = frames.len() / stride + frames.len() / 50 + 16;
+    fn with_capacity(n: usize) -> Columns {
         let col = || Vec::with_capacity(n);
-        let mut c = Columns {
+        Columns {
             t_s: Vec::with_capacity(n),
             speed: col(),
             rpm: col(),
@@ -121,43 +214,27 @@ impl Columns {
             seen: 0,
             positions: false,
             stats_stride: 1,
-        };
-        let mut last_t = i64::MIN;
-        // The previous frame seen, and whether it was kept.
-        let mut prev: Option<(&Frame, bool)> = None;
-        let mut since_kept = 0usize;
-        let key = |f: &Frame, ch: Channel| f.get(ch).map(f32::to_bits);
-        for f in frames {
-            if f.t_us <= last_t || !limits::plausible_time(f.t_us) {
-                continue;
-            }
-            last_t = f.t_us;
-            let change = prev.is_some_and(|(p, _)| {
-                key(f, Channel::Lap) != key(p, Channel::Lap)
-                    || key(f, Channel::Sector) != key(p, Channel::Sector)
-                    || key(f, Channel::Gear) != key(p, Channel::Gear)
-                    || matches!((p.get(Channel::LapDist), f.get(Channel::LapDist)), (Some(a), Some(b)) if b < a)
-            });
-            let keep_this = prev.is_none() || change || since_kept + 1 >= stride;
-            if keep_this {
-                if change && let Some((p, false)) = prev {
-                    // A change: keep the sample before it as well.
-                    c.push(p);
-                }
-                c.push(f);
-                since_kept = 0;
-            } else {
-                since_kept += 1;
-            }
-            prev = Some((f, keep_this));
         }
-        if let Some((p, false)) = prev {
-            c.push(p);
+    }
+
+    /// Copies the columns out of `frames`, skipping any frame whose time is not after the previous one or is
+    /// absurd, and reading absurd values as absent ([`crate::limits`]: this is where outside input is checked).
+    /// Above 100 Hz the samples are thinned to about one per [`STATS_PERIOD_S`], keeping both samples around
+    /// every change of lap counter, sector or gear and every lap-distance wrap, so that crossings, sector
+    /// splits and shifts keep their full-rate timing while everything else reads a third of the data.
+    pub fn from_frames(frames: &[Frame]) -> Columns {
+        let mut b = ColumnsBuilder::default();
+        if frames.len() >= STRIDE_FRAMES {
+            // Sized for all of them at once rather than grown.
+            let stride = thinning_stride(frames);
+            b.c = Columns::with_capacity(frames.len() / stride + frames.len() / 50 + 16);
+            b.stride = Some(stride);
+            b.frames_seen = frames.len();
+            b.take(frames, stride);
+        } else {
+            b.extend(frames);
         }
-        c.positions = c.has(Channel::PosX)
-            && c.has(Channel::PosY)
-            && c.pos_x.iter().filter(|x| x.is_finite()).count() * 2 >= c.len();
-        c
+        b.finish()
     }
 
     fn push(&mut self, f: &Frame) {

@@ -402,7 +402,71 @@ pub fn analyze_session_with_model(
     if frames.is_empty() {
         return Err(Error::NoFrames);
     }
-    let c = Columns::from_frames(frames);
+    analyze_from_columns(meta, Columns::from_frames(frames), options, saved)
+}
+
+/// A session's frames as the analysis reads them, taken block by block: a recording can be analysed while it
+/// is decoded without ever holding all its frames (only the columns the analysis reads, thinned to about
+/// 100 Hz). [`analyze_frame_columns`] then gives what [`analyze_session_with_model`] gives for the same frames.
+#[derive(Debug, Default)]
+pub struct FrameColumns {
+    builder: columns::ColumnsBuilder,
+    lap_counter: bool,
+}
+
+impl FrameColumns {
+    /// Nothing yet.
+    pub fn new() -> FrameColumns {
+        FrameColumns::default()
+    }
+
+    /// Nothing yet; about `frames` frames to come (a recording's frame count), so the columns are sized once
+    /// rather than grown. A wrong hint costs only memory or copies.
+    pub fn with_expected_frames(frames: usize) -> FrameColumns {
+        let mut c = FrameColumns::default();
+        c.builder.expect(frames);
+        c
+    }
+
+    /// Takes the next frames, in recording order. Only the channels in [`CHANNELS_READ`] are read.
+    pub fn extend(&mut self, frames: &[Frame]) {
+        if !self.lap_counter {
+            self.lap_counter = frames.iter().any(|f| f.get(racecraft_core::Channel::Lap).is_some());
+        }
+        self.builder.extend(frames);
+    }
+
+    /// Frames taken so far.
+    pub fn frames_seen(&self) -> usize {
+        self.builder.frames_seen()
+    }
+
+    /// Whether any frame taken carries a lap counter (a log without one is lapped by its markers, which must
+    /// be stamped on the frames first).
+    pub fn has_lap_counter(&self) -> bool {
+        self.lap_counter
+    }
+}
+
+/// [`analyze_session_with_model`] on frames taken through [`FrameColumns`].
+pub fn analyze_frame_columns(
+    meta: &SessionMeta,
+    frames: FrameColumns,
+    options: &AnalysisOptions,
+    saved: Option<&TrackModel>,
+) -> Result<SessionAnalysis> {
+    if frames.frames_seen() == 0 {
+        return Err(Error::NoFrames);
+    }
+    analyze_from_columns(meta, frames.builder.finish(), options, saved)
+}
+
+fn analyze_from_columns(
+    meta: &SessionMeta,
+    c: Columns,
+    options: &AnalysisOptions,
+    saved: Option<&TrackModel>,
+) -> Result<SessionAnalysis> {
     if c.len() < MIN_FRAMES {
         return Err(Error::TooFewFrames { found: c.len(), min: MIN_FRAMES });
     }

@@ -83,7 +83,7 @@ async fn storage_write_fills_sqlite_and_measures_the_disk() {
 
 #[test]
 fn analysis_runs_warm_and_cold() {
-    let r = analysis(Scale::Smoke).expect("runs");
+    let r = analysis(Scale::Smoke, None).expect("runs");
     assert!(r.laps_found >= 1, "{r:?}");
     assert!(r.warm_ms > 0.0 && r.cold_ms >= r.read_ms && r.stream_ms > 0.0, "{r:?}");
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use racecraft_analysis::{
-    AnalysisOptions, LapComparison, Reference, SessionAnalysis, TrackModel, analyze_session_with_model, compare_laps,
+    AnalysisOptions, FrameColumns, LapComparison, Reference, SessionAnalysis, TrackModel, analyze_frame_columns,
+    analyze_session_with_model, compare_laps,
 };
 
 /// Flags of `racecraft analyze`.
@@ -49,10 +50,64 @@ fn parse_reference(text: &str) -> Result<Reference, String> {
 
 fn run(source: &crate::files::Source, laps: Option<Vec<u32>>, model: Option<&TrackModel>) -> Result<SessionAnalysis> {
     let path = &source.path;
+    let options = AnalysisOptions { laps, ..AnalysisOptions::default() };
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr"))
+        && let Some(analysis) = analyze_recording_streamed(path, &options, model)?
+    {
+        return Ok(analysis);
+    }
     let recording = crate::files::read_recording(source)?;
     let meta = recording.meta.clone().unwrap_or_default();
-    let options = AnalysisOptions { laps, ..AnalysisOptions::default() };
     analyze_session_with_model(&meta, &recording.frames, &options, model)
+        .with_context(|| format!("analysing {}", path.display()))
+}
+
+/// Frames a recording's byte can hold at most, for believing a trailer's frame count: a long run of
+/// identical frames compresses to well under a byte each, but not to less than 1/16.
+const MAX_FRAMES_PER_BYTE: u64 = 16;
+
+/// A recording analysed as it is read: only the channels the analysis reads are decoded, and only its columns
+/// are kept, so a long 333 Hz session never sits in memory as frames; the blocks are decoded on every core. `None` for a log without a lap counter
+/// but with lap markers: those are stamped on the frames first, which needs them all ([`crate::files`]).
+fn analyze_recording_streamed(
+    path: &std::path::Path,
+    options: &AnalysisOptions,
+    model: Option<&TrackModel>,
+) -> Result<Option<SessionAnalysis>> {
+    use racecraft_record::{Item, RecordingReader};
+    let mut reader = RecordingReader::open(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .only_channels(racecraft_analysis::CHANNELS_READ);
+    // A finished recording's trailer counts its frames: the columns are sized once. The count is the file's
+    // word, so it is believed only as far as the file's size makes it possible.
+    let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
+    let expected = match reader.trailer() {
+        Ok(Some(t)) => t.frame_count.min(file_len.saturating_mul(MAX_FRAMES_PER_BYTE)),
+        _ => 0,
+    };
+    let mut meta: Option<racecraft_core::SessionMeta> = None;
+    let mut columns = FrameColumns::with_expected_frames(usize::try_from(expected).unwrap_or(0));
+    let mut markers = false;
+    let mut warnings = Vec::new();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    reader.for_each_parallel(threads, |item| match item {
+        Item::Meta(m) => {
+            meta.get_or_insert_with(|| m.clone());
+        }
+        Item::Frames(frames) => columns.extend(frames),
+        Item::Lap(_) => markers = true,
+        Item::Warning(w) => warnings.push(w.clone()),
+        Item::Raw(_) | Item::End(_) => {}
+    });
+    if markers && !columns.has_lap_counter() {
+        return Ok(None);
+    }
+    for w in &warnings {
+        eprintln!("warning: {w:?}");
+    }
+    let meta = meta.unwrap_or_default();
+    analyze_frame_columns(&meta, columns, options, model)
+        .map(Some)
         .with_context(|| format!("analysing {}", path.display()))
 }
 

@@ -1,7 +1,7 @@
 //! `racecraft bench`: the measurement suite (B1–B9 of the performance notes, plus memory), printed as one table
 //! in which every figure sits beside a reference measured in the same run.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -232,13 +232,34 @@ pub async fn bench(args: BenchArgs) -> Result<()> {
     }
     if run("b7") {
         eprintln!("bench: B7 analysis");
-        let r = tokio::task::spawn_blocking(move || b::analysis(scale)).await??;
+        let exe = exe.clone();
+        let r = tokio::task::spawn_blocking(move || b::analysis(scale, Some(&exe))).await??;
         rows.push(Row::new(
             format!("B7 analysis: {} laps at {:.0} Hz ({} frames), warm / cold", r.laps, r.rate_hz, r.frames),
             format!("{:.1} ms / {:.1} ms (of which read + decode {:.1} ms)", r.warm_ms, r.cold_ms, r.read_ms),
             format!("one streaming pass over the frames {:.3} ms", r.stream_ms),
             format!("warm {:.0}× · cold {:.0}× the pass", r.warm_ms / r.stream_ms, r.cold_ms / r.stream_ms),
         ));
+        if let Some(p) = &r.process {
+            if p.analyze_laps != r.laps_found {
+                bail!(
+                    "`racecraft analyze` printed {} laps, the analysis in process found {}",
+                    p.analyze_laps,
+                    r.laps_found
+                );
+            }
+            rows.push(Row::new(
+                format!(
+                    "B7 `racecraft analyze FILE --json`, a process of its own ({} laps at {:.0} Hz, {} MB file)",
+                    r.laps,
+                    r.rate_hz,
+                    r.file_bytes as f64 / 1e6
+                ),
+                format!("{:.0} ms wall · peak RSS {:.1} MB", p.analyze_ms, p.analyze_peak_kb as f64 / 1024.0),
+                format!("`racecraft --version` {:.1} ms · {:.1} MB", p.start_ms, p.start_peak_kb as f64 / 1024.0),
+                format!("+{:.0} ms over starting the binary", p.analyze_ms - p.start_ms),
+            ));
+        }
         json.insert("b7_analysis".into(), serde_json::to_value(&r)?);
     }
     if run("b8") {

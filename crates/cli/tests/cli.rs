@@ -473,6 +473,11 @@ fn bench_smoke_runs_every_group_and_reports_sane_figures() {
     for key in ["warm_ms", "cold_ms", "stream_ms"] {
         positive(&v, &["b7_analysis", key]);
     }
+    // The analysis as a process of its own, beside the binary starting: it printed the laps found in process.
+    for key in ["analyze_ms", "analyze_peak_kb", "start_ms", "start_peak_kb"] {
+        positive(&v, &["b7_analysis", "process", key]);
+    }
+    assert_eq!(v["b7_analysis"]["process"]["analyze_laps"], v["b7_analysis"]["laps_found"], "{v}");
     for key in ["seek_decode_ms", "memcpy_ms", "lap_frames"] {
         positive(&v, &["b8_seek", key]);
     }
@@ -608,6 +613,51 @@ fn analyze_takes_the_laps_of_a_motec_csv_from_its_beacon_markers() {
     for (lap, t) in laps.iter().zip(truth) {
         assert_eq!(lap["lap_number"].as_u64(), Some(u64::from(t.lap_number)));
         assert_eq!(lap["timing"], "game", "lap {}: its time is the beacons'", t.lap_number);
+        assert!((lap["lap_time_s"].as_f64().expect("time") - t.lap_time_s).abs() < 1e-3, "{lap} vs {t:?}");
+    }
+}
+
+/// A recording whose frames carry no lap counter but whose lap markers say where laps end (a converted logger
+/// file): `analyze`, which otherwise analyses a recording as it decodes it, stamps the markers on the frames
+/// first and finds the laps between them, as for the MoTeC CSV above.
+#[test]
+fn analyze_takes_the_laps_of_a_recording_from_its_lap_markers() {
+    use racecraft_core::Channel;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let track = racecraft_sim::Track::builtin("Monza").expect("track");
+    let cfg = racecraft_sim::SimConfig { laps: 4, rate_hz: 60.0, seed: 4, ..racecraft_sim::SimConfig::default() };
+    let sim = racecraft_sim::Simulation::new(track, cfg).expect("sim");
+    let rcr = dir.path().join("markers.rcr");
+    let mut writer = racecraft_record::RecordingWriter::create(&rcr, &sim.meta(0)).expect("create");
+    let mut tracker = racecraft_core::LapTracker::new();
+    for mut frame in sim.frames() {
+        let lap = tracker.push(&frame);
+        for ch in [
+            Channel::Lap,
+            Channel::LastLapTime,
+            Channel::LapTime,
+            Channel::LapDist,
+            Channel::LapDistPct,
+            Channel::Sector,
+        ] {
+            frame.clear(ch);
+        }
+        writer.push(frame).expect("push");
+        if let Some(lap) = lap {
+            writer.lap(&racecraft_record::LapMarker::from(&lap)).expect("lap");
+        }
+    }
+    writer.finish().expect("finish");
+
+    let out = racecraft().arg("analyze").arg(&rcr).arg("--json").output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["boundaries"], "lap_counter", "laps from the markers, not guessed from positions");
+    let laps = json["laps"].as_array().expect("laps");
+    let truth = &sim.truth().laps[1..];
+    assert_eq!(laps.len(), truth.len(), "{laps:?}");
+    for (lap, t) in laps.iter().zip(truth) {
+        assert_eq!(lap["lap_number"].as_u64(), Some(u64::from(t.lap_number)));
         assert!((lap["lap_time_s"].as_f64().expect("time") - t.lap_time_s).abs() < 1e-3, "{lap} vs {t:?}");
     }
 }

@@ -481,7 +481,19 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Frame>> {
 thread_local! {
     /// One zstd decompression context per thread: creating one costs more than decoding a short chunk.
     static ZSTD_DECODER: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+    /// One decoding scratch per thread: fresh buffers of a long chunk's size cost a page fault per 4 KiB.
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch { body: Vec::new(), values: Vec::new() }) };
 }
+
+/// What decoding a chunk needs besides its output: the decompressed body and the decoded columns.
+#[derive(Debug, Default)]
+struct Scratch {
+    body: Vec<u8>,
+    values: Vec<u32>,
+}
+
+/// A thread keeps at most this many bytes of scratch between chunks (a longest 333 Hz block needs about 2 MB).
+const SCRATCH_KEPT_BYTES: usize = 4 << 20;
 
 fn zstd_decompress(body: &[u8], buf: &mut [u8]) -> Result<usize> {
     ZSTD_DECODER.with(|cell| {
@@ -505,22 +517,35 @@ pub fn decode_into(bytes: &[u8], frames: &mut Vec<Frame>) -> Result<()> {
 /// makes reading a few channels of a long session several times faster. The checksum still covers the whole
 /// chunk. Version 1 chunks are decoded whole. On error, `frames` is left as it was.
 pub fn decode_channels_into(bytes: &[u8], channels: u64, frames: &mut Vec<Frame>) -> Result<()> {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let result = decode_with(bytes, channels, frames, &mut scratch);
+            if scratch.body.capacity() + 4 * scratch.values.capacity() > SCRATCH_KEPT_BYTES {
+                *scratch = Scratch::default();
+            }
+            result
+        }
+        Err(_) => decode_with(bytes, channels, frames, &mut Scratch::default()),
+    })
+}
+
+fn decode_with(bytes: &[u8], channels: u64, frames: &mut Vec<Frame>, scratch: &mut Scratch) -> Result<()> {
     let (h, body) = header(bytes)?;
-    let decompressed;
+    let Scratch { body: buf, values } = scratch;
     let raw: &[u8] = match h.compression {
         Compression::None => body,
         Compression::Lz4 | Compression::Zstd => {
-            let mut buf = vec![0u8; h.raw_len as usize];
+            buf.clear();
+            buf.resize(h.raw_len as usize, 0);
             let got = if h.compression == Compression::Lz4 {
-                lz4_flex::block::decompress_into(body, &mut buf).map_err(|e| malformed(format!("LZ4 body: {e}")))?
+                lz4_flex::block::decompress_into(body, buf).map_err(|e| malformed(format!("LZ4 body: {e}")))?
             } else {
-                zstd_decompress(body, &mut buf)?
+                zstd_decompress(body, buf)?
             };
             if got != buf.len() {
                 return Err(malformed(format!("body decompressed to {got} bytes, header says {}", buf.len())));
             }
-            decompressed = buf;
-            &decompressed
+            buf
         }
     };
     if raw.len() != h.raw_len as usize {
@@ -534,7 +559,7 @@ pub fn decode_channels_into(bytes: &[u8], channels: u64, frames: &mut Vec<Frame>
     let result = if h.version == VERSION_1 {
         decode_times_v1(&mut r, n, frames).and_then(|()| decode_columns_v1(&mut r, n, &mut frames[start..]))
     } else {
-        decode_times(&mut r, n, frames).and_then(|()| decode_columns(&mut r, n, channels, &mut frames[start..]))
+        decode_times(&mut r, n, frames).and_then(|()| decode_columns(&mut r, n, channels, &mut frames[start..], values))
     };
     let result = result.and_then(|()| match r.remaining() {
         0 => Ok(()),
@@ -576,7 +601,13 @@ struct Column<'a> {
     cursor: usize,
 }
 
-fn decode_columns(r: &mut Reader<'_>, n: usize, wanted: u64, frames: &mut [Frame]) -> Result<()> {
+fn decode_columns(
+    r: &mut Reader<'_>,
+    n: usize,
+    wanted: u64,
+    frames: &mut [Frame],
+    scratch: &mut Vec<u32>,
+) -> Result<()> {
     let union = r.u64()?;
     if union & !Frame::ALL_CHANNELS_MASK != 0 {
         return Err(malformed(format!("channel mask {union:#x} names channels this version does not know")));
@@ -585,7 +616,8 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, wanted: u64, frames: &mut [Frame
     // order: writing each column straight into the frames walks the whole frame array once per channel,
     // which falls out of cache on long chunks.
     // Every value in the scratch buffer comes from four bytes of the body: sized by those, not by the count.
-    let mut scratch: Vec<u32> = Vec::with_capacity((n * union.count_ones() as usize).min(r.remaining() / 4));
+    scratch.clear();
+    scratch.reserve((n * union.count_ones() as usize).min(r.remaining() / 4));
     let mut columns: Vec<Column<'_>> = Vec::with_capacity(union.count_ones() as usize);
     let mut mask = union;
     while mask != 0 {
@@ -626,10 +658,10 @@ fn decode_columns(r: &mut Reader<'_>, n: usize, wanted: u64, frames: &mut [Frame
         let planes = [p0, p1, p2, p3];
         let start = scratch.len();
         match predictor {
-            PRED_XOR_PREV => values::<PRED_XOR_PREV>(planes, &mut scratch),
-            PRED_XOR_LINEAR => values::<PRED_XOR_LINEAR>(planes, &mut scratch),
-            PRED_SUB_LINEAR => values::<PRED_SUB_LINEAR>(planes, &mut scratch),
-            _ => values::<PRED_SUB_PREV>(planes, &mut scratch),
+            PRED_XOR_PREV => values::<PRED_XOR_PREV>(planes, scratch),
+            PRED_XOR_LINEAR => values::<PRED_XOR_LINEAR>(planes, scratch),
+            PRED_SUB_LINEAR => values::<PRED_SUB_LINEAR>(planes, scratch),
+            _ => values::<PRED_SUB_PREV>(planes, scratch),
         }
         if let Some(k) = scratch[start..].iter().position(|&w| !f32::from_bits(w).is_finite()) {
             return Err(malformed(format!("channel {ch} value {k} is not finite")));

@@ -195,3 +195,48 @@ fn truncation_anywhere_yields_a_prefix_of_the_frames() {
         assert!(rec.trailer.is_none(), "cut {cut} is before the end of the trailer");
     }
 }
+
+/// Every item, in order, as [`RecordingReader::for_each_parallel`] hands them over.
+fn items_parallel(bytes: &[u8], threads: usize, channels: u64) -> Vec<Item> {
+    let mut items = Vec::new();
+    RecordingReader::from_reader(bytes)
+        .expect("header")
+        .only_channels(channels)
+        .for_each_parallel(threads, |i| items.push(i.clone()));
+    items
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, rng_seed: proptest::test_runner::RngSeed::Fixed(5), ..Default::default() })]
+
+    /// Decoding the frame blocks on several threads changes nothing: the same items in the same order as
+    /// iterating, with a byte flipped or the file cut anywhere (the warning and where it stops included), and
+    /// with only some channels decoded.
+    #[test]
+    fn parallel_reading_gives_the_items_of_sequential_reading(
+        cut in 0.0..1.0f64,
+        flip in proptest::option::of((0.0..1.0f64, 1..=255u8)),
+        threads in 1..5usize,
+        channels in proptest::prelude::any::<u64>(),
+    ) {
+        let (mut bytes, _) = recording(2500);
+        if let Some((at, x)) = flip {
+            let i = FILE_HEADER_LEN + ((bytes.len() - FILE_HEADER_LEN - 1) as f64 * at) as usize;
+            bytes[i] ^= x;
+        }
+        let keep = FILE_HEADER_LEN + ((bytes.len() - FILE_HEADER_LEN) as f64 * cut) as usize;
+        let bytes = &bytes[..keep.max(FILE_HEADER_LEN)];
+        let sequential: Vec<Item> = RecordingReader::from_reader(bytes).expect("header").only_channels(channels).collect();
+        proptest::prop_assert_eq!(items_parallel(bytes, threads, channels), sequential);
+    }
+}
+
+#[test]
+fn parallel_reading_of_a_whole_file_gives_every_frame() {
+    let (bytes, _) = recording(2500);
+    let frames: Vec<_> = items_parallel(&bytes, 3, u64::MAX)
+        .into_iter()
+        .flat_map(|i| if let Item::Frames(f) = i { f } else { Vec::new() })
+        .collect();
+    assert_bit_exact(&frames, &common::frames(2500));
+}
