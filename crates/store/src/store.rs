@@ -693,14 +693,6 @@ impl Store {
         self.frames(session_id, Span::Session, Frame::ALL_CHANNELS_MASK, 0).await
     }
 
-    /// Every stored frame of a session with only the channels in `channels` (a mask of
-    /// [`Channel::index`](racecraft_core::Channel::index) bits), the others left out: reading the dozen
-    /// channels an analysis needs skips decoding the rest. `expected_frames` (the session's frame count, or 0)
-    /// sizes the result up front.
-    pub async fn session_channels(&self, session_id: i64, channels: u64, expected_frames: usize) -> Result<Vec<Frame>> {
-        self.frames(session_id, Span::Session, channels, expected_frames).await
-    }
-
     /// The sequence number after the last stored frame of a session (0 when it has none): where an agent
     /// resumes.
     pub async fn next_seq(&self, session_id: i64) -> Result<u64> {
@@ -713,10 +705,41 @@ impl Store {
         Ok(next.map_or(0, |n| n.max(0) as u64))
     }
 
+    /// The channels in `channels` (a mask of [`Channel::index`](racecraft_core::Channel::index) bits) of a whole
+    /// session, chunk by chunk in order, the others not decoded: `each` sees one chunk's frames at a time, so a
+    /// long session is never held whole (the analysis takes its columns this way).
+    pub async fn each_session_chunk(
+        &self,
+        session_id: i64,
+        channels: u64,
+        mut each: impl FnMut(&[Frame]) + Send,
+    ) -> Result<()> {
+        let mut frames = Vec::new();
+        self.chunks(session_id, Span::Session, channels, &mut frames, |frames| {
+            each(frames);
+            frames.clear();
+        })
+        .await
+    }
+
     async fn frames(&self, session_id: i64, span: Span, channels: u64, expected: usize) -> Result<Vec<Frame>> {
-        self.ready().await?;
         // A hint only: a corrupt or stale count must not allocate without bound.
         let mut frames = Vec::with_capacity(expected.min(1 << 24));
+        self.chunks(session_id, span, channels, &mut frames, |_| {}).await?;
+        Ok(frames)
+    }
+
+    /// Decodes the chunks of `span` in order, appending each one's frames to `frames` and then calling `after`
+    /// (which may take them out).
+    async fn chunks(
+        &self,
+        session_id: i64,
+        span: Span,
+        channels: u64,
+        frames: &mut Vec<Frame>,
+        mut after: impl FnMut(&mut Vec<Frame>) + Send,
+    ) -> Result<()> {
+        self.ready().await?;
         let mut from_seq = 0i64;
         loop {
             let page: Vec<(i64, i64, Vec<u8>)> = match span {
@@ -740,7 +763,7 @@ impl Store {
             let full_page = page.len() as i64 == CHUNK_PAGE;
             for (first_seq, frame_count, data) in &page {
                 let before = frames.len();
-                chunk::decode_channels_into(data, channels, &mut frames).map_err(|source| Error::CorruptChunk {
+                chunk::decode_channels_into(data, channels, frames).map_err(|source| Error::CorruptChunk {
                     session_id,
                     first_seq: (*first_seq).max(0) as u64,
                     source,
@@ -753,10 +776,11 @@ impl Store {
                         detail: format!("chunk at seq {first_seq} holds {decoded} frames, its row says {frame_count}"),
                     });
                 }
+                after(frames);
                 from_seq = first_seq + 1;
             }
             if !full_page {
-                return Ok(frames);
+                return Ok(());
             }
         }
     }
