@@ -250,7 +250,7 @@ pub async fn bench(args: BenchArgs) -> Result<()> {
             }
             rows.push(Row::new(
                 format!(
-                    "B7 `racecraft analyze FILE --json`, a process of its own ({} laps at {:.0} Hz, {} MB file)",
+                    "B7 `racecraft analyze FILE --json`, a process of its own ({} laps at {:.0} Hz, {:.1} MB file)",
                     r.laps,
                     r.rate_hz,
                     r.file_bytes as f64 / 1e6
