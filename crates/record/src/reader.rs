@@ -325,6 +325,9 @@ impl<R: Read + Send> RecordingReader<R> {
                     seq += 1;
                 }
             });
+            // Owned here, so that if the sink panics the receivers go with this thread's unwinding and the
+            // reader and workers, finding no one to hand on to, stop instead of waiting forever.
+            let (done_rx, token_rx) = (done_rx, token_rx);
             let mut next = 0u64;
             let mut ready: BTreeMap<u64, Option<Item>> = BTreeMap::new();
             let mut show = |item: Item| {

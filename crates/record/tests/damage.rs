@@ -240,3 +240,19 @@ fn parallel_reading_of_a_whole_file_gives_every_frame() {
         .collect();
     assert_bit_exact(&frames, &common::frames(2500));
 }
+
+#[test]
+fn a_sink_that_panics_stops_parallel_reading_instead_of_hanging() {
+    let (bytes, _) = recording(2500);
+    let mut seen = 0;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        RecordingReader::from_reader(&bytes[..]).expect("header").for_each_parallel(2, |_| {
+            seen += 1;
+            if seen == 2 {
+                panic!("the sink gives up");
+            }
+        });
+    }));
+    assert!(outcome.is_err(), "the panic reaches the caller");
+    assert_eq!(seen, 2);
+}
