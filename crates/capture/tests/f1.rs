@@ -3,15 +3,17 @@
 use proptest::prelude::*;
 use racecraft_capture::Error;
 use racecraft_capture::f1::{
-    self, CAR_COUNT, CarMotionData, CarStatusData, CarTelemetryData, EventDetails, F1Normalizer, Format, HEADER_LEN,
-    LapData, Packet, ParticipantData, SessionPacket, packet_spec,
+    self, CAR_COUNT, CarDamageData, CarMotionData, CarStatusData, CarTelemetryData, EventDetails, F1Normalizer, Format,
+    HEADER_LEN, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapHistoryData, Packet, ParticipantData, SECTOR_1_VALID,
+    SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData, TyreStintHistoryData,
+    packet_spec,
 };
 use racecraft_core::{Channel, Frame};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const DECODED_IDS: [u8; 7] = [0, 1, 2, 3, 4, 6, 7];
+const DECODED_IDS: [u8; 10] = [0, 1, 2, 3, 4, 6, 7, 10, 11, 12];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/f1")
@@ -57,6 +59,8 @@ fn alias(key: &str) -> &str {
         "m_sector1TimeMinutesPart" => "m_sector1TimeMinutes",
         "m_sector2TimeMSPart" => "m_sector2TimeInMS",
         "m_sector2TimeMinutesPart" => "m_sector2TimeMinutes",
+        "m_sector3TimeMSPart" => "m_sector3TimeInMS",
+        "m_sector3TimeMinutesPart" => "m_sector3TimeMinutes",
         "m_deltaToCarInFrontMSPart" => "m_deltaToCarInFrontInMS",
         "m_deltaToCarInFrontMinutesPart" => "m_deltaToCarInFrontMinutes",
         "m_deltaToRaceLeaderMSPart" => "m_deltaToRaceLeaderInMS",
@@ -121,7 +125,7 @@ fn merge_minutes(
 ) -> Option<serde_json::Map<String, Value>> {
     let mut merged = ours.clone();
     let mut changed = false;
-    for part in ["m_sector1Time", "m_sector2Time", "m_deltaToCarInFront", "m_deltaToRaceLeader"] {
+    for part in ["m_sector1Time", "m_sector2Time", "m_sector3Time", "m_deltaToCarInFront", "m_deltaToRaceLeader"] {
         let (ms_key, min_key) = (format!("{part}MSPart"), format!("{part}MinutesPart"));
         if let (Some(ms), Some(min)) = (ours.get(&ms_key), ours.get(&min_key))
             && !theirs.contains_key(alias(&min_key))
@@ -178,13 +182,19 @@ fn every_captured_packet_decodes_and_matches_the_reference_decode() {
         let min_leaves = match id {
             3 => 13,
             1 => 60,
+            // Car damage: 4 wear + 4 tyre + 4 brake damage + 18 single values per car.
+            10 => 12 + 22 * 30,
+            // Session history: 7 values, 100 laps × 8, 8 stints × 3.
+            11 => 12 + 7 + 100 * 8 + 8 * 3,
+            // Tyre sets: car index, 20 sets × 9, fitted index.
+            12 => 12 + 1 + 20 * 9 + 1,
             _ => 12 + 22 * 10,
         };
         assert!(leaves >= min_leaves, "{format} {}: only {leaves} values compared", cap.kind);
         checked += 1;
     }
-    // 30 + 28 packets, less the 8 (F1 23) and 6 (F1 24) of types not decoded.
-    assert_eq!(checked, 22 + 22);
+    // 30 + 28 packets, less the 4 (F1 23: 5, 8, 9, 13) and 2 (F1 24: 5, 13) of types not decoded.
+    assert_eq!(checked, 26 + 26);
 }
 
 #[test]
@@ -262,6 +272,12 @@ fn record_sizes_add_up_to_the_packet_sizes() {
         assert_eq!(size(4), HEADER_LEN + 1 + CAR_COUNT * ParticipantData::record_len(format));
         assert_eq!(size(6), HEADER_LEN + CAR_COUNT * CarTelemetryData::LEN + 3);
         assert_eq!(size(7), HEADER_LEN + CAR_COUNT * CarStatusData::LEN);
+        assert_eq!(size(10), HEADER_LEN + CAR_COUNT * CarDamageData::record_len(format));
+        assert_eq!(
+            size(11),
+            HEADER_LEN + 7 + LAP_HISTORY_SLOTS * LapHistoryData::LEN + TYRE_STINT_SLOTS * TyreStintHistoryData::LEN
+        );
+        assert_eq!(size(12), HEADER_LEN + 1 + TYRE_SET_SLOTS * TyreSetData::LEN + 1);
         // Session up to the link identifiers: 19 + 21 zones × 5 + 3 + forecast × 8 + 2 + 3 × 4.
         let prefix = HEADER_LEN + 19 + 21 * 5 + 3 + SessionPacket::forecast_slots(format) * 8 + 2 + 12;
         assert!(size(1) >= prefix + if format == Format::Y2023 { 0 } else { 8 });
@@ -272,6 +288,10 @@ fn record_sizes_add_up_to_the_packet_sizes() {
     assert_eq!(ParticipantData::record_len(Format::Y2023), 58);
     assert_eq!(ParticipantData::record_len(Format::Y2024), 60);
     assert_eq!(ParticipantData::record_len(Format::Y2025), 57);
+    assert_eq!(CarDamageData::record_len(Format::Y2023), 42);
+    assert_eq!(CarDamageData::record_len(Format::Y2024), 42);
+    assert_eq!(CarDamageData::record_len(Format::Y2025), 46);
+    assert_eq!((LapHistoryData::LEN, TyreStintHistoryData::LEN, TyreSetData::LEN), (14, 3, 10));
 }
 
 fn header_bytes(format: u16, id: u8, player: u8) -> Vec<u8> {
@@ -329,6 +349,223 @@ fn golden_f1_25_participant() {
             ..Default::default()
         }
     );
+}
+
+/// Every real packet of `id` (the z0mt3c captures and the dumps), with its format year.
+fn real_packets(id: u8) -> Vec<(u16, Packet)> {
+    let mut raw: Vec<Vec<u8>> = all_captured().into_iter().map(|c| c.bytes).collect();
+    for year in [2023, 2024] {
+        let path = data_dir().join(format!("dumps/{year}-{id:02}.bin"));
+        if path.exists() {
+            raw.push(std::fs::read(&path).expect("dump readable"));
+        }
+    }
+    raw.into_iter()
+        .filter(|b| b[6] == id)
+        .map(|b| {
+            let packet = f1::decode(&b).unwrap_or_else(|e| panic!("packet {id}: {e}"));
+            (packet.header().packet_format, packet)
+        })
+        .collect()
+}
+
+/// Counts per format year, checked against the captures' contents (PROVENANCE.md).
+fn count_by_year(packets: &[(u16, Packet)]) -> (usize, usize) {
+    (packets.iter().filter(|(y, _)| *y == 2023).count(), packets.iter().filter(|(y, _)| *y == 2024).count())
+}
+
+/// Tyre compounds the F1 23–25 specifications define, actual and visual: 7 inter, 8 wet, 9/10 classic dry/wet,
+/// 11–15 F2, 16–22 modern dry (C0–C6 or soft/medium/hard by year). 0 marks an unused slot.
+fn known_compound(c: u8) -> bool {
+    (7..=22).contains(&c)
+}
+
+#[test]
+fn every_real_car_damage_packet_decodes_with_physical_values() {
+    let packets = real_packets(10);
+    assert_eq!(count_by_year(&packets), (2, 2));
+    for (year, packet) in &packets {
+        let Packet::CarDamage(p) = packet else { panic!("{year}: {packet:?}") };
+        for car in &p.car_damage_data {
+            assert!(car.tyres_wear.iter().all(|w| (0.0..=100.0).contains(w)), "{year}: {:?}", car.tyres_wear);
+            let percents = [
+                &car.tyres_damage[..],
+                &car.brakes_damage[..],
+                &[
+                    car.front_left_wing_damage,
+                    car.front_right_wing_damage,
+                    car.rear_wing_damage,
+                    car.floor_damage,
+                    car.diffuser_damage,
+                    car.sidepod_damage,
+                    car.gear_box_damage,
+                    car.engine_damage,
+                    car.engine_mguh_wear,
+                    car.engine_es_wear,
+                    car.engine_ce_wear,
+                    car.engine_ice_wear,
+                    car.engine_mguk_wear,
+                    car.engine_tc_wear,
+                ],
+            ]
+            .concat();
+            assert!(percents.iter().all(|v| *v <= 100), "{year}: {car:?}");
+            let flags = [car.drs_fault, car.ers_fault, car.engine_blown, car.engine_seized];
+            assert!(flags.iter().all(|f| *f <= 1), "{year}: {car:?}");
+            assert_eq!(car.tyre_blisters, None, "F1 23/24 have no blisters");
+        }
+    }
+    // Read by hand off the F1 24 capture's carDamage line (2024.jsonl): car 0's record starts at byte 29; its
+    // four little-endian f32 (bytes 29..45) are the tyre wear, the next four bytes the tyre damage.
+    let Some((_, Packet::CarDamage(p))) = packets.iter().find(|(y, _)| *y == 2024) else { panic!("F1 24 damage") };
+    let car = &p.car_damage_data[0];
+    let expected = [1.552_296, 1.575_601_8, 1.483_974_1, 1.504_477_3];
+    assert!(car.tyres_wear.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-6), "{:?}", car.tyres_wear);
+    assert_eq!((car.tyres_damage, car.brakes_damage, car.front_left_wing_damage), ([1; 4], [0; 4], 0));
+}
+
+#[test]
+fn every_real_session_history_packet_decodes_and_its_sectors_add_up_to_the_lap() {
+    let packets = real_packets(11);
+    assert_eq!(count_by_year(&packets), (2, 3));
+    let mut complete_laps = 0;
+    for (year, packet) in &packets {
+        let Packet::SessionHistory(p) = packet else { panic!("{year}: {packet:?}") };
+        assert!(usize::from(p.car_idx) < CAR_COUNT, "{year}: car {}", p.car_idx);
+        assert!(p.num_laps >= 1 && usize::from(p.num_laps) <= LAP_HISTORY_SLOTS, "{year}: {} laps", p.num_laps);
+        assert!(p.num_tyre_stints >= 1 && usize::from(p.num_tyre_stints) <= TYRE_STINT_SLOTS, "{year}");
+        for best in [p.best_lap_time_lap_num, p.best_sector1_lap_num, p.best_sector2_lap_num, p.best_sector3_lap_num] {
+            assert!(best <= p.num_laps, "{year}: best lap {best} of {}", p.num_laps);
+        }
+        let (laps, unused) = p.lap_history_data.split_at(usize::from(p.num_laps));
+        assert!(unused.iter().all(|l| *l == LapHistoryData::default()), "{year}: unused lap slots are empty");
+        for lap in laps {
+            assert!(
+                lap.lap_valid_bit_flags & !(LAP_VALID | SECTOR_1_VALID | SECTOR_2_VALID | SECTOR_3_VALID) == 0,
+                "{year}: {lap:?}"
+            );
+            let sectors = lap.sector_times_ms();
+            // A lap under 10 minutes; sector milliseconds parts under a minute.
+            assert!(lap.lap_time_in_ms < 600_000, "{year}: {lap:?}");
+            assert!(sectors.iter().all(|s| *s < 600_000), "{year}: {lap:?}");
+            if lap.lap_time_in_ms > 0 && sectors.iter().all(|s| *s > 0) {
+                // The game rounds each sector and the lap separately: the real laps are 1 ms (F1 24) and 2 ms
+                // (F1 23: 31109 + 40375 + 27248 = 98732 against 98734) short, so allow the three roundings.
+                let sum: u32 = sectors.iter().sum();
+                assert!(sum.abs_diff(lap.lap_time_in_ms) <= 2, "{year}: {sectors:?} against {lap:?}");
+                complete_laps += 1;
+            }
+        }
+        let (stints, unused) = p.tyre_stints_history_data.split_at(usize::from(p.num_tyre_stints));
+        assert!(unused.iter().all(|s| *s == TyreStintHistoryData::default()), "{year}: unused stint slots");
+        for stint in stints {
+            assert!(known_compound(stint.tyre_actual_compound), "{year}: {stint:?}");
+            assert!(known_compound(stint.tyre_visual_compound), "{year}: {stint:?}");
+        }
+        // The current stint has not ended: end lap 255.
+        assert_eq!(stints.last().map(|s| s.end_lap), Some(255), "{year}");
+    }
+    assert_eq!(complete_laps, 2);
+    // Read by hand off the F1 24 capture's second sessionHistory line (2024.jsonl, car 2): the seven bytes after
+    // the header are 2, 2, 1, 1, 2, 1, 1; lap 1's record follows (u32 84390, then u16 28722 + u8 0, u16 38242
+    // + u8 0, u16 17425 + u8 0, flags 0x0F); the stints start 1400 bytes later (255, 17, 16).
+    let Some(Packet::SessionHistory(p)) = packets
+        .iter()
+        .map(|(_, p)| p)
+        .find(|p| matches!(p, Packet::SessionHistory(s) if s.header.packet_format == 2024 && s.car_idx == 2))
+    else {
+        panic!("F1 24 history of car 2")
+    };
+    assert_eq!((p.num_laps, p.num_tyre_stints, p.best_lap_time_lap_num, p.best_sector1_lap_num), (2, 1, 1, 2));
+    let lap = p.lap_history_data[0];
+    assert_eq!(
+        (lap.lap_time_in_ms, lap.sector_times_ms(), lap.lap_valid_bit_flags),
+        (84_390, [28_722, 38_242, 17_425], 0x0F)
+    );
+    assert_eq!(
+        p.tyre_stints_history_data[0],
+        TyreStintHistoryData { end_lap: 255, tyre_actual_compound: 17, tyre_visual_compound: 16 }
+    );
+}
+
+#[test]
+fn every_real_tyre_sets_packet_decodes_with_physical_values() {
+    let packets = real_packets(12);
+    assert_eq!(count_by_year(&packets), (3, 2));
+    let mut filled = 0;
+    for (year, packet) in &packets {
+        let Packet::TyreSets(p) = packet else { panic!("{year}: {packet:?}") };
+        assert!(usize::from(p.car_idx) < CAR_COUNT, "{year}: car {}", p.car_idx);
+        assert!(usize::from(p.fitted_idx) < TYRE_SET_SLOTS, "{year}: fitted {}", p.fitted_idx);
+        // The F1 23 capture has two packets of all-zero sets (cars the game sends no sets for).
+        if p.tyre_set_data.iter().all(|s| *s == TyreSetData::default()) {
+            continue;
+        }
+        filled += 1;
+        for set in &p.tyre_set_data {
+            assert!(known_compound(set.actual_tyre_compound) && known_compound(set.visual_tyre_compound), "{set:?}");
+            assert!(set.wear <= 100 && set.available <= 1 && set.fitted <= 1, "{year}: {set:?}");
+            assert!(set.life_span <= set.usable_life, "{year}: {set:?}");
+            // Lap delta against the fitted set: seconds, not minutes.
+            assert!(set.lap_delta_time.unsigned_abs() < 30_000, "{year}: {set:?}");
+        }
+        let fitted: Vec<usize> = (0..TYRE_SET_SLOTS).filter(|i| p.tyre_set_data[*i].fitted == 1).collect();
+        assert_eq!(fitted, [usize::from(p.fitted_idx)], "{year}");
+    }
+    assert_eq!(filled, 3);
+    // Read by hand off the F1 24 capture's tyreSets line (2024.jsonl): byte 29 is the car (6), the last byte the
+    // fitted index (17); set 17 starts at 30 + 17 × 10: 8, 8, 0, 1, 0, 56, 56, i16 0, 1 (fitted full wets);
+    // set 0: 17, 16, 0, 0, 1, 38, 38, i16 8031 (0x1F5F), 0.
+    let Some(Packet::TyreSets(p)) = packets
+        .iter()
+        .map(|(_, p)| p)
+        .find(|p| matches!(p, Packet::TyreSets(s) if s.header.packet_format == 2024 && s.car_idx == 6))
+    else {
+        panic!("F1 24 tyre sets of car 6")
+    };
+    assert_eq!(p.fitted_idx, 17);
+    let wet = TyreSetData {
+        actual_tyre_compound: 8,
+        visual_tyre_compound: 8,
+        wear: 0,
+        available: 1,
+        recommended_session: 0,
+        life_span: 56,
+        usable_life: 56,
+        lap_delta_time: 0,
+        fitted: 1,
+    };
+    assert_eq!(p.tyre_set_data[17], wet);
+    let first = p.tyre_set_data[0];
+    assert_eq!((first.actual_tyre_compound, first.visual_tyre_compound, first.recommended_session), (17, 16, 1));
+    assert_eq!((first.life_span, first.lap_delta_time, first.fitted), (38, 8031, 0));
+}
+
+#[test]
+fn golden_f1_25_car_damage_with_blisters() {
+    // F1 25 has no real capture here: build the second car's 46-byte record by hand from the specification.
+    let mut b = blank(2025, 10, 0);
+    let rec = HEADER_LEN + CarDamageData::record_len(Format::Y2025);
+    for (i, w) in [12.5f32, 13.0, 20.25, 21.0].iter().enumerate() {
+        b[rec + 4 * i..rec + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    b[rec + 16..rec + 28].copy_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    b[rec + 28..rec + 46].copy_from_slice(&[13, 14, 15, 16, 17, 18, 1, 1, 19, 20, 21, 22, 23, 24, 25, 26, 1, 1]);
+    let Ok(Packet::CarDamage(p)) = f1::decode(&b) else { panic!("decodes") };
+    let car = &p.car_damage_data[1];
+    assert_eq!(car.tyres_wear, [12.5, 13.0, 20.25, 21.0]);
+    assert_eq!(
+        (car.tyres_damage, car.brakes_damage, car.tyre_blisters),
+        ([1, 2, 3, 4], [5, 6, 7, 8], Some([9, 10, 11, 12]))
+    );
+    assert_eq!((car.front_left_wing_damage, car.front_right_wing_damage, car.rear_wing_damage), (13, 14, 15));
+    assert_eq!((car.floor_damage, car.diffuser_damage, car.sidepod_damage), (16, 17, 18));
+    assert_eq!((car.drs_fault, car.ers_fault, car.gear_box_damage, car.engine_damage), (1, 1, 19, 20));
+    assert_eq!((car.engine_mguh_wear, car.engine_es_wear, car.engine_ce_wear, car.engine_ice_wear), (21, 22, 23, 24));
+    assert_eq!((car.engine_mguk_wear, car.engine_tc_wear, car.engine_blown, car.engine_seized), (25, 26, 1, 1));
+    assert_eq!(p.car_damage_data[2], CarDamageData { tyre_blisters: Some([0; 4]), ..Default::default() });
+    let v = serde_json::to_value(&p).expect("serializable");
+    assert_eq!(v["m_carDamageData"][1]["m_tyreBlisters"], serde_json::json!([9, 10, 11, 12]));
 }
 
 #[test]

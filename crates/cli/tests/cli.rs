@@ -223,6 +223,23 @@ fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
     assert_eq!(cars.len(), 22);
     assert!(cars[0]["m_engineRPM"].is_u64());
 
+    // Car Damage, Session History and Tyre Sets print with the specification's names too.
+    let decoded = |file: &str| {
+        let out = racecraft().args(["decode", "--game", "f1", "--json"]).arg(dumps.join(file)).output().expect("runs");
+        assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")["packet"].clone()
+    };
+    let damage = decoded("2024-10.bin");
+    let cars = damage["m_carDamageData"].as_array().expect("all cars");
+    assert_eq!(cars.len(), 22);
+    assert_eq!(cars[0]["m_tyresWear"].as_array().map(Vec::len), Some(4));
+    let history = decoded("2024-11.bin");
+    assert_eq!(history["m_lapHistoryData"].as_array().map(Vec::len), Some(100));
+    assert_eq!(history["m_tyreStintsHistoryData"][0]["m_endLap"], 255);
+    let sets = decoded("2024-12.bin");
+    assert_eq!(sets["m_tyreSetData"].as_array().map(Vec::len), Some(20));
+    assert_eq!(sets["m_fittedIdx"], 6);
+
     let out = racecraft().args(["decode", "--game", "f1"]).arg(dumps.join("2022-00.bin")).output().expect("runs");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported F1 packet format 2022"));

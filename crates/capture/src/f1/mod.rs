@@ -7,8 +7,10 @@
 //! like missing ones: the game always sends the exact size, so any other size means a different layout.
 //!
 //! Decoded: Motion (0), Session (1, up to the link identifiers plus the F1 24+ sector start distances), Lap
-//! Data (2), Event (3), Participants (4), Car Telemetry (6) and Car Status (7), all 22 cars. Other defined
-//! packets are [`Error::NotDecoded`] after their length has been checked.
+//! Data (2), Event (3), Participants (4), Car Telemetry (6), Car Status (7) and Car Damage (10), all 22 cars;
+//! Session History (11) and Tyre Sets (12), one car per packet. Other defined packets (Car Setups, Final
+//! Classification, Lobby Info, Motion Ex, Time Trial, Lap Positions) are [`Error::NotDecoded`] after their
+//! length has been checked.
 //!
 //! Field names follow the game's specification in snake case (`m_lastLapTimeInMS` → `last_lap_time_in_ms`);
 //! `serde::Serialize` emits the specification's own names (the F1 25 ones where years differ).
@@ -18,8 +20,11 @@ mod packets;
 
 pub use normalize::F1Normalizer;
 pub use packets::{
-    CarMotionData, CarStatusData, CarStatusPacket, CarTelemetryData, CarTelemetryPacket, EventDetails, EventPacket,
-    LapData, LapDataPacket, MarshalZone, MotionPacket, ParticipantData, ParticipantsPacket, SessionPacket,
+    CarDamageData, CarDamagePacket, CarMotionData, CarStatusData, CarStatusPacket, CarTelemetryData,
+    CarTelemetryPacket, EventDetails, EventPacket, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapDataPacket,
+    LapHistoryData, MarshalZone, MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID, SECTOR_2_VALID,
+    SECTOR_3_VALID, SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData, TyreSetsPacket,
+    TyreStintHistoryData,
 };
 
 use crate::bytes::Reader;
@@ -85,6 +90,12 @@ pub mod packet_id {
     pub const CAR_TELEMETRY: u8 = 6;
     /// Car status: fuel, ERS, tyre compound.
     pub const CAR_STATUS: u8 = 7;
+    /// Car damage: tyre wear, wing, floor and power unit damage of every car.
+    pub const CAR_DAMAGE: u8 = 10;
+    /// Session history: lap and sector times and tyre stints of one car.
+    pub const SESSION_HISTORY: u8 = 11;
+    /// Tyre sets: the 20 tyre sets of one car.
+    pub const TYRE_SETS: u8 = 12;
 }
 
 /// Specification name and total datagram size of packet `id` in `format`; `None` for ids the format does not
@@ -241,6 +252,12 @@ pub enum Packet {
     CarTelemetry(Box<CarTelemetryPacket>),
     /// Packet 7.
     CarStatus(Box<CarStatusPacket>),
+    /// Packet 10.
+    CarDamage(Box<CarDamagePacket>),
+    /// Packet 11.
+    SessionHistory(Box<SessionHistoryPacket>),
+    /// Packet 12.
+    TyreSets(Box<TyreSetsPacket>),
 }
 
 impl Packet {
@@ -254,6 +271,9 @@ impl Packet {
             Packet::Participants(p) => &p.header,
             Packet::CarTelemetry(p) => &p.header,
             Packet::CarStatus(p) => &p.header,
+            Packet::CarDamage(p) => &p.header,
+            Packet::SessionHistory(p) => &p.header,
+            Packet::TyreSets(p) => &p.header,
         }
     }
 }
@@ -281,6 +301,9 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
         packet_id::PARTICIPANTS => Packet::Participants(Box::new(ParticipantsPacket::read(header, format, &mut r)?)),
         packet_id::CAR_TELEMETRY => Packet::CarTelemetry(Box::new(CarTelemetryPacket::read(header, &mut r)?)),
         packet_id::CAR_STATUS => Packet::CarStatus(Box::new(CarStatusPacket::read(header, &mut r)?)),
+        packet_id::CAR_DAMAGE => Packet::CarDamage(Box::new(CarDamagePacket::read(header, format, &mut r)?)),
+        packet_id::SESSION_HISTORY => Packet::SessionHistory(Box::new(SessionHistoryPacket::read(header, &mut r)?)),
+        packet_id::TYRE_SETS => Packet::TyreSets(Box::new(TyreSetsPacket::read(header, &mut r)?)),
         _ => return Err(Error::NotDecoded { format: header.packet_format, id, name }),
     };
     // The layouts account for every byte; a mismatch here is a layout bug, reported rather than ignored.

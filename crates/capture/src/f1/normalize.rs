@@ -76,7 +76,12 @@ impl F1Normalizer {
                 }
                 return self.frame(header, car, p.car_telemetry_data.get(car)?);
             }
-            Packet::Event(_) | Packet::Participants(_) | Packet::CarStatus(_) => {}
+            Packet::Event(_)
+            | Packet::Participants(_)
+            | Packet::CarStatus(_)
+            | Packet::CarDamage(_)
+            | Packet::SessionHistory(_)
+            | Packet::TyreSets(_) => {}
         }
         None
     }

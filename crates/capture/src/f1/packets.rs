@@ -22,6 +22,21 @@ fn read_cars<T: Default>(
     Ok(cars)
 }
 
+/// Reads `N` records of `len` bytes each, like [`read_cars`] for arrays of other lengths.
+fn read_records<T: Default + Copy, const N: usize>(
+    r: &mut Reader<'_>,
+    len: usize,
+    mut read: impl FnMut(&mut Reader<'_>) -> Result<T>,
+) -> Result<[T; N]> {
+    let mut records = [T::default(); N];
+    for record in records.iter_mut() {
+        let mut rec = r.record(len)?;
+        *record = read(&mut rec)?;
+        rec.finish()?;
+    }
+    Ok(records)
+}
+
 fn array4<T: Default + Copy, E>(mut read: impl FnMut() -> std::result::Result<T, E>) -> std::result::Result<[T; 4], E> {
     Ok([read()?, read()?, read()?, read()?])
 }
@@ -1075,5 +1090,371 @@ pub struct CarStatusPacket {
 impl CarStatusPacket {
     pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<CarStatusPacket> {
         Ok(CarStatusPacket { header, car_status_data: read_cars(r, CarStatusData::LEN, CarStatusData::read)? })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Car Damage (10)
+
+/// Damage of one car: 42 bytes in F1 23/24, 46 in F1 25 (adds `m_tyreBlisters`). Wheel arrays are ordered
+/// RL, RR, FL, FR; every damage and wear value is a percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct CarDamageData {
+    /// Tyre wear, percent (RL, RR, FL, FR).
+    #[serde(rename = "m_tyresWear")]
+    pub tyres_wear: [f32; 4],
+    /// Tyre damage, percent (RL, RR, FL, FR).
+    #[serde(rename = "m_tyresDamage")]
+    pub tyres_damage: [u8; 4],
+    /// Brake damage, percent (RL, RR, FL, FR).
+    #[serde(rename = "m_brakesDamage")]
+    pub brakes_damage: [u8; 4],
+    /// Tyre blisters, percent (RL, RR, FL, FR; F1 25).
+    #[serde(rename = "m_tyreBlisters", skip_serializing_if = "Option::is_none")]
+    pub tyre_blisters: Option<[u8; 4]>,
+    /// Front left wing damage, percent.
+    #[serde(rename = "m_frontLeftWingDamage")]
+    pub front_left_wing_damage: u8,
+    /// Front right wing damage, percent.
+    #[serde(rename = "m_frontRightWingDamage")]
+    pub front_right_wing_damage: u8,
+    /// Rear wing damage, percent.
+    #[serde(rename = "m_rearWingDamage")]
+    pub rear_wing_damage: u8,
+    /// Floor damage, percent.
+    #[serde(rename = "m_floorDamage")]
+    pub floor_damage: u8,
+    /// Diffuser damage, percent.
+    #[serde(rename = "m_diffuserDamage")]
+    pub diffuser_damage: u8,
+    /// Sidepod damage, percent.
+    #[serde(rename = "m_sidepodDamage")]
+    pub sidepod_damage: u8,
+    /// DRS fault: 0 OK, 1 fault.
+    #[serde(rename = "m_drsFault")]
+    pub drs_fault: u8,
+    /// ERS fault: 0 OK, 1 fault.
+    #[serde(rename = "m_ersFault")]
+    pub ers_fault: u8,
+    /// Gearbox damage, percent.
+    #[serde(rename = "m_gearBoxDamage")]
+    pub gear_box_damage: u8,
+    /// Engine damage, percent.
+    #[serde(rename = "m_engineDamage")]
+    pub engine_damage: u8,
+    /// MGU-H wear, percent.
+    #[serde(rename = "m_engineMGUHWear")]
+    pub engine_mguh_wear: u8,
+    /// Energy store wear, percent.
+    #[serde(rename = "m_engineESWear")]
+    pub engine_es_wear: u8,
+    /// Control electronics wear, percent.
+    #[serde(rename = "m_engineCEWear")]
+    pub engine_ce_wear: u8,
+    /// Internal combustion engine wear, percent.
+    #[serde(rename = "m_engineICEWear")]
+    pub engine_ice_wear: u8,
+    /// MGU-K wear, percent.
+    #[serde(rename = "m_engineMGUKWear")]
+    pub engine_mguk_wear: u8,
+    /// Turbocharger wear, percent.
+    #[serde(rename = "m_engineTCWear")]
+    pub engine_tc_wear: u8,
+    /// Engine blown: 0 OK, 1 fault.
+    #[serde(rename = "m_engineBlown")]
+    pub engine_blown: u8,
+    /// Engine seized: 0 OK, 1 fault.
+    #[serde(rename = "m_engineSeized")]
+    pub engine_seized: u8,
+}
+
+impl CarDamageData {
+    /// Record size in bytes for `format`.
+    pub fn record_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 | Format::Y2024 => 42,
+            Format::Y2025 => 46,
+        }
+    }
+
+    fn read(format: Format, r: &mut Reader<'_>) -> Result<CarDamageData> {
+        Ok(CarDamageData {
+            tyres_wear: array4(|| r.f32())?,
+            tyres_damage: r.array()?,
+            brakes_damage: r.array()?,
+            tyre_blisters: if format >= Format::Y2025 { Some(r.array()?) } else { None },
+            front_left_wing_damage: r.u8()?,
+            front_right_wing_damage: r.u8()?,
+            rear_wing_damage: r.u8()?,
+            floor_damage: r.u8()?,
+            diffuser_damage: r.u8()?,
+            sidepod_damage: r.u8()?,
+            drs_fault: r.u8()?,
+            ers_fault: r.u8()?,
+            gear_box_damage: r.u8()?,
+            engine_damage: r.u8()?,
+            engine_mguh_wear: r.u8()?,
+            engine_es_wear: r.u8()?,
+            engine_ce_wear: r.u8()?,
+            engine_ice_wear: r.u8()?,
+            engine_mguk_wear: r.u8()?,
+            engine_tc_wear: r.u8()?,
+            engine_blown: r.u8()?,
+            engine_seized: r.u8()?,
+        })
+    }
+}
+
+/// Packet 10: damage of all 22 cars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CarDamagePacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// One record per car slot.
+    #[serde(rename = "m_carDamageData")]
+    pub car_damage_data: [CarDamageData; CAR_COUNT],
+}
+
+impl CarDamagePacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<CarDamagePacket> {
+        let car_damage_data = read_cars(r, CarDamageData::record_len(format), |r| CarDamageData::read(format, r))?;
+        Ok(CarDamagePacket { header, car_damage_data })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Session History (11)
+
+/// Number of lap slots in the session history packet.
+pub const LAP_HISTORY_SLOTS: usize = 100;
+
+/// Number of tyre stint slots in the session history packet.
+pub const TYRE_STINT_SLOTS: usize = 8;
+
+/// `m_lapValidBitFlags`: the lap is valid.
+pub const LAP_VALID: u8 = 0x01;
+/// `m_lapValidBitFlags`: sector 1 is valid.
+pub const SECTOR_1_VALID: u8 = 0x02;
+/// `m_lapValidBitFlags`: sector 2 is valid.
+pub const SECTOR_2_VALID: u8 = 0x04;
+/// `m_lapValidBitFlags`: sector 3 is valid.
+pub const SECTOR_3_VALID: u8 = 0x08;
+
+/// One lap of a car's history (14 bytes, all formats). A sector time is its minutes part × 60000 plus its
+/// milliseconds part.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct LapHistoryData {
+    /// Lap time, milliseconds.
+    #[serde(rename = "m_lapTimeInMS")]
+    pub lap_time_in_ms: u32,
+    /// Sector 1 time, milliseconds part.
+    #[serde(rename = "m_sector1TimeMSPart")]
+    pub sector1_time_ms_part: u16,
+    /// Sector 1 time, whole minutes part.
+    #[serde(rename = "m_sector1TimeMinutesPart")]
+    pub sector1_time_minutes_part: u8,
+    /// Sector 2 time, milliseconds part.
+    #[serde(rename = "m_sector2TimeMSPart")]
+    pub sector2_time_ms_part: u16,
+    /// Sector 2 time, whole minutes part.
+    #[serde(rename = "m_sector2TimeMinutesPart")]
+    pub sector2_time_minutes_part: u8,
+    /// Sector 3 time, milliseconds part.
+    #[serde(rename = "m_sector3TimeMSPart")]
+    pub sector3_time_ms_part: u16,
+    /// Sector 3 time, whole minutes part.
+    #[serde(rename = "m_sector3TimeMinutesPart")]
+    pub sector3_time_minutes_part: u8,
+    /// Validity bits: [`LAP_VALID`], [`SECTOR_1_VALID`], [`SECTOR_2_VALID`], [`SECTOR_3_VALID`].
+    #[serde(rename = "m_lapValidBitFlags")]
+    pub lap_valid_bit_flags: u8,
+}
+
+impl LapHistoryData {
+    /// Record size in bytes, all formats.
+    pub const LEN: usize = 14;
+
+    fn read(r: &mut Reader<'_>) -> Result<LapHistoryData> {
+        Ok(LapHistoryData {
+            lap_time_in_ms: r.u32()?,
+            sector1_time_ms_part: r.u16()?,
+            sector1_time_minutes_part: r.u8()?,
+            sector2_time_ms_part: r.u16()?,
+            sector2_time_minutes_part: r.u8()?,
+            sector3_time_ms_part: r.u16()?,
+            sector3_time_minutes_part: r.u8()?,
+            lap_valid_bit_flags: r.u8()?,
+        })
+    }
+
+    /// Sector times in milliseconds (minutes and milliseconds parts combined).
+    pub fn sector_times_ms(&self) -> [u32; 3] {
+        let join = |ms: u16, min: u8| u32::from(min) * 60_000 + u32::from(ms);
+        [
+            join(self.sector1_time_ms_part, self.sector1_time_minutes_part),
+            join(self.sector2_time_ms_part, self.sector2_time_minutes_part),
+            join(self.sector3_time_ms_part, self.sector3_time_minutes_part),
+        ]
+    }
+}
+
+/// One tyre stint of a car's history (3 bytes, all formats).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct TyreStintHistoryData {
+    /// Lap the stint ended on, 255 for the current stint.
+    #[serde(rename = "m_endLap")]
+    pub end_lap: u8,
+    /// Actual tyre compound.
+    #[serde(rename = "m_tyreActualCompound")]
+    pub tyre_actual_compound: u8,
+    /// Visual tyre compound.
+    #[serde(rename = "m_tyreVisualCompound")]
+    pub tyre_visual_compound: u8,
+}
+
+impl TyreStintHistoryData {
+    /// Record size in bytes, all formats.
+    pub const LEN: usize = 3;
+
+    fn read(r: &mut Reader<'_>) -> Result<TyreStintHistoryData> {
+        Ok(TyreStintHistoryData { end_lap: r.u8()?, tyre_actual_compound: r.u8()?, tyre_visual_compound: r.u8()? })
+    }
+}
+
+/// Packet 11: the lap and tyre stint history of one car (1460 bytes, all formats).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionHistoryPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Index of the car this history is about.
+    #[serde(rename = "m_carIdx")]
+    pub car_idx: u8,
+    /// Number of laps in the data, including the current partial lap.
+    #[serde(rename = "m_numLaps")]
+    pub num_laps: u8,
+    /// Number of tyre stints in the data.
+    #[serde(rename = "m_numTyreStints")]
+    pub num_tyre_stints: u8,
+    /// Lap the best lap time was set on (1-based, 0 if none).
+    #[serde(rename = "m_bestLapTimeLapNum")]
+    pub best_lap_time_lap_num: u8,
+    /// Lap the best sector 1 was set on.
+    #[serde(rename = "m_bestSector1LapNum")]
+    pub best_sector1_lap_num: u8,
+    /// Lap the best sector 2 was set on.
+    #[serde(rename = "m_bestSector2LapNum")]
+    pub best_sector2_lap_num: u8,
+    /// Lap the best sector 3 was set on.
+    #[serde(rename = "m_bestSector3LapNum")]
+    pub best_sector3_lap_num: u8,
+    /// One record per lap slot (lap 1 first); slots from `num_laps` on are unused.
+    #[serde(rename = "m_lapHistoryData", serialize_with = "crate::bytes::serialize_array")]
+    pub lap_history_data: [LapHistoryData; LAP_HISTORY_SLOTS],
+    /// One record per stint slot; slots from `num_tyre_stints` on are unused.
+    #[serde(rename = "m_tyreStintsHistoryData")]
+    pub tyre_stints_history_data: [TyreStintHistoryData; TYRE_STINT_SLOTS],
+}
+
+impl SessionHistoryPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<SessionHistoryPacket> {
+        Ok(SessionHistoryPacket {
+            header,
+            car_idx: r.u8()?,
+            num_laps: r.u8()?,
+            num_tyre_stints: r.u8()?,
+            best_lap_time_lap_num: r.u8()?,
+            best_sector1_lap_num: r.u8()?,
+            best_sector2_lap_num: r.u8()?,
+            best_sector3_lap_num: r.u8()?,
+            lap_history_data: read_records(r, LapHistoryData::LEN, LapHistoryData::read)?,
+            tyre_stints_history_data: read_records(r, TyreStintHistoryData::LEN, TyreStintHistoryData::read)?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tyre Sets (12)
+
+/// Number of tyre set slots in the tyre sets packet (13 dry, 7 wet).
+pub const TYRE_SET_SLOTS: usize = 20;
+
+/// One tyre set (10 bytes, all formats).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct TyreSetData {
+    /// Actual tyre compound.
+    #[serde(rename = "m_actualTyreCompound")]
+    pub actual_tyre_compound: u8,
+    /// Visual tyre compound.
+    #[serde(rename = "m_visualTyreCompound")]
+    pub visual_tyre_compound: u8,
+    /// Tyre wear, percent.
+    #[serde(rename = "m_wear")]
+    pub wear: u8,
+    /// Whether the set is available.
+    #[serde(rename = "m_available")]
+    pub available: u8,
+    /// Session the set is recommended for.
+    #[serde(rename = "m_recommendedSession")]
+    pub recommended_session: u8,
+    /// Laps left in the set.
+    #[serde(rename = "m_lifeSpan")]
+    pub life_span: u8,
+    /// Maximum number of laps recommended for this compound.
+    #[serde(rename = "m_usableLife")]
+    pub usable_life: u8,
+    /// Lap delta time compared to the fitted set, milliseconds.
+    #[serde(rename = "m_lapDeltaTime")]
+    pub lap_delta_time: i16,
+    /// Whether the set is fitted.
+    #[serde(rename = "m_fitted")]
+    pub fitted: u8,
+}
+
+impl TyreSetData {
+    /// Record size in bytes, all formats.
+    pub const LEN: usize = 10;
+
+    fn read(r: &mut Reader<'_>) -> Result<TyreSetData> {
+        Ok(TyreSetData {
+            actual_tyre_compound: r.u8()?,
+            visual_tyre_compound: r.u8()?,
+            wear: r.u8()?,
+            available: r.u8()?,
+            recommended_session: r.u8()?,
+            life_span: r.u8()?,
+            usable_life: r.u8()?,
+            lap_delta_time: r.i16()?,
+            fitted: r.u8()?,
+        })
+    }
+}
+
+/// Packet 12: the tyre sets of one car (231 bytes, all formats).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TyreSetsPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Index of the car these sets belong to.
+    #[serde(rename = "m_carIdx")]
+    pub car_idx: u8,
+    /// One record per set slot.
+    #[serde(rename = "m_tyreSetData")]
+    pub tyre_set_data: [TyreSetData; TYRE_SET_SLOTS],
+    /// Index of the fitted set in `tyre_set_data`.
+    #[serde(rename = "m_fittedIdx")]
+    pub fitted_idx: u8,
+}
+
+impl TyreSetsPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<TyreSetsPacket> {
+        Ok(TyreSetsPacket {
+            header,
+            car_idx: r.u8()?,
+            tyre_set_data: read_records(r, TyreSetData::LEN, TyreSetData::read)?,
+            fitted_idx: r.u8()?,
+        })
     }
 }
