@@ -4,16 +4,16 @@ use proptest::prelude::*;
 use racecraft_capture::Error;
 use racecraft_capture::f1::{
     self, CAR_COUNT, CarDamageData, CarMotionData, CarStatusData, CarTelemetryData, EventDetails, F1Normalizer, Format,
-    HEADER_LEN, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapHistoryData, Packet, ParticipantData, SECTOR_1_VALID,
-    SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData, TyreStintHistoryData,
-    packet_spec,
+    HEADER_LEN, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapHistoryData, MotionExPacket, Packet, ParticipantData,
+    SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData,
+    TyreStintHistoryData, packet_spec,
 };
 use racecraft_core::{Channel, Frame};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const DECODED_IDS: [u8; 10] = [0, 1, 2, 3, 4, 6, 7, 10, 11, 12];
+const DECODED_IDS: [u8; 11] = [0, 1, 2, 3, 4, 6, 7, 10, 11, 12, 13];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/f1")
@@ -188,13 +188,15 @@ fn every_captured_packet_decodes_and_matches_the_reference_decode() {
             11 => 12 + 7 + 100 * 8 + 8 * 3,
             // Tyre sets: car index, 20 sets × 9, fitted index.
             12 => 12 + 1 + 20 * 9 + 1,
+            // Motion Ex: 9 wheel arrays × 4 and 11 single values (F1 24 adds 5 more).
+            13 => 12 + 9 * 4 + 11,
             _ => 12 + 22 * 10,
         };
         assert!(leaves >= min_leaves, "{format} {}: only {leaves} values compared", cap.kind);
         checked += 1;
     }
-    // 30 + 28 packets, less the 4 (F1 23: 5, 8, 9, 13) and 2 (F1 24: 5, 13) of types not decoded.
-    assert_eq!(checked, 26 + 26);
+    // 30 + 28 packets, less the 2 (F1 23: 5, 8) and 1 (F1 24: 5) of types not decoded.
+    assert_eq!(checked, 28 + 27);
 }
 
 #[test]
@@ -278,6 +280,7 @@ fn record_sizes_add_up_to_the_packet_sizes() {
             HEADER_LEN + 7 + LAP_HISTORY_SLOTS * LapHistoryData::LEN + TYRE_STINT_SLOTS * TyreStintHistoryData::LEN
         );
         assert_eq!(size(12), HEADER_LEN + 1 + TYRE_SET_SLOTS * TyreSetData::LEN + 1);
+        assert_eq!(size(13), HEADER_LEN + MotionExPacket::body_len(format));
         // Session up to the link identifiers: 19 + 21 zones × 5 + 3 + forecast × 8 + 2 + 3 × 4.
         let prefix = HEADER_LEN + 19 + 21 * 5 + 3 + SessionPacket::forecast_slots(format) * 8 + 2 + 12;
         assert!(size(1) >= prefix + if format == Format::Y2023 { 0 } else { 8 });
@@ -566,6 +569,75 @@ fn golden_f1_25_car_damage_with_blisters() {
     assert_eq!(p.car_damage_data[2], CarDamageData { tyre_blisters: Some([0; 4]), ..Default::default() });
     let v = serde_json::to_value(&p).expect("serializable");
     assert_eq!(v["m_carDamageData"][1]["m_tyreBlisters"], serde_json::json!([9, 10, 11, 12]));
+}
+
+#[test]
+fn every_real_motion_ex_packet_decodes_with_physical_values() {
+    let packets = real_packets(13);
+    // Captures: F1 23 2, F1 24 1; dumps: one of each (all-zero idle cars).
+    assert_eq!(count_by_year(&packets), (3, 2));
+    for (year, packet) in &packets {
+        let Packet::MotionEx(p) = packet else { panic!("{year}: {packet:?}") };
+        let wheels = [
+            p.suspension_position,
+            p.suspension_velocity,
+            p.suspension_acceleration,
+            p.wheel_speed,
+            p.wheel_slip_ratio,
+            p.wheel_slip_angle,
+            p.wheel_lat_force,
+            p.wheel_long_force,
+            p.wheel_vert_force,
+        ];
+        assert!(wheels.iter().flatten().all(|v| v.is_finite()), "{year}: {p:?}");
+        // Suspension travel in millimetres, wheel speeds under 400 km/h, forces under 50 kN.
+        assert!(p.suspension_position.iter().all(|v| v.abs() < 200.0), "{year}: {p:?}");
+        assert!(p.wheel_speed.iter().all(|v| v.abs() < 112.0), "{year}: {p:?}");
+        assert!(p.wheel_vert_force.iter().all(|v| v.abs() < 50_000.0), "{year}: {p:?}");
+        assert!((0.0..1.0).contains(&p.height_of_cog_above_ground), "{year}: {p:?}");
+        assert!(p.front_wheels_angle.abs() < 1.0, "{year}: {p:?}");
+        let f1_24 = [p.front_aero_height, p.rear_aero_height, p.front_roll_angle, p.rear_roll_angle, p.chassis_yaw];
+        assert_eq!(f1_24.iter().all(Option::is_some), *year == 2024, "{year}: {p:?}");
+        assert!(f1_24.iter().flatten().all(|v| v.abs() < 1.0), "{year}: {p:?}");
+        assert_eq!((p.chassis_pitch, p.wheel_camber, p.wheel_camber_gain), (None, None, None), "F1 25 only");
+    }
+    // Read by hand off the F1 24 capture's motionEx line (2024.jsonl): the suspension positions are the four
+    // f32 at bytes 29..45 (-9.856642, -9.508014, 35.24289, 35.29057), the height of CoG the f32 at 157
+    // (0.3509712), the front and rear aero heights the f32 at 217 and 221 (0.05260219, 0.08469082).
+    let Some((_, Packet::MotionEx(p))) = packets
+        .iter()
+        .find(|(y, p)| *y == 2024 && matches!(p, Packet::MotionEx(m) if m.height_of_cog_above_ground > 0.0))
+    else {
+        panic!("F1 24 motion ex")
+    };
+    let expected = [-9.856_642, -9.508_014, 35.242_89, 35.290_57];
+    assert!(p.suspension_position.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-4), "{p:?}");
+    assert!((p.height_of_cog_above_ground - 0.350_971_2).abs() < 1e-6);
+    assert!((p.front_aero_height.unwrap_or_default() - 0.052_602_19).abs() < 1e-7);
+    assert!((p.rear_aero_height.unwrap_or_default() - 0.084_690_82).abs() < 1e-7);
+}
+
+#[test]
+fn golden_f1_25_motion_ex_with_pitch_and_camber() {
+    // F1 25 has no real capture here: fill the 61 f32 after the header with 1.0, 2.0, … and check each lands in
+    // its field (9 wheel arrays, 11 singles, the F1 24 five, then pitch, camber and camber gain).
+    let mut b = blank(2025, 13, 0);
+    assert_eq!(b.len(), HEADER_LEN + MotionExPacket::body_len(Format::Y2025));
+    for i in 0..61u16 {
+        let at = HEADER_LEN + 4 * usize::from(i);
+        b[at..at + 4].copy_from_slice(&f32::from(i + 1).to_le_bytes());
+    }
+    let Ok(Packet::MotionEx(p)) = f1::decode(&b) else { panic!("decodes") };
+    assert_eq!(p.suspension_position, [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(p.wheel_long_force, [29.0, 30.0, 31.0, 32.0]);
+    assert_eq!((p.height_of_cog_above_ground, p.local_velocity_z, p.angular_acceleration_z), (33.0, 36.0, 42.0));
+    assert_eq!((p.front_wheels_angle, p.wheel_vert_force), (43.0, [44.0, 45.0, 46.0, 47.0]));
+    assert_eq!((p.front_aero_height, p.rear_aero_height, p.front_roll_angle), (Some(48.0), Some(49.0), Some(50.0)));
+    assert_eq!((p.rear_roll_angle, p.chassis_yaw, p.chassis_pitch), (Some(51.0), Some(52.0), Some(53.0)));
+    assert_eq!((p.wheel_camber, p.wheel_camber_gain), (Some([54.0, 55.0, 56.0, 57.0]), Some([58.0, 59.0, 60.0, 61.0])));
+    let v = serde_json::to_value(&p).expect("serializable");
+    assert_eq!(v["m_wheelCamberGain"], serde_json::json!([58.0, 59.0, 60.0, 61.0]));
+    assert_eq!(v["m_chassisPitch"], serde_json::json!(53.0));
 }
 
 #[test]

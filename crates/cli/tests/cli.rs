@@ -239,6 +239,9 @@ fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
     let sets = decoded("2024-12.bin");
     assert_eq!(sets["m_tyreSetData"].as_array().map(Vec::len), Some(20));
     assert_eq!(sets["m_fittedIdx"], 6);
+    let motion_ex = decoded("2024-13.bin");
+    assert_eq!(motion_ex["m_wheelVertForce"].as_array().map(Vec::len), Some(4));
+    assert!(motion_ex["m_chassisYaw"].is_number(), "F1 24 adds the chassis yaw");
 
     let out = racecraft().args(["decode", "--game", "f1"]).arg(dumps.join("2022-00.bin")).output().expect("runs");
     assert!(!out.status.success());

@@ -8,9 +8,9 @@
 //!
 //! Decoded: Motion (0), Session (1, up to the link identifiers plus the F1 24+ sector start distances), Lap
 //! Data (2), Event (3), Participants (4), Car Telemetry (6), Car Status (7) and Car Damage (10), all 22 cars;
-//! Session History (11) and Tyre Sets (12), one car per packet. Other defined packets (Car Setups, Final
-//! Classification, Lobby Info, Motion Ex, Time Trial, Lap Positions) are [`Error::NotDecoded`] after their
-//! length has been checked.
+//! Session History (11) and Tyre Sets (12), one car per packet; Motion Ex (13, the player's car, F1 24/25
+//! additions included). Other defined packets (Car Setups, Final Classification, Lobby Info, Time Trial, Lap
+//! Positions) are [`Error::NotDecoded`] after their length has been checked.
 //!
 //! Field names follow the game's specification in snake case (`m_lastLapTimeInMS` → `last_lap_time_in_ms`);
 //! `serde::Serialize` emits the specification's own names (the F1 25 ones where years differ).
@@ -22,9 +22,9 @@ pub use normalize::F1Normalizer;
 pub use packets::{
     CarDamageData, CarDamagePacket, CarMotionData, CarStatusData, CarStatusPacket, CarTelemetryData,
     CarTelemetryPacket, EventDetails, EventPacket, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapDataPacket,
-    LapHistoryData, MarshalZone, MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID, SECTOR_2_VALID,
-    SECTOR_3_VALID, SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData, TyreSetsPacket,
-    TyreStintHistoryData,
+    LapHistoryData, MarshalZone, MotionExPacket, MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID,
+    SECTOR_2_VALID, SECTOR_3_VALID, SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData,
+    TyreSetsPacket, TyreStintHistoryData,
 };
 
 use crate::bytes::Reader;
@@ -96,6 +96,8 @@ pub mod packet_id {
     pub const SESSION_HISTORY: u8 = 11;
     /// Tyre sets: the 20 tyre sets of one car.
     pub const TYRE_SETS: u8 = 12;
+    /// Motion Ex: extended motion of the player's car.
+    pub const MOTION_EX: u8 = 13;
 }
 
 /// Specification name and total datagram size of packet `id` in `format`; `None` for ids the format does not
@@ -258,6 +260,8 @@ pub enum Packet {
     SessionHistory(Box<SessionHistoryPacket>),
     /// Packet 12.
     TyreSets(Box<TyreSetsPacket>),
+    /// Packet 13.
+    MotionEx(Box<MotionExPacket>),
 }
 
 impl Packet {
@@ -274,6 +278,7 @@ impl Packet {
             Packet::CarDamage(p) => &p.header,
             Packet::SessionHistory(p) => &p.header,
             Packet::TyreSets(p) => &p.header,
+            Packet::MotionEx(p) => &p.header,
         }
     }
 }
@@ -304,6 +309,7 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
         packet_id::CAR_DAMAGE => Packet::CarDamage(Box::new(CarDamagePacket::read(header, format, &mut r)?)),
         packet_id::SESSION_HISTORY => Packet::SessionHistory(Box::new(SessionHistoryPacket::read(header, &mut r)?)),
         packet_id::TYRE_SETS => Packet::TyreSets(Box::new(TyreSetsPacket::read(header, &mut r)?)),
+        packet_id::MOTION_EX => Packet::MotionEx(Box::new(MotionExPacket::read(header, format, &mut r)?)),
         _ => return Err(Error::NotDecoded { format: header.packet_format, id, name }),
     };
     // The layouts account for every byte; a mismatch here is a layout bug, reported rather than ignored.

@@ -81,7 +81,8 @@ impl F1Normalizer {
             | Packet::CarStatus(_)
             | Packet::CarDamage(_)
             | Packet::SessionHistory(_)
-            | Packet::TyreSets(_) => {}
+            | Packet::TyreSets(_)
+            | Packet::MotionEx(_) => {}
         }
         None
     }

@@ -37,6 +37,11 @@ fn read_records<T: Default + Copy, const N: usize>(
     Ok(records)
 }
 
+/// Reads an `f32` only where the format has it (fields added in later years).
+fn f32_if(present: bool, r: &mut Reader<'_>) -> Result<Option<f32>> {
+    Ok(if present { Some(r.f32()?) } else { None })
+}
+
 fn array4<T: Default + Copy, E>(mut read: impl FnMut() -> std::result::Result<T, E>) -> std::result::Result<[T; 4], E> {
     Ok([read()?, read()?, read()?, read()?])
 }
@@ -1455,6 +1460,150 @@ impl TyreSetsPacket {
             car_idx: r.u8()?,
             tyre_set_data: read_records(r, TyreSetData::LEN, TyreSetData::read)?,
             fitted_idx: r.u8()?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Motion Ex (13)
+
+/// Packet 13: extended motion of the player's car only, for motion platforms. Wheel arrays are ordered RL, RR,
+/// FL, FR. 188 bytes after the header in F1 23; F1 24 adds the aero heights, roll angles and chassis yaw (20
+/// bytes), F1 25 the chassis pitch, wheel camber and camber gain (36 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MotionExPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Suspension position of each wheel.
+    #[serde(rename = "m_suspensionPosition")]
+    pub suspension_position: [f32; 4],
+    /// Suspension velocity of each wheel.
+    #[serde(rename = "m_suspensionVelocity")]
+    pub suspension_velocity: [f32; 4],
+    /// Suspension acceleration of each wheel.
+    #[serde(rename = "m_suspensionAcceleration")]
+    pub suspension_acceleration: [f32; 4],
+    /// Speed of each wheel.
+    #[serde(rename = "m_wheelSpeed")]
+    pub wheel_speed: [f32; 4],
+    /// Slip ratio of each wheel.
+    #[serde(rename = "m_wheelSlipRatio")]
+    pub wheel_slip_ratio: [f32; 4],
+    /// Slip angle of each wheel.
+    #[serde(rename = "m_wheelSlipAngle")]
+    pub wheel_slip_angle: [f32; 4],
+    /// Lateral force on each wheel.
+    #[serde(rename = "m_wheelLatForce")]
+    pub wheel_lat_force: [f32; 4],
+    /// Longitudinal force on each wheel.
+    #[serde(rename = "m_wheelLongForce")]
+    pub wheel_long_force: [f32; 4],
+    /// Height of the centre of gravity above the ground, metres.
+    #[serde(rename = "m_heightOfCOGAboveGround")]
+    pub height_of_cog_above_ground: f32,
+    /// Velocity in local space x, m/s.
+    #[serde(rename = "m_localVelocityX")]
+    pub local_velocity_x: f32,
+    /// Velocity in local space y, m/s.
+    #[serde(rename = "m_localVelocityY")]
+    pub local_velocity_y: f32,
+    /// Velocity in local space z, m/s.
+    #[serde(rename = "m_localVelocityZ")]
+    pub local_velocity_z: f32,
+    /// Angular velocity x, rad/s.
+    #[serde(rename = "m_angularVelocityX")]
+    pub angular_velocity_x: f32,
+    /// Angular velocity y, rad/s.
+    #[serde(rename = "m_angularVelocityY")]
+    pub angular_velocity_y: f32,
+    /// Angular velocity z, rad/s.
+    #[serde(rename = "m_angularVelocityZ")]
+    pub angular_velocity_z: f32,
+    /// Angular acceleration x, rad/s².
+    #[serde(rename = "m_angularAccelerationX")]
+    pub angular_acceleration_x: f32,
+    /// Angular acceleration y, rad/s².
+    #[serde(rename = "m_angularAccelerationY")]
+    pub angular_acceleration_y: f32,
+    /// Angular acceleration z, rad/s².
+    #[serde(rename = "m_angularAccelerationZ")]
+    pub angular_acceleration_z: f32,
+    /// Current front wheels angle, radians.
+    #[serde(rename = "m_frontWheelsAngle")]
+    pub front_wheels_angle: f32,
+    /// Vertical force on each wheel.
+    #[serde(rename = "m_wheelVertForce")]
+    pub wheel_vert_force: [f32; 4],
+    /// Front plank edge height above the road surface, metres (F1 24+).
+    #[serde(rename = "m_frontAeroHeight", skip_serializing_if = "Option::is_none")]
+    pub front_aero_height: Option<f32>,
+    /// Rear plank edge height above the road surface, metres (F1 24+).
+    #[serde(rename = "m_rearAeroHeight", skip_serializing_if = "Option::is_none")]
+    pub rear_aero_height: Option<f32>,
+    /// Roll angle of the front suspension, radians (F1 24+).
+    #[serde(rename = "m_frontRollAngle", skip_serializing_if = "Option::is_none")]
+    pub front_roll_angle: Option<f32>,
+    /// Roll angle of the rear suspension, radians (F1 24+).
+    #[serde(rename = "m_rearRollAngle", skip_serializing_if = "Option::is_none")]
+    pub rear_roll_angle: Option<f32>,
+    /// Yaw angle of the chassis relative to the direction of motion, radians (F1 24+).
+    #[serde(rename = "m_chassisYaw", skip_serializing_if = "Option::is_none")]
+    pub chassis_yaw: Option<f32>,
+    /// Pitch angle of the chassis relative to the direction of motion, radians (F1 25).
+    #[serde(rename = "m_chassisPitch", skip_serializing_if = "Option::is_none")]
+    pub chassis_pitch: Option<f32>,
+    /// Camber of each wheel, radians (F1 25).
+    #[serde(rename = "m_wheelCamber", skip_serializing_if = "Option::is_none")]
+    pub wheel_camber: Option<[f32; 4]>,
+    /// Camber gain of each wheel, radians: the difference between active camber and dynamic camber (F1 25).
+    #[serde(rename = "m_wheelCamberGain", skip_serializing_if = "Option::is_none")]
+    pub wheel_camber_gain: Option<[f32; 4]>,
+}
+
+impl MotionExPacket {
+    /// Bytes after the header for `format`.
+    pub fn body_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 => 188,
+            Format::Y2024 => 208,
+            Format::Y2025 => 244,
+        }
+    }
+
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<MotionExPacket> {
+        let y2024 = format >= Format::Y2024;
+        let y2025 = format >= Format::Y2025;
+        Ok(MotionExPacket {
+            header,
+            suspension_position: r.f32x4()?,
+            suspension_velocity: r.f32x4()?,
+            suspension_acceleration: r.f32x4()?,
+            wheel_speed: r.f32x4()?,
+            wheel_slip_ratio: r.f32x4()?,
+            wheel_slip_angle: r.f32x4()?,
+            wheel_lat_force: r.f32x4()?,
+            wheel_long_force: r.f32x4()?,
+            height_of_cog_above_ground: r.f32()?,
+            local_velocity_x: r.f32()?,
+            local_velocity_y: r.f32()?,
+            local_velocity_z: r.f32()?,
+            angular_velocity_x: r.f32()?,
+            angular_velocity_y: r.f32()?,
+            angular_velocity_z: r.f32()?,
+            angular_acceleration_x: r.f32()?,
+            angular_acceleration_y: r.f32()?,
+            angular_acceleration_z: r.f32()?,
+            front_wheels_angle: r.f32()?,
+            wheel_vert_force: r.f32x4()?,
+            front_aero_height: f32_if(y2024, r)?,
+            rear_aero_height: f32_if(y2024, r)?,
+            front_roll_angle: f32_if(y2024, r)?,
+            rear_roll_angle: f32_if(y2024, r)?,
+            chassis_yaw: f32_if(y2024, r)?,
+            chassis_pitch: f32_if(y2025, r)?,
+            wheel_camber: if y2025 { Some(r.f32x4()?) } else { None },
+            wheel_camber_gain: if y2025 { Some(r.f32x4()?) } else { None },
         })
     }
 }
