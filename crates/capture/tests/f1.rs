@@ -3,17 +3,17 @@
 use proptest::prelude::*;
 use racecraft_capture::Error;
 use racecraft_capture::f1::{
-    self, CAR_COUNT, CarDamageData, CarMotionData, CarStatusData, CarTelemetryData, EventDetails, F1Normalizer, Format,
-    HEADER_LEN, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapHistoryData, MotionExPacket, Packet, ParticipantData,
-    SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData,
-    TyreStintHistoryData, packet_spec,
+    self, CAR_COUNT, CLASSIFICATION_STINT_SLOTS, CarDamageData, CarMotionData, CarSetupData, CarStatusData,
+    CarTelemetryData, EventDetails, F1Normalizer, FinalClassificationData, Format, HEADER_LEN, LAP_HISTORY_SLOTS,
+    LAP_VALID, LapData, LapHistoryData, MotionExPacket, Packet, ParticipantData, SECTOR_1_VALID, SECTOR_2_VALID,
+    SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData, TyreStintHistoryData, packet_spec,
 };
 use racecraft_core::{Channel, Frame};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const DECODED_IDS: [u8; 11] = [0, 1, 2, 3, 4, 6, 7, 10, 11, 12, 13];
+const DECODED_IDS: [u8; 13] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/f1")
@@ -188,6 +188,10 @@ fn every_captured_packet_decodes_and_matches_the_reference_decode() {
             11 => 12 + 7 + 100 * 8 + 8 * 3,
             // Tyre sets: car index, 20 sets × 9, fitted index.
             12 => 12 + 1 + 20 * 9 + 1,
+            // Car setups: 22 values per car (F1 24 adds the engine braking and the next front wing value).
+            5 => 12 + 22 * 22,
+            // Final classification: car count, 11 values and 3 × 8 stints per car.
+            8 => 12 + 1 + 22 * 35,
             // Motion Ex: 9 wheel arrays × 4 and 11 single values (F1 24 adds 5 more).
             13 => 12 + 9 * 4 + 11,
             _ => 12 + 22 * 10,
@@ -195,8 +199,8 @@ fn every_captured_packet_decodes_and_matches_the_reference_decode() {
         assert!(leaves >= min_leaves, "{format} {}: only {leaves} values compared", cap.kind);
         checked += 1;
     }
-    // 30 + 28 packets, less the 2 (F1 23: 5, 8) and 1 (F1 24: 5) of types not decoded.
-    assert_eq!(checked, 28 + 27);
+    // 30 + 28 packets, all of types now decoded.
+    assert_eq!(checked, 30 + 28);
 }
 
 #[test]
@@ -281,6 +285,9 @@ fn record_sizes_add_up_to_the_packet_sizes() {
         );
         assert_eq!(size(12), HEADER_LEN + 1 + TYRE_SET_SLOTS * TyreSetData::LEN + 1);
         assert_eq!(size(13), HEADER_LEN + MotionExPacket::body_len(format));
+        let next_front_wing = if format == Format::Y2023 { 0 } else { 4 };
+        assert_eq!(size(5), HEADER_LEN + CAR_COUNT * CarSetupData::record_len(format) + next_front_wing);
+        assert_eq!(size(8), HEADER_LEN + 1 + CAR_COUNT * FinalClassificationData::record_len(format));
         // Session up to the link identifiers: 19 + 21 zones × 5 + 3 + forecast × 8 + 2 + 3 × 4.
         let prefix = HEADER_LEN + 19 + 21 * 5 + 3 + SessionPacket::forecast_slots(format) * 8 + 2 + 12;
         assert!(size(1) >= prefix + if format == Format::Y2023 { 0 } else { 8 });
@@ -294,6 +301,14 @@ fn record_sizes_add_up_to_the_packet_sizes() {
     assert_eq!(CarDamageData::record_len(Format::Y2023), 42);
     assert_eq!(CarDamageData::record_len(Format::Y2024), 42);
     assert_eq!(CarDamageData::record_len(Format::Y2025), 46);
+    assert_eq!(
+        [2023, 2024, 2025].map(|y| CarSetupData::record_len(Format::from_packet_format(y).expect("year"))),
+        [49, 50, 50]
+    );
+    assert_eq!(
+        [2023, 2024, 2025].map(|y| FinalClassificationData::record_len(Format::from_packet_format(y).expect("year"))),
+        [45, 45, 46]
+    );
     assert_eq!((LapHistoryData::LEN, TyreStintHistoryData::LEN, TyreSetData::LEN), (14, 3, 10));
 }
 
@@ -638,6 +653,132 @@ fn golden_f1_25_motion_ex_with_pitch_and_camber() {
     let v = serde_json::to_value(&p).expect("serializable");
     assert_eq!(v["m_wheelCamberGain"], serde_json::json!([58.0, 59.0, 60.0, 61.0]));
     assert_eq!(v["m_chassisPitch"], serde_json::json!(53.0));
+}
+
+#[test]
+fn every_real_car_setups_packet_decodes_with_physical_values() {
+    let packets = real_packets(5);
+    assert_eq!(count_by_year(&packets), (2, 2));
+    let mut visible = 0;
+    for (year, packet) in &packets {
+        let Packet::CarSetups(p) = packet else { panic!("{year}: {packet:?}") };
+        assert_eq!(p.next_front_wing_value.is_some(), *year >= 2024, "{year}");
+        for car in &p.car_setups {
+            assert_eq!(car.engine_braking.is_some(), *year >= 2024, "{year}");
+            // Other players' setups may be private (all zeros).
+            if car.brake_bias == 0 {
+                continue;
+            }
+            visible += 1;
+            assert!(car.front_wing <= 50 && car.rear_wing <= 50, "{year}: {car:?}");
+            assert!(car.on_throttle <= 100 && car.off_throttle <= 100 && car.brake_pressure <= 100, "{year}: {car:?}");
+            assert!((50..=70).contains(&car.brake_bias), "{year}: {car:?}");
+            assert!(car.engine_braking.unwrap_or(0) <= 100, "{year}: {car:?}");
+            assert!(
+                [car.front_camber, car.rear_camber].iter().all(|c| (-5.0..=0.0).contains(c)) || *year == 2023,
+                "{car:?}"
+            );
+            assert!([car.front_toe, car.rear_toe].iter().all(|t| (0.0..=1.0).contains(t)), "{year}: {car:?}");
+            let pressures = [
+                car.rear_left_tyre_pressure,
+                car.rear_right_tyre_pressure,
+                car.front_left_tyre_pressure,
+                car.front_right_tyre_pressure,
+            ];
+            assert!(pressures.iter().all(|p| (15.0..=35.0).contains(p)), "{year}: PSI {pressures:?}");
+            assert!((0.0..=110.0).contains(&car.fuel_load), "{year}: {car:?}");
+        }
+    }
+    assert!(visible >= 4, "{visible} setups");
+    // Read by hand off the F1 24 capture's carSetups line (2024.jsonl): player car 19's 50-byte record starts at
+    // 29 + 19 × 50 = 979: wings 26, 24, differential 25, 70, front camber f32 -3.5 at 983; brake bias 58 at
+    // 1006, engine braking 30 at 1007, fuel load f32 10.0 at 1025; m_nextFrontWingValue f32 26.0 at 1129.
+    let Some(Packet::CarSetups(p)) = packets.iter().map(|(_, p)| p).find(
+        |p| matches!(p, Packet::CarSetups(s) if s.header.packet_format == 2024 && s.car_setups[19].front_wing == 26),
+    ) else {
+        panic!("F1 24 setups")
+    };
+    let car = &p.car_setups[19];
+    assert_eq!((car.front_wing, car.rear_wing, car.on_throttle, car.off_throttle), (26, 24, 25, 70));
+    assert_eq!((car.front_camber, car.brake_bias, car.engine_braking, car.fuel_load), (-3.5, 58, Some(30), 10.0));
+    assert_eq!(p.next_front_wing_value, Some(26.0));
+}
+
+#[test]
+fn every_real_final_classification_packet_decodes_with_a_consistent_result() {
+    let packets = real_packets(8);
+    // The F1 23 capture and dump, the F1 24 dump.
+    assert_eq!(count_by_year(&packets), (2, 1));
+    for (year, packet) in &packets {
+        let Packet::FinalClassification(p) = packet else { panic!("{year}: {packet:?}") };
+        let n = usize::from(p.num_cars);
+        assert!((1..=CAR_COUNT).contains(&n), "{year}: {n} cars");
+        let (cars, unused) = p.classification_data.split_at(n);
+        let mut positions: Vec<u8> = cars.iter().map(|c| c.position).collect();
+        positions.sort_unstable();
+        assert_eq!(positions, (1..=p.num_cars).collect::<Vec<_>>(), "{year}: positions");
+        assert!(unused.iter().all(|c| *c == FinalClassificationData::default()), "{year}: unused slots");
+        for car in cars {
+            assert_eq!(car.result_reason, None, "F1 25 only");
+            assert!(car.result_status <= 7 && usize::from(car.grid_position) <= CAR_COUNT, "{year}: {car:?}");
+            assert!(car.num_penalties <= car.penalties_time.max(car.num_penalties), "{year}: {car:?}");
+            let stints = usize::from(car.num_tyre_stints);
+            assert!((1..=CLASSIFICATION_STINT_SLOTS).contains(&stints), "{year}: {car:?}");
+            assert!(car.tyre_stints_actual[..stints].iter().all(|c| known_compound(*c)), "{year}: {car:?}");
+            assert!(car.tyre_stints_visual[..stints].iter().all(|c| known_compound(*c)), "{year}: {car:?}");
+            assert_eq!(car.tyre_stints_end_laps[stints - 1], 255, "{year}: the last stint runs to the flag");
+            // At most 25 points plus one for the fastest lap, none outside the top ten (the F1 23 capture's short
+            // race gave its third 4 points: the scale depends on the race length).
+            assert!(car.points <= 26 && (car.position <= 10 || car.points == 0), "{year}: {car:?}");
+            // A finisher's race time is at least its laps at its best lap's pace.
+            if car.result_status == 3 {
+                let floor = f64::from(car.num_laps) * f64::from(car.best_lap_time_in_ms) / 1000.0;
+                assert!(car.total_race_time >= floor - 0.001 && car.total_race_time < 3.0 * floor, "{year}: {car:?}");
+            }
+        }
+    }
+    // Read by hand off dumps/2024-08.bin: byte 29 is the car count (20); car 1's record at 30 + 45 = 75 reads
+    // position 1, 5 laps, grid 2, 26 points, 0 stops, status 3, u32 90957 at 81, f64 458.30783… at 85; car 19
+    // (the player, 30 + 19 × 45 = 885) finished 5th from pole with 10 points.
+    let Some((_, Packet::FinalClassification(p))) = packets.iter().find(|(y, _)| *y == 2024) else { panic!("F1 24") };
+    assert_eq!(p.num_cars, 20);
+    let winner = &p.classification_data[1];
+    assert_eq!((winner.position, winner.num_laps, winner.grid_position, winner.points), (1, 5, 2, 26));
+    assert_eq!((winner.num_pit_stops, winner.result_status, winner.best_lap_time_in_ms), (0, 3, 90_957));
+    assert!((winner.total_race_time - 458.307_830_810_546_9).abs() < 1e-9, "{}", winner.total_race_time);
+    assert_eq!((winner.num_tyre_stints, winner.tyre_stints_actual[0], winner.tyre_stints_visual[0]), (1, 18, 16));
+    let player = &p.classification_data[19];
+    assert_eq!((player.position, player.grid_position, player.points), (5, 1, 10));
+    // That race scored the full scale: 25, 18, 15, 12, 10, 8, 6, 4, 2, 1 and one for the fastest lap.
+    let points: u32 = p.classification_data.iter().map(|c| u32::from(c.points)).sum();
+    assert_eq!(points, 102);
+}
+
+#[test]
+fn golden_f1_25_final_classification_with_result_reason() {
+    // F1 25 has no real capture here: build the first car's 46-byte record by hand from the specification.
+    let mut b = blank(2025, 8, 0);
+    b[HEADER_LEN] = 1;
+    let rec = HEADER_LEN + 1;
+    b[rec..rec + 7].copy_from_slice(&[1, 57, 3, 25, 2, 3, 9]);
+    b[rec + 7..rec + 11].copy_from_slice(&83_456u32.to_le_bytes());
+    b[rec + 11..rec + 19].copy_from_slice(&5_012.75f64.to_le_bytes());
+    b[rec + 19..rec + 22].copy_from_slice(&[5, 1, 3]);
+    b[rec + 22..rec + 25].copy_from_slice(&[18, 17, 19]);
+    b[rec + 30..rec + 33].copy_from_slice(&[17, 16, 18]);
+    b[rec + 38..rec + 41].copy_from_slice(&[20, 40, 255]);
+    let Ok(Packet::FinalClassification(p)) = f1::decode(&b) else { panic!("decodes") };
+    let car = &p.classification_data[0];
+    assert_eq!((p.num_cars, car.position, car.num_laps, car.grid_position, car.points), (1, 1, 57, 3, 25));
+    assert_eq!((car.num_pit_stops, car.result_status, car.result_reason), (2, 3, Some(9)));
+    assert_eq!((car.best_lap_time_in_ms, car.total_race_time), (83_456, 5_012.75));
+    assert_eq!((car.penalties_time, car.num_penalties, car.num_tyre_stints), (5, 1, 3));
+    assert_eq!(car.tyre_stints_actual, [18, 17, 19, 0, 0, 0, 0, 0]);
+    assert_eq!(car.tyre_stints_visual, [17, 16, 18, 0, 0, 0, 0, 0]);
+    assert_eq!(car.tyre_stints_end_laps, [20, 40, 255, 0, 0, 0, 0, 0]);
+    assert_eq!(p.classification_data[1], FinalClassificationData { result_reason: Some(0), ..Default::default() });
+    let v = serde_json::to_value(&p).expect("serializable");
+    assert_eq!(v["m_classificationData"][0]["m_resultReason"], 9);
 }
 
 #[test]

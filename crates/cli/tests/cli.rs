@@ -242,6 +242,12 @@ fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
     let motion_ex = decoded("2024-13.bin");
     assert_eq!(motion_ex["m_wheelVertForce"].as_array().map(Vec::len), Some(4));
     assert!(motion_ex["m_chassisYaw"].is_number(), "F1 24 adds the chassis yaw");
+    let setups = decoded("2024-05.bin");
+    assert_eq!(setups["m_carSetups"].as_array().map(Vec::len), Some(22));
+    assert!(setups["m_nextFrontWingValue"].is_number(), "F1 24 adds the next front wing value");
+    let classification = decoded("2024-08.bin");
+    assert_eq!(classification["m_numCars"], 20);
+    assert_eq!(classification["m_classificationData"][1]["m_position"], 1);
 
     let out = racecraft().args(["decode", "--game", "f1"]).arg(dumps.join("2022-00.bin")).output().expect("runs");
     assert!(!out.status.success());

@@ -9,8 +9,8 @@
 //! Decoded: Motion (0), Session (1, up to the link identifiers plus the F1 24+ sector start distances), Lap
 //! Data (2), Event (3), Participants (4), Car Telemetry (6), Car Status (7) and Car Damage (10), all 22 cars;
 //! Session History (11) and Tyre Sets (12), one car per packet; Motion Ex (13, the player's car, F1 24/25
-//! additions included). Other defined packets (Car Setups, Final Classification, Lobby Info, Time Trial, Lap
-//! Positions) are [`Error::NotDecoded`] after their length has been checked.
+//! additions included); Car Setups (5) and Final Classification (8), all 22 cars. Other defined packets (Lobby
+//! Info, Time Trial, Lap Positions) are [`Error::NotDecoded`] after their length has been checked.
 //!
 //! Field names follow the game's specification in snake case (`m_lastLapTimeInMS` → `last_lap_time_in_ms`);
 //! `serde::Serialize` emits the specification's own names (the F1 25 ones where years differ).
@@ -20,8 +20,9 @@ mod packets;
 
 pub use normalize::F1Normalizer;
 pub use packets::{
-    CarDamageData, CarDamagePacket, CarMotionData, CarStatusData, CarStatusPacket, CarTelemetryData,
-    CarTelemetryPacket, EventDetails, EventPacket, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapDataPacket,
+    CLASSIFICATION_STINT_SLOTS, CarDamageData, CarDamagePacket, CarMotionData, CarSetupData, CarSetupsPacket,
+    CarStatusData, CarStatusPacket, CarTelemetryData, CarTelemetryPacket, EventDetails, EventPacket,
+    FinalClassificationData, FinalClassificationPacket, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapDataPacket,
     LapHistoryData, MarshalZone, MotionExPacket, MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID,
     SECTOR_2_VALID, SECTOR_3_VALID, SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData,
     TyreSetsPacket, TyreStintHistoryData,
@@ -84,12 +85,14 @@ pub mod packet_id {
     pub const EVENT: u8 = 3;
     /// Participants: names and teams.
     pub const PARTICIPANTS: u8 = 4;
-    /// Car setups (not decoded).
+    /// Car setups: wings, differential, suspension, brakes, tyre pressures of every car.
     pub const CAR_SETUPS: u8 = 5;
     /// Car telemetry: speed, pedals, gear, rpm, tyres.
     pub const CAR_TELEMETRY: u8 = 6;
     /// Car status: fuel, ERS, tyre compound.
     pub const CAR_STATUS: u8 = 7;
+    /// Final classification: result of every car at the end of a race.
+    pub const FINAL_CLASSIFICATION: u8 = 8;
     /// Car damage: tyre wear, wing, floor and power unit damage of every car.
     pub const CAR_DAMAGE: u8 = 10;
     /// Session history: lap and sector times and tyre stints of one car.
@@ -250,10 +253,14 @@ pub enum Packet {
     Event(EventPacket),
     /// Packet 4.
     Participants(Box<ParticipantsPacket>),
+    /// Packet 5.
+    CarSetups(Box<CarSetupsPacket>),
     /// Packet 6.
     CarTelemetry(Box<CarTelemetryPacket>),
     /// Packet 7.
     CarStatus(Box<CarStatusPacket>),
+    /// Packet 8.
+    FinalClassification(Box<FinalClassificationPacket>),
     /// Packet 10.
     CarDamage(Box<CarDamagePacket>),
     /// Packet 11.
@@ -278,6 +285,8 @@ impl Packet {
             Packet::CarDamage(p) => &p.header,
             Packet::SessionHistory(p) => &p.header,
             Packet::TyreSets(p) => &p.header,
+            Packet::CarSetups(p) => &p.header,
+            Packet::FinalClassification(p) => &p.header,
             Packet::MotionEx(p) => &p.header,
         }
     }
@@ -309,6 +318,10 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
         packet_id::CAR_DAMAGE => Packet::CarDamage(Box::new(CarDamagePacket::read(header, format, &mut r)?)),
         packet_id::SESSION_HISTORY => Packet::SessionHistory(Box::new(SessionHistoryPacket::read(header, &mut r)?)),
         packet_id::TYRE_SETS => Packet::TyreSets(Box::new(TyreSetsPacket::read(header, &mut r)?)),
+        packet_id::CAR_SETUPS => Packet::CarSetups(Box::new(CarSetupsPacket::read(header, format, &mut r)?)),
+        packet_id::FINAL_CLASSIFICATION => {
+            Packet::FinalClassification(Box::new(FinalClassificationPacket::read(header, format, &mut r)?))
+        }
         packet_id::MOTION_EX => Packet::MotionEx(Box::new(MotionExPacket::read(header, format, &mut r)?)),
         _ => return Err(Error::NotDecoded { format: header.packet_format, id, name }),
     };

@@ -82,7 +82,9 @@ impl F1Normalizer {
             | Packet::CarDamage(_)
             | Packet::SessionHistory(_)
             | Packet::TyreSets(_)
-            | Packet::MotionEx(_) => {}
+            | Packet::MotionEx(_)
+            | Packet::CarSetups(_)
+            | Packet::FinalClassification(_) => {}
         }
         None
     }

@@ -1607,3 +1607,251 @@ impl MotionExPacket {
         })
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Car Setups (5)
+
+/// Setup of one car: 49 bytes in F1 23, 50 in F1 24/25 (adds `m_engineBraking`). Other players' cars read as
+/// zeros when their setups are private.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct CarSetupData {
+    /// Front wing aero.
+    #[serde(rename = "m_frontWing")]
+    pub front_wing: u8,
+    /// Rear wing aero.
+    #[serde(rename = "m_rearWing")]
+    pub rear_wing: u8,
+    /// Differential adjustment on throttle, percent.
+    #[serde(rename = "m_onThrottle")]
+    pub on_throttle: u8,
+    /// Differential adjustment off throttle, percent.
+    #[serde(rename = "m_offThrottle")]
+    pub off_throttle: u8,
+    /// Front camber angle (suspension geometry), degrees.
+    #[serde(rename = "m_frontCamber")]
+    pub front_camber: f32,
+    /// Rear camber angle (suspension geometry), degrees.
+    #[serde(rename = "m_rearCamber")]
+    pub rear_camber: f32,
+    /// Front toe angle (suspension geometry), degrees.
+    #[serde(rename = "m_frontToe")]
+    pub front_toe: f32,
+    /// Rear toe angle (suspension geometry), degrees.
+    #[serde(rename = "m_rearToe")]
+    pub rear_toe: f32,
+    /// Front suspension stiffness.
+    #[serde(rename = "m_frontSuspension")]
+    pub front_suspension: u8,
+    /// Rear suspension stiffness.
+    #[serde(rename = "m_rearSuspension")]
+    pub rear_suspension: u8,
+    /// Front anti-roll bar.
+    #[serde(rename = "m_frontAntiRollBar")]
+    pub front_anti_roll_bar: u8,
+    /// Rear anti-roll bar.
+    #[serde(rename = "m_rearAntiRollBar")]
+    pub rear_anti_roll_bar: u8,
+    /// Front ride height.
+    #[serde(rename = "m_frontSuspensionHeight")]
+    pub front_suspension_height: u8,
+    /// Rear ride height.
+    #[serde(rename = "m_rearSuspensionHeight")]
+    pub rear_suspension_height: u8,
+    /// Brake pressure, percent.
+    #[serde(rename = "m_brakePressure")]
+    pub brake_pressure: u8,
+    /// Brake bias, percent.
+    #[serde(rename = "m_brakeBias")]
+    pub brake_bias: u8,
+    /// Engine braking, percent (F1 24+).
+    #[serde(rename = "m_engineBraking", skip_serializing_if = "Option::is_none")]
+    pub engine_braking: Option<u8>,
+    /// Rear left tyre pressure, PSI.
+    #[serde(rename = "m_rearLeftTyrePressure")]
+    pub rear_left_tyre_pressure: f32,
+    /// Rear right tyre pressure, PSI.
+    #[serde(rename = "m_rearRightTyrePressure")]
+    pub rear_right_tyre_pressure: f32,
+    /// Front left tyre pressure, PSI.
+    #[serde(rename = "m_frontLeftTyrePressure")]
+    pub front_left_tyre_pressure: f32,
+    /// Front right tyre pressure, PSI.
+    #[serde(rename = "m_frontRightTyrePressure")]
+    pub front_right_tyre_pressure: f32,
+    /// Ballast.
+    #[serde(rename = "m_ballast")]
+    pub ballast: u8,
+    /// Fuel load, kg.
+    #[serde(rename = "m_fuelLoad")]
+    pub fuel_load: f32,
+}
+
+impl CarSetupData {
+    /// Record size in bytes for `format`.
+    pub fn record_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 => 49,
+            Format::Y2024 | Format::Y2025 => 50,
+        }
+    }
+
+    fn read(format: Format, r: &mut Reader<'_>) -> Result<CarSetupData> {
+        Ok(CarSetupData {
+            front_wing: r.u8()?,
+            rear_wing: r.u8()?,
+            on_throttle: r.u8()?,
+            off_throttle: r.u8()?,
+            front_camber: r.f32()?,
+            rear_camber: r.f32()?,
+            front_toe: r.f32()?,
+            rear_toe: r.f32()?,
+            front_suspension: r.u8()?,
+            rear_suspension: r.u8()?,
+            front_anti_roll_bar: r.u8()?,
+            rear_anti_roll_bar: r.u8()?,
+            front_suspension_height: r.u8()?,
+            rear_suspension_height: r.u8()?,
+            brake_pressure: r.u8()?,
+            brake_bias: r.u8()?,
+            engine_braking: if format >= Format::Y2024 { Some(r.u8()?) } else { None },
+            rear_left_tyre_pressure: r.f32()?,
+            rear_right_tyre_pressure: r.f32()?,
+            front_left_tyre_pressure: r.f32()?,
+            front_right_tyre_pressure: r.f32()?,
+            ballast: r.u8()?,
+            fuel_load: r.f32()?,
+        })
+    }
+}
+
+/// Packet 5: setups of all 22 cars; F1 24/25 end with the front wing value after the next pit stop.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CarSetupsPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// One record per car slot.
+    #[serde(rename = "m_carSetups")]
+    pub car_setups: [CarSetupData; CAR_COUNT],
+    /// Front wing value after the next pit stop, player only (F1 24+).
+    #[serde(rename = "m_nextFrontWingValue", skip_serializing_if = "Option::is_none")]
+    pub next_front_wing_value: Option<f32>,
+}
+
+impl CarSetupsPacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<CarSetupsPacket> {
+        let car_setups = read_cars(r, CarSetupData::record_len(format), |r| CarSetupData::read(format, r))?;
+        let next_front_wing_value = f32_if(format >= Format::Y2024, r)?;
+        Ok(CarSetupsPacket { header, car_setups, next_front_wing_value })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Final Classification (8)
+
+/// Tyre stint slots of a final classification record.
+pub const CLASSIFICATION_STINT_SLOTS: usize = 8;
+
+/// Final result of one car: 45 bytes in F1 23/24, 46 in F1 25 (adds `m_resultReason`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct FinalClassificationData {
+    /// Finishing position.
+    #[serde(rename = "m_position")]
+    pub position: u8,
+    /// Laps completed.
+    #[serde(rename = "m_numLaps")]
+    pub num_laps: u8,
+    /// Grid position.
+    #[serde(rename = "m_gridPosition")]
+    pub grid_position: u8,
+    /// Points scored.
+    #[serde(rename = "m_points")]
+    pub points: u8,
+    /// Pit stops made.
+    #[serde(rename = "m_numPitStops")]
+    pub num_pit_stops: u8,
+    /// Result status: 0 invalid, 1 inactive, 2 active, 3 finished, 4 did not finish, 5 disqualified, 6 not
+    /// classified, 7 retired.
+    #[serde(rename = "m_resultStatus")]
+    pub result_status: u8,
+    /// Why the car retired or was disqualified, by the specification's table (F1 25).
+    #[serde(rename = "m_resultReason", skip_serializing_if = "Option::is_none")]
+    pub result_reason: Option<u8>,
+    /// Best lap time of the session, milliseconds.
+    #[serde(rename = "m_bestLapTimeInMS")]
+    pub best_lap_time_in_ms: u32,
+    /// Total race time without penalties, seconds.
+    #[serde(rename = "m_totalRaceTime")]
+    pub total_race_time: f64,
+    /// Total penalties accumulated, seconds.
+    #[serde(rename = "m_penaltiesTime")]
+    pub penalties_time: u8,
+    /// Number of penalties applied.
+    #[serde(rename = "m_numPenalties")]
+    pub num_penalties: u8,
+    /// Number of tyre stints, up to [`CLASSIFICATION_STINT_SLOTS`].
+    #[serde(rename = "m_numTyreStints")]
+    pub num_tyre_stints: u8,
+    /// Actual tyre compound of each stint.
+    #[serde(rename = "m_tyreStintsActual")]
+    pub tyre_stints_actual: [u8; CLASSIFICATION_STINT_SLOTS],
+    /// Visual tyre compound of each stint.
+    #[serde(rename = "m_tyreStintsVisual")]
+    pub tyre_stints_visual: [u8; CLASSIFICATION_STINT_SLOTS],
+    /// Lap each stint ended on.
+    #[serde(rename = "m_tyreStintsEndLaps")]
+    pub tyre_stints_end_laps: [u8; CLASSIFICATION_STINT_SLOTS],
+}
+
+impl FinalClassificationData {
+    /// Record size in bytes for `format`.
+    pub fn record_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 | Format::Y2024 => 45,
+            Format::Y2025 => 46,
+        }
+    }
+
+    fn read(format: Format, r: &mut Reader<'_>) -> Result<FinalClassificationData> {
+        Ok(FinalClassificationData {
+            position: r.u8()?,
+            num_laps: r.u8()?,
+            grid_position: r.u8()?,
+            points: r.u8()?,
+            num_pit_stops: r.u8()?,
+            result_status: r.u8()?,
+            result_reason: if format >= Format::Y2025 { Some(r.u8()?) } else { None },
+            best_lap_time_in_ms: r.u32()?,
+            total_race_time: r.f64()?,
+            penalties_time: r.u8()?,
+            num_penalties: r.u8()?,
+            num_tyre_stints: r.u8()?,
+            tyre_stints_actual: r.array()?,
+            tyre_stints_visual: r.array()?,
+            tyre_stints_end_laps: r.array()?,
+        })
+    }
+}
+
+/// Packet 8: the final classification of all 22 car slots, sent once at the end of a race.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FinalClassificationPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Number of cars in the classification.
+    #[serde(rename = "m_numCars")]
+    pub num_cars: u8,
+    /// One record per car slot.
+    #[serde(rename = "m_classificationData")]
+    pub classification_data: [FinalClassificationData; CAR_COUNT],
+}
+
+impl FinalClassificationPacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<FinalClassificationPacket> {
+        let num_cars = r.u8()?;
+        let classification_data =
+            read_cars(r, FinalClassificationData::record_len(format), |r| FinalClassificationData::read(format, r))?;
+        Ok(FinalClassificationPacket { header, num_cars, classification_data })
+    }
+}
