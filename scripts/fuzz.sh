@@ -13,8 +13,10 @@ logs=$(mktemp -d)
 targets=$(cargo fuzz list)
 # Each target grows its own corpus under fuzz/corpus (not committed), starting from fuzz/seeds/TARGET if any.
 for t in $targets; do mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$t"; done
+# record_read also reads on worker threads it spawns per input: LeakSanitizer counts the standard library's
+# per-thread bookkeeping of those (joined) threads as leaks, so leak detection is off for that target alone.
 echo "$targets" | xargs -P 2 -I{} sh -c \
-  "cargo fuzz run -O {} fuzz/corpus/{} fuzz/seeds/{} -- -max_total_time=$seconds -rss_limit_mb=2048 >$logs/{}.log 2>&1 && echo ok >$logs/{}.rc || echo failed >$logs/{}.rc"
+  "case {} in record_read) leaks=ASAN_OPTIONS=detect_leaks=0 ;; *) leaks= ;; esac; env \$leaks cargo fuzz run -O {} fuzz/corpus/{} fuzz/seeds/{} -- -max_total_time=$seconds -rss_limit_mb=2048 >$logs/{}.log 2>&1 && echo ok >$logs/{}.rc || echo failed >$logs/{}.rc"
 failed=0
 for t in $targets; do
   runs=$(grep -o 'Done [0-9]* runs' "$logs/$t.log" | tail -1 || true)
