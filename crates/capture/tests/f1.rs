@@ -5,15 +5,16 @@ use racecraft_capture::Error;
 use racecraft_capture::f1::{
     self, CAR_COUNT, CLASSIFICATION_STINT_SLOTS, CarDamageData, CarMotionData, CarSetupData, CarStatusData,
     CarTelemetryData, EventDetails, F1Normalizer, FinalClassificationData, Format, HEADER_LEN, LAP_HISTORY_SLOTS,
-    LAP_VALID, LapData, LapHistoryData, MotionExPacket, Packet, ParticipantData, SECTOR_1_VALID, SECTOR_2_VALID,
-    SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData, TyreStintHistoryData, packet_spec,
+    LAP_POSITIONS_LAPS, LAP_VALID, LapData, LapHistoryData, MotionExPacket, Packet, ParticipantData, SECTOR_1_VALID,
+    SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet, TyreSetData,
+    TyreStintHistoryData, packet_spec,
 };
 use racecraft_core::{Channel, Frame};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const DECODED_IDS: [u8; 13] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13];
+const DECODED_IDS: [u8; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/f1")
@@ -285,6 +286,12 @@ fn record_sizes_add_up_to_the_packet_sizes() {
         );
         assert_eq!(size(12), HEADER_LEN + 1 + TYRE_SET_SLOTS * TyreSetData::LEN + 1);
         assert_eq!(size(13), HEADER_LEN + MotionExPacket::body_len(format));
+        if format != Format::Y2023 {
+            assert_eq!(size(14), HEADER_LEN + 3 * TimeTrialDataSet::LEN);
+        }
+        if format == Format::Y2025 {
+            assert_eq!(size(15), HEADER_LEN + 2 + LAP_POSITIONS_LAPS * CAR_COUNT);
+        }
         let next_front_wing = if format == Format::Y2023 { 0 } else { 4 };
         assert_eq!(size(5), HEADER_LEN + CAR_COUNT * CarSetupData::record_len(format) + next_front_wing);
         assert_eq!(size(8), HEADER_LEN + 1 + CAR_COUNT * FinalClassificationData::record_len(format));
@@ -779,6 +786,79 @@ fn golden_f1_25_final_classification_with_result_reason() {
     assert_eq!(p.classification_data[1], FinalClassificationData { result_reason: Some(0), ..Default::default() });
     let v = serde_json::to_value(&p).expect("serializable");
     assert_eq!(v["m_classificationData"][0]["m_resultReason"], 9);
+}
+
+#[test]
+fn the_real_time_trial_packet_decodes_with_sectors_adding_up_to_the_lap() {
+    let packets = real_packets(14);
+    // Only the F1 24 dump: F1 23 has no packet 14 and the captures none.
+    assert_eq!(count_by_year(&packets), (0, 1));
+    let Some((_, Packet::TimeTrial(p))) = packets.first() else { panic!("time trial") };
+    for set in [&p.player_session_best_data_set, &p.personal_best_data_set, &p.rival_data_set] {
+        assert!(usize::from(set.car_idx) < CAR_COUNT, "{set:?}");
+        let flags = [set.anti_lock_brakes, set.equal_car_performance, set.custom_setup, set.valid];
+        assert!(flags.iter().all(|f| *f <= 1) && set.traction_control <= 2 && set.gearbox_assist <= 3, "{set:?}");
+        if set.lap_time_in_ms > 0 {
+            let sum = set.sector1_time_in_ms + set.sector2_time_in_ms + set.sector3_time_in_ms;
+            assert!(sum.abs_diff(set.lap_time_in_ms) <= 2, "{set:?}");
+        }
+    }
+    // Read by hand off dumps/2024-14.bin: the personal best set starts at 29 + 24 = 53: car 1, team 1, u32 87027
+    // at 55, sectors 27631, 35630, 23765 at 59, 63, 67; then TC 0, gearbox 0, ABS 0, equal performance 1,
+    // custom setup 1, valid 1. The session best (at 29) is empty but for team 1 and valid 1; no rival.
+    let expected = TimeTrialDataSet {
+        car_idx: 1,
+        team_id: 1,
+        lap_time_in_ms: 87_027,
+        sector1_time_in_ms: 27_631,
+        sector2_time_in_ms: 35_630,
+        sector3_time_in_ms: 23_765,
+        traction_control: 0,
+        gearbox_assist: 0,
+        anti_lock_brakes: 0,
+        equal_car_performance: 1,
+        custom_setup: 1,
+        valid: 1,
+    };
+    assert_eq!(p.personal_best_data_set, expected);
+    assert_eq!(
+        p.player_session_best_data_set,
+        TimeTrialDataSet { team_id: 1, equal_car_performance: 1, valid: 1, ..Default::default() }
+    );
+    assert_eq!(p.rival_data_set, TimeTrialDataSet::default());
+}
+
+#[test]
+fn golden_f1_25_lap_positions() {
+    // Packet 15 exists only in F1 25, with no real capture here: build one by hand. Laps 3 to 5 of a 3-car race
+    // (lap start 2): the lap-major array holds car 0, 1, 2's positions per lap, 0 for the other slots.
+    let mut b = blank(2025, 15, 0);
+    b[HEADER_LEN] = 3;
+    b[HEADER_LEN + 1] = 2;
+    for (lap, positions) in [[1u8, 2, 3], [2, 1, 3], [3, 1, 2]].iter().enumerate() {
+        let at = HEADER_LEN + 2 + lap * CAR_COUNT;
+        b[at..at + 3].copy_from_slice(positions);
+    }
+    // The last byte: the last car on the 50th lap slot.
+    let last = b.len() - 1;
+    b[last] = 22;
+    let Ok(Packet::LapPositions(p)) = f1::decode(&b) else { panic!("decodes") };
+    assert_eq!((p.num_laps, p.lap_start), (3, 2));
+    assert_eq!(p.position_for_vehicle_idx[0][..4], [1, 2, 3, 0]);
+    assert_eq!(p.position_for_vehicle_idx[1][..4], [2, 1, 3, 0]);
+    assert_eq!(p.position_for_vehicle_idx[2][..4], [3, 1, 2, 0]);
+    assert_eq!(p.position_for_vehicle_idx[LAP_POSITIONS_LAPS - 1][CAR_COUNT - 1], 22);
+    assert_eq!(p.position_for_vehicle_idx.iter().flatten().filter(|v| **v != 0).count(), 10);
+    let v = serde_json::to_value(&p).expect("serializable");
+    assert_eq!(v["m_positionForVehicleIdx"].as_array().map(Vec::len), Some(LAP_POSITIONS_LAPS));
+    assert_eq!(v["m_positionForVehicleIdx"][1][0], 2);
+    // F1 23/24 do not define packet 15.
+    for format in [2023u16, 2024] {
+        let b = blank(2025, 15, 0);
+        let mut b = b[..].to_vec();
+        b[..2].copy_from_slice(&format.to_le_bytes());
+        assert_eq!(f1::decode(&b), Err(Error::UnknownPacket { format, id: 15 }));
+    }
 }
 
 #[test]

@@ -9,8 +9,8 @@
 //! Decoded: Motion (0), Session (1, up to the link identifiers plus the F1 24+ sector start distances), Lap
 //! Data (2), Event (3), Participants (4), Car Telemetry (6), Car Status (7) and Car Damage (10), all 22 cars;
 //! Session History (11) and Tyre Sets (12), one car per packet; Motion Ex (13, the player's car, F1 24/25
-//! additions included); Car Setups (5) and Final Classification (8), all 22 cars. Other defined packets (Lobby
-//! Info, Time Trial, Lap Positions) are [`Error::NotDecoded`] after their length has been checked.
+//! additions included); Car Setups (5) and Final Classification (8), all 22 cars; Time Trial (14, F1 24+) and
+//! Lap Positions (15, F1 25). Lobby Info (9) is [`Error::NotDecoded`] after its length has been checked.
 //!
 //! Field names follow the game's specification in snake case (`m_lastLapTimeInMS` → `last_lap_time_in_ms`);
 //! `serde::Serialize` emits the specification's own names (the F1 25 ones where years differ).
@@ -22,10 +22,11 @@ pub use normalize::F1Normalizer;
 pub use packets::{
     CLASSIFICATION_STINT_SLOTS, CarDamageData, CarDamagePacket, CarMotionData, CarSetupData, CarSetupsPacket,
     CarStatusData, CarStatusPacket, CarTelemetryData, CarTelemetryPacket, EventDetails, EventPacket,
-    FinalClassificationData, FinalClassificationPacket, LAP_HISTORY_SLOTS, LAP_VALID, LapData, LapDataPacket,
-    LapHistoryData, MarshalZone, MotionExPacket, MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID,
-    SECTOR_2_VALID, SECTOR_3_VALID, SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TyreSetData,
-    TyreSetsPacket, TyreStintHistoryData,
+    FinalClassificationData, FinalClassificationPacket, LAP_HISTORY_SLOTS, LAP_POSITIONS_LAPS, LAP_VALID, LapData,
+    LapDataPacket, LapHistoryData, LapPositionsPacket, MarshalZone, MotionExPacket, MotionPacket, ParticipantData,
+    ParticipantsPacket, SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID, SessionHistoryPacket, SessionPacket,
+    TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet, TimeTrialPacket, TyreSetData, TyreSetsPacket,
+    TyreStintHistoryData,
 };
 
 use crate::bytes::Reader;
@@ -101,6 +102,10 @@ pub mod packet_id {
     pub const TYRE_SETS: u8 = 12;
     /// Motion Ex: extended motion of the player's car.
     pub const MOTION_EX: u8 = 13;
+    /// Time trial: session best, personal best and rival laps (F1 24+).
+    pub const TIME_TRIAL: u8 = 14;
+    /// Lap positions: every car's position lap by lap (F1 25).
+    pub const LAP_POSITIONS: u8 = 15;
 }
 
 /// Specification name and total datagram size of packet `id` in `format`; `None` for ids the format does not
@@ -269,6 +274,10 @@ pub enum Packet {
     TyreSets(Box<TyreSetsPacket>),
     /// Packet 13.
     MotionEx(Box<MotionExPacket>),
+    /// Packet 14.
+    TimeTrial(Box<TimeTrialPacket>),
+    /// Packet 15.
+    LapPositions(Box<LapPositionsPacket>),
 }
 
 impl Packet {
@@ -288,6 +297,8 @@ impl Packet {
             Packet::CarSetups(p) => &p.header,
             Packet::FinalClassification(p) => &p.header,
             Packet::MotionEx(p) => &p.header,
+            Packet::TimeTrial(p) => &p.header,
+            Packet::LapPositions(p) => &p.header,
         }
     }
 }
@@ -323,6 +334,8 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
             Packet::FinalClassification(Box::new(FinalClassificationPacket::read(header, format, &mut r)?))
         }
         packet_id::MOTION_EX => Packet::MotionEx(Box::new(MotionExPacket::read(header, format, &mut r)?)),
+        packet_id::TIME_TRIAL => Packet::TimeTrial(Box::new(TimeTrialPacket::read(header, &mut r)?)),
+        packet_id::LAP_POSITIONS => Packet::LapPositions(Box::new(LapPositionsPacket::read(header, &mut r)?)),
         _ => return Err(Error::NotDecoded { format: header.packet_format, id, name }),
     };
     // The layouts account for every byte; a mismatch here is a layout bug, reported rather than ignored.

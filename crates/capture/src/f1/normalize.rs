@@ -84,7 +84,9 @@ impl F1Normalizer {
             | Packet::TyreSets(_)
             | Packet::MotionEx(_)
             | Packet::CarSetups(_)
-            | Packet::FinalClassification(_) => {}
+            | Packet::FinalClassification(_)
+            | Packet::TimeTrial(_)
+            | Packet::LapPositions(_) => {}
         }
         None
     }

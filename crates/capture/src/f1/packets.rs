@@ -1855,3 +1855,139 @@ impl FinalClassificationPacket {
         Ok(FinalClassificationPacket { header, num_cars, classification_data })
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Time Trial (14)
+
+/// One time trial lap with the assists it was driven with (24 bytes, F1 24/25).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct TimeTrialDataSet {
+    /// Index of the car this data relates to.
+    #[serde(rename = "m_carIdx")]
+    pub car_idx: u8,
+    /// Team id.
+    #[serde(rename = "m_teamId")]
+    pub team_id: u8,
+    /// Lap time, milliseconds.
+    #[serde(rename = "m_lapTimeInMS")]
+    pub lap_time_in_ms: u32,
+    /// Sector 1 time, milliseconds.
+    #[serde(rename = "m_sector1TimeInMS")]
+    pub sector1_time_in_ms: u32,
+    /// Sector 2 time, milliseconds.
+    #[serde(rename = "m_sector2TimeInMS")]
+    pub sector2_time_in_ms: u32,
+    /// Sector 3 time, milliseconds.
+    #[serde(rename = "m_sector3TimeInMS")]
+    pub sector3_time_in_ms: u32,
+    /// Traction control: 0 off, 1 medium, 2 full.
+    #[serde(rename = "m_tractionControl")]
+    pub traction_control: u8,
+    /// Gearbox assist: 1 manual, 2 manual with suggested gear, 3 automatic.
+    #[serde(rename = "m_gearboxAssist")]
+    pub gearbox_assist: u8,
+    /// Anti-lock brakes: 0 off, 1 on.
+    #[serde(rename = "m_antiLockBrakes")]
+    pub anti_lock_brakes: u8,
+    /// Equal car performance: 0 realistic, 1 equal.
+    #[serde(rename = "m_equalCarPerformance")]
+    pub equal_car_performance: u8,
+    /// Custom setup: 0 no, 1 yes.
+    #[serde(rename = "m_customSetup")]
+    pub custom_setup: u8,
+    /// Valid lap: 0 invalid, 1 valid.
+    #[serde(rename = "m_valid")]
+    pub valid: u8,
+}
+
+impl TimeTrialDataSet {
+    /// Record size in bytes.
+    pub const LEN: usize = 24;
+
+    fn read(r: &mut Reader<'_>) -> Result<TimeTrialDataSet> {
+        Ok(TimeTrialDataSet {
+            car_idx: r.u8()?,
+            team_id: r.u8()?,
+            lap_time_in_ms: r.u32()?,
+            sector1_time_in_ms: r.u32()?,
+            sector2_time_in_ms: r.u32()?,
+            sector3_time_in_ms: r.u32()?,
+            traction_control: r.u8()?,
+            gearbox_assist: r.u8()?,
+            anti_lock_brakes: r.u8()?,
+            equal_car_performance: r.u8()?,
+            custom_setup: r.u8()?,
+            valid: r.u8()?,
+        })
+    }
+}
+
+/// Packet 14 (F1 24/25): the player's session best, personal best and rival laps in time trial.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeTrialPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// The player's best lap of this session.
+    #[serde(rename = "m_playerSessionBestDataSet")]
+    pub player_session_best_data_set: TimeTrialDataSet,
+    /// The player's personal best lap.
+    #[serde(rename = "m_personalBestDataSet")]
+    pub personal_best_data_set: TimeTrialDataSet,
+    /// The rival's lap.
+    #[serde(rename = "m_rivalDataSet")]
+    pub rival_data_set: TimeTrialDataSet,
+}
+
+impl TimeTrialPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<TimeTrialPacket> {
+        let mut set = || -> Result<TimeTrialDataSet> {
+            let mut rec = r.record(TimeTrialDataSet::LEN)?;
+            let set = TimeTrialDataSet::read(&mut rec)?;
+            rec.finish()?;
+            Ok(set)
+        };
+        Ok(TimeTrialPacket {
+            header,
+            player_session_best_data_set: set()?,
+            personal_best_data_set: set()?,
+            rival_data_set: set()?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lap Positions (15)
+
+/// Lap slots of the lap positions packet.
+pub const LAP_POSITIONS_LAPS: usize = 50;
+
+/// Packet 15 (F1 25): every car's position at the end of up to 50 laps; longer races are sent in several
+/// packets, each starting at `lap_start`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LapPositionsPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Number of laps in the data.
+    #[serde(rename = "m_numLaps")]
+    pub num_laps: u8,
+    /// Index of the lap the data starts at, 0-based.
+    #[serde(rename = "m_lapStart")]
+    pub lap_start: u8,
+    /// Position of each car (inner index) on each lap (outer index); 0 where there is no record.
+    #[serde(rename = "m_positionForVehicleIdx", serialize_with = "crate::bytes::serialize_array")]
+    pub position_for_vehicle_idx: [[u8; CAR_COUNT]; LAP_POSITIONS_LAPS],
+}
+
+impl LapPositionsPacket {
+    pub(crate) fn read(header: PacketHeader, r: &mut Reader<'_>) -> Result<LapPositionsPacket> {
+        let num_laps = r.u8()?;
+        let lap_start = r.u8()?;
+        let mut position_for_vehicle_idx = [[0; CAR_COUNT]; LAP_POSITIONS_LAPS];
+        for lap in position_for_vehicle_idx.iter_mut() {
+            *lap = r.array()?;
+        }
+        Ok(LapPositionsPacket { header, num_laps, lap_start, position_for_vehicle_idx })
+    }
+}
