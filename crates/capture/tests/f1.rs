@@ -5,16 +5,16 @@ use racecraft_capture::Error;
 use racecraft_capture::f1::{
     self, CAR_COUNT, CLASSIFICATION_STINT_SLOTS, CarDamageData, CarMotionData, CarSetupData, CarStatusData,
     CarTelemetryData, EventDetails, F1Normalizer, FinalClassificationData, Format, HEADER_LEN, LAP_HISTORY_SLOTS,
-    LAP_POSITIONS_LAPS, LAP_VALID, LapData, LapHistoryData, MotionExPacket, Packet, ParticipantData, SECTOR_1_VALID,
-    SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet, TyreSetData,
-    TyreStintHistoryData, packet_spec,
+    LAP_POSITIONS_LAPS, LAP_VALID, LapData, LapHistoryData, LobbyInfoData, MotionExPacket, Packet, ParticipantData,
+    SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet,
+    TyreSetData, TyreStintHistoryData, packet_spec,
 };
 use racecraft_core::{Channel, Frame};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const DECODED_IDS: [u8; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15];
+const DECODED_IDS: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/f1")
@@ -292,6 +292,7 @@ fn record_sizes_add_up_to_the_packet_sizes() {
         if format == Format::Y2025 {
             assert_eq!(size(15), HEADER_LEN + 2 + LAP_POSITIONS_LAPS * CAR_COUNT);
         }
+        assert_eq!(size(9), HEADER_LEN + 1 + CAR_COUNT * LobbyInfoData::record_len(format));
         let next_front_wing = if format == Format::Y2023 { 0 } else { 4 };
         assert_eq!(size(5), HEADER_LEN + CAR_COUNT * CarSetupData::record_len(format) + next_front_wing);
         assert_eq!(size(8), HEADER_LEN + 1 + CAR_COUNT * FinalClassificationData::record_len(format));
@@ -859,6 +860,73 @@ fn golden_f1_25_lap_positions() {
         b[..2].copy_from_slice(&format.to_le_bytes());
         assert_eq!(f1::decode(&b), Err(Error::UnknownPacket { format, id: 15 }));
     }
+}
+
+#[test]
+fn every_real_lobby_info_packet_decodes() {
+    let packets = real_packets(9);
+    // Only the dumps: one lobby of one human player each for F1 23 and F1 24.
+    assert_eq!(count_by_year(&packets), (1, 1));
+    for (year, packet) in &packets {
+        let Packet::LobbyInfo(p) = packet else { panic!("{year}: {packet:?}") };
+        assert_eq!(p.num_players, 1, "{year}");
+        let (players, unused) = p.lobby_players.split_at(usize::from(p.num_players));
+        for player in players {
+            assert!(player.ai_controlled <= 1 && player.ready_status <= 2, "{year}: {player:?}");
+            assert!([1, 3, 4, 6, 255].contains(&player.platform), "{year}: {player:?}");
+            assert_eq!(player.tech_level.is_some(), *year >= 2024, "{year}: {player:?}");
+        }
+        // Unused slots are empty but for "no team selected" (255).
+        for slot in unused {
+            assert_eq!(slot.name, "", "{year}");
+            assert_eq!((slot.team_id, slot.ai_controlled, slot.car_number), (255, 0, 0), "{year}");
+        }
+    }
+    // Read by hand off dumps/2024-09.bin: byte 29 is the player count (1); the first 58-byte record at 30 reads
+    // AI 0, team 255, nationality 63, platform 1 (Steam), the name "maciejpedzich" NUL-padded to 48 bytes, car
+    // number 95 at 82, your telemetry 0, show online names 1, tech level u16 134 at 85, ready status 0.
+    let Some((_, Packet::LobbyInfo(p))) = packets.iter().find(|(y, _)| *y == 2024) else { panic!("F1 24 lobby") };
+    let expected = LobbyInfoData {
+        ai_controlled: 0,
+        team_id: 255,
+        nationality: 63,
+        platform: 1,
+        name: "maciejpedzich".into(),
+        car_number: 95,
+        your_telemetry: Some(0),
+        show_online_names: Some(1),
+        tech_level: Some(134),
+        ready_status: 0,
+    };
+    assert_eq!(p.lobby_players[0], expected);
+    // The F1 23 dump: the same player, car 12, without the F1 24 fields.
+    let Some((_, Packet::LobbyInfo(p))) = packets.iter().find(|(y, _)| *y == 2023) else { panic!("F1 23 lobby") };
+    let f1_23 =
+        LobbyInfoData { car_number: 12, your_telemetry: None, show_online_names: None, tech_level: None, ..expected };
+    assert_eq!(p.lobby_players[0], f1_23);
+}
+
+#[test]
+fn golden_f1_25_lobby_player_with_a_32_byte_name() {
+    // F1 25 has no real lobby packet here: build the second 42-byte record by hand from the specification.
+    let mut b = blank(2025, 9, 0);
+    b[HEADER_LEN] = 2;
+    let rec = HEADER_LEN + 1 + LobbyInfoData::record_len(Format::Y2025);
+    b[rec..rec + 4].copy_from_slice(&[1, 3, 10, 3]);
+    let name = "A name of thirty-one characters";
+    b[rec + 4..rec + 4 + name.len()].copy_from_slice(name.as_bytes());
+    b[rec + 36..rec + 42].copy_from_slice(&[44, 1, 0, 0x2C, 0x01, 1]);
+    let Ok(Packet::LobbyInfo(p)) = f1::decode(&b) else { panic!("decodes") };
+    let player = &p.lobby_players[1];
+    assert_eq!(
+        (p.num_players, player.ai_controlled, player.team_id, player.nationality, player.platform),
+        (2, 1, 3, 10, 3)
+    );
+    assert_eq!((player.name.as_str(), player.car_number), (name, 44));
+    assert_eq!((player.your_telemetry, player.show_online_names, player.tech_level), (Some(1), Some(0), Some(300)));
+    assert_eq!(player.ready_status, 1);
+    let v = serde_json::to_value(&p).expect("serializable");
+    assert_eq!(v["m_lobbyPlayers"][1]["m_techLevel"], 300);
 }
 
 #[test]

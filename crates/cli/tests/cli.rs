@@ -250,6 +250,8 @@ fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
     assert_eq!(classification["m_classificationData"][1]["m_position"], 1);
     let time_trial = decoded("2024-14.bin");
     assert_eq!(time_trial["m_personalBestDataSet"]["m_lapTimeInMS"], 87_027);
+    let lobby = decoded("2024-09.bin");
+    assert_eq!(lobby["m_lobbyPlayers"][0]["m_name"], "maciejpedzich");
 
     let out = racecraft().args(["decode", "--game", "f1"]).arg(dumps.join("2022-00.bin")).output().expect("runs");
     assert!(!out.status.success());

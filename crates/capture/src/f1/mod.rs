@@ -9,8 +9,9 @@
 //! Decoded: Motion (0), Session (1, up to the link identifiers plus the F1 24+ sector start distances), Lap
 //! Data (2), Event (3), Participants (4), Car Telemetry (6), Car Status (7) and Car Damage (10), all 22 cars;
 //! Session History (11) and Tyre Sets (12), one car per packet; Motion Ex (13, the player's car, F1 24/25
-//! additions included); Car Setups (5) and Final Classification (8), all 22 cars; Time Trial (14, F1 24+) and
-//! Lap Positions (15, F1 25). Lobby Info (9) is [`Error::NotDecoded`] after its length has been checked.
+//! additions included); Car Setups (5), Final Classification (8) and Lobby Info (9), all 22 slots; Time Trial
+//! (14, F1 24+) and Lap Positions (15, F1 25): every packet the three specifications define. [`decode`] keeps
+//! [`Error::NotDecoded`] for an id given a size in [`packet_spec`] but no layout.
 //!
 //! Field names follow the game's specification in snake case (`m_lastLapTimeInMS` → `last_lap_time_in_ms`);
 //! `serde::Serialize` emits the specification's own names (the F1 25 ones where years differ).
@@ -23,10 +24,10 @@ pub use packets::{
     CLASSIFICATION_STINT_SLOTS, CarDamageData, CarDamagePacket, CarMotionData, CarSetupData, CarSetupsPacket,
     CarStatusData, CarStatusPacket, CarTelemetryData, CarTelemetryPacket, EventDetails, EventPacket,
     FinalClassificationData, FinalClassificationPacket, LAP_HISTORY_SLOTS, LAP_POSITIONS_LAPS, LAP_VALID, LapData,
-    LapDataPacket, LapHistoryData, LapPositionsPacket, MarshalZone, MotionExPacket, MotionPacket, ParticipantData,
-    ParticipantsPacket, SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID, SessionHistoryPacket, SessionPacket,
-    TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet, TimeTrialPacket, TyreSetData, TyreSetsPacket,
-    TyreStintHistoryData,
+    LapDataPacket, LapHistoryData, LapPositionsPacket, LobbyInfoData, LobbyInfoPacket, MarshalZone, MotionExPacket,
+    MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID,
+    SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet, TimeTrialPacket,
+    TyreSetData, TyreSetsPacket, TyreStintHistoryData,
 };
 
 use crate::bytes::Reader;
@@ -94,6 +95,8 @@ pub mod packet_id {
     pub const CAR_STATUS: u8 = 7;
     /// Final classification: result of every car at the end of a race.
     pub const FINAL_CLASSIFICATION: u8 = 8;
+    /// Lobby info: the players of a multiplayer lobby.
+    pub const LOBBY_INFO: u8 = 9;
     /// Car damage: tyre wear, wing, floor and power unit damage of every car.
     pub const CAR_DAMAGE: u8 = 10;
     /// Session history: lap and sector times and tyre stints of one car.
@@ -266,6 +269,8 @@ pub enum Packet {
     CarStatus(Box<CarStatusPacket>),
     /// Packet 8.
     FinalClassification(Box<FinalClassificationPacket>),
+    /// Packet 9.
+    LobbyInfo(Box<LobbyInfoPacket>),
     /// Packet 10.
     CarDamage(Box<CarDamagePacket>),
     /// Packet 11.
@@ -297,6 +302,7 @@ impl Packet {
             Packet::CarSetups(p) => &p.header,
             Packet::FinalClassification(p) => &p.header,
             Packet::MotionEx(p) => &p.header,
+            Packet::LobbyInfo(p) => &p.header,
             Packet::TimeTrial(p) => &p.header,
             Packet::LapPositions(p) => &p.header,
         }
@@ -334,6 +340,7 @@ pub fn decode(bytes: &[u8]) -> Result<Packet> {
             Packet::FinalClassification(Box::new(FinalClassificationPacket::read(header, format, &mut r)?))
         }
         packet_id::MOTION_EX => Packet::MotionEx(Box::new(MotionExPacket::read(header, format, &mut r)?)),
+        packet_id::LOBBY_INFO => Packet::LobbyInfo(Box::new(LobbyInfoPacket::read(header, format, &mut r)?)),
         packet_id::TIME_TRIAL => Packet::TimeTrial(Box::new(TimeTrialPacket::read(header, &mut r)?)),
         packet_id::LAP_POSITIONS => Packet::LapPositions(Box::new(LapPositionsPacket::read(header, &mut r)?)),
         _ => return Err(Error::NotDecoded { format: header.packet_format, id, name }),

@@ -86,7 +86,8 @@ impl F1Normalizer {
             | Packet::CarSetups(_)
             | Packet::FinalClassification(_)
             | Packet::TimeTrial(_)
-            | Packet::LapPositions(_) => {}
+            | Packet::LapPositions(_)
+            | Packet::LobbyInfo(_) => {}
         }
         None
     }

@@ -1991,3 +1991,102 @@ impl LapPositionsPacket {
         Ok(LapPositionsPacket { header, num_laps, lap_start, position_for_vehicle_idx })
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Lobby Info (9)
+
+/// One player of a multiplayer lobby: 54 bytes in F1 23; F1 24 adds `m_yourTelemetry`, `m_showOnlineNames` and
+/// `m_techLevel` (58 bytes); F1 25 shortens the name to 32 bytes (42 bytes).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct LobbyInfoData {
+    /// 1 AI, 0 human.
+    #[serde(rename = "m_aiControlled")]
+    pub ai_controlled: u8,
+    /// Team id, 255 while none is selected.
+    #[serde(rename = "m_teamId")]
+    pub team_id: u8,
+    /// Nationality id.
+    #[serde(rename = "m_nationality")]
+    pub nationality: u8,
+    /// 1 Steam, 3 PlayStation, 4 Xbox, 6 Origin, 255 unknown.
+    #[serde(rename = "m_platform")]
+    pub platform: u8,
+    /// Name (UTF-8, NUL-terminated on the wire).
+    #[serde(rename = "m_name")]
+    pub name: String,
+    /// Car number of the player.
+    #[serde(rename = "m_carNumber")]
+    pub car_number: u8,
+    /// 0 restricted, 1 public telemetry (F1 24+).
+    #[serde(rename = "m_yourTelemetry", skip_serializing_if = "Option::is_none")]
+    pub your_telemetry: Option<u8>,
+    /// 0 off, 1 on: the player shows online names (F1 24+).
+    #[serde(rename = "m_showOnlineNames", skip_serializing_if = "Option::is_none")]
+    pub show_online_names: Option<u8>,
+    /// F1 World tech level (F1 24+).
+    #[serde(rename = "m_techLevel", skip_serializing_if = "Option::is_none")]
+    pub tech_level: Option<u16>,
+    /// 0 not ready, 1 ready, 2 spectating.
+    #[serde(rename = "m_readyStatus")]
+    pub ready_status: u8,
+}
+
+impl LobbyInfoData {
+    /// Record size in bytes for `format`.
+    pub fn record_len(format: Format) -> usize {
+        match format {
+            Format::Y2023 => 54,
+            Format::Y2024 => 58,
+            Format::Y2025 => 42,
+        }
+    }
+
+    fn read(format: Format, r: &mut Reader<'_>) -> Result<LobbyInfoData> {
+        let ai_controlled = r.u8()?;
+        let team_id = r.u8()?;
+        let nationality = r.u8()?;
+        let platform = r.u8()?;
+        let name = match format {
+            Format::Y2023 | Format::Y2024 => r.string::<48>()?,
+            Format::Y2025 => r.string::<32>()?,
+        };
+        let car_number = r.u8()?;
+        let (your_telemetry, show_online_names, tech_level) =
+            if format >= Format::Y2024 { (Some(r.u8()?), Some(r.u8()?), Some(r.u16()?)) } else { (None, None, None) };
+        let ready_status = r.u8()?;
+        Ok(LobbyInfoData {
+            ai_controlled,
+            team_id,
+            nationality,
+            platform,
+            name,
+            car_number,
+            your_telemetry,
+            show_online_names,
+            tech_level,
+            ready_status,
+        })
+    }
+}
+
+/// Packet 9: the players of a multiplayer lobby, two a second while in the lobby.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LobbyInfoPacket {
+    /// Header.
+    #[serde(rename = "m_header")]
+    pub header: PacketHeader,
+    /// Number of players in the lobby data.
+    #[serde(rename = "m_numPlayers")]
+    pub num_players: u8,
+    /// One record per player slot.
+    #[serde(rename = "m_lobbyPlayers")]
+    pub lobby_players: [LobbyInfoData; CAR_COUNT],
+}
+
+impl LobbyInfoPacket {
+    pub(crate) fn read(header: PacketHeader, format: Format, r: &mut Reader<'_>) -> Result<LobbyInfoPacket> {
+        let num_players = r.u8()?;
+        let lobby_players = read_cars(r, LobbyInfoData::record_len(format), |r| LobbyInfoData::read(format, r))?;
+        Ok(LobbyInfoPacket { header, num_players, lobby_players })
+    }
+}
