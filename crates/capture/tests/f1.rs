@@ -140,6 +140,33 @@ fn merge_minutes(
     changed.then_some(merged)
 }
 
+/// Session fields before the weather forecast: the reference reads the F1 24 session packet with F1 23's 56
+/// forecast samples (F1 24 has 64), so only these match; the rest is checked at the right offsets in
+/// `f1_24_session_fields_after_the_64_sample_forecast`.
+const BEFORE_FORECAST: [&str; 21] = [
+    "m_header",
+    "m_weather",
+    "m_trackTemperature",
+    "m_airTemperature",
+    "m_totalLaps",
+    "m_trackLength",
+    "m_sessionType",
+    "m_trackId",
+    "m_formula",
+    "m_sessionTimeLeft",
+    "m_sessionDuration",
+    "m_pitSpeedLimit",
+    "m_gamePaused",
+    "m_isSpectating",
+    "m_spectatorCarIndex",
+    "m_sliProNativeSupport",
+    "m_numMarshalZones",
+    "m_marshalZones",
+    "m_safetyCarStatus",
+    "m_networkGame",
+    "m_numWeatherForecastSamples",
+];
+
 #[test]
 fn every_captured_packet_decodes_and_matches_the_reference_decode() {
     let mut checked = 0;
@@ -158,19 +185,18 @@ fn every_captured_packet_decodes_and_matches_the_reference_decode() {
         let ours = serde_json::to_value(&packet).expect("serializable");
         // The reference reads the F1 24 session packet with F1 23's 56 forecast samples (F1 24 has 64), so
         // its values after the forecast are misaligned; those are checked independently below.
-        let skip: &[&str] = if format == 2024 && id == 1 {
-            &[
-                "m_forecastAccuracy",
-                "m_aiDifficulty",
-                "m_seasonLinkIdentifier",
-                "m_weekendLinkIdentifier",
-                "m_sessionLinkIdentifier",
-                "m_sector2LapDistanceStart",
-                "m_sector3LapDistanceStart",
-            ]
+        let after_forecast: Vec<String> = if format == 2024 && id == 1 {
+            ours.as_object()
+                .expect("object")
+                .keys()
+                .filter(|k| !BEFORE_FORECAST.contains(&k.as_str()))
+                .cloned()
+                .collect()
         } else {
-            &[]
+            Vec::new()
         };
+        let skip: Vec<&str> = after_forecast.iter().map(String::as_str).collect();
+        let skip = &skip[..];
         let mut missing = BTreeSet::new();
         let mut leaves = 0;
         compare(&ours, &cap.parsed, "", skip, &mut missing, &mut leaves);
@@ -219,6 +245,24 @@ fn f1_24_session_fields_after_the_64_sample_forecast() {
     let s2 = s.sector2_lap_distance_start.expect("F1 24 has sector starts");
     let s3 = s.sector3_lap_distance_start.expect("F1 24 has sector starts");
     assert!((s2 - 1167.1445).abs() < 1e-3 && (s3 - 3113.1223).abs() < 1e-3, "{s2} {s3}");
+    // Read by hand off that packet: the forecast starts at 29 + 19 + 21 × 5 + 3 = 156 (8, 0, 5, 26, 2, 24, 2, 90:
+    // race, now, light rain, 26 °C, 24 °C, 90 % rain); after the 64 samples, forecast accuracy and AI difficulty (668) and the link
+    // identifiers (670), the assists from 682: gearbox 1 at 687, game mode 3 at 694, time of day u32 934 at 696; the F1 24
+    // settings from 708: equal performance 1, recovery 1, flashback limit 3, surface 1, …, collisions 2 at 718,
+    // pit stop experience 2 at 724, licence level MP 1 at 731, 2 sessions in the weekend at 732, the
+    // weekend structure (8, 15, then zeros) at 733, the sector starts at 745.
+    assert_eq!(s.weather_forecast_samples.len(), 64);
+    let sample = s.weather_forecast_samples[0];
+    assert_eq!((sample.session_type, sample.time_offset, sample.weather, sample.track_temperature), (8, 0, 5, 26));
+    assert_eq!((sample.air_temperature, sample.rain_percentage), (24, 90));
+    assert_eq!((s.gearbox_assist, s.game_mode, s.time_of_day), (1, 3, 934));
+    assert_eq!((s.equal_car_performance, s.recovery_mode, s.flashback_limit), (Some(1), Some(1), Some(3)));
+    assert_eq!((s.collisions, s.pit_stop_experience, s.affects_licence_level_mp), (Some(2), Some(2), Some(1)));
+    assert_eq!(s.num_sessions_in_weekend, Some(2));
+    assert_eq!(s.weekend_structure, Some([8, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    // Valid samples first: all of them name a session and a weather.
+    let valid = &s.weather_forecast_samples[..usize::from(s.num_weather_forecast_samples)];
+    assert!(valid.iter().all(|w| w.session_type > 0 && w.weather <= 5 && w.rain_percentage <= 100), "{valid:?}");
     let cap = load(2023).into_iter().find(|c| c.kind == "session").expect("a session packet");
     let Ok(Packet::Session(s)) = f1::decode(&cap.bytes) else { panic!("session decodes") };
     assert_eq!((s.sector2_lap_distance_start, s.session_link_identifier), (None, 1_500_336_237));
@@ -298,7 +342,9 @@ fn record_sizes_add_up_to_the_packet_sizes() {
         assert_eq!(size(8), HEADER_LEN + 1 + CAR_COUNT * FinalClassificationData::record_len(format));
         // Session up to the link identifiers: 19 + 21 zones × 5 + 3 + forecast × 8 + 2 + 3 × 4.
         let prefix = HEADER_LEN + 19 + 21 * 5 + 3 + SessionPacket::forecast_slots(format) * 8 + 2 + 12;
-        assert!(size(1) >= prefix + if format == Format::Y2023 { 0 } else { 8 });
+        // Then 22 bytes of assists and rules, the u32 time of day; F1 24+ add 25 settings, the 12-session weekend
+        // structure and the two f32 sector starts.
+        assert_eq!(size(1), prefix + 22 + 4 + if format == Format::Y2023 { 0 } else { 25 + 12 + 8 });
     }
     assert_eq!(LapData::record_len(Format::Y2023), 50);
     assert_eq!(LapData::record_len(Format::Y2024), 57);

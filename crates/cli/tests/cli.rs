@@ -250,6 +250,9 @@ fn decode_prints_f1_packets_with_the_spec_names_and_names_what_it_refuses() {
     assert_eq!(classification["m_classificationData"][1]["m_position"], 1);
     let time_trial = decoded("2024-14.bin");
     assert_eq!(time_trial["m_personalBestDataSet"]["m_lapTimeInMS"], 87_027);
+    let session = decoded("2024-01.bin");
+    assert_eq!(session["m_weatherForecastSamples"].as_array().map(Vec::len), Some(64));
+    assert_eq!(session["m_weekendStructure"].as_array().map(Vec::len), Some(12));
     let lobby = decoded("2024-09.bin");
     assert_eq!(lobby["m_lobbyPlayers"][0]["m_name"], "maciejpedzich");
 

@@ -6,7 +6,7 @@
 //! format and packet, and only then reads the fields, explicitly little-endian. Trailing bytes are refused
 //! like missing ones: the game always sends the exact size, so any other size means a different layout.
 //!
-//! Decoded: Motion (0), Session (1, up to the link identifiers plus the F1 24+ sector start distances), Lap
+//! Decoded: Motion (0), Session (1, every field including the forecast samples and F1 24+ settings), Lap
 //! Data (2), Event (3), Participants (4), Car Telemetry (6), Car Status (7) and Car Damage (10), all 22 cars;
 //! Session History (11) and Tyre Sets (12), one car per packet; Motion Ex (13, the player's car, F1 24/25
 //! additions included); Car Setups (5), Final Classification (8) and Lobby Info (9), all 22 slots; Time Trial
@@ -27,7 +27,7 @@ pub use packets::{
     LapDataPacket, LapHistoryData, LapPositionsPacket, LobbyInfoData, LobbyInfoPacket, MarshalZone, MotionExPacket,
     MotionPacket, ParticipantData, ParticipantsPacket, SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID,
     SessionHistoryPacket, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet, TimeTrialPacket,
-    TyreSetData, TyreSetsPacket, TyreStintHistoryData,
+    TyreSetData, TyreSetsPacket, TyreStintHistoryData, WeatherForecastSample,
 };
 
 use crate::bytes::Reader;

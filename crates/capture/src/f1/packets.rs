@@ -167,11 +167,58 @@ pub struct MarshalZone {
     pub zone_flag: i8,
 }
 
+/// One weather forecast sample (8 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct WeatherForecastSample {
+    /// Session type the sample is for.
+    #[serde(rename = "m_sessionType")]
+    pub session_type: u8,
+    /// Time in minutes the forecast is for.
+    #[serde(rename = "m_timeOffset")]
+    pub time_offset: u8,
+    /// 0 clear, 1 light cloud, 2 overcast, 3 light rain, 4 heavy rain, 5 storm.
+    #[serde(rename = "m_weather")]
+    pub weather: u8,
+    /// Track temperature, °C.
+    #[serde(rename = "m_trackTemperature")]
+    pub track_temperature: i8,
+    /// Track temperature change: 0 up, 1 down, 2 no change.
+    #[serde(rename = "m_trackTemperatureChange")]
+    pub track_temperature_change: i8,
+    /// Air temperature, °C.
+    #[serde(rename = "m_airTemperature")]
+    pub air_temperature: i8,
+    /// Air temperature change: 0 up, 1 down, 2 no change.
+    #[serde(rename = "m_airTemperatureChange")]
+    pub air_temperature_change: i8,
+    /// Rain probability, percent.
+    #[serde(rename = "m_rainPercentage")]
+    pub rain_percentage: u8,
+}
+
+impl WeatherForecastSample {
+    /// Record size in bytes.
+    pub const LEN: usize = 8;
+
+    fn read(r: &mut Reader<'_>) -> Result<WeatherForecastSample> {
+        Ok(WeatherForecastSample {
+            session_type: r.u8()?,
+            time_offset: r.u8()?,
+            weather: r.u8()?,
+            track_temperature: r.i8()?,
+            track_temperature_change: r.i8()?,
+            air_temperature: r.i8()?,
+            air_temperature_change: r.i8()?,
+            rain_percentage: r.u8()?,
+        })
+    }
+}
+
 /// Number of marshal zone slots in the session packet.
 pub const MARSHAL_ZONES: usize = 21;
 
-/// Packet 1: the session, decoded up to the link identifiers (the weather forecast samples are skipped), plus
-/// the F1 24+ sector start distances at the end of the packet.
+/// Packet 1: the session, every field: weather and its forecast, assists, rules and, from F1 24, the game
+/// settings, weekend structure and sector start distances.
 ///
 /// F1 24 enlarged the forecast array from 56 to 64 samples, which moves every later field by 64 bytes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -236,9 +283,12 @@ pub struct SessionPacket {
     /// 0 offline, 1 online.
     #[serde(rename = "m_networkGame")]
     pub network_game: u8,
-    /// Number of valid weather forecast samples (the samples themselves are not decoded).
+    /// Number of valid weather forecast samples.
     #[serde(rename = "m_numWeatherForecastSamples")]
     pub num_weather_forecast_samples: u8,
+    /// Weather forecast samples: all slots of the year (56 in F1 23, 64 in F1 24/25).
+    #[serde(rename = "m_weatherForecastSamples")]
+    pub weather_forecast_samples: Vec<WeatherForecastSample>,
     /// 0 perfect, 1 approximate.
     #[serde(rename = "m_forecastAccuracy")]
     pub forecast_accuracy: u8,
@@ -254,6 +304,153 @@ pub struct SessionPacket {
     /// Identifier of the session.
     #[serde(rename = "m_sessionLinkIdentifier")]
     pub session_link_identifier: u32,
+    /// Ideal lap to pit on for the current strategy (player).
+    #[serde(rename = "m_pitStopWindowIdealLap")]
+    pub pit_stop_window_ideal_lap: u8,
+    /// Latest lap to pit on for the current strategy (player).
+    #[serde(rename = "m_pitStopWindowLatestLap")]
+    pub pit_stop_window_latest_lap: u8,
+    /// Predicted position to rejoin at (player).
+    #[serde(rename = "m_pitStopRejoinPosition")]
+    pub pit_stop_rejoin_position: u8,
+    /// 0 off, 1 on.
+    #[serde(rename = "m_steeringAssist")]
+    pub steering_assist: u8,
+    /// 0 off, 1 low, 2 medium, 3 high.
+    #[serde(rename = "m_brakingAssist")]
+    pub braking_assist: u8,
+    /// 1 manual, 2 manual with suggested gear, 3 automatic.
+    #[serde(rename = "m_gearboxAssist")]
+    pub gearbox_assist: u8,
+    /// 0 off, 1 on.
+    #[serde(rename = "m_pitAssist")]
+    pub pit_assist: u8,
+    /// 0 off, 1 on.
+    #[serde(rename = "m_pitReleaseAssist")]
+    pub pit_release_assist: u8,
+    /// 0 off, 1 on.
+    #[serde(rename = "m_ERSAssist")]
+    pub ers_assist: u8,
+    /// 0 off, 1 on.
+    #[serde(rename = "m_DRSAssist")]
+    pub drs_assist: u8,
+    /// 0 off, 1 corners only, 2 full.
+    #[serde(rename = "m_dynamicRacingLine")]
+    pub dynamic_racing_line: u8,
+    /// 0 2D, 1 3D.
+    #[serde(rename = "m_dynamicRacingLineType")]
+    pub dynamic_racing_line_type: u8,
+    /// Game mode id, see the specification.
+    #[serde(rename = "m_gameMode")]
+    pub game_mode: u8,
+    /// Rule set id, see the specification.
+    #[serde(rename = "m_ruleSet")]
+    pub rule_set: u8,
+    /// Local time of day, minutes since midnight.
+    #[serde(rename = "m_timeOfDay")]
+    pub time_of_day: u32,
+    /// 0 none, 2 very short, 3 short, 4 medium, 5 medium long, 6 long, 7 full.
+    #[serde(rename = "m_sessionLength")]
+    pub session_length: u8,
+    /// 0 mph, 1 km/h.
+    #[serde(rename = "m_speedUnitsLeadPlayer")]
+    pub speed_units_lead_player: u8,
+    /// 0 °C, 1 °F.
+    #[serde(rename = "m_temperatureUnitsLeadPlayer")]
+    pub temperature_units_lead_player: u8,
+    /// 0 mph, 1 km/h.
+    #[serde(rename = "m_speedUnitsSecondaryPlayer")]
+    pub speed_units_secondary_player: u8,
+    /// 0 °C, 1 °F.
+    #[serde(rename = "m_temperatureUnitsSecondaryPlayer")]
+    pub temperature_units_secondary_player: u8,
+    /// Safety car periods called in the session.
+    #[serde(rename = "m_numSafetyCarPeriods")]
+    pub num_safety_car_periods: u8,
+    /// Virtual safety car periods called in the session.
+    #[serde(rename = "m_numVirtualSafetyCarPeriods")]
+    pub num_virtual_safety_car_periods: u8,
+    /// Red flag periods called in the session.
+    #[serde(rename = "m_numRedFlagPeriods")]
+    pub num_red_flag_periods: u8,
+    /// 0 off, 1 on (F1 24+).
+    #[serde(rename = "m_equalCarPerformance", skip_serializing_if = "Option::is_none")]
+    pub equal_car_performance: Option<u8>,
+    /// 0 none, 1 flashbacks, 2 auto-recovery (F1 24+).
+    #[serde(rename = "m_recoveryMode", skip_serializing_if = "Option::is_none")]
+    pub recovery_mode: Option<u8>,
+    /// 0 low, 1 medium, 2 high, 3 unlimited (F1 24+).
+    #[serde(rename = "m_flashbackLimit", skip_serializing_if = "Option::is_none")]
+    pub flashback_limit: Option<u8>,
+    /// 0 simplified, 1 realistic (F1 24+).
+    #[serde(rename = "m_surfaceType", skip_serializing_if = "Option::is_none")]
+    pub surface_type: Option<u8>,
+    /// 0 easy, 1 hard (F1 24+).
+    #[serde(rename = "m_lowFuelMode", skip_serializing_if = "Option::is_none")]
+    pub low_fuel_mode: Option<u8>,
+    /// 0 manual, 1 assisted (F1 24+).
+    #[serde(rename = "m_raceStarts", skip_serializing_if = "Option::is_none")]
+    pub race_starts: Option<u8>,
+    /// 0 surface only, 1 surface and carcass (F1 24+).
+    #[serde(rename = "m_tyreTemperature", skip_serializing_if = "Option::is_none")]
+    pub tyre_temperature: Option<u8>,
+    /// 0 on, 1 off (F1 24+).
+    #[serde(rename = "m_pitLaneTyreSim", skip_serializing_if = "Option::is_none")]
+    pub pit_lane_tyre_sim: Option<u8>,
+    /// 0 off, 1 reduced, 2 standard, 3 simulation (F1 24+).
+    #[serde(rename = "m_carDamage", skip_serializing_if = "Option::is_none")]
+    pub car_damage: Option<u8>,
+    /// 0 reduced, 1 standard, 2 simulation (F1 24+).
+    #[serde(rename = "m_carDamageRate", skip_serializing_if = "Option::is_none")]
+    pub car_damage_rate: Option<u8>,
+    /// 0 off, 1 player-to-player off, 2 on (F1 24+).
+    #[serde(rename = "m_collisions", skip_serializing_if = "Option::is_none")]
+    pub collisions: Option<u8>,
+    /// 0 disabled, 1 enabled (F1 24+).
+    #[serde(rename = "m_collisionsOffForFirstLapOnly", skip_serializing_if = "Option::is_none")]
+    pub collisions_off_for_first_lap_only: Option<u8>,
+    /// 0 on, 1 off (multiplayer) (F1 24+).
+    #[serde(rename = "m_mpUnsafePitRelease", skip_serializing_if = "Option::is_none")]
+    pub mp_unsafe_pit_release: Option<u8>,
+    /// 0 disabled, 1 enabled (multiplayer) (F1 24+).
+    #[serde(rename = "m_mpOffForGriefing", skip_serializing_if = "Option::is_none")]
+    pub mp_off_for_griefing: Option<u8>,
+    /// 0 regular, 1 strict (F1 24+).
+    #[serde(rename = "m_cornerCuttingStringency", skip_serializing_if = "Option::is_none")]
+    pub corner_cutting_stringency: Option<u8>,
+    /// 0 off, 1 on (F1 24+).
+    #[serde(rename = "m_parcFermeRules", skip_serializing_if = "Option::is_none")]
+    pub parc_ferme_rules: Option<u8>,
+    /// 0 automatic, 1 broadcast, 2 immersive (F1 24+).
+    #[serde(rename = "m_pitStopExperience", skip_serializing_if = "Option::is_none")]
+    pub pit_stop_experience: Option<u8>,
+    /// 0 off, 1 reduced, 2 standard, 3 increased (F1 24+).
+    #[serde(rename = "m_safetyCar", skip_serializing_if = "Option::is_none")]
+    pub safety_car: Option<u8>,
+    /// 0 broadcast, 1 immersive (F1 24+).
+    #[serde(rename = "m_safetyCarExperience", skip_serializing_if = "Option::is_none")]
+    pub safety_car_experience: Option<u8>,
+    /// 0 off, 1 on (F1 24+).
+    #[serde(rename = "m_formationLap", skip_serializing_if = "Option::is_none")]
+    pub formation_lap: Option<u8>,
+    /// 0 broadcast, 1 immersive (F1 24+).
+    #[serde(rename = "m_formationLapExperience", skip_serializing_if = "Option::is_none")]
+    pub formation_lap_experience: Option<u8>,
+    /// 0 off, 1 reduced, 2 standard, 3 increased (F1 24+).
+    #[serde(rename = "m_redFlags", skip_serializing_if = "Option::is_none")]
+    pub red_flags: Option<u8>,
+    /// 0 off, 1 on (F1 24+).
+    #[serde(rename = "m_affectsLicenceLevelSolo", skip_serializing_if = "Option::is_none")]
+    pub affects_licence_level_solo: Option<u8>,
+    /// 0 off, 1 on (F1 24+).
+    #[serde(rename = "m_affectsLicenceLevelMP", skip_serializing_if = "Option::is_none")]
+    pub affects_licence_level_mp: Option<u8>,
+    /// Number of sessions in the weekend (F1 24+).
+    #[serde(rename = "m_numSessionsInWeekend", skip_serializing_if = "Option::is_none")]
+    pub num_sessions_in_weekend: Option<u8>,
+    /// Session types of the weekend in order (F1 24+; see the session type table).
+    #[serde(rename = "m_weekendStructure", skip_serializing_if = "Option::is_none")]
+    pub weekend_structure: Option<[u8; 12]>,
     /// Lap distance where sector 2 starts, metres (F1 24+).
     #[serde(rename = "m_sector2LapDistanceStart", skip_serializing_if = "Option::is_none")]
     pub sector2_lap_distance_start: Option<f32>,
@@ -295,23 +492,69 @@ impl SessionPacket {
         let safety_car_status = r.u8()?;
         let network_game = r.u8()?;
         let num_weather_forecast_samples = r.u8()?;
-        r.skip(Self::forecast_slots(format) * 8)?;
+        let mut weather_forecast_samples = Vec::with_capacity(Self::forecast_slots(format));
+        for _ in 0..Self::forecast_slots(format) {
+            let mut rec = r.record(WeatherForecastSample::LEN)?;
+            weather_forecast_samples.push(WeatherForecastSample::read(&mut rec)?);
+            rec.finish()?;
+        }
         let forecast_accuracy = r.u8()?;
         let ai_difficulty = r.u8()?;
         let season_link_identifier = r.u32()?;
         let weekend_link_identifier = r.u32()?;
         let session_link_identifier = r.u32()?;
-        // The rest (assists, rules, weekend structure) is not decoded; F1 24+ end with the two sector starts.
-        let (sector2_lap_distance_start, sector3_lap_distance_start) = match format {
-            Format::Y2023 => {
-                r.skip(r.remaining())?;
-                (None, None)
-            }
-            Format::Y2024 | Format::Y2025 => {
-                r.skip(r.remaining().saturating_sub(8))?;
-                (Some(r.f32()?), Some(r.f32()?))
-            }
-        };
+        let pit_stop_window_ideal_lap = r.u8()?;
+        let pit_stop_window_latest_lap = r.u8()?;
+        let pit_stop_rejoin_position = r.u8()?;
+        let steering_assist = r.u8()?;
+        let braking_assist = r.u8()?;
+        let gearbox_assist = r.u8()?;
+        let pit_assist = r.u8()?;
+        let pit_release_assist = r.u8()?;
+        let ers_assist = r.u8()?;
+        let drs_assist = r.u8()?;
+        let dynamic_racing_line = r.u8()?;
+        let dynamic_racing_line_type = r.u8()?;
+        let game_mode = r.u8()?;
+        let rule_set = r.u8()?;
+        let time_of_day = r.u32()?;
+        let session_length = r.u8()?;
+        let speed_units_lead_player = r.u8()?;
+        let temperature_units_lead_player = r.u8()?;
+        let speed_units_secondary_player = r.u8()?;
+        let temperature_units_secondary_player = r.u8()?;
+        let num_safety_car_periods = r.u8()?;
+        let num_virtual_safety_car_periods = r.u8()?;
+        let num_red_flag_periods = r.u8()?;
+        let f1_24 = format >= Format::Y2024;
+        let equal_car_performance = if f1_24 { Some(r.u8()?) } else { None };
+        let recovery_mode = if f1_24 { Some(r.u8()?) } else { None };
+        let flashback_limit = if f1_24 { Some(r.u8()?) } else { None };
+        let surface_type = if f1_24 { Some(r.u8()?) } else { None };
+        let low_fuel_mode = if f1_24 { Some(r.u8()?) } else { None };
+        let race_starts = if f1_24 { Some(r.u8()?) } else { None };
+        let tyre_temperature = if f1_24 { Some(r.u8()?) } else { None };
+        let pit_lane_tyre_sim = if f1_24 { Some(r.u8()?) } else { None };
+        let car_damage = if f1_24 { Some(r.u8()?) } else { None };
+        let car_damage_rate = if f1_24 { Some(r.u8()?) } else { None };
+        let collisions = if f1_24 { Some(r.u8()?) } else { None };
+        let collisions_off_for_first_lap_only = if f1_24 { Some(r.u8()?) } else { None };
+        let mp_unsafe_pit_release = if f1_24 { Some(r.u8()?) } else { None };
+        let mp_off_for_griefing = if f1_24 { Some(r.u8()?) } else { None };
+        let corner_cutting_stringency = if f1_24 { Some(r.u8()?) } else { None };
+        let parc_ferme_rules = if f1_24 { Some(r.u8()?) } else { None };
+        let pit_stop_experience = if f1_24 { Some(r.u8()?) } else { None };
+        let safety_car = if f1_24 { Some(r.u8()?) } else { None };
+        let safety_car_experience = if f1_24 { Some(r.u8()?) } else { None };
+        let formation_lap = if f1_24 { Some(r.u8()?) } else { None };
+        let formation_lap_experience = if f1_24 { Some(r.u8()?) } else { None };
+        let red_flags = if f1_24 { Some(r.u8()?) } else { None };
+        let affects_licence_level_solo = if f1_24 { Some(r.u8()?) } else { None };
+        let affects_licence_level_mp = if f1_24 { Some(r.u8()?) } else { None };
+        let num_sessions_in_weekend = if f1_24 { Some(r.u8()?) } else { None };
+        let weekend_structure = if f1_24 { Some(r.array()?) } else { None };
+        let sector2_lap_distance_start = f32_if(f1_24, r)?;
+        let sector3_lap_distance_start = f32_if(f1_24, r)?;
         Ok(SessionPacket {
             header,
             weather,
@@ -334,11 +577,61 @@ impl SessionPacket {
             safety_car_status,
             network_game,
             num_weather_forecast_samples,
+            weather_forecast_samples,
             forecast_accuracy,
             ai_difficulty,
             season_link_identifier,
             weekend_link_identifier,
             session_link_identifier,
+            pit_stop_window_ideal_lap,
+            pit_stop_window_latest_lap,
+            pit_stop_rejoin_position,
+            steering_assist,
+            braking_assist,
+            gearbox_assist,
+            pit_assist,
+            pit_release_assist,
+            ers_assist,
+            drs_assist,
+            dynamic_racing_line,
+            dynamic_racing_line_type,
+            game_mode,
+            rule_set,
+            time_of_day,
+            session_length,
+            speed_units_lead_player,
+            temperature_units_lead_player,
+            speed_units_secondary_player,
+            temperature_units_secondary_player,
+            num_safety_car_periods,
+            num_virtual_safety_car_periods,
+            num_red_flag_periods,
+            equal_car_performance,
+            recovery_mode,
+            flashback_limit,
+            surface_type,
+            low_fuel_mode,
+            race_starts,
+            tyre_temperature,
+            pit_lane_tyre_sim,
+            car_damage,
+            car_damage_rate,
+            collisions,
+            collisions_off_for_first_lap_only,
+            mp_unsafe_pit_release,
+            mp_off_for_griefing,
+            corner_cutting_stringency,
+            parc_ferme_rules,
+            pit_stop_experience,
+            safety_car,
+            safety_car_experience,
+            formation_lap,
+            formation_lap_experience,
+            red_flags,
+            affects_licence_level_solo,
+            affects_licence_level_mp,
+            num_sessions_in_weekend,
+            weekend_structure,
             sector2_lap_distance_start,
             sector3_lap_distance_start,
         })
