@@ -2067,7 +2067,9 @@ pub struct FinalClassificationData {
     /// classified, 7 retired.
     #[serde(rename = "m_resultStatus")]
     pub result_status: u8,
-    /// Why the car retired or was disqualified, by the specification's table (F1 25).
+    /// Reason for the result (F1 25): 0 invalid, 1 retired, 2 finished, 3 terminal damage, 4 inactive, 5 not
+    /// enough laps completed, 6 black flagged, 7 red flagged, 8 mechanical failure, 9 session skipped, 10
+    /// session simulated.
     #[serde(rename = "m_resultReason", skip_serializing_if = "Option::is_none")]
     pub result_reason: Option<u8>,
     /// Best lap time of the session, milliseconds.
