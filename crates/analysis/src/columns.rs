@@ -87,6 +87,10 @@ fn thinning_stride(frames: &[Frame]) -> usize {
     ((STATS_PERIOD_S * 1e6 / *dt as f64).floor() as usize).max(1)
 }
 
+/// Samples reserved per column from a frame-count hint, at most (about 3 hours at 100 Hz, 88 MB of columns): a
+/// hint is the caller's word, so beyond this the columns grow as samples actually arrive.
+const MAX_RESERVED_SAMPLES: usize = 1 << 20;
+
 /// Frames at the start that set the thinning stride ([`thinning_stride`] reads the intervals between them).
 const STRIDE_FRAMES: usize = 201;
 
@@ -135,7 +139,7 @@ impl ColumnsBuilder {
     fn start(&mut self) {
         let stride = thinning_stride(&self.held);
         let frames = self.expected.max(self.held.len());
-        let n = frames / stride + frames / 50 + 16;
+        let n = (frames / stride + frames / 50 + 16).min(MAX_RESERVED_SAMPLES);
         self.c = Columns::with_capacity(n);
         self.stride = Some(stride);
         let held = std::mem::take(&mut self.held);

@@ -51,7 +51,9 @@ fn parse_reference(text: &str) -> Result<Reference, String> {
 fn run(source: &crate::files::Source, laps: Option<Vec<u32>>, model: Option<&TrackModel>) -> Result<SessionAnalysis> {
     let path = &source.path;
     let options = AnalysisOptions { laps, ..AnalysisOptions::default() };
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr"))
+    // (`--map` is for CSV files: with it, the general reader says so.)
+    if source.map.is_empty()
+        && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rcr"))
         && let Some(analysis) = analyze_recording_streamed(path, &options, model)?
     {
         return Ok(analysis);
@@ -62,8 +64,8 @@ fn run(source: &crate::files::Source, laps: Option<Vec<u32>>, model: Option<&Tra
         .with_context(|| format!("analysing {}", path.display()))
 }
 
-/// Frames a recording's byte can hold at most, for believing a trailer's frame count: a long run of
-/// identical frames compresses to well under a byte each, but not to less than 1/16.
+/// How far a trailer's frame count is believed for sizing the columns: 16 frames per byte of file (a recording
+/// of real telemetry stores 10–50 bytes per frame). A count beyond it only means the columns grow as they fill.
 const MAX_FRAMES_PER_BYTE: u64 = 16;
 
 /// A recording analysed as it is read: only the channels the analysis reads are decoded, and only its columns
@@ -79,7 +81,7 @@ fn analyze_recording_streamed(
         .with_context(|| format!("reading {}", path.display()))?
         .only_channels(racecraft_analysis::CHANNELS_READ);
     // A finished recording's trailer counts its frames: the columns are sized once. The count is the file's
-    // word, so it is believed only as far as the file's size makes it possible.
+    // word, so it is believed only as far as the file's size makes it plausible.
     let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
     let expected = match reader.trailer() {
         Ok(Some(t)) => t.frame_count.min(file_len.saturating_mul(MAX_FRAMES_PER_BYTE)),

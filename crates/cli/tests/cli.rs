@@ -686,6 +686,10 @@ fn analyze_takes_the_laps_of_a_recording_from_its_lap_markers() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(json["boundaries"], "lap_counter", "laps from the markers, not guessed from positions");
+    // `--map` is for CSV files, a recording included.
+    let out = racecraft().arg("analyze").arg(&rcr).args(["--map", "Spd=speed_mps"]).output().expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--map applies to CSV files"), "{out:?}");
     let laps = json["laps"].as_array().expect("laps");
     let truth = &sim.truth().laps[1..];
     assert_eq!(laps.len(), truth.len(), "{laps:?}");
