@@ -139,7 +139,7 @@ impl ColumnsBuilder {
     fn start(&mut self) {
         let stride = thinning_stride(&self.held);
         let frames = self.expected.max(self.held.len());
-        let n = (frames / stride + frames / 50 + 16).min(MAX_RESERVED_SAMPLES);
+        let n = (frames / stride).saturating_add(frames / 50 + 16).min(MAX_RESERVED_SAMPLES);
         self.c = Columns::with_capacity(n);
         self.stride = Some(stride);
         let held = std::mem::take(&mut self.held);

@@ -421,7 +421,8 @@ impl FrameColumns {
     }
 
     /// Nothing yet; about `frames` frames to come (a recording's frame count), so the columns are sized once
-    /// rather than grown. A wrong hint costs only memory or copies.
+    /// rather than grown. A wrong hint costs only memory or copies, and no more than about 1 M samples per column
+    /// are reserved whatever it says.
     pub fn with_expected_frames(frames: usize) -> FrameColumns {
         let mut c = FrameColumns::default();
         c.builder.expect(frames);

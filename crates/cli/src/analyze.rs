@@ -64,13 +64,10 @@ fn run(source: &crate::files::Source, laps: Option<Vec<u32>>, model: Option<&Tra
         .with_context(|| format!("analysing {}", path.display()))
 }
 
-/// How far a trailer's frame count is believed for sizing the columns: 16 frames per byte of file (a recording
-/// of real telemetry stores 10–50 bytes per frame). A count beyond it only means the columns grow as they fill.
-const MAX_FRAMES_PER_BYTE: u64 = 16;
-
-/// A recording analysed as it is read: only the channels the analysis reads are decoded, and only its columns
-/// are kept, so a long 333 Hz session never sits in memory as frames; the blocks are decoded on every core. `None` for a log without a lap counter
-/// but with lap markers: those are stamped on the frames first, which needs them all ([`crate::files`]).
+/// A recording analysed as it is read: only the channels the analysis reads are decoded (on every core), and
+/// only its columns are kept, so a long 333 Hz session never sits in memory as frames. `None` for a log without a
+/// lap counter but with lap markers: those are stamped on the frames first, which needs them all
+/// ([`crate::files`]).
 fn analyze_recording_streamed(
     path: &std::path::Path,
     options: &AnalysisOptions,
@@ -80,15 +77,13 @@ fn analyze_recording_streamed(
     let mut reader = RecordingReader::open(path)
         .with_context(|| format!("reading {}", path.display()))?
         .only_channels(racecraft_analysis::CHANNELS_READ);
-    // A finished recording's trailer counts its frames: the columns are sized once. The count is the file's
-    // word, so it is believed only as far as the file's size makes it plausible.
-    let file_len = std::fs::metadata(path).map_or(0, |m| m.len());
+    // A finished recording's trailer counts its frames: the columns are sized once (a hint the analysis caps).
     let expected = match reader.trailer() {
-        Ok(Some(t)) => t.frame_count.min(file_len.saturating_mul(MAX_FRAMES_PER_BYTE)),
+        Ok(Some(t)) => usize::try_from(t.frame_count).unwrap_or(usize::MAX),
         _ => 0,
     };
     let mut meta: Option<racecraft_core::SessionMeta> = None;
-    let mut columns = FrameColumns::with_expected_frames(usize::try_from(expected).unwrap_or(0));
+    let mut columns = FrameColumns::with_expected_frames(expected);
     let mut markers = false;
     let mut warnings = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);

@@ -121,16 +121,13 @@ async fn analysis_for(state: &AppState, id: i64, trigger: &'static str) -> Resul
     result
 }
 
-/// The stored frame count believed for sizing an analysis's columns: 24 hours at 200 Hz.
-const MAX_EXPECTED_FRAMES: usize = 24 * 3600 * 200;
-
 /// Analyses a stored session now and caches the result.
 async fn analyse(state: &AppState, session: &Session, trigger: &'static str) -> Result<Arc<SessionAnalysis>, AppError> {
     let (id, frames_stored) = (session.id, session.frame_count);
     state.metrics().session_analyses.get_or_create(&[("trigger", trigger)]).inc();
     // Only the channels the analysis reads are decoded, and only its columns are kept: a long session is never
-    // held as frames. The stored count sizes the columns (a hint, bounded by the frames that arrive).
-    let expected = usize::try_from(frames_stored).unwrap_or(0).min(MAX_EXPECTED_FRAMES);
+    // held as frames. The stored count sizes the columns (a hint the analysis caps).
+    let expected = usize::try_from(frames_stored).unwrap_or(0);
     let mut columns = racecraft_analysis::FrameColumns::with_expected_frames(expected);
     state.store().each_session_chunk(id, racecraft_analysis::CHANNELS_READ, |frames| columns.extend(frames)).await?;
     let meta = session.meta();
