@@ -19,6 +19,49 @@ impl Wheel {
     pub const ALL: [Wheel; 4] = [Wheel::FrontLeft, Wheel::FrontRight, Wheel::RearLeft, Wheel::RearRight];
 }
 
+/// The tyre compound a car runs, as the [`Channel::TyreCompound`] channel codes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compound {
+    /// A compound the game names but this model does not (a street tyre, a vintage slick).
+    Other = 0,
+    /// The softest dry compound of the set.
+    Soft = 1,
+    /// The middle dry compound.
+    Medium = 2,
+    /// The hardest dry compound.
+    Hard = 3,
+    /// Intermediate (light rain).
+    Intermediate = 4,
+    /// Full wet.
+    Wet = 5,
+}
+
+impl Compound {
+    /// The code the channel carries.
+    pub const fn code(self) -> f32 {
+        self as u8 as f32
+    }
+
+    /// The compound a channel value codes, if it is one of the codes.
+    pub fn from_code(value: f32) -> Option<Compound> {
+        const ALL: [Compound; 6] =
+            [Compound::Other, Compound::Soft, Compound::Medium, Compound::Hard, Compound::Intermediate, Compound::Wet];
+        ALL.into_iter().find(|c| c.code() == value)
+    }
+
+    /// Lower-case name, as shown and as serialised.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Compound::Other => "other",
+            Compound::Soft => "soft",
+            Compound::Medium => "medium",
+            Compound::Hard => "hard",
+            Compound::Intermediate => "intermediate",
+            Compound::Wet => "wet",
+        }
+    }
+}
+
 /// Static description of a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChannelInfo {
@@ -100,6 +143,14 @@ channels! {
     InPit = 38, "in_pit", "0/1", "1 while the car is in the pit lane.";
     LapValid = 39, "lap_valid", "0/1", "0 once the game has invalidated the current lap.";
     SteerInput = 40, "steer_input", "-1..1", "Steering input as a fraction of full lock, for games that do not publish the wheel angle.";
+    FuelKg = 41, "fuel_kg", "kg", "Fuel in the tank by mass, for games that report a mass rather than a volume (F1).";
+    TyreWearFl = 42, "tyre_wear_fl", "0..1", "Tyre tread worn, front left: 0 new, 1 worn through.";
+    TyreWearFr = 43, "tyre_wear_fr", "0..1", "Tyre tread worn, front right: 0 new, 1 worn through.";
+    TyreWearRl = 44, "tyre_wear_rl", "0..1", "Tyre tread worn, rear left: 0 new, 1 worn through.";
+    TyreWearRr = 45, "tyre_wear_rr", "0..1", "Tyre tread worn, rear right: 0 new, 1 worn through.";
+    TyreCompound = 46, "tyre_compound", "", "Tyre compound fitted: 1 soft, 2 medium, 3 hard, 4 intermediate, 5 wet, 0 another the game names.";
+    Damage = 47, "damage", "0..1", "Damage of the worst damaged part the game reports: 0 none, 1 destroyed.";
+    Position = 48, "position", "", "Race position, 1 leading, where the game reports the field.";
 }
 
 // The presence mask is a u64.
@@ -129,6 +180,11 @@ impl Channel {
     /// Tyre temperature channel of a wheel.
     pub const fn tyre_temp(wheel: Wheel) -> Channel {
         [Channel::TyreTempFl, Channel::TyreTempFr, Channel::TyreTempRl, Channel::TyreTempRr][wheel as usize]
+    }
+
+    /// Tyre wear channel of a wheel.
+    pub const fn tyre_wear(wheel: Wheel) -> Channel {
+        [Channel::TyreWearFl, Channel::TyreWearFr, Channel::TyreWearRl, Channel::TyreWearRr][wheel as usize]
     }
 
     /// Tyre pressure channel of a wheel.
@@ -164,6 +220,19 @@ mod tests {
     fn per_wheel_lookups() {
         assert_eq!(Channel::tyre_temp(Wheel::RearRight), Channel::TyreTempRr);
         assert_eq!(Channel::tyre_pressure(Wheel::FrontLeft), Channel::TyrePressFl);
+        assert_eq!(Channel::tyre_wear(Wheel::RearLeft), Channel::TyreWearRl);
+    }
+
+    #[test]
+    fn compound_codes_read_back() {
+        for code in 0..6u8 {
+            let compound = Compound::from_code(code as f32).expect("a code");
+            assert_eq!(compound.code(), code as f32);
+        }
+        assert_eq!(Compound::from_code(2.0), Some(Compound::Medium));
+        assert_eq!(Compound::from_code(6.0), None);
+        assert_eq!(Compound::from_code(1.5), None);
+        assert_eq!(Compound::from_code(f32::NAN), None);
         assert_eq!(Channel::slip_ratio(Wheel::FrontRight), Channel::SlipRatioFr);
     }
 }

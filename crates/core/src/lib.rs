@@ -27,7 +27,7 @@ pub mod signal;
 mod team;
 pub mod time;
 
-pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Wheel};
+pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Compound, Wheel};
 pub use frame::Frame;
 pub use lap::{CompletedLap, LapTracker};
 pub use session::SessionMeta;

@@ -14,7 +14,9 @@ export const DEFAULT_CHANNEL_NAMES: readonly string[] = [
   'tyre_temp_fl_c', 'tyre_temp_fr_c', 'tyre_temp_rl_c', 'tyre_temp_rr_c',
   'tyre_press_fl_kpa', 'tyre_press_fr_kpa', 'tyre_press_rl_kpa', 'tyre_press_rr_kpa',
   'slip_ratio_fl', 'slip_ratio_fr', 'slip_ratio_rl', 'slip_ratio_rr',
-  'in_pit', 'lap_valid', 'steer_input',
+  'in_pit', 'lap_valid', 'steer_input', 'fuel_kg',
+  'tyre_wear_fl', 'tyre_wear_fr', 'tyre_wear_rl', 'tyre_wear_rr',
+  'tyre_compound', 'damage', 'position',
 ];
 
 /** Maps channel names to mask indices and back. */
