@@ -29,10 +29,14 @@
 //!   `CurrentLap` / `LastLap` are seconds; a `LastLap` of 0 (no lap yet) is missing.
 //! - Tyre temperatures: the games send °F (protocols.md gives no unit; the public decoders convert from °F),
 //!   converted to °C.
+//! - Race position: `RacePosition` (1 leading) on Dash packets; 0, which the games send outside a race, is
+//!   missing.
 //! - Not mapped, kept in the packet: velocity and angular velocity (car frame, our velocity is world frame),
 //!   yaw/pitch/roll (zero direction and sign undocumented), `Fuel` (a 0..1 fraction, our channel is litres),
 //!   `DistanceTraveled` (race distance, not lap distance), `TireSlipRatio` (Forza's is normalized to the grip
-//!   limit, not a slip ratio), `BestLap`, `RacePosition`, tyre wear.
+//!   limit, not a slip ratio), `BestLap`, and FM 2023's `TireWear*`: Turn 10's documentation names the four
+//!   fields and nothing more (no range, no direction: worn or left, fraction or percent), and no capture is
+//!   at hand to tell, so they are not guessed into `tyre_wear_*`.
 
 use crate::bytes::{Reader, Short, Writer, pedal, within};
 use racecraft_core::{Channel, Frame, Wheel};
@@ -574,6 +578,9 @@ impl Packet {
         f.set(Channel::Lap, f32::from(dash.lap_number) + 1.0);
         f.set_opt(Channel::LapTime, within(dash.current_lap, 0.0, MAX_LAP_S));
         f.set_opt(Channel::LastLapTime, within(dash.last_lap, 0.0, MAX_LAP_S).filter(|&v| v > 0.0));
+        if dash.race_position >= 1 {
+            f.set(Channel::Position, f32::from(dash.race_position));
+        }
         for (i, wheel) in Wheel::ALL.into_iter().enumerate() {
             let c = (dash.tire_temp[i] - 32.0) * 5.0 / 9.0;
             f.set_opt(Channel::tyre_temp(wheel), within(c, -50.0, 500.0));
@@ -616,6 +623,11 @@ impl Packet {
             last_lap: secs(Channel::LastLapTime),
             current_lap: secs(Channel::LapTime),
             lap_number: frame.lap().map_or(0, |l| l.saturating_sub(1).min(u32::from(u16::MAX)) as u16),
+            // 0, "no position", when the frame has none (or one the byte cannot hold).
+            race_position: frame
+                .get(Channel::Position)
+                .filter(|p| (1.0..=255.0).contains(p))
+                .map_or(0, |p| p.round() as u8),
             accel: byte(Channel::Throttle),
             brake: byte(Channel::Brake),
             clutch: byte(Channel::Clutch),

@@ -9,7 +9,7 @@ use racecraft_capture::assetto_corsa::{
     AcUdp, DirSource, Error, Game, GraphicsPage, PageKind, PageReader, PageSource, PhysicsPage, StaticPage, Update,
     decode_datagram, graphics, physics, static_page,
 };
-use racecraft_core::{Channel, Frame};
+use racecraft_core::{Channel, Compound, Frame};
 use std::path::{Path, PathBuf};
 
 fn put_i32(b: &mut [u8], off: usize, v: i32) {
@@ -315,6 +315,55 @@ fn graphics_golden_bytes_ac_296() {
         (Some(10.0), Some(30.0), Some(20.0))
     );
     assert!(!f.has(Channel::LapValid));
+    assert_eq!(f.get(Channel::Position), Some(3.0));
+    // AC names the car's own tyre ("Street90s"), not a place in a set: no compound.
+    assert_eq!(g.compound(), None);
+    assert!(!f.has(Channel::TyreCompound));
+}
+
+#[test]
+fn graphics_race_position_and_acc_compound() {
+    for (len, compound, want) in [
+        (1588, "dry_compound", Some(Compound::Other)),
+        (1588, "wet_compound", Some(Compound::Wet)),
+        (1588, "", None),
+        (1588, "inter_compound", Some(Compound::Other)),
+        (296, "wet_compound", None),
+        (296, "Soft (S)", None),
+    ] {
+        let mut b = if len == 1588 { acc_graphics(5) } else { vec![0; 296] };
+        put_wstr(&mut b, 176, compound); // tyreCompound
+        let g = GraphicsPage::parse(&b).expect("a page");
+        assert_eq!(g.compound(), want, "{len}: {compound:?}");
+        let mut f = Frame::new(0);
+        g.apply_to(&mut f);
+        assert_eq!(f.get(Channel::TyreCompound), want.map(Compound::code), "{len}: {compound:?}");
+    }
+    for (position, want) in [(1, Some(1.0)), (26, Some(26.0)), (0, None), (-1, None), (1001, None)] {
+        for mut b in [acc_graphics(5), vec![0; 296]] {
+            put_i32(&mut b, 136, position); // position
+            let mut f = Frame::new(0);
+            GraphicsPage::parse(&b).expect("a page").apply_to(&mut f);
+            assert_eq!(f.get(Channel::Position), want, "{} bytes: position {position}", b.len());
+        }
+    }
+}
+
+#[test]
+fn physics_tyre_wear_and_car_damage_are_not_normalized() {
+    // AC's tyreWear reads about 100 on new tyres and ACC's 0: neither is a fraction of tread worn, and carDamage
+    // has no documented scale. Both stay in the page and out of the frame.
+    for len in physics::SIZES {
+        let mut b = physics_golden(len);
+        put_f32s(&mut b, 120, &[99.5, 98.0, 97.25, 100.0]); // tyreWear
+        put_f32s(&mut b, 224, &[0.5, 0.0, 1.0, 0.0, 0.25]); // carDamage
+        let p = PhysicsPage::parse(&b).expect("a page");
+        assert_eq!((p.tyre_wear, p.car_damage[4]), ([99.5, 98.0, 97.25, 100.0], 0.25));
+        let f = p.to_frame(0);
+        for c in [Channel::TyreWearFl, Channel::TyreWearFr, Channel::TyreWearRl, Channel::TyreWearRr, Channel::Damage] {
+            assert!(!f.has(c), "{len}: {c:?}");
+        }
+    }
 }
 
 fn acc_graphics(packet_id: i32) -> Vec<u8> {

@@ -9,7 +9,7 @@ use racecraft_capture::f1::{
     SECTOR_1_VALID, SECTOR_2_VALID, SECTOR_3_VALID, SessionPacket, TYRE_SET_SLOTS, TYRE_STINT_SLOTS, TimeTrialDataSet,
     TyreSetData, TyreStintHistoryData, packet_spec,
 };
-use racecraft_core::{Channel, Frame};
+use racecraft_core::{Channel, Compound, Frame, Wheel};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -1234,4 +1234,242 @@ fn event_details_by_code() {
     assert!(details.contains(&("COLL".into(), EventDetails::Collision { vehicle1_idx: 11, vehicle2_idx: 5 })));
     assert!(details.contains(&("SCAR".into(), EventDetails::SafetyCar { safety_car_type: 2, event_type: 0 })));
     assert!(details.contains(&("SEND".into(), EventDetails::None)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pit wall channels: fuel mass, tyre wear, compound, damage, race position
+
+/// The frame the normalizer makes of capture lines `lines` of `year` (telemetry last), with the player's car
+/// index and the reference decode of the Car Status, Car Damage and Lap Data lines among them.
+fn pit_wall_frame(year: u16, lines: &[usize]) -> (Frame, usize, [Value; 3]) {
+    let caps = load(year);
+    let packets: Vec<Packet> = lines.iter().map(|&i| f1::decode(&caps[i].bytes).expect("decodes")).collect();
+    let player = packets[0].header().player_car().expect("a player car");
+    let parsed = |kind: &str, key: &str| {
+        let cap = lines.iter().map(|&i| &caps[i]).find(|c| c.kind == kind).expect(kind);
+        cap.parsed[key][player].clone()
+    };
+    let reference = [
+        parsed("carStatus", "m_carStatusData"),
+        parsed("carDamage", "m_carDamageData"),
+        parsed("lapData", "m_lapData"),
+    ];
+    let frames = run(&mut F1Normalizer::new(None), &packets);
+    assert_eq!(frames.len(), 1, "{year}: one telemetry packet");
+    (frames[0], player, reference)
+}
+
+#[test]
+fn pit_wall_channels_of_real_sessions_match_the_reference_decode() {
+    // One session per year: F1 23 uid 13351386519630378008 (player car 2, on intermediates) and F1 24 uid
+    // 15747386989728148181 (player car 19, on wets); status, damage and lap data before the telemetry.
+    for (year, lines, car, compound) in
+        [(2023, &[20, 4, 2, 5][..], 2, Compound::Intermediate), (2024, &[5, 8, 10, 7][..], 19, Compound::Wet)]
+    {
+        let (frame, player, [status, damage, lap]) = pit_wall_frame(year, lines);
+        assert_eq!(player, car);
+        let num = |v: &Value| v.as_f64().expect("number") as f32;
+        let close = |c: Channel, want: f32| {
+            let got = frame.get(c).unwrap_or_else(|| panic!("{year}: {} missing", c.name()));
+            assert!((got - want).abs() <= 1e-6, "{year}: {} {got}, reference {want}", c.name());
+        };
+        close(Channel::FuelKg, num(&status["m_fuelInTank"]));
+        assert_eq!(status["m_visualTyreCompound"], if year == 2023 { 7 } else { 8 });
+        assert_eq!(frame.get(Channel::TyreCompound), Some(compound.code()));
+        // The reference's wear array is in the game's order RL, RR, FL, FR, in percent.
+        let wear = &damage["m_tyresWear"];
+        for (i, wheel) in
+            [Wheel::RearLeft, Wheel::RearRight, Wheel::FrontLeft, Wheel::FrontRight].into_iter().enumerate()
+        {
+            close(Channel::tyre_wear(wheel), num(&wear[i]) / 100.0);
+        }
+        // A car undamaged in both captures: every part the reference lists is 0.
+        for part in ["m_frontLeftWingDamage", "m_rearWingDamage", "m_floorDamage", "m_engineDamage", "m_engineBlown"] {
+            assert_eq!(damage[part], 0, "{year}: {part}");
+        }
+        assert_eq!(frame.get(Channel::Damage), Some(0.0));
+        close(Channel::Position, num(&lap["m_carPosition"]));
+        assert_eq!(frame.get(Channel::Position), Some(if year == 2023 { 2.0 } else { 1.0 }));
+        // The other cars: the tyre wear read for every one matches the reference in the game's order.
+        let caps = load(year);
+        let line = lines.iter().find(|&&i| caps[i].kind == "carDamage").expect("damage line");
+        let Ok(Packet::CarDamage(p)) = f1::decode(&caps[*line].bytes) else { panic!("car damage") };
+        for (car, record) in p.car_damage_data.iter().enumerate() {
+            let reference = &caps[*line].parsed["m_carDamageData"][car]["m_tyresWear"];
+            for i in 0..4 {
+                assert!((record.tyres_wear[i] - num(&reference[i])).abs() <= 1e-6, "{year} car {car} wheel {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn pit_wall_channels_wait_for_the_packets_that_carry_them() {
+    // Session, motion, lap data and telemetry: no Car Status or Car Damage yet, so no fuel mass, compound, wear
+    // or damage rather than zeros; the position comes with the lap data.
+    let packets = f1_24_session_packets(None);
+    let frame = run(&mut F1Normalizer::new(None), &packets)[0];
+    for c in [Channel::FuelKg, Channel::TyreCompound, Channel::Damage, Channel::Fuel] {
+        assert!(!frame.has(c), "{} without its packet", c.name());
+    }
+    assert!(Wheel::ALL.into_iter().all(|w| !frame.has(Channel::tyre_wear(w))));
+    assert_eq!(frame.get(Channel::Position), Some(1.0));
+    // Without lap data, no position either.
+    let frame = run(&mut F1Normalizer::new(None), &packets[3..])[0];
+    assert!(!frame.has(Channel::Position));
+}
+
+/// A Car Status, a Car Damage and a Car Telemetry packet of `format` for player car 0, with `status` and
+/// `damage` applied to car 0's records (record-relative offsets), run through a fresh normalizer.
+fn hand_built(format: u16, status: impl Fn(&mut [u8]), damage: impl Fn(&mut [u8])) -> Frame {
+    let year = Format::from_packet_format(format).expect("format");
+    let mut s = blank(format, 7, 0);
+    status(&mut s[HEADER_LEN..HEADER_LEN + CarStatusData::LEN]);
+    let mut d = blank(format, 10, 0);
+    damage(&mut d[HEADER_LEN..HEADER_LEN + CarDamageData::record_len(year)]);
+    let packets: Vec<Packet> = [s, d, blank(format, 6, 0)].iter().map(|b| f1::decode(b).expect("decodes")).collect();
+    run(&mut F1Normalizer::new(None), &packets).pop().expect("a frame")
+}
+
+/// Car Status record offsets (specification order: five u8, then `m_fuelInTank`, …).
+const FUEL_IN_TANK_AT: usize = 5;
+const VISUAL_COMPOUND_AT: usize = 26;
+
+#[test]
+fn f1_fuel_mass_and_visual_compound_codes() {
+    let with = |fuel: f32, actual: u8, visual: u8| {
+        hand_built(
+            2024,
+            |r| {
+                r[FUEL_IN_TANK_AT..FUEL_IN_TANK_AT + 4].copy_from_slice(&fuel.to_le_bytes());
+                r[VISUAL_COMPOUND_AT - 1] = actual;
+                r[VISUAL_COMPOUND_AT] = visual;
+            },
+            |_| {},
+        )
+    };
+    let frame = with(42.5, 19, 16);
+    assert_eq!(frame.get(Channel::FuelKg), Some(42.5));
+    assert!(!frame.has(Channel::Fuel), "a mass is not litres");
+    // The visual code decides (the actual one, here C2, is not a place in the weekend's set).
+    assert_eq!(frame.get(Channel::TyreCompound), Some(Compound::Soft.code()));
+    let cases = [
+        (16, Some(Compound::Soft)),
+        (17, Some(Compound::Medium)),
+        (18, Some(Compound::Hard)),
+        (7, Some(Compound::Intermediate)),
+        (8, Some(Compound::Wet)),
+        // F1 Classic dry/wet actual codes, F2 codes, anything unknown: another compound.
+        (9, Some(Compound::Other)),
+        (15, Some(Compound::Other)),
+        (19, Some(Compound::Other)),
+        (255, Some(Compound::Other)),
+        // An empty slot's 0 is no compound.
+        (0, None),
+    ];
+    for (code, want) in cases {
+        let got = with(10.0, code, code).get(Channel::TyreCompound);
+        assert_eq!(got.map(|c| Compound::from_code(c).expect("a code")), want, "visual {code}");
+    }
+    for bad in [f32::NAN, f32::INFINITY, -1.0] {
+        assert!(!with(bad, 16, 16).has(Channel::FuelKg), "fuel {bad}");
+    }
+}
+
+#[test]
+fn f1_tyre_wear_is_reordered_and_scaled_from_percent_in_every_format() {
+    for format in [2023, 2024, 2025] {
+        // The game's order is RL, RR, FL, FR.
+        let frame = hand_built(
+            format,
+            |_| {},
+            |r| {
+                for (i, w) in [10.0f32, 20.0, 30.0, 45.5].into_iter().enumerate() {
+                    r[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+                }
+            },
+        );
+        let wear = Wheel::ALL.map(|w| frame.get(Channel::tyre_wear(w)).expect("wear"));
+        assert_eq!(wear, [0.3, 0.455, 0.1, 0.2], "{format}: FL, FR, RL, RR");
+    }
+    // A value that is no percentage is left out, the other wheels kept.
+    let frame = hand_built(
+        2024,
+        |_| {},
+        |r| {
+            r[0..4].copy_from_slice(&f32::NAN.to_le_bytes());
+            r[4..8].copy_from_slice(&150.0f32.to_le_bytes());
+            r[8..12].copy_from_slice(&(-1.0f32).to_le_bytes());
+            r[12..16].copy_from_slice(&100.0f32.to_le_bytes());
+        },
+    );
+    assert!(!frame.has(Channel::TyreWearRl) && !frame.has(Channel::TyreWearRr) && !frame.has(Channel::TyreWearFl));
+    assert_eq!(frame.get(Channel::TyreWearFr), Some(1.0));
+}
+
+#[test]
+fn f1_damage_is_the_worst_listed_part() {
+    // Record-relative offset of `m_frontLeftWingDamage`: after wear (16), tyre and brake damage (8), and in
+    // F1 25 the blisters (4). The parts follow in specification order.
+    for (format, wing_at) in [(2023, 24), (2024, 24), (2025, 28)] {
+        let names = [
+            "front left wing",
+            "front right wing",
+            "rear wing",
+            "floor",
+            "diffuser",
+            "sidepod",
+            "DRS fault",
+            "ERS fault",
+            "gearbox",
+            "engine",
+        ];
+        for (k, name) in names.into_iter().enumerate() {
+            let frame = hand_built(
+                format,
+                |_| {},
+                |r| {
+                    r[wing_at + k] = if name.ends_with("fault") { 1 } else { 37 };
+                    r[wing_at + 1] = r[wing_at + 1].max(12); // a lesser part elsewhere
+                },
+            );
+            let want = if name.ends_with("fault") { 0.12 } else { 0.37 };
+            assert_eq!(frame.get(Channel::Damage), Some(want), "{format}: {name}");
+        }
+        // Tyre and brake damage and the power unit's wear are not damage of a part.
+        let frame = hand_built(
+            format,
+            |_| {},
+            |r| {
+                r[16..24].fill(90);
+                r[wing_at + 10..wing_at + 16].fill(80);
+            },
+        );
+        assert_eq!(frame.get(Channel::Damage), Some(0.0), "{format}: wear is not damage");
+        // A blown or seized engine is destroyed.
+        for flag in [16, 17] {
+            let frame = hand_built(format, |_| {}, |r| r[wing_at + flag] = 1);
+            assert_eq!(frame.get(Channel::Damage), Some(1.0), "{format}: flag {flag}");
+        }
+        // 100 % is destroyed; above it, or a flag other than 0/1, is not what the game sends.
+        let frame = hand_built(format, |_| {}, |r| r[wing_at + 3] = 100);
+        assert_eq!(frame.get(Channel::Damage), Some(1.0));
+        for (at, v) in [(3, 101), (16, 2)] {
+            let frame = hand_built(format, |_| {}, |r| r[wing_at + at] = v);
+            assert!(!frame.has(Channel::Damage), "{format}: byte {at} = {v}");
+        }
+    }
+}
+
+#[test]
+fn f1_position_from_lap_data() {
+    // F1 24 lap data record: `m_carPosition` at 32, `m_resultStatus` at 45.
+    for (position, want) in [(1, Some(1.0)), (14, Some(14.0)), (22, Some(22.0)), (0, None), (23, None)] {
+        let mut lap = blank(2024, 2, 0);
+        lap[HEADER_LEN + 32] = position;
+        lap[HEADER_LEN + 45] = 2; // active
+        let packets: Vec<Packet> = [lap, blank(2024, 6, 0)].iter().map(|b| f1::decode(b).expect("decodes")).collect();
+        let frame = run(&mut F1Normalizer::new(None), &packets).pop().expect("a frame");
+        assert_eq!(frame.get(Channel::Position), want, "m_carPosition {position}");
+    }
 }

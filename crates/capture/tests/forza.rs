@@ -260,9 +260,33 @@ fn dash_normalizes_to_si() {
     ] {
         assert!(approx(f.get(c), t), "{c:?} °F → °C");
     }
+    assert_eq!(f.get(Channel::Position), Some(4.0), "RacePosition");
     for c in [Channel::VelX, Channel::Yaw, Channel::Fuel, Channel::LapDist, Channel::SlipRatioFl] {
         assert!(!f.has(c), "{c:?} is not mapped");
     }
+}
+
+#[test]
+fn race_position_and_the_unmapped_fm_2023_tyre_wear() {
+    for len in [FM7_DASH_SIZE, HORIZON_DASH_SIZE, FM2023_DASH_SIZE] {
+        let at = if len == HORIZON_DASH_SIZE { 314 } else { 302 }; // RacePosition
+        let mut bytes = golden(len);
+        for (raw, want) in [(1u8, Some(1.0)), (24, Some(24.0)), (255, Some(255.0)), (0, None)] {
+            bytes[at] = raw;
+            let f = forza::decode(&bytes).expect("decodes").to_frame(0).expect("race on");
+            assert_eq!(f.get(Channel::Position), want, "{len} bytes: RacePosition {raw}");
+        }
+    }
+    // The golden FM 2023 packet carries tyre wear 0.91..0.94; its meaning is undocumented, so it is not mapped.
+    let p = forza::decode(&golden(FM2023_DASH_SIZE)).expect("decodes");
+    let Packet::Fm2023Dash { extra, .. } = &p else { panic!("FM 2023 layout") };
+    assert_eq!(extra.tire_wear, [0.91, 0.92, 0.93, 0.94]);
+    let f = p.to_frame(0).expect("race on");
+    for c in [Channel::TyreWearFl, Channel::TyreWearFr, Channel::TyreWearRl, Channel::TyreWearRr, Channel::FuelKg] {
+        assert!(!f.has(c), "{c:?} is not mapped");
+    }
+    // A Sled packet has no position.
+    assert!(!forza::decode(&golden(SLED_SIZE)).expect("decodes").to_frame(0).expect("race on").has(Channel::Position));
 }
 
 #[test]
@@ -343,7 +367,8 @@ fn frame_round_trips_through_every_layout() {
         .with(Channel::AccLat, 1.5)
         .with(Channel::AccLong, -0.5)
         .with(Channel::AccVert, 1.0)
-        .with(Channel::TyreTempFl, 85.0);
+        .with(Channel::TyreTempFl, 85.0)
+        .with(Channel::Position, 7.0);
     for format in [Format::Fm7Dash, Format::HorizonDash, Format::Fm2023Dash] {
         let p = Packet::from_frame(format, &frame, 1000);
         let bytes = p.encode();
@@ -422,12 +447,20 @@ proptest! {
 
     /// Frames from the emulator's side always decode back.
     #[test]
-    fn from_frame_always_decodes(speed in -10f32..200.0, gear in -2i32..14, pedal in -1f32..2.0, lap in 0u32..70_000) {
+    fn from_frame_always_decodes(
+        speed in -10f32..200.0, gear in -2i32..14, pedal in -1f32..2.0, lap in 0u32..70_000, position in -5f32..300.0
+    ) {
         let frame = Frame::new(0).with(Channel::Speed, speed).with(Channel::Gear, gear as f32)
-            .with(Channel::Throttle, pedal).with(Channel::Lap, lap as f32);
+            .with(Channel::Throttle, pedal).with(Channel::Lap, lap as f32).with(Channel::Position, position);
         for format in [Format::Sled, Format::Fm7Dash, Format::HorizonDash, Format::Fm2023Dash] {
             let p = Packet::from_frame(format, &frame, 0);
             prop_assert_eq!(forza::decode(&p.encode()), Ok(p));
+            // A position the byte holds comes back (rounded); any other is sent as 0, "none".
+            if format != Format::Sled {
+                let back = p.to_frame(0).expect("race on").get(Channel::Position);
+                let want = Some(position.round()).filter(|p| (1.0..=255.0).contains(p));
+                prop_assert_eq!(back, want);
+            }
         }
     }
 }

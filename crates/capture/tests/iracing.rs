@@ -174,6 +174,83 @@ fn frames_normalize_the_game_values() {
     assert!(heading_err[heading_err.len() / 2] < 0.05, "{heading_err:?}");
 }
 
+/// Row offsets of the variables below, as a separate script read them from the file's variable headers.
+const PLAYER_CAR_POSITION_AT: usize = 115; // int
+const WEAR_AT: [(&str, [usize; 3]); 4] =
+    [("LF", [835, 839, 843]), ("RF", [783, 787, 791]), ("LR", [983, 987, 991]), ("RR", [931, 935, 939])]; // float, left / middle / right
+
+fn row(record: usize) -> &'static [u8] {
+    &bytes()[DATA_AT + record * BUF_LEN..DATA_AT + (record + 1) * BUF_LEN]
+}
+
+fn row_i32(record: usize, at: usize) -> i32 {
+    i32::from_le_bytes(row(record)[at..at + 4].try_into().expect("4 bytes"))
+}
+
+fn row_f32(record: usize, at: usize) -> f32 {
+    f32::from_le_bytes(row(record)[at..at + 4].try_into().expect("4 bytes"))
+}
+
+#[test]
+fn race_position_and_tyre_wear_of_the_real_file() {
+    let f = file();
+    assert_eq!(f.var("PlayerCarPosition").map(|v| v.offset), Some(PLAYER_CAR_POSITION_AT));
+    for (wheel, offs) in WEAR_AT {
+        for (part, at) in ["L", "M", "R"].into_iter().zip(offs) {
+            let var = f.var(&format!("{wheel}wear{part}")).expect("wear variable");
+            assert_eq!((var.offset, var.unit.as_str()), (at, "%"), "{wheel}wear{part}");
+        }
+    }
+    let frames: Vec<_> = f.frames().collect();
+    // Not classified until the race has a position for the car: 0 in the row, no channel in the frame.
+    let first = (0..RECORDS).find(|&r| row_i32(r, PLAYER_CAR_POSITION_AT) != 0).expect("classified at some point");
+    assert!(first > 0);
+    for (r, frame) in frames.iter().enumerate() {
+        let raw = row_i32(r, PLAYER_CAR_POSITION_AT);
+        let want = (raw >= 1).then_some(raw as f32);
+        assert_eq!(frame.get(Channel::Position), want, "record {r}");
+        // A practice run on new tyres with no pit stop: every strip reads 1.0 (all tread left) in the rows,
+        // so nothing is worn.
+        for ((_, offs), wheel) in WEAR_AT.iter().zip(racecraft_core::Wheel::ALL) {
+            let least = offs.iter().map(|&at| row_f32(r, at)).fold(f32::INFINITY, f32::min);
+            assert_eq!(least, 1.0, "record {r}");
+            assert_eq!(frame.get(Channel::tyre_wear(wheel)), Some(1.0 - least), "record {r}");
+        }
+    }
+    assert_eq!(frames[RECORDS - 1].get(Channel::Position), Some(1.0));
+}
+
+#[test]
+fn tyre_wear_is_one_minus_the_least_tread_left_and_position_needs_a_classification() {
+    // The first records of the real file, with record 1's values replaced.
+    let mut data = small_file().to_vec();
+    let rec = DATA_AT + BUF_LEN;
+    let mut put = |at: usize, v: f32| data[rec + at..rec + at + 4].copy_from_slice(&v.to_le_bytes());
+    // LF: worn most on the left strip; RF: evenly; LR: one strip unreadable; RR: one strip beyond 1.
+    let strips = [[0.7, 0.8, 0.9], [0.95, 0.95, 0.95], [f32::NAN, 0.6, 0.75], [1.5, 0.5, 0.55]];
+    for ((_, offs), values) in WEAR_AT.iter().zip(strips) {
+        for (at, v) in offs.iter().zip(values) {
+            put(*at, v);
+        }
+    }
+    data[rec + PLAYER_CAR_POSITION_AT..rec + PLAYER_CAR_POSITION_AT + 4].copy_from_slice(&3i32.to_le_bytes());
+    let file = IbtFile::parse(&data).expect("parses");
+    let frames: Vec<_> = file.frames().collect();
+    let wear: Vec<f32> =
+        racecraft_core::Wheel::ALL.iter().map(|&w| frames[1].get(Channel::tyre_wear(w)).expect("wear")).collect();
+    let want = [0.3, 0.05, 0.4, 0.5];
+    assert!(wear.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "FL, FR, RL, RR: {wear:?}");
+    assert_eq!(frames[1].get(Channel::Position), Some(3.0));
+    assert!(!frames[0].has(Channel::Position), "0 is not a position");
+    // Every strip unreadable: no wear rather than a made-up one.
+    let mut data = small_file().to_vec();
+    for at in WEAR_AT[0].1 {
+        data[rec + at..rec + at + 4].copy_from_slice(&(-0.5f32).to_le_bytes());
+    }
+    let file = IbtFile::parse(&data).expect("parses");
+    assert!(!file.frames().nth(1).expect("record 1").has(Channel::TyreWearFl));
+}
+
 #[test]
 fn lap_tracker_reproduces_the_game_lap_times() {
     // Laps 1 and 2 complete inside the recording (lap 0 is the run to the line, lap 3 is cut short).

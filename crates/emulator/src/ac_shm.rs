@@ -15,7 +15,7 @@ use racecraft_capture::assetto_corsa::graphics::{GraphicsAc, GraphicsAcc, Graphi
 use racecraft_capture::assetto_corsa::physics::{PhysicsAcc, PhysicsBase, PhysicsExtended};
 use racecraft_capture::assetto_corsa::static_page::{StaticAcc, StaticBase};
 use racecraft_capture::assetto_corsa::{Game, GraphicsPage, PageKind, PhysicsPage, StaticPage, WideStr};
-use racecraft_core::{Channel, Frame, SessionMeta, Wheel};
+use racecraft_core::{Channel, Compound, Frame, SessionMeta, Wheel};
 
 use crate::{Error, Result, frame_to_world, ms};
 
@@ -64,6 +64,12 @@ pub fn graphics_page(game: Game, frame: &Frame, packet_id: i32) -> GraphicsPage 
     common.normalized_car_position = frame.get(Channel::LapDistPct).unwrap_or(0.0);
     common.current_sector_index = frame.get(Channel::Sector).map_or(0, |s| s as i32);
     common.is_in_pit = frame.get(Channel::InPit).map_or(0, |p| i32::from(p > 0.5));
+    // 0, "not classified", when the frame has no position.
+    common.position =
+        frame.get(Channel::Position).filter(|p| (1.0..=1000.0).contains(p)).map_or(0, |p| p.round() as i32);
+    if game == Game::Acc {
+        common.tyre_compound = WideStr(acc_compound(frame).into());
+    }
     let position = frame_to_world([
         frame.get(Channel::PosX).unwrap_or(0.0),
         frame.get(Channel::PosY).unwrap_or(0.0),
@@ -80,6 +86,16 @@ pub fn graphics_page(game: Game, frame: &Frame, packet_id: i32) -> GraphicsPage 
         }
     };
     GraphicsPage { common, tail }
+}
+
+/// The name ACC writes for the frame's compound: it has one dry slick and one wet tyre, so intermediates and wets
+/// are `"wet_compound"` and every other compound the dry one; nothing when the frame has no compound.
+fn acc_compound(frame: &Frame) -> &'static str {
+    match frame.get(Channel::TyreCompound).and_then(Compound::from_code) {
+        None => "",
+        Some(Compound::Intermediate | Compound::Wet) => "wet_compound",
+        Some(Compound::Other | Compound::Soft | Compound::Medium | Compound::Hard) => "dry_compound",
+    }
 }
 
 /// The static page for a session: `smVersion` 1.7 for AC, 1.9 for ACC.

@@ -5,7 +5,7 @@ use super::WideStr;
 use super::{Error, Game, Result, world_to_frame};
 use crate::bytes::layout;
 use crate::bytes::within;
-use racecraft_core::{Channel, Frame};
+use racecraft_core::{Channel, Compound, Frame};
 
 /// AC1 (shared memory 1.7).
 pub const AC_SIZE: usize = 296;
@@ -239,8 +239,24 @@ impl GraphicsPage {
         self.is_in_pit != 0 || lane != 0
     }
 
+    /// The tyre compound, where the game names it in a way the [`Compound`] codes can carry: ACC only.
+    ///
+    /// ACC has one dry slick per car and one wet tyre, and writes `"dry_compound"` or `"wet_compound"`: the
+    /// wet one is [`Compound::Wet`]; the dry slick is no soft, medium or hard of a set, so it is
+    /// [`Compound::Other`], as is any other name ACC may write. AC writes the car's own name of the tyre
+    /// (`"Semislicks (SM)"`, `"Street (ST)"`, `"Soft (S)"`, …), which says nothing of where it sits in the
+    /// car's set (one car's "Soft" is another's hardest), so AC pages give no compound.
+    pub fn compound(&self) -> Option<Compound> {
+        match (&self.tail, self.tyre_compound.as_str()) {
+            (GraphicsTail::Ac(_), _) | (GraphicsTail::Acc(_), "") => None,
+            (GraphicsTail::Acc(_), "wet_compound") => Some(Compound::Wet),
+            (GraphicsTail::Acc(_), _) => Some(Compound::Other),
+        }
+    }
+
     /// Adds the lap channels to `frame`: lap (laps completed + 1), lap time and last lap in s, lap fraction,
-    /// sector, in-pit, position (z up) and, for ACC, lap validity. Implausible values stay missing.
+    /// sector, in-pit, position (z up), race position and, for ACC, lap validity and tyre compound. Implausible
+    /// values stay missing.
     pub fn apply_to(&self, frame: &mut Frame) {
         if (0..100_000).contains(&self.completed_laps) {
             frame.set(Channel::Lap, (self.completed_laps + 1) as f32);
@@ -261,8 +277,13 @@ impl GraphicsPage {
                 frame.set_opt(channel, within(v, -1e6, 1e6));
             }
         }
+        // 0 before the session has classified the car; the upper bound is far above any grid.
+        if (1..=1000).contains(&self.position) {
+            frame.set(Channel::Position, self.position as f32);
+        }
         if let GraphicsTail::Acc(t) = &self.tail {
             frame.set(Channel::LapValid, f32::from(u8::from(t.is_valid_lap != 0)));
         }
+        frame.set_opt(Channel::TyreCompound, self.compound().map(Compound::code));
     }
 }

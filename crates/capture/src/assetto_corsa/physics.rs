@@ -48,7 +48,10 @@ layout! {
         wheels_pressure: [f32; 4] = 88,
         /// Wheel angular speed, rad/s.
         wheel_angular_speed: [f32; 4] = 104,
-        /// Tyre wear.
+        /// Tyre wear, as the game reports it; not normalized. Neither game documents a scale: AC's is about 100
+        /// on a new tyre and, as tools that read it observe, stays within about 90..100 as the tyre wears (a
+        /// grip level, with no value for "worn through"); ACC's documentation marks the field unused and it
+        /// reads 0. Neither is the 0 new .. 1 worn through of the `tyre_wear_*` channels.
         tyre_wear: [f32; 4] = 120,
         /// Tyre dirt level.
         tyre_dirty_level: [f32; 4] = 136,
@@ -70,7 +73,8 @@ layout! {
         roll: f32 = 216,
         /// Centre of gravity height, m.
         cg_height: f32 = 220,
-        /// Damage: front, rear, left, right, centre.
+        /// Damage: front, rear, left, right, centre. Not normalized: neither game documents a scale or what
+        /// a destroyed part reads, so there is no 0..1 `damage` to make of it.
         car_damage: [f32; 5] = 224,
         /// Number of tyres off track.
         number_of_tyres_out: i32 = 244,

@@ -218,6 +218,9 @@ impl PageSource for MappingSource {
 }
 
 /// What a poll found besides "nothing new" (`Ok(None)`).
+// A frame is over 200 bytes since the pit wall channels; it stays inline (and `Update` `Copy`) rather than
+// boxed, which would allocate once per physics step.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Update {
     /// A new physics step, with the graphics page's lap channels when it was readable.

@@ -14,33 +14,46 @@
 //!   are passed through unchanged.
 //! - Steering: the game's `m_steer` is -1 full left .. 1 full right; `steer_input` is positive to the left like
 //!   the `steer_rad` channel, so it is negated.
-//! - Fuel is not emitted: the game reports a mass (kg), the channel is litres.
+//! - Fuel: the game reports a mass (`m_fuelInTank`, kg), so it fills `fuel_kg` and never `fuel_l`.
+//! - Pit wall channels come from the latest packet of their type for the followed car, and only once that
+//!   packet has been seen in the session (no zeros stand in for a packet not received yet): `fuel_kg` and the
+//!   tyre compound from Car Status, tyre wear and damage from Car Damage, the race position from Lap Data.
 
-use super::{CAR_COUNT, CarMotionData, CarTelemetryData, LapData, Packet, PacketHeader};
-use racecraft_core::{Channel, Frame, Wheel};
+use super::{CAR_COUNT, CarDamageData, CarMotionData, CarStatusData, CarTelemetryData, LapData, Packet, PacketHeader};
+use racecraft_core::{Channel, Compound, Frame, Wheel};
 
 /// Pounds per square inch to kilopascals.
 const KPA_PER_PSI: f32 = 6.894_757;
 
 /// Builds frames for one car from a stream of decoded packets.
 ///
-/// A frame is produced for each Car Telemetry packet, completed with the latest Motion and Lap Data values
-/// for the same car in the same session. The followed car is the player's (`m_playerCarIndex`); when the
-/// player is spectating (255) it is the car chosen with `follow`, or else the race leader from the latest Lap
-/// Data.
+/// A frame is produced for each Car Telemetry packet, completed with the latest Motion, Lap Data, Car Status
+/// and Car Damage values for the same car in the same session. The followed car is the player's
+/// (`m_playerCarIndex`); when the player is spectating (255) it is the car chosen with `follow`, or else the race
+/// leader from the latest Lap Data.
 #[derive(Debug, Clone)]
 pub struct F1Normalizer {
     follow: Option<u8>,
     session_uid: Option<u64>,
     motion: Option<[CarMotionData; CAR_COUNT]>,
     lap: Option<[LapData; CAR_COUNT]>,
+    status: Option<[CarStatusData; CAR_COUNT]>,
+    damage: Option<[CarDamageData; CAR_COUNT]>,
     track_length_m: Option<f32>,
 }
 
 impl F1Normalizer {
     /// A normalizer following the player, or `follow` (a car index 0..22) when spectating.
     pub fn new(follow: Option<u8>) -> F1Normalizer {
-        F1Normalizer { follow, session_uid: None, motion: None, lap: None, track_length_m: None }
+        F1Normalizer {
+            follow,
+            session_uid: None,
+            motion: None,
+            lap: None,
+            status: None,
+            damage: None,
+            track_length_m: None,
+        }
     }
 
     /// The car followed for packets with this header, if one can be chosen yet.
@@ -64,6 +77,8 @@ impl F1Normalizer {
         match packet {
             Packet::Motion(p) => self.motion = Some(p.car_motion_data),
             Packet::LapData(p) => self.lap = Some(p.lap_data),
+            Packet::CarStatus(p) => self.status = Some(p.car_status_data),
+            Packet::CarDamage(p) => self.damage = Some(p.car_damage_data),
             Packet::Session(p) => {
                 self.track_length_m = Some(f32::from(p.track_length)).filter(|l| *l > 0.0);
             }
@@ -78,8 +93,6 @@ impl F1Normalizer {
             }
             Packet::Event(_)
             | Packet::Participants(_)
-            | Packet::CarStatus(_)
-            | Packet::CarDamage(_)
             | Packet::SessionHistory(_)
             | Packet::TyreSets(_)
             | Packet::MotionEx(_)
@@ -127,6 +140,12 @@ impl F1Normalizer {
         if let Some(l) = self.lap.as_ref().and_then(|l| l.get(car)) {
             self.set_lap(&mut f, l);
         }
+        if let Some(s) = self.status.as_ref().and_then(|s| s.get(car)) {
+            set_status(&mut f, s);
+        }
+        if let Some(d) = self.damage.as_ref().and_then(|d| d.get(car)) {
+            set_damage(&mut f, d);
+        }
         Some(f)
     }
 
@@ -153,7 +172,68 @@ impl F1Normalizer {
         if l.current_lap_invalid <= 1 {
             f.set(Channel::LapValid, if l.current_lap_invalid == 0 { 1.0 } else { 0.0 });
         }
+        // 0 is an empty slot, not a position.
+        if (1..=CAR_COUNT).contains(&usize::from(l.car_position)) {
+            f.set(Channel::Position, f32::from(l.car_position));
+        }
     }
+}
+
+/// Fuel mass and tyre compound from a Car Status record.
+fn set_status(f: &mut Frame, s: &CarStatusData) {
+    f.set_opt(Channel::FuelKg, Some(s.fuel_in_tank).filter(|kg| kg.is_finite() && *kg >= 0.0));
+    f.set_opt(Channel::TyreCompound, visual_compound(s.visual_tyre_compound).map(Compound::code));
+}
+
+/// The compound for `m_visualTyreCompound`, by the specification's F1 visual codes (F1 Classic uses the same):
+/// 16 soft, 17 medium, 18 hard, 7 inter, 8 wet. The visual compound is the one shown on the car (soft, medium,
+/// hard of the weekend's allocation), which is what our soft/medium/hard mean; the actual one (C0..C6) is not a
+/// position in the set. Other codes (F2's, whose numbering changed between the specifications) are another
+/// compound; 0 is an empty slot (every unused car's record has it), so no compound at all.
+fn visual_compound(code: u8) -> Option<Compound> {
+    match code {
+        0 => None,
+        16 => Some(Compound::Soft),
+        17 => Some(Compound::Medium),
+        18 => Some(Compound::Hard),
+        7 => Some(Compound::Intermediate),
+        8 => Some(Compound::Wet),
+        _ => Some(Compound::Other),
+    }
+}
+
+/// Tyre wear and damage from a Car Damage record.
+fn set_damage(f: &mut Frame, d: &CarDamageData) {
+    // The game's wheel order is RL, RR, FL, FR; wear is a percentage.
+    for (i, wheel) in [Wheel::RearLeft, Wheel::RearRight, Wheel::FrontLeft, Wheel::FrontRight].into_iter().enumerate() {
+        let percent = d.tyres_wear[i];
+        f.set_opt(Channel::tyre_wear(wheel), (0.0..=100.0).contains(&percent).then(|| percent / 100.0));
+    }
+    f.set_opt(Channel::Damage, damage(d));
+}
+
+/// The worst damaged part, 0..1: the front left, front right and rear wings, floor, diffuser, sidepod, gearbox
+/// and engine damage percentages, and 1 for a blown or seized engine. Left out: tyre damage and brake damage
+/// (they grow with use like tread wear, which has its own channels), the power unit components' wear (MGU-H,
+/// energy store, control electronics, ICE, MGU-K, turbocharger: ageing over a season, not damage) and the DRS
+/// and ERS fault flags (a fault, not an amount). A percentage above 100 is not one the game sends: no value.
+fn damage(d: &CarDamageData) -> Option<f32> {
+    let parts = [
+        d.front_left_wing_damage,
+        d.front_right_wing_damage,
+        d.rear_wing_damage,
+        d.floor_damage,
+        d.diffuser_damage,
+        d.sidepod_damage,
+        d.gear_box_damage,
+        d.engine_damage,
+    ];
+    let worst = parts.into_iter().max().unwrap_or(0);
+    if worst > 100 || d.engine_blown > 1 || d.engine_seized > 1 {
+        return None;
+    }
+    let destroyed = d.engine_blown == 1 || d.engine_seized == 1;
+    Some(if destroyed { 1.0 } else { f32::from(worst) / 100.0 })
 }
 
 fn unit_interval(v: f32) -> Option<f32> {

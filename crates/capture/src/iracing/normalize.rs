@@ -15,6 +15,14 @@
 //!   around the first fix (x east, y north; error well under a metre over a few km), `Alt` is z.
 //!   A fix of exactly (0, 0) is the simulator's "no fix" (the first record of a file has it).
 //! - Tyre temperature is the mean of the three surface temperatures (`LFtempL/M/R`, ...).
+//! - Tyre wear: `LFwearL/M/R`, ... are the fraction of tread *remaining* (0..1, though the unit says "%") across
+//!   the tyre's left, middle and right; the channel is the fraction worn at the most worn of the three,
+//!   `1 − min(L, M, R)`, since a tyre is worn through where its tread is thinnest, whatever the mean says. The
+//!   simulator updates them only when the car is in its pit stall (between stops they hold the last reading).
+//! - `PlayerCarPosition` 0 means the simulator has not classified the car yet: no position then.
+//! - Not mapped: `PlayerTireCompound` is an index into the car's own tyre list in the session info (not the
+//!   same list for every car), not a soft/medium/hard code. Damage: iRacing publishes only the repair time it
+//!   will cost (`PitRepairLeft`, `PitOptRepairLeft`, seconds), not how damaged a part is.
 //! - `Lap` 0 means no lap has been started (grid or pit exit before the line): the lap channels are
 //!   left absent then, so a lap tracker starts with lap 1 instead of inventing a lap 0 time.
 
@@ -73,8 +81,10 @@ pub(crate) struct VarMap {
     alt: Option<VarHeader>,
     fuel: Option<VarHeader>,
     on_pit_road: Option<VarHeader>,
+    position: Option<VarHeader>,
     tyre_temps: [[Option<VarHeader>; 3]; 4],
     tyre_press: [Option<VarHeader>; 4],
+    tyre_wear: [[Option<VarHeader>; 3]; 4],
 }
 
 /// iRacing's wheel prefixes in our [`Wheel`] order.
@@ -86,9 +96,13 @@ impl VarMap {
         let find = |name: &str| vars.iter().find(|v| v.name == name).cloned();
         let mut tyre_temps: [[Option<VarHeader>; 3]; 4] = Default::default();
         let mut tyre_press: [Option<VarHeader>; 4] = Default::default();
+        let mut tyre_wear: [[Option<VarHeader>; 3]; 4] = Default::default();
         for (wheel, prefix) in WHEELS {
             for (slot, part) in tyre_temps[wheel as usize].iter_mut().zip(["L", "M", "R"]) {
                 *slot = find(&format!("{prefix}temp{part}"));
+            }
+            for (slot, part) in tyre_wear[wheel as usize].iter_mut().zip(["L", "M", "R"]) {
+                *slot = find(&format!("{prefix}wear{part}"));
             }
             tyre_press[wheel as usize] = find(&format!("{prefix}pressure"));
         }
@@ -118,8 +132,10 @@ impl VarMap {
             alt: find("Alt"),
             fuel: find("FuelLevel"),
             on_pit_road: find("OnPitRoad"),
+            position: find("PlayerCarPosition"),
             tyre_temps,
             tyre_press,
+            tyre_wear,
         }
     }
 
@@ -187,11 +203,19 @@ impl VarMap {
         }
         set(Channel::Fuel, g(&self.fuel));
         set(Channel::InPit, g(&self.on_pit_road));
+        set(Channel::Position, g(&self.position).filter(|&p| p >= 1.0));
         for (wheel, _) in WHEELS {
             let (sum, n) =
                 self.tyre_temps[wheel as usize].iter().filter_map(g).fold((0.0, 0u32), |(s, n), t| (s + t, n + 1));
             set(Channel::tyre_temp(wheel), (n > 0).then(|| sum / f64::from(n)));
             set(Channel::tyre_pressure(wheel), g(&self.tyre_press[wheel as usize]));
+            // A strip outside 0..1 is not a reading; the others still are.
+            let remaining = self.tyre_wear[wheel as usize]
+                .iter()
+                .filter_map(g)
+                .filter(|r| (0.0..=1.0).contains(r))
+                .reduce(f64::min);
+            set(Channel::tyre_wear(wheel), remaining.map(|r| 1.0 - r));
         }
         f
     }
