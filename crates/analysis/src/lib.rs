@@ -83,6 +83,7 @@ pub mod limits;
 pub mod live;
 mod metrics;
 mod shifts;
+pub mod strategy;
 mod trace;
 mod track_model;
 
