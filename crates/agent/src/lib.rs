@@ -566,6 +566,7 @@ impl Sessions {
             track: String::new(),
             driver: String::new(),
             started_at_ms: 0,
+            ..Default::default()
         });
         meta.started_at_ms = racecraft_core::time::now_ms();
         if meta.driver.is_empty() {

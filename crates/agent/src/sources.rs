@@ -201,6 +201,7 @@ impl DatagramDecoder for F1Decoder {
                     .map_or_else(|| format!("track {}", session.track_id), str::to_owned),
                 driver: String::new(),
                 started_at_ms: 0,
+                ..Default::default()
             };
             if self.meta.as_ref() != Some(&meta) {
                 self.meta = Some(meta.clone());
@@ -246,6 +247,7 @@ impl DatagramDecoder for ForzaDecoder {
                 track,
                 driver: String::new(),
                 started_at_ms: 0,
+                ..Default::default()
             };
             if self.meta.as_ref() != Some(&meta) {
                 self.meta = Some(meta.clone());
@@ -397,6 +399,7 @@ pub(crate) fn ac_udp_client(common: Common, socket: UdpSocket, game: SocketAddr)
                             track: response.track_name.0.clone(),
                             driver: response.driver_name.0.clone(),
                             started_at_ms: 0,
+                            ..Default::default()
                         };
                         common.send(Event::Meta { source: common.source, meta })
                     }

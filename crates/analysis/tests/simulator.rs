@@ -16,8 +16,11 @@ fn simulate(
     driver: DriverModel,
     car: Car,
 ) -> (Simulation, Vec<Frame>) {
-    let sim = Simulation::new(Track::builtin(track).expect("builtin"), SimConfig { laps, rate_hz, seed, driver, car })
-        .expect("valid config");
+    let sim = Simulation::new(
+        Track::builtin(track).expect("builtin"),
+        SimConfig { laps, rate_hz, seed, driver, car, ..SimConfig::default() },
+    )
+    .expect("valid config");
     let frames = sim.frames().collect();
     (sim, frames)
 }

@@ -444,6 +444,8 @@ pub async fn record(args: RecordArgs) -> Result<()> {
         track: session.track,
         driver: session.driver,
         started_at_ms: session.started_at_ms,
+        team: session.team,
+        car_number: session.car_number,
     };
     let mut writer =
         RecordingWriter::create(&args.out, &meta).with_context(|| format!("creating {}", args.out.display()))?;

@@ -151,7 +151,7 @@ pub(crate) enum AuthArg {
     Team,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 struct SimArgs {
     /// A built-in circuit (Monza, Spa, Silverstone, ...) or the path of a centre-line CSV.
     #[arg(long, env = "RACECRAFT_TRACK", default_value = "Monza")]
@@ -165,6 +165,19 @@ struct SimArgs {
     /// Seed for the driver's lap-to-lap variation and mistakes.
     #[arg(long, env = "RACECRAFT_SEED", default_value_t = 1)]
     seed: u64,
+    /// The team the simulated car races for.
+    #[arg(long, default_value = "")]
+    team: String,
+    /// The car's race number: a team's sessions with the same number on the same track are one car's stints,
+    /// so a second `simulate` with another `--driver` takes the car over (a driver swap).
+    #[arg(long = "car", value_name = "NUMBER", default_value = "")]
+    car_number: String,
+    /// The driver's name.
+    #[arg(long, default_value = "Sim Driver")]
+    driver: String,
+    /// Fuel in the tank at the start, litres.
+    #[arg(long, value_name = "LITRES", default_value_t = 60.0)]
+    fuel: f64,
 }
 
 #[derive(Debug, Args)]
@@ -458,7 +471,17 @@ fn simulation(sim: &SimArgs, laps: u32) -> Result<Simulation> {
     anyhow::ensure!(sim.speed >= 0.0 && sim.speed.is_finite(), "--speed must be 0 (as fast as possible) or positive");
     anyhow::ensure!(laps >= 1, "--laps must be at least 1");
     let track = load_track(&sim.track)?;
-    let config = SimConfig { laps, rate_hz: sim.rate, seed: sim.seed, ..SimConfig::default() };
+    anyhow::ensure!(sim.fuel >= 0.0 && sim.fuel.is_finite(), "--fuel must be zero or more litres, not {}", sim.fuel);
+    let config = SimConfig {
+        laps,
+        rate_hz: sim.rate,
+        seed: sim.seed,
+        team: sim.team.clone(),
+        car_number: sim.car_number.clone(),
+        driver_name: sim.driver.clone(),
+        car: racecraft_sim::Car { fuel_start_l: sim.fuel, ..racecraft_sim::Car::default() },
+        ..SimConfig::default()
+    };
     Simulation::new(track, config).context("building the simulation")
 }
 
@@ -684,7 +707,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
     let driving = async {
         let mut seed = sim.seed;
         loop {
-            let simulation = simulation(&SimArgs { seed, ..clone_sim(&sim) }, laps)?;
+            let simulation = simulation(&SimArgs { seed, ..sim.clone() }, laps)?;
             drive(&simulation, &url, None, sim.speed).await?;
             seed += 1;
         }
@@ -697,10 +720,6 @@ async fn demo(args: DemoArgs) -> Result<()> {
     }
     server.shutdown().await.context("shutting down")?;
     Ok(())
-}
-
-fn clone_sim(s: &SimArgs) -> SimArgs {
-    SimArgs { track: s.track.clone(), rate: s.rate, speed: s.speed, seed: s.seed }
 }
 
 pub(crate) fn format_lap(s: f64) -> String {

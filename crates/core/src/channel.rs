@@ -221,6 +221,7 @@ mod tests {
         assert_eq!(Channel::tyre_temp(Wheel::RearRight), Channel::TyreTempRr);
         assert_eq!(Channel::tyre_pressure(Wheel::FrontLeft), Channel::TyrePressFl);
         assert_eq!(Channel::tyre_wear(Wheel::RearLeft), Channel::TyreWearRl);
+        assert_eq!(Channel::slip_ratio(Wheel::FrontRight), Channel::SlipRatioFr);
     }
 
     #[test]
@@ -233,6 +234,5 @@ mod tests {
         assert_eq!(Compound::from_code(6.0), None);
         assert_eq!(Compound::from_code(1.5), None);
         assert_eq!(Compound::from_code(f32::NAN), None);
-        assert_eq!(Channel::slip_ratio(Wheel::FrontRight), Channel::SlipRatioFr);
     }
 }

@@ -13,6 +13,7 @@ fn meta() -> SessionMeta {
         track: "monza, \"junior\"".into(),
         driver: "Test Driver".into(),
         started_at_ms: 1_763_790_000_250,
+        ..Default::default()
     }
 }
 

@@ -46,6 +46,13 @@ pub struct Session {
     #[serde(default)]
     #[ts(type = "\"private\" | \"team\" | \"link\"")]
     pub visibility: racecraft_core::Visibility,
+    /// The team the agent named for the car (a display name; `team_id` is the owning team on a team server).
+    #[serde(default)]
+    pub team: String,
+    /// The car's race number the agent named; empty when none. A team's sessions with the same car number on
+    /// the same track are the stints of one car.
+    #[serde(default)]
+    pub car_number: String,
 }
 
 /// A completed lap.

@@ -72,11 +72,13 @@ fn messages_have_the_documented_shape() {
         live: true,
         team_id: Some(2),
         visibility: racecraft_core::Visibility::Private,
+        team: "Apex".into(),
+        car_number: "7".into(),
     };
     let hello = ViewerMessage::Hello { v: 1, session, channels: vec![], laps: vec![lap()], best_lap_s: None };
     let text = serde_json::to_string(&hello).expect("serialize");
     assert!(text.starts_with(r#"{"type":"hello","v":1,"session":{"id":7,"#), "{text}");
-    assert!(text.contains(r#""team_id":2,"visibility":"private""#), "{text}");
+    assert!(text.contains(r#""team_id":2,"visibility":"private","team":"Apex","car_number":"7""#), "{text}");
     assert_eq!(serde_json::from_str::<ViewerMessage>(&text).expect("parse"), hello);
 }
 

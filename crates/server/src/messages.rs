@@ -23,6 +23,8 @@ pub(crate) fn session(row: &racecraft_store::Session, live: bool) -> Session {
         team_id: row.team_id,
         visibility: row.visibility,
         live,
+        team: row.team.clone(),
+        car_number: row.car_number.clone(),
     }
 }
 

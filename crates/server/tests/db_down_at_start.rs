@@ -37,6 +37,7 @@ async fn the_server_starts_degraded_while_postgres_is_down_and_catches_up() {
         track: "Monza".into(),
         driver: "d".into(),
         started_at_ms: 0,
+        ..Default::default()
     };
     let id = {
         let store = Store::connect(&pg.url()).await.expect("connect");

@@ -42,6 +42,7 @@ async fn health_is_degraded_from_the_first_failed_batch_on_a_full_disk() {
         track: "Spa".into(),
         driver: "d".into(),
         started_at_ms: 0,
+        ..Default::default()
     };
     let id = server.state().store().create_session(&meta, None).await.expect("session").id;
     const STEP: u64 = 2000;

@@ -59,7 +59,7 @@ pub struct Car {
     pub steering_lock_rad: f64,
     /// Fuel at the start of the session, litres.
     pub fuel_start_l: f64,
-    /// Fuel flow at full throttle and redline, litres per second.
+    /// Fuel flow at full power, litres per second (the flow is proportional to the power delivered).
     pub fuel_flow_max_lps: f64,
 }
 

@@ -11,6 +11,7 @@
 use racecraft_core::{Channel, Frame};
 
 use crate::car::G;
+use crate::consumption::wheel_load_g;
 use crate::sim::Simulation;
 use crate::track::wrap_angle;
 
@@ -45,8 +46,10 @@ pub struct Frames<'a> {
     shift: usize,
     gear: u8,
     prev_t: f64,
-    fuel_l: f64,
-    fuel_flow_lps: f64,
+    /// Fuel burnt from the start of lap 1 to the start of the current segment, litres.
+    fuel_used_l: f64,
+    /// Tread worn from the start of lap 1 to the start of the current segment.
+    tyre_worn: [f64; 4],
     tyre_c: [f64; 4],
     tyre_heat_cps: [f64; 4],
 }
@@ -60,8 +63,8 @@ impl<'a> Frames<'a> {
             shift: 0,
             gear: sim.initial_gear,
             prev_t: 0.0,
-            fuel_l: sim.cfg.car.fuel_start_l,
-            fuel_flow_lps: 0.0,
+            fuel_used_l: 0.0,
+            tyre_worn: [0.0; 4],
             tyre_c: [TYRE_START_C; 4],
             tyre_heat_cps: [0.0; 4],
         }
@@ -78,12 +81,16 @@ impl<'a> Frames<'a> {
         // Integrate the slow states over the step since the previous frame.
         let dt = t - self.prev_t;
         self.prev_t = t;
-        self.fuel_l = (self.fuel_l - self.fuel_flow_lps * dt).max(0.0);
         for (temp, heat) in self.tyre_c.iter_mut().zip(self.tyre_heat_cps) {
             *temp += dt * (heat - TYRE_COOLING_PER_S * (*temp - AMBIENT_C));
         }
 
         while self.segment + 2 < sim.v.len() && sim.t[self.segment + 1] <= t {
+            let i = self.segment;
+            self.fuel_used_l += sim.segment_fuel_l(i, sim.t[i + 1] - sim.t[i]);
+            for (worn, w) in self.tyre_worn.iter_mut().zip(sim.segment_wear(i, ds)) {
+                *worn += w;
+            }
             self.segment += 1;
         }
         let i = self.segment;
@@ -136,16 +143,12 @@ impl<'a> Frames<'a> {
         let acc_lat_g = speed * speed * kappa / G;
         let acc_long_g = accel / G;
 
-        // Next step's fuel flow and tyre heating, from this frame.
-        self.fuel_flow_lps = car.fuel_flow_max_lps * throttle * rpm / car.redline_rpm;
-        let lat_load = |outer: bool| acc_lat_g.abs() * if outer { 1.6 } else { 0.4 };
-        let long_load = |front: bool| acc_long_g.abs() * if front == (accel < 0.0) { 1.6 } else { 0.4 };
-        for (w, heat) in self.tyre_heat_cps.iter_mut().enumerate() {
-            let (front, right) = (w < 2, w % 2 == 1);
-            // A left turn (acc_lat > 0) loads the right-hand tyres.
-            let outer = right == (acc_lat_g > 0.0);
-            *heat = speed * (TYRE_HEAT_ROLLING + TYRE_HEAT_PER_G * (lat_load(outer) + long_load(front)) / 2.0);
+        // Next step's tyre heating, from this frame.
+        for (heat, load_g) in self.tyre_heat_cps.iter_mut().zip(wheel_load_g(acc_lat_g, acc_long_g)) {
+            *heat = speed * (TYRE_HEAT_ROLLING + TYRE_HEAT_PER_G * load_g);
         }
+        let fuel_l = car.fuel_start_l - self.fuel_used_l - sim.segment_fuel_l(i, tau);
+        let partial_wear = sim.segment_wear(i, into);
         let grip_use = tyre_force / (car.mass_kg * car.grip_mps2(speed));
         let slip = |front: bool| {
             if grip_use >= 0.0 {
@@ -188,13 +191,14 @@ impl<'a> Frames<'a> {
         frame.set_f64(Channel::LapDist, lap_dist);
         frame.set_f64(Channel::LapDistPct, lap_dist / track.length_m());
         frame.set(Channel::Sector, (p / (n / 3)).min(2) as f32);
-        frame.set_f64(Channel::Fuel, self.fuel_l);
+        frame.set_f64(Channel::Fuel, fuel_l.max(0.0));
         for w in 0..4 {
             let temp = self.tyre_c[w];
             let pressure = (TYRE_COLD_KPA + ATMOSPHERE_KPA) * (temp + 273.15) / (AMBIENT_C + 273.15) - ATMOSPHERE_KPA;
             frame.set_f64(TYRE_TEMP[w], temp);
             frame.set_f64(TYRE_PRESS[w], pressure);
             frame.set_f64(SLIP[w], slip(w < 2));
+            frame.set_f64(TYRE_WEAR[w], (sim.cfg.tyre_wear_start[w] + self.tyre_worn[w] + partial_wear[w]).min(1.0));
         }
         frame.set(Channel::InPit, 0.0);
         frame.set(Channel::LapValid, 1.0);
@@ -205,6 +209,7 @@ impl<'a> Frames<'a> {
 const TYRE_TEMP: [Channel; 4] = [Channel::TyreTempFl, Channel::TyreTempFr, Channel::TyreTempRl, Channel::TyreTempRr];
 const TYRE_PRESS: [Channel; 4] =
     [Channel::TyrePressFl, Channel::TyrePressFr, Channel::TyrePressRl, Channel::TyrePressRr];
+const TYRE_WEAR: [Channel; 4] = [Channel::TyreWearFl, Channel::TyreWearFr, Channel::TyreWearRl, Channel::TyreWearRr];
 const SLIP: [Channel; 4] = [Channel::SlipRatioFl, Channel::SlipRatioFr, Channel::SlipRatioRl, Channel::SlipRatioRr];
 
 impl Iterator for Frames<'_> {

@@ -10,12 +10,14 @@
 //! - [`DriverModel`]: how the driver varies from lap to lap and how often a mistake happens.
 //! - [`Simulation`]: solves a whole session from a [`SimConfig`] once, then yields [`racecraft_core::Frame`]s
 //!   through [`Frames`] without allocating.
-//! - [`GroundTruth`]: lap and sector times, corners, mistakes and their cost, shift points; JSON on disk.
+//! - [`GroundTruth`]: lap and sector times, corners, mistakes and their cost, shift points, fuel burnt and
+//!   tread worn; JSON on disk.
 //!
 //! The method and its assumptions are described where they are decided: `track` (resampling, curvature),
-//! `car` (forces), `qss` (the speed profile), `driver` (corners, variation, mistakes), `frames` (channels).
+//! `car` (forces), `qss` (the speed profile), `driver` (corners, variation, mistakes), `consumption` (fuel and tread), `frames` (channels).
 
 mod car;
+mod consumption;
 mod driver;
 mod error;
 mod frames;

@@ -9,6 +9,7 @@ use racecraft_core::SessionMeta;
 use serde::{Deserialize, Serialize};
 
 use crate::car::Car;
+use crate::consumption::Consumption;
 use crate::driver::{self, Corner, DriverModel, LapPlan, LimitBuilder, MistakeKind};
 use crate::error::{Error, Result};
 use crate::frames::Frames;
@@ -39,11 +40,29 @@ pub struct SimConfig {
     pub car: Car,
     /// The driver.
     pub driver: DriverModel,
+    /// The driver's name, as the session names it.
+    pub driver_name: String,
+    /// The team the car races for; empty for none.
+    pub team: String,
+    /// The car's race number; empty for none.
+    pub car_number: String,
+    /// Tread already worn at the start of lap 1, FL, FR, RL, RR (a stint on used tyres).
+    pub tyre_wear_start: [f64; 4],
 }
 
 impl Default for SimConfig {
     fn default() -> SimConfig {
-        SimConfig { laps: 3, rate_hz: 60.0, seed: 1, car: Car::default(), driver: DriverModel::default() }
+        SimConfig {
+            laps: 3,
+            rate_hz: 60.0,
+            seed: 1,
+            car: Car::default(),
+            driver: DriverModel::default(),
+            driver_name: "Sim Driver".into(),
+            team: String::new(),
+            car_number: String::new(),
+            tyre_wear_start: [0.0; 4],
+        }
     }
 }
 
@@ -55,6 +74,9 @@ impl SimConfig {
         }
         if !RATE_HZ_RANGE.contains(&self.rate_hz) {
             return Err(Error::Config(format!("rate_hz must be in 60..=333, is {}", self.rate_hz)));
+        }
+        if let Some(w) = self.tyre_wear_start.iter().find(|w| !(0.0..=1.0).contains(*w)) {
+            return Err(Error::Config(format!("tyre_wear_start must be in 0..=1, is {w}")));
         }
         self.car.validate()?;
         self.driver.validate()
@@ -80,6 +102,7 @@ pub struct Simulation {
     pub(crate) end_us: i64,
     pub(crate) frame_count: u64,
     pub(crate) truth: GroundTruth,
+    pub(crate) consumption: Consumption,
 }
 
 impl Simulation {
@@ -180,8 +203,30 @@ impl Simulation {
                 sectors_s: [s1, s2, s3],
                 corner_min_speeds_mps,
                 mistakes,
+                fuel_used_l: 0.0,
+                fuel_at_end_l: 0.0,
+                tyre_wear_at_end: [0.0; 4],
             });
         }
+
+        let consumption = Consumption::new(car);
+        let mut fuel_l = car.fuel_start_l;
+        let mut worn = [0.0; 4];
+        for (lap, truth) in lap_truths.iter_mut().enumerate() {
+            let start = (lap + 1) * n;
+            let fuel_before = fuel_l;
+            for i in start..start + n {
+                fuel_l -= segment_fuel_l(&consumption, car, &v, &t, ds, i, t[i + 1] - t[i]);
+                let wear = segment_wear(&v, curvature, ds, n, i, ds);
+                for (total, w) in worn.iter_mut().zip(wear) {
+                    *total += w;
+                }
+            }
+            truth.fuel_used_l = fuel_before - fuel_l;
+            truth.fuel_at_end_l = fuel_l;
+            truth.tyre_wear_at_end = std::array::from_fn(|w| cfg.tyre_wear_start[w] + worn[w]);
+        }
+        let fuel_per_lap_l = (car.fuel_start_l - fuel_l) / laps as f64;
 
         let (initial_gear, shifts) = shift_events(car, &v, &t, ds);
         let end_us = ((t[(laps + 1) * n] + OVERRUN_S) * 1e6).floor() as i64;
@@ -197,6 +242,11 @@ impl Simulation {
             ideal_lap_time_s,
             corners: corner_truths(&corners, &nominal, ds, n),
             laps: lap_truths,
+            team: cfg.team.clone(),
+            car_number: cfg.car_number.clone(),
+            driver: cfg.driver_name.clone(),
+            fuel_start_l: car.fuel_start_l,
+            fuel_per_lap_l,
             shift_points: (1..car.gear_count())
                 .filter_map(|g| {
                     let optimal_rpm = car.optimal_upshift_rpm(g)?;
@@ -215,18 +265,32 @@ impl Simulation {
             end_us,
             frame_count,
             truth,
+            consumption,
         })
     }
 
-    /// Session metadata: game `racecraft-sim`, the car's and track's names, driver `Sim Driver`.
+    /// Session metadata: game `racecraft-sim`, the car's and track's names, and the configured driver, team
+    /// and car number.
     pub fn meta(&self, started_at_ms: i64) -> SessionMeta {
         SessionMeta {
             game: "racecraft-sim".into(),
             car: self.cfg.car.name.clone(),
             track: self.track.name().to_owned(),
-            driver: "Sim Driver".into(),
+            driver: self.cfg.driver_name.clone(),
             started_at_ms,
+            team: self.cfg.team.clone(),
+            car_number: self.cfg.car_number.clone(),
         }
+    }
+
+    /// Fuel burnt in the first `tau_s` seconds of profile segment `i`, litres.
+    pub(crate) fn segment_fuel_l(&self, i: usize, tau_s: f64) -> f64 {
+        segment_fuel_l(&self.consumption, &self.cfg.car, &self.v, &self.t, self.track.step_m(), i, tau_s)
+    }
+
+    /// Tread worn on each tyre over the first `metres` of profile segment `i`.
+    pub(crate) fn segment_wear(&self, i: usize, metres: f64) -> [f64; 4] {
+        segment_wear(&self.v, self.track.curvature(), self.track.step_m(), self.track.len(), i, metres)
     }
 
     /// The exact facts of the session.
@@ -276,6 +340,18 @@ impl std::fmt::Debug for Simulation {
             .field("frame_count", &self.frame_count)
             .finish_non_exhaustive()
     }
+}
+
+/// Fuel burnt in the first `tau_s` seconds of segment `i` of the profile `v`, `t`, litres.
+fn segment_fuel_l(consumption: &Consumption, car: &Car, v: &[f64], t: &[f64], ds: f64, i: usize, tau_s: f64) -> f64 {
+    consumption.fuel_l(car, v[i], v[i + 1], ds, tau_s.min(t[i + 1] - t[i]))
+}
+
+/// Tread worn over the first `metres` of segment `i`: its acceleration and entry speed, the curvature where it
+/// starts.
+fn segment_wear(v: &[f64], curvature: &[f64], ds: f64, n: usize, i: usize, metres: f64) -> [f64; 4] {
+    let accel = (v[i + 1] * v[i + 1] - v[i] * v[i]) / (2.0 * ds);
+    Consumption::wear(v[i], accel, curvature[i % n], metres)
 }
 
 fn frame_time_us(k: u64, rate_hz: f64) -> i64 {

@@ -31,6 +31,21 @@ pub struct GroundTruth {
     pub laps: Vec<LapTruth>,
     /// Upshift points per gear (every gear but the top one).
     pub shift_points: Vec<ShiftPoint>,
+    /// The team the car races for; empty for none.
+    #[serde(default)]
+    pub team: String,
+    /// The car's race number; empty for none.
+    #[serde(default)]
+    pub car_number: String,
+    /// The driver's name.
+    #[serde(default)]
+    pub driver: String,
+    /// Fuel in the tank at the start of lap 1, litres.
+    #[serde(default)]
+    pub fuel_start_l: f64,
+    /// Fuel burnt per timed lap on average, litres.
+    #[serde(default)]
+    pub fuel_per_lap_l: f64,
 }
 
 /// Direction of a corner.
@@ -79,6 +94,15 @@ pub struct LapTruth {
     pub corner_min_speeds_mps: Vec<f64>,
     /// The driver's mistakes on this lap (at most one).
     pub mistakes: Vec<MistakeTruth>,
+    /// Fuel burnt on this lap, litres.
+    #[serde(default)]
+    pub fuel_used_l: f64,
+    /// Fuel left at the end of the lap, litres (negative once the model ran dry: the engine keeps running).
+    #[serde(default)]
+    pub fuel_at_end_l: f64,
+    /// Tread worn since the start of lap 1 at the end of this lap, FL, FR, RL, RR (0 new, 1 worn through).
+    #[serde(default)]
+    pub tyre_wear_at_end: [f64; 4],
 }
 
 /// A driver mistake and what it cost.

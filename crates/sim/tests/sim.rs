@@ -228,7 +228,12 @@ fn frames_have_every_channel_and_track_the_lap() {
         assert!((f.t_us as f64 - k as f64 * step_us).abs() <= 0.5);
         let missing: Vec<_> = Channel::ALL.iter().filter(|c| !f.has(**c)).map(|c| c.name()).collect();
         let lap = get(f, Channel::Lap) as u32;
-        let expected_missing: &[&str] = if lap == 1 { &["last_lap_s"] } else { &[] };
+        // The simulator reports fuel as a volume, and knows no compound, damage or other cars.
+        let expected_missing: &[&str] = if lap == 1 {
+            &["last_lap_s", "fuel_kg", "tyre_compound", "damage", "position"]
+        } else {
+            &["fuel_kg", "tyre_compound", "damage", "position"]
+        };
         assert_eq!(missing, expected_missing, "t_us {}", f.t_us);
         let dist = get(f, Channel::LapDist);
         assert!((0.0..length).contains(&dist));
@@ -404,6 +409,77 @@ fn truth_round_trips_through_json() {
 }
 
 #[test]
+fn fuel_and_tread_in_the_frames_follow_the_truth() {
+    let (s, frames) = monza();
+    let truth = s.truth();
+    let car = &s.config().car;
+    assert_eq!(truth.fuel_start_l, car.fuel_start_l);
+    let step_s = 1.0 / s.config().rate_hz;
+    // The most fuel one frame interval can burn (the profile's force is taken at a segment's entry speed, so
+    // the power may exceed the engine's by the speed gained over one segment, well under 2 %), and a bound on
+    // the tread one interval can wear.
+    let frame_fuel = car.fuel_flow_max_lps * step_s * 1.02;
+    let frame_wear = 85.0 * step_s * 20e-6;
+    let mut prev: Option<&Frame> = None;
+    for f in frames {
+        if let Some(p) = prev {
+            assert!(get(f, Channel::Fuel) <= get(p, Channel::Fuel), "t_us {}: fuel rose", f.t_us);
+            assert!(get(p, Channel::Fuel) - get(f, Channel::Fuel) <= frame_fuel, "t_us {}", f.t_us);
+            for c in [Channel::TyreWearFl, Channel::TyreWearFr, Channel::TyreWearRl, Channel::TyreWearRr] {
+                let (a, b) = (get(p, c), get(f, c));
+                assert!(b >= a - 1e-7 && b - a <= frame_wear, "t_us {}: {} {a} -> {b}", f.t_us, c.name());
+            }
+        }
+        prev = Some(f);
+    }
+    // At each crossing of the line the frames hold the truth's fuel and tread, to within one frame's worth.
+    let mut fuel_used = 0.0;
+    for lap in &truth.laps {
+        let end_s = lap.start_s + lap.lap_time_s;
+        let at = frames.iter().find(|f| f.t_s() >= end_s).expect("a frame after the lap");
+        let since = at.t_s() - end_s;
+        assert!(since < step_s + 1e-9);
+        assert!((get(at, Channel::Fuel) - lap.fuel_at_end_l).abs() <= frame_fuel, "lap {}", lap.lap_number);
+        for (w, c) in
+            [Channel::TyreWearFl, Channel::TyreWearFr, Channel::TyreWearRl, Channel::TyreWearRr].into_iter().enumerate()
+        {
+            assert!((get(at, c) - lap.tyre_wear_at_end[w]).abs() <= frame_wear, "lap {}: {}", lap.lap_number, c.name());
+        }
+        // A Monza lap of a GT car: a few litres and under 2 % of the tread.
+        assert!((2.0..6.0).contains(&lap.fuel_used_l), "lap {}: {} l", lap.lap_number, lap.fuel_used_l);
+        fuel_used += lap.fuel_used_l;
+    }
+    let last = truth.laps.last().expect("laps");
+    assert!(last.tyre_wear_at_end.iter().all(|w| (0.001..0.06).contains(w)), "{:?}", last.tyre_wear_at_end);
+    assert!((truth.fuel_per_lap_l - fuel_used / truth.laps.len() as f64).abs() < 1e-9);
+    assert!((truth.fuel_start_l - fuel_used - last.fuel_at_end_l).abs() < 1e-9);
+}
+
+#[test]
+fn a_stint_on_used_tyres_starts_worn_and_a_lighter_tank_burns_the_same() {
+    let base = SimConfig { laps: 2, rate_hz: 60.0, seed: 3, ..SimConfig::default() };
+    let fresh = sim("Norisring", base.clone());
+    let used = sim(
+        "Norisring",
+        SimConfig {
+            tyre_wear_start: [0.2, 0.25, 0.1, 0.15],
+            car: Car { fuel_start_l: 20.0, ..Car::default() },
+            ..base
+        },
+    );
+    let first = used.frames().next().expect("a frame");
+    assert_eq!(first.get(Channel::TyreWearFr), Some(0.25));
+    assert_eq!(first.get(Channel::Fuel), Some(20.0));
+    for (a, b) in fresh.truth().laps.iter().zip(&used.truth().laps) {
+        // The model's mass does not change with fuel: the same laps burn the same fuel and wear the same.
+        assert!((a.fuel_used_l - b.fuel_used_l).abs() < 1e-12);
+        assert!((b.tyre_wear_at_end[1] - a.tyre_wear_at_end[1] - 0.25).abs() < 1e-12);
+    }
+    let bad = SimConfig { tyre_wear_start: [0.0, 1.5, 0.0, 0.0], ..SimConfig::default() };
+    assert!(matches!(Simulation::new(Track::builtin("Norisring").expect("track"), bad), Err(Error::Config(_))));
+}
+
+#[test]
 fn meta_names_the_session() {
     let (s, _) = monza();
     let meta = s.meta(1_763_700_000_000);
@@ -412,6 +488,21 @@ fn meta_names_the_session() {
     assert_eq!(meta.track, "Monza");
     assert_eq!(meta.driver, "Sim Driver");
     assert_eq!(meta.started_at_ms, 1_763_700_000_000);
+    assert_eq!((meta.team.as_str(), meta.car_number.as_str()), ("", ""));
+
+    let entered = sim(
+        "Norisring",
+        SimConfig {
+            laps: 1,
+            team: "Apex Racing".into(),
+            car_number: "7".into(),
+            driver_name: "Ana Lopes".into(),
+            ..SimConfig::default()
+        },
+    );
+    let meta = entered.meta(0);
+    assert_eq!((meta.team.as_str(), meta.car_number.as_str(), meta.driver.as_str()), ("Apex Racing", "7", "Ana Lopes"));
+    assert_eq!((entered.truth().team.as_str(), entered.truth().driver.as_str()), ("Apex Racing", "Ana Lopes"));
 }
 
 #[test]

@@ -40,6 +40,12 @@ pub struct Session {
     /// Who besides its driver and the team's owners and engineers may read it.
     #[serde(default)]
     pub visibility: Visibility,
+    /// The team the agent named for the car (display; on a team server the owning team is `team_id`).
+    #[serde(default)]
+    pub team: String,
+    /// The car's race number the agent named; empty when none.
+    #[serde(default)]
+    pub car_number: String,
 }
 
 impl Session {
@@ -56,6 +62,8 @@ impl Session {
             track: self.track.clone(),
             driver: self.driver.clone(),
             started_at_ms: self.started_at_ms,
+            team: self.team.clone(),
+            car_number: self.car_number.clone(),
         }
     }
 }
@@ -218,6 +226,8 @@ impl NewSession {
             team_id: self.owner.map(|o| o.team_id),
             driver_user_id: self.owner.and_then(|o| o.driver_user_id),
             visibility: Visibility::default(),
+            team: self.meta.team.clone(),
+            car_number: self.meta.car_number.clone(),
         }
     }
 }

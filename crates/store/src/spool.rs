@@ -12,6 +12,8 @@
 //!             · i64 start_t_us · i64 end_t_us · u64 frame_count · u8 flags (bit 0 valid, 1 out_lap, 2 pit)
 //! session   = i64 id · i64 started_at_ms · i64 created_at_ms · str name · str game · str car · str track
 //!             · str driver                                   (str = u32 len · UTF-8 bytes)
+//!             [· i64 team_id · i64 driver_user_id             (version 3 and 4: the owner, 0 for none)]
+//!             [· str team · str car_number                    (version 4: the entry the agent named)]
 //! end       = i64 session_id · i64 ended_at_ms
 //! ```
 //! A batch without sessions or ends is written as version 1, which every build reads; version 2 only when
@@ -45,6 +47,8 @@ const VERSION: u8 = 1;
 const VERSION_SESSIONS: u8 = 2;
 /// Version 2 with each session's owner (team and driver ids, 0 for none) after its texts.
 const VERSION_OWNED: u8 = 3;
+/// Version 3 with each session's entry (team name and car number as the agent named them) after its owner.
+const VERSION_ENTRY: u8 = 4;
 const RECORD_HEADER_LEN: u64 = 12;
 /// Refuses absurd lengths from a corrupt header before allocating for them.
 const MAX_PAYLOAD_LEN: u32 = 1 << 30;
@@ -482,9 +486,16 @@ fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0; 8]);
     let payload_start = out.len();
     let with_sessions = !batch.sessions.is_empty() || !batch.ends.is_empty();
-    let owned = batch.sessions.iter().any(|s| s.owner.is_some());
+    let entry = batch.sessions.iter().any(|s| !s.meta.team.is_empty() || !s.meta.car_number.is_empty());
+    let owned = entry || batch.sessions.iter().any(|s| s.owner.is_some());
     if with_sessions {
-        out.push(if owned { VERSION_OWNED } else { VERSION_SESSIONS });
+        out.push(if entry {
+            VERSION_ENTRY
+        } else if owned {
+            VERSION_OWNED
+        } else {
+            VERSION_SESSIONS
+        });
         out.extend_from_slice(&(batch.sessions.len() as u32).to_le_bytes());
         for s in &batch.sessions {
             out.extend_from_slice(&s.id.to_le_bytes());
@@ -499,6 +510,12 @@ fn encode_record(batch: &WriteBatch, out: &mut Vec<u8>) {
                 let driver = s.owner.and_then(|o| o.driver_user_id).unwrap_or(0);
                 out.extend_from_slice(&team.to_le_bytes());
                 out.extend_from_slice(&driver.to_le_bytes());
+            }
+            if entry {
+                for text in [&s.meta.team, &s.meta.car_number] {
+                    out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                    out.extend_from_slice(text.as_bytes());
+                }
             }
         }
     } else {
@@ -582,7 +599,7 @@ fn count(r: &mut Reader<'_>, min_item_len: usize) -> Result<usize, Malformed> {
 fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
     let mut r = Reader::new(payload);
     let version = r.u8()?;
-    if !matches!(version, VERSION | VERSION_SESSIONS | VERSION_OWNED) {
+    if !matches!(version, VERSION | VERSION_SESSIONS | VERSION_OWNED | VERSION_ENTRY) {
         return Err(Malformed::Version(version));
     }
     let with_sessions = version != VERSION;
@@ -595,20 +612,25 @@ fn decode_payload(payload: &[u8]) -> Result<WriteBatch, Malformed> {
             let started_at_ms = r.i64()?;
             let created_at_ms = r.i64()?;
             let name = text(&mut r)?;
-            let meta = SessionMeta {
+            let mut meta = SessionMeta {
                 game: text(&mut r)?,
                 car: text(&mut r)?,
                 track: text(&mut r)?,
                 driver: text(&mut r)?,
                 started_at_ms,
+                ..Default::default()
             };
-            let owner = if version == VERSION_OWNED {
+            let owner = if version >= VERSION_OWNED {
                 let team_id = r.i64()?;
                 let driver = r.i64()?;
                 (team_id != 0).then(|| Owner { team_id, driver_user_id: (driver != 0).then_some(driver) })
             } else {
                 None
             };
+            if version == VERSION_ENTRY {
+                meta.team = text(&mut r)?;
+                meta.car_number = text(&mut r)?;
+            }
             sessions.push(NewSession { id, name, meta, created_at_ms, owner });
         }
     }
@@ -719,6 +741,7 @@ mod tests {
                     track: "Monza".into(),
                     driver: String::new(),
                     started_at_ms: 1_763_700_000_000,
+                    ..SessionMeta::default()
                 },
                 created_at_ms: 1_763_700_000_123,
                 owner: None,
@@ -788,6 +811,27 @@ mod tests {
     }
 
     #[test]
+    fn entries_round_trip_as_version_4_and_every_truncation_fails() {
+        let mut entered = batch_with_sessions();
+        entered.sessions[0].meta.team = "Apex Racing".into();
+        entered.sessions[0].meta.car_number = "7".into();
+        entered.sessions.push(NewSession {
+            id: OFFLINE_SESSION_ID_BASE + 8,
+            owner: Some(Owner { team_id: 4, driver_user_id: Some(2) }),
+            meta: SessionMeta { car_number: "12".into(), ..entered.sessions[0].meta.clone() },
+            ..entered.sessions[0].clone()
+        });
+        let mut out = Vec::new();
+        encode_record(&entered, &mut out);
+        let payload = &out[12..];
+        assert_eq!(payload[0], VERSION_ENTRY);
+        assert!(matches!(decode_payload(payload), Ok(b) if b == entered));
+        for n in 0..payload.len() {
+            assert!(decode_payload(&payload[..n]).is_err(), "truncated to {n}");
+        }
+    }
+
+    #[test]
     fn version_1_golden_record_still_reads() {
         // A record as the build before version 2 wrote it: one chunk of session 7, one lap.
         let mut payload = vec![1u8];
@@ -823,11 +867,11 @@ mod tests {
     fn unknown_version_is_reported_as_such() {
         let mut out = Vec::new();
         encode_record(&batch(), &mut out);
-        out[12] = 4;
+        out[12] = VERSION_ENTRY + 1;
         let crc = crc32fast::hash(&out[12..]);
         out[8..12].copy_from_slice(&crc.to_le_bytes());
         let remaining = out.len() as u64;
-        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(4))));
+        assert!(matches!(read_record(&mut &out[..], remaining), Ok(Scan::Version(v)) if v == VERSION_ENTRY + 1));
     }
 
     #[tokio::test]

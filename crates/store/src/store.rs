@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use racecraft_codec::chunk;
-use racecraft_core::{Frame, SessionMeta, Visibility};
+use racecraft_core::{Frame, SessionMeta};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::OnceCell;
 
-use crate::model::{LapRow, Owner, Session, WriteBatch};
+use crate::model::{LapRow, NewSession, Owner, Session, WriteBatch};
 use crate::{Error, Result, now_ms};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -99,7 +99,7 @@ macro_rules! with_pool {
 macro_rules! select_session {
     () => {
         "SELECT s.id, s.name, s.game, s.car, s.track, s.driver, s.started_at_ms, s.ended_at_ms, s.archived, \
-         s.team_id, s.driver_user_id, s.visibility, \
+         s.team_id, s.driver_user_id, s.visibility, s.team, s.car_number, \
          (SELECT COUNT(*) FROM laps l WHERE l.session_id = s.id) AS lap_count, \
          (SELECT MIN(l.lap_time_s) FROM laps l WHERE l.session_id = s.id AND l.valid) AS best_lap_s, \
          (SELECT CAST(COALESCE(SUM(c.frame_count), 0) AS BIGINT) FROM chunks c WHERE c.session_id = s.id) \
@@ -136,7 +136,8 @@ macro_rules! offline_base {
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (name, game, car, track, driver, started_at_ms, archived, \
-     created_at_ms, team_id, driver_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
+     created_at_ms, team_id, driver_user_id, team, car_number) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
 
 // SQLite's AUTOINCREMENT takes the largest id in the table plus one, which after a session created offline
 // (id 2^52 and up) would be an offline id: the id is chosen here instead, below the offline range and above
@@ -144,22 +145,23 @@ const INSERT_SESSION: &str = "INSERT INTO sessions (name, game, car, track, driv
 // session's id is still never reused.
 const INSERT_SESSION_SQLITE: &str = concat!(
     "INSERT INTO sessions (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, \
-     driver_user_id) VALUES (\
+     driver_user_id, team, car_number) VALUES (\
      (SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sessions' AND seq < ",
     offline_base!(),
     "), 0), COALESCE((SELECT MAX(id) FROM sessions WHERE id < ",
     offline_base!(),
-    "), 0)) + 1), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+    "), 0)) + 1), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
 );
 
 // A session created offline carries its own id. PostgreSQL's identity column takes one only when told to
 // (OVERRIDING SYSTEM VALUE); its sequence never reaches the offline range (capped by migration 0002).
 const INSERT_OFFLINE_SESSION_PG: &str = "INSERT INTO sessions \
-     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, driver_user_id) \
-     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING";
+     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, driver_user_id, team, \
+     car_number) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     ON CONFLICT (id) DO NOTHING";
 const INSERT_OFFLINE_SESSION_SQLITE: &str = "INSERT INTO sessions \
-     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, driver_user_id) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING";
+     (id, name, game, car, track, driver, started_at_ms, archived, created_at_ms, team_id, driver_user_id, team, \
+     car_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING";
 const SQLITE_SESSION_SEQ: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'sessions'";
 
 const END_SESSION: &str = "UPDATE sessions SET ended_at_ms = $2 WHERE id = $1";
@@ -203,6 +205,8 @@ struct SessionRecord {
     team_id: Option<i64>,
     driver_user_id: Option<i64>,
     visibility: String,
+    team: String,
+    car_number: String,
 }
 
 impl From<SessionRecord> for Session {
@@ -224,6 +228,8 @@ impl From<SessionRecord> for Session {
             driver_user_id: r.driver_user_id,
             // The column's CHECK admits only the names Visibility parses.
             visibility: r.visibility.parse().unwrap_or_default(),
+            team: r.team,
+            car_number: r.car_number,
         }
     }
 }
@@ -420,6 +426,7 @@ impl Store {
     ) -> Result<Session> {
         self.ready().await?;
         let name = name.map_or_else(|| default_name(meta), str::to_owned);
+        let created_at_ms = now_ms();
         let sql = match self.pool {
             Pool::Sqlite(_) => INSERT_SESSION_SQLITE,
             Pool::Postgres(_) => INSERT_SESSION,
@@ -432,28 +439,14 @@ impl Store {
             .bind(&meta.driver)
             .bind(meta.started_at_ms)
             .bind(false)
-            .bind(now_ms())
+            .bind(created_at_ms)
             .bind(owner.map(|o| o.team_id))
             .bind(owner.and_then(|o| o.driver_user_id))
+            .bind(&meta.team)
+            .bind(&meta.car_number)
             .fetch_one(p)
             .await?);
-        Ok(Session {
-            id,
-            name,
-            game: meta.game.clone(),
-            car: meta.car.clone(),
-            track: meta.track.clone(),
-            driver: meta.driver.clone(),
-            started_at_ms: meta.started_at_ms,
-            ended_at_ms: None,
-            archived: false,
-            lap_count: 0,
-            best_lap_s: None,
-            frame_count: 0,
-            team_id: owner.map(|o| o.team_id),
-            driver_user_id: owner.and_then(|o| o.driver_user_id),
-            visibility: Visibility::default(),
-        })
+        Ok(NewSession { id, name, meta: meta.clone(), created_at_ms, owner }.session())
     }
 
     /// One session, if it exists.
@@ -603,6 +596,8 @@ impl Store {
                             .bind(s.created_at_ms)
                             .bind(s.owner.map(|o| o.team_id))
                             .bind(s.owner.and_then(|o| o.driver_user_id))
+                            .bind(&s.meta.team)
+                            .bind(&s.meta.car_number)
                             .execute(&mut *tx)
                             .await?;
                     }

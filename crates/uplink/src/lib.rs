@@ -105,6 +105,8 @@ pub struct AgentStats {
     pub connected: bool,
 }
 
+// Boxing the frame would allocate once per frame on the hot path; `Finish` is sent once.
+#[allow(clippy::large_enum_variant)]
 enum Cmd {
     Push(Frame),
     Finish,

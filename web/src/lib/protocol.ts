@@ -1206,7 +1206,16 @@ team_id: number | null,
 /**
  * Who besides its driver and the team's owners and engineers may read it.
  */
-visibility: "private" | "team" | "link", };
+visibility: "private" | "team" | "link", 
+/**
+ * The team the agent named for the car (a display name; `team_id` is the owning team on a team server).
+ */
+team: string, 
+/**
+ * The car's race number the agent named; empty when none. A team's sessions with the same car number on
+ * the same track are the stints of one car.
+ */
+car_number: string, };
 
 export type SessionAnalysisBody = { 
 /**

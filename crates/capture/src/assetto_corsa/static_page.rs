@@ -172,6 +172,7 @@ impl StaticPage {
             track,
             driver,
             started_at_ms: 0,
+            ..Default::default()
         })
     }
 }

@@ -245,6 +245,7 @@ pub(crate) fn session_meta(info: &str, started_at_ms: i64) -> SessionMeta {
         track: track.unwrap_or_default(),
         driver: driver.unwrap_or_default(),
         started_at_ms,
+        ..Default::default()
     }
 }
 

@@ -53,6 +53,14 @@ pub fn ld_name_for(channel: Channel) -> (&'static str, &'static str, &'static st
         C::InPit => ("In Pit", "In Pit", "", 1.0),
         C::LapValid => ("Lap Valid", "Lap Vld", "", 1.0),
         C::SteerInput => ("Steering Input", "Str In", "%", 100.0),
+        C::FuelKg => ("Fuel Mass", "Fuel M", "kg", 1.0),
+        C::TyreWearFl => ("Tyre Wear FL", "TW FL", "%", 100.0),
+        C::TyreWearFr => ("Tyre Wear FR", "TW FR", "%", 100.0),
+        C::TyreWearRl => ("Tyre Wear RL", "TW RL", "%", 100.0),
+        C::TyreWearRr => ("Tyre Wear RR", "TW RR", "%", 100.0),
+        C::TyreCompound => ("Tyre Compound", "Tyre Cp", "", 1.0),
+        C::Damage => ("Damage", "Damage", "%", 100.0),
+        C::Position => ("Position", "Pos", "", 1.0),
     }
 }
 

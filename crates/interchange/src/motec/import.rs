@@ -73,6 +73,7 @@ pub fn read_frames(ld: &LdFile) -> Result<LdFrames> {
         track: h.venue.clone(),
         driver: h.driver.clone(),
         started_at_ms: 0,
+        ..Default::default()
     };
     Ok(LdFrames { meta, frames, rate_hz, unknown_channels })
 }

@@ -11,6 +11,7 @@ pub fn meta() -> SessionMeta {
         track: "Testring".into(),
         driver: "Ada".into(),
         started_at_ms: 1_763_790_000_000,
+        ..Default::default()
     }
 }
 

@@ -181,6 +181,7 @@ async fn api_session(
         track: track.into(),
         driver: String::new(),
         started_at_ms: racecraft_core::time::now_ms(),
+        ..Default::default()
     };
     let session = super::create_session(state, &meta, owner).await?;
     Ok(state.live().set_api_session(key, session.id))

@@ -350,6 +350,8 @@ mod tests {
                 live: true,
                 team_id: None,
                 visibility: racecraft_core::Visibility::Team,
+                team: String::new(),
+                car_number: String::new(),
             },
             Vec::new(),
             None,

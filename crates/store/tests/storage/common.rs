@@ -58,6 +58,7 @@ pub fn meta(track: &str, started_at_ms: i64) -> SessionMeta {
         track: track.to_owned(),
         driver: "Test Driver".to_owned(),
         started_at_ms,
+        ..Default::default()
     }
 }
 

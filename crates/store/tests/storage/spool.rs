@@ -186,13 +186,13 @@ async fn a_store_error_keeps_what_is_left() {
 #[tokio::test]
 async fn a_record_from_a_newer_version_is_an_error_and_left_alone() {
     let dir = tempfile::tempdir().expect("dir");
-    // Version 3 (sessions with their owners) is this build's newest; 4 is from the future.
-    let payload = [4u8, 0, 0, 0, 0, 0, 0, 0, 0];
+    // Version 4 (sessions with their owners and entries) is this build's newest; 5 is from the future.
+    let payload = [5u8, 0, 0, 0, 0, 0, 0, 0, 0];
     let mut record = b"RCSP".to_vec();
     record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     record.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     record.extend_from_slice(&payload);
     std::fs::write(dir.path().join("spool.log"), &record).expect("write");
-    assert!(matches!(Spool::open(dir.path()).await, Err(Error::SpoolVersion { offset: 0, version: 4, .. })));
+    assert!(matches!(Spool::open(dir.path()).await, Err(Error::SpoolVersion { offset: 0, version: 5, .. })));
     assert_eq!(std::fs::read(dir.path().join("spool.log")).expect("read"), record);
 }

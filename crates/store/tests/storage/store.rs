@@ -15,6 +15,7 @@ both_backends!(
     reconnecting_reruns_migrations_harmlessly,
     a_session_created_offline_is_written_ahead_of_its_chunks_and_ended_after_them,
     database_ids_stay_below_the_offline_range_and_are_never_reused,
+    the_entry_an_agent_names_is_stored_with_the_session,
 );
 
 async fn session_crud(db: TestDb) {
@@ -225,12 +226,15 @@ fn rows_serialize_as_the_protocol_says() {
         team_id: Some(2),
         driver_user_id: Some(5),
         visibility: racecraft_core::Visibility::Private,
+        team: "Apex".to_owned(),
+        car_number: "7".to_owned(),
     };
     assert_eq!(
         serde_json::to_value(&session).expect("json"),
         serde_json::json!({"id":7,"name":"Monza · GT3","game":"sim","car":"GT3","track":"Monza","driver":"D",
             "started_at_ms":1_763_700_000_000_i64,"ended_at_ms":null,"archived":false,"lap_count":3,
-            "best_lap_s":85.1,"frame_count":12345,"team_id":2,"driver_user_id":5,"visibility":"private"})
+            "best_lap_s":85.1,"frame_count":12345,"team_id":2,"driver_user_id":5,"visibility":"private",
+            "team":"Apex","car_number":"7"})
     );
 }
 
@@ -313,4 +317,24 @@ async fn database_ids_stay_below_the_offline_range_and_are_never_reused(db: Test
     assert_eq!(d.id, c.id + 1);
     let ids: Vec<i64> = store.sessions(false).await.expect("list").iter().map(|s| s.id).collect();
     assert_eq!(ids.len(), 5, "{ids:?}");
+}
+
+async fn the_entry_an_agent_names_is_stored_with_the_session(db: TestDb) {
+    let store = &db.store;
+    let entered =
+        racecraft_core::SessionMeta { team: "Apex Racing".into(), car_number: "7".into(), ..meta("Spa", 1_000) };
+    let online = store.create_session(&entered, None).await.expect("create");
+    assert_eq!((online.team.as_str(), online.car_number.as_str()), ("Apex Racing", "7"));
+    assert_eq!(store.session(online.id).await.expect("query").expect("row").meta(), entered);
+
+    // A session created while the database was away keeps its entry too.
+    let id = OFFLINE_SESSION_ID_BASE + 9;
+    let offline = NewSession {
+        meta: racecraft_core::SessionMeta { car_number: "12".into(), ..entered.clone() },
+        ..offline_session(id)
+    };
+    store.write(&WriteBatch { sessions: vec![offline.clone()], ..WriteBatch::default() }).await.expect("write");
+    let row = store.session(id).await.expect("query").expect("row");
+    assert_eq!((row.team.as_str(), row.car_number.as_str()), ("Apex Racing", "12"));
+    assert_eq!(row.meta(), offline.meta);
 }
