@@ -82,6 +82,7 @@ mod laps;
 pub mod limits;
 pub mod live;
 mod metrics;
+pub mod pitwall;
 mod shifts;
 pub mod strategy;
 mod trace;

@@ -19,6 +19,7 @@
 pub mod analysis;
 pub mod chat;
 pub mod ingest;
+pub mod pitwall;
 pub mod rest;
 pub mod team;
 pub mod typescript;

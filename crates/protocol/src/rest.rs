@@ -184,6 +184,14 @@ pub struct CreateSession {
     #[serde(default)]
     #[ts(optional, type = "number")]
     pub started_at_ms: Option<i64>,
+    /// The team the car races for.
+    #[serde(default)]
+    #[ts(optional)]
+    pub team: Option<String>,
+    /// The car's race number: the team's sessions with the same number on the same track are its stints.
+    #[serde(default)]
+    #[ts(optional)]
+    pub car_number: Option<String>,
 }
 
 /// `PATCH /api/sessions/{id}`: rename, archive, and/or change who may read it.

@@ -542,6 +542,22 @@ impl LiveSession {
         frames
     }
 
+    /// The newest frame, if any frame of the current lap arrived.
+    pub fn latest(&self) -> Option<Frame> {
+        let st = lock(&self.state);
+        match st.backlog.tail.last() {
+            Some(frame) => Some(*frame),
+            // The tail was just sealed into a chunk: decode that one chunk (outside the lock).
+            None => {
+                let chunk = st.backlog.sealed.last().cloned()?;
+                drop(st);
+                let mut frames = Vec::new();
+                racecraft_codec::chunk::decode_into(&chunk, &mut frames).ok()?;
+                frames.pop()
+            }
+        }
+    }
+
     /// Drops an AC-style frame whose `packetId` is not newer than the last one; true if it is new.
     pub fn accept_packet_id(&self, packet_id: i64) -> bool {
         let mut st = lock(&self.state);

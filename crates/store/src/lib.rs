@@ -25,7 +25,7 @@ mod store;
 mod writer;
 
 pub use model::{
-    ChunkRow, LapRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Owner, Session, SessionEnd, WriteBatch,
+    ChunkRow, LapEdges, LapRow, NewLap, NewSession, OFFLINE_SESSION_ID_BASE, Owner, Session, SessionEnd, WriteBatch,
 };
 pub use spool::Spool;
 pub use store::{AgentToken, Backend, Member, Membership, ShareLink, Store, StoreConfig, User};

@@ -1,6 +1,6 @@
 //! Row types: what the store reads back ([`Session`], [`LapRow`]) and what it writes ([`WriteBatch`]).
 
-use racecraft_core::{CompletedLap, SessionMeta, Visibility};
+use racecraft_core::{CompletedLap, Frame, SessionMeta, Visibility};
 
 /// A session as the REST API shows it: its metadata, state and a summary of its laps and telemetry.
 ///
@@ -68,6 +68,15 @@ impl Session {
     }
 }
 
+/// The first frame of every stored lap of a session and its last frame ([`crate::Store::lap_edges`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LapEdges {
+    /// (lap number, its first frame), by lap number.
+    pub lap_starts: Vec<(u32, Frame)>,
+    /// The last frame stored.
+    pub last: Option<Frame>,
+}
+
 /// A stored lap. The server turns it into the protocol's `Lap` (`racecraft_protocol::rest::Lap`) in one place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LapRow {
@@ -93,6 +102,23 @@ pub struct LapRow {
     pub out_lap: bool,
     /// The car was in the pit lane during the lap.
     pub pit: bool,
+}
+
+impl LapRow {
+    /// The lap as the lap tracker reported it, without its database ids.
+    pub fn completed(&self) -> CompletedLap {
+        CompletedLap {
+            lap_number: self.lap_number,
+            lap_time_s: self.lap_time_s,
+            sectors_s: self.sectors_s.clone(),
+            start_t_us: self.start_t_us,
+            end_t_us: self.end_t_us,
+            frame_count: self.frame_count,
+            valid: self.valid,
+            out_lap: self.out_lap,
+            pit: self.pit,
+        }
+    }
 }
 
 /// Everything one flush writes, in one transaction, in this order: sessions, chunks, laps, ends. Writing the

@@ -16,7 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::OnceCell;
 
-use crate::model::{LapRow, NewSession, Owner, Session, WriteBatch};
+use crate::model::{LapEdges, LapRow, NewSession, Owner, Session, WriteBatch};
 use crate::{Error, Result, now_ms};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -179,6 +179,15 @@ const SELECT_LAP_CHUNKS: &str = "SELECT first_seq, frame_count, data FROM chunks
      WHERE session_id = $1 AND lap_number = $4 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
 const SELECT_CHUNKS_FROM_LAP: &str = "SELECT first_seq, frame_count, data FROM chunks \
      WHERE session_id = $1 AND lap_number >= $4 AND first_seq >= $2 ORDER BY first_seq LIMIT $3";
+
+// The first chunk of every lap (chunks are cut at lap changes, so its first frame starts the lap), and the
+// session's last chunk: what a pit wall needs of a stint without reading its telemetry.
+const SELECT_LAP_FIRST_CHUNKS: &str = "SELECT c.lap_number, c.first_seq, c.frame_count, c.data FROM chunks c \
+     WHERE c.session_id = $1 AND c.lap_number IS NOT NULL AND c.first_seq = \
+     (SELECT MIN(d.first_seq) FROM chunks d WHERE d.session_id = $1 AND d.lap_number = c.lap_number) \
+     ORDER BY c.lap_number";
+const SELECT_LAST_CHUNK: &str =
+    "SELECT first_seq, frame_count, data FROM chunks WHERE session_id = $1 ORDER BY first_seq DESC LIMIT 1";
 
 /// Which chunks of a session [`Store::frames`] reads.
 #[derive(Debug, Clone, Copy)]
@@ -715,6 +724,53 @@ impl Store {
             frames.clear();
         })
         .await
+    }
+
+    /// The first frame stored of every lap of a session, by lap number, and its last frame: the `channels`
+    /// (a presence mask) of each. Reads one chunk per lap plus one.
+    pub async fn lap_edges(&self, session_id: i64, channels: u64) -> Result<LapEdges> {
+        self.ready().await?;
+        let firsts: Vec<(i64, i64, i64, Vec<u8>)> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_LAP_FIRST_CHUNKS)
+            .bind(session_id)
+            .fetch_all(p)
+            .await?);
+        let last: Option<(i64, i64, Vec<u8>)> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_LAST_CHUNK)
+            .bind(session_id)
+            .fetch_optional(p)
+            .await?);
+        let decode = |first_seq: i64, frame_count: i64, data: &[u8]| -> Result<Vec<Frame>> {
+            let mut frames = Vec::new();
+            chunk::decode_channels_into(data, channels, &mut frames).map_err(|source| Error::CorruptChunk {
+                session_id,
+                first_seq: first_seq.max(0) as u64,
+                source,
+            })?;
+            if frames.len() as i64 != frame_count || frames.is_empty() {
+                return Err(Error::CorruptRow {
+                    what: "chunk",
+                    session_id,
+                    detail: format!(
+                        "chunk at seq {first_seq} holds {} frames, its row says {frame_count}",
+                        frames.len()
+                    ),
+                });
+            }
+            Ok(frames)
+        };
+        let mut edges = LapEdges::default();
+        for (lap_number, first_seq, frame_count, data) in firsts {
+            let frames = decode(first_seq, frame_count, &data)?;
+            let lap = u32::try_from(lap_number).map_err(|_| Error::CorruptRow {
+                what: "chunk",
+                session_id,
+                detail: format!("lap number {lap_number} at seq {first_seq}"),
+            })?;
+            edges.lap_starts.extend(frames.into_iter().next().map(|f| (lap, f)));
+        }
+        if let Some((first_seq, frame_count, data)) = last {
+            edges.last = decode(first_seq, frame_count, &data)?.pop();
+        }
+        Ok(edges)
     }
 
     async fn frames(&self, session_id: i64, span: Span, channels: u64, expected: usize) -> Result<Vec<Frame>> {

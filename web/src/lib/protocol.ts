@@ -61,6 +61,22 @@ created_at_ms: number,
  */
 revoked_at_ms: number | null, };
 
+export type Alert = { 
+/**
+ * What it is about.
+ */
+kind: AlertKind, 
+/**
+ * How urgent.
+ */
+severity: Severity, 
+/**
+ * What to tell the driver, in words.
+ */
+message: string, };
+
+export type AlertKind = "low_fuel" | "pit_window_open" | "box_this_lap" | "tyre_temperature" | "damage";
+
 export type AnalysedLap = { 
 /**
  * The game's lap number, or 1.. in order when the source has no counter.
@@ -199,6 +215,116 @@ time_s: number,
 lap_number: number, };
 
 export type BoundarySource = "lap_counter" | "lap_distance" | "positions";
+
+export type CarStatus = { 
+/**
+ * The team it races for.
+ */
+team: string, 
+/**
+ * Race number.
+ */
+car_number: string, 
+/**
+ * Track.
+ */
+track: string, 
+/**
+ * Car model.
+ */
+car: string, 
+/**
+ * Who drives it now (the latest stint's driver).
+ */
+driver: string, 
+/**
+ * The latest stint's session: its live dashboard.
+ */
+session_id: number, 
+/**
+ * The latest stint is receiving data.
+ */
+live: boolean, 
+/**
+ * The lap it is on, as the game counts it.
+ */
+lap: number | null, 
+/**
+ * Laps completed over every stint.
+ */
+laps_completed: number, 
+/**
+ * Race position, where the game reports the field.
+ */
+position: number | null, 
+/**
+ * Last completed lap, s.
+ */
+last_lap_s: number | null, 
+/**
+ * Best valid lap over every stint, s.
+ */
+best_lap_s: number | null, 
+/**
+ * Mean of the last green laps, s.
+ */
+rolling_lap_s: number | null, 
+/**
+ * Last lap's sectors minus the best of each sector over every stint, s.
+ */
+sector_deltas_s: Array<number>, 
+/**
+ * Fuel, where the game reports it.
+ */
+fuel: FuelStatus | null, 
+/**
+ * Tyres, FL, FR, RL, RR.
+ */
+tyres: [TyreStatus, TyreStatus, TyreStatus, TyreStatus], 
+/**
+ * Compound fitted (`soft`, `medium`, `hard`, `intermediate`, `wet`, `other`).
+ */
+compound: string | null, 
+/**
+ * Damage of the worst damaged part, 0..1.
+ */
+damage: number | null, 
+/**
+ * In the pit lane now.
+ */
+in_pit: boolean, 
+/**
+ * Time since the latest stint started, s.
+ */
+stint_time_s: number, 
+/**
+ * Laps still to start, counted from the line the car crossed last.
+ */
+laps_remaining: number | null, 
+/**
+ * Pit-lane loss the plan uses, s.
+ */
+pit_lane_loss_s: number, 
+/**
+ * Whether that loss was measured on this car's pit laps (else it is the engineer's setting).
+ */
+pit_lane_loss_measured: boolean, 
+/**
+ * The pit plan to the finish, when the race length and fuel per lap are known.
+ */
+plan: PitPlans | null, 
+/**
+ * Why there is no plan, when there could be one.
+ */
+plan_error: string | null, 
+/**
+ * One row per stint, oldest first.
+ */
+stints: Array<StintStatus>, 
+/**
+ * What needs attention now.
+ */
+alerts: Array<Alert>, };
 
 export type ChangePassword = { 
 /**
@@ -485,7 +611,15 @@ driver: string,
 /**
  * Wall-clock start, ms since the Unix epoch; now when absent.
  */
-started_at_ms?: number, };
+started_at_ms?: number, 
+/**
+ * The team the car races for.
+ */
+team?: string, 
+/**
+ * The car's race number: the team's sessions with the same number on the same track are its stints.
+ */
+car_number?: string, };
 
 export type CreateShareLink = { 
 /**
@@ -622,6 +756,54 @@ lap: number,
  * The reference's share, 0..1.
  */
 reference: number, };
+
+export type FuelRate = { 
+/**
+ * Mean fuel used per lap, in the laps' fuel unit.
+ */
+per_lap: number, 
+/**
+ * The least any of those laps used.
+ */
+min_per_lap: number, 
+/**
+ * The most any of those laps used.
+ */
+max_per_lap: number, 
+/**
+ * How many laps the figures come from.
+ */
+laps_used: number, 
+/**
+ * Mean lap time of the same laps, s.
+ */
+pace_s: number, };
+
+export type FuelStatus = { 
+/**
+ * `l` or `kg`.
+ */
+unit: string, 
+/**
+ * In the tank now.
+ */
+now: number, 
+/**
+ * Used per lap over the last green laps.
+ */
+rate: FuelRate | null, 
+/**
+ * Laps the fuel now lasts at that rate.
+ */
+laps_left: number | null, 
+/**
+ * Fuel needed from the last line crossed to the finish, with the margin.
+ */
+to_finish: number | null, 
+/**
+ * What must still be added over the remaining stops to finish (0 when it lasts).
+ */
+to_add: number | null, };
 
 export type GeometrySource = "positions" | "dead_reckoning" | "lateral_acceleration";
 
@@ -1076,6 +1258,112 @@ advice: Advice | null, };
 
 export type MistakeKind = "early_braking" | "slow_apex" | "slow_segment";
 
+export type PitPlan = { 
+/**
+ * The stops, in lap order.
+ */
+stops: Array<Stop>, 
+/**
+ * Pit-lane losses of all stops, s.
+ */
+pit_lane_s: number, 
+/**
+ * Stationary refuelling time of all stops, s.
+ */
+refuel_s: number, 
+/**
+ * Fuel weight cost summed over every remaining lap, s.
+ */
+fuel_weight_s: number, 
+/**
+ * The sum of the three: the time this plan costs against running the remaining laps with no fuel
+ * aboard and no stop, s.
+ */
+total_time_s: number, 
+/**
+ * Fuel left at the finish.
+ */
+fuel_at_finish: number, };
+
+export type PitPlans = { 
+/**
+ * The fastest plan within `max_stops` (of the fastest, the one with fewest stops).
+ */
+fastest: PitPlan, 
+/**
+ * The fastest plan with the fewest stops that reach the finish.
+ */
+fewest_stops: PitPlan, 
+/**
+ * The fastest plan with one stop more than `fewest_stops`, when one is possible within `max_stops`
+ * (never when no stop is needed: that stop's fuel would not be needed).
+ */
+one_more_stop: PitPlan | null, };
+
+export type PitWall = { 
+/**
+ * The settings the figures were computed with (the query's, defaults filled in).
+ */
+settings: RaceSettings, 
+/**
+ * The server's clock when it answered, ms since the Unix epoch.
+ */
+now_ms: number, 
+/**
+ * One per team car, by team and car number.
+ */
+cars: Array<CarStatus>, };
+
+export type RaceSettings = { 
+/**
+ * Race length in laps (the leader's count from the start), if the race is run over laps.
+ */
+race_laps: number | null, 
+/**
+ * When the race ends, ms since the Unix epoch, if it is run over time.
+ */
+race_ends_at_ms: number | null, 
+/**
+ * Fuel kept in hand at every point, in laps of fuel.
+ */
+margin_laps: number, 
+/**
+ * Tank size in the game's fuel unit.
+ */
+tank_capacity: number, 
+/**
+ * Refuelling rate while stationary, fuel unit per second.
+ */
+refuel_rate_per_s: number, 
+/**
+ * Time lost driving through the pit lane when no pit stop was measured yet, s.
+ */
+pit_lane_loss_s: number, 
+/**
+ * Lap time lost per unit of fuel carried, s per lap.
+ */
+fuel_weight_s_per_lap: number, 
+/**
+ * Laps (the last green ones) that fuel per lap and pace are measured over.
+ */
+window_laps: number, 
+/**
+ * Most pit stops a plan may make.
+ */
+max_stops: number, 
+/**
+ * Alert when fewer laps of fuel than this are left and the car cannot finish on it.
+ */
+low_fuel_laps: number, 
+/**
+ * Tyre temperatures below this raise an alert, °C.
+ */
+tyre_min_c: number, 
+/**
+ * Tyre temperatures above this raise an alert, °C.
+ */
+tyre_max_c: number, };
+
 export type RecentFrames = { 
 /**
  * The session.
@@ -1323,6 +1611,8 @@ coaching: Array<Advice>,
  */
 options: AnalysisOptions, };
 
+export type Severity = "info" | "warning" | "critical";
+
 export type ShareLinkBody = { 
 /**
  * Link id.
@@ -1408,6 +1698,62 @@ y_m: number,
  * Direction of travel, radians counter-clockwise from +x.
  */
 heading_rad: number, };
+
+export type StintStatus = { 
+/**
+ * 1-based.
+ */
+stint: number, 
+/**
+ * Its session.
+ */
+session_id: number, 
+/**
+ * Its driver.
+ */
+driver: string, 
+/**
+ * Laps completed.
+ */
+laps: number, 
+/**
+ * Mean green lap, s.
+ */
+average_lap_s: number | null, 
+/**
+ * Fuel used per green lap, in the car's fuel unit.
+ */
+fuel_per_lap: number | null, 
+/**
+ * Compound at the stint's start.
+ */
+compound: string | null, 
+/**
+ * Worst tyre's wear at the stint's start (0 a new set).
+ */
+tyre_wear_start: number | null, 
+/**
+ * Wall-clock start, ms.
+ */
+started_at_ms: number, 
+/**
+ * Wall-clock end, ms; `null` while it runs.
+ */
+ended_at_ms: number | null, 
+/**
+ * Receiving data now.
+ */
+live: boolean, };
+
+export type Stop = { 
+/**
+ * The stop is at the end of this lap, counted from now (1 = the lap the car is starting).
+ */
+lap: number, 
+/**
+ * Fuel to add.
+ */
+fuel_added: number, };
 
 export type StretchLoss = { 
 /**
@@ -1560,6 +1906,20 @@ pressure_max_kpa: Array<number | null>,
  * The hottest wheel (`fl`, `fr`, `rl`, `rr`).
  */
 hottest: string | null, };
+
+export type TyreStatus = { 
+/**
+ * Tread worn, 0 new .. 1 worn through.
+ */
+wear: number | null, 
+/**
+ * Temperature, °C.
+ */
+temp_c: number | null, 
+/**
+ * Pressure, kPa.
+ */
+pressure_kpa: number | null, };
 
 export type UpdateSession = { 
 /**

@@ -87,7 +87,8 @@ pub(super) async fn create_session(
         track: body.track,
         driver: body.driver,
         started_at_ms: body.started_at_ms.unwrap_or_else(racecraft_core::time::now_ms),
-        ..Default::default()
+        team: body.team.unwrap_or_default(),
+        car_number: body.car_number.unwrap_or_default(),
     };
     let owner = stream_owner(&principal)?;
     let session = state.store().create_owned_session(&meta, body.name.as_deref(), owner).await?;

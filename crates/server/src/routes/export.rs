@@ -12,7 +12,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use racecraft_core::{CompletedLap, SessionMeta};
+use racecraft_core::SessionMeta;
 use racecraft_interchange::export::Export;
 use racecraft_protocol::rest::{ExportFormat as Format, ExportQuery};
 use racecraft_store::LapRow;
@@ -61,20 +61,6 @@ fn parse_laps(list: &str) -> Result<Vec<u32>, AppError> {
     Ok(laps)
 }
 
-fn completed(l: &LapRow) -> CompletedLap {
-    CompletedLap {
-        lap_number: l.lap_number,
-        lap_time_s: l.lap_time_s,
-        sectors_s: l.sectors_s.clone(),
-        start_t_us: l.start_t_us,
-        end_t_us: l.end_t_us,
-        frame_count: l.frame_count,
-        valid: l.valid,
-        out_lap: l.out_lap,
-        pit: l.pit,
-    }
-}
-
 /// Lower-case letters, digits and `_`, other runs as one `-`: safe in a file name on every system.
 fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -111,7 +97,7 @@ pub(super) async fn session(
     let export = match &wanted {
         None => {
             let frames = state.store().session_frames(id).await?;
-            Export::session(frames, stored.iter().map(completed).collect())
+            Export::session(frames, stored.iter().map(LapRow::completed).collect())
         }
         Some(numbers) => {
             let mut laps = Vec::with_capacity(numbers.len());
@@ -120,7 +106,7 @@ pub(super) async fn session(
                     .iter()
                     .find(|l| l.lap_number == *n)
                     .ok_or_else(|| AppError::NotFound(format!("session {id} has no lap {n}")))?;
-                laps.push((completed(row), state.store().lap_frames(row).await?));
+                laps.push((row.completed(), state.store().lap_frames(row).await?));
             }
             Export::laps(laps)
         }

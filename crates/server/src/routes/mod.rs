@@ -9,6 +9,7 @@ mod in_process;
 mod ingest_http;
 mod ingest_ws;
 mod mcp;
+mod pitwall;
 mod view_ws;
 mod web;
 
@@ -76,6 +77,7 @@ fn routes() -> Vec<Route> {
         route(g.clone(), "/api/laps/{id}/analysis", ReadLap, get(analysis::lap)),
         route(g.clone(), "/api/laps/{id}/compare/{ref_id}", ReadLap, get(analysis::compare)),
         route(g.clone(), "/api/recent/{n}", SignedIn, get(api::recent)),
+        route(g.clone(), "/api/pitwall", SignedIn, get(pitwall::pitwall)),
         route(p.clone(), "/api/ingest", Stream, post(ingest_http::api_ingest)),
         route(p.clone(), "/ingest", Stream, post(ingest_http::ac_ingest)),
         route(g.clone(), "/ws/ingest", Stream, get(ingest_ws::upgrade)),

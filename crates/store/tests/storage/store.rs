@@ -16,6 +16,7 @@ both_backends!(
     a_session_created_offline_is_written_ahead_of_its_chunks_and_ended_after_them,
     database_ids_stay_below_the_offline_range_and_are_never_reused,
     the_entry_an_agent_names_is_stored_with_the_session,
+    lap_edges_are_the_first_frame_of_each_lap_and_the_last_frame,
 );
 
 async fn session_crud(db: TestDb) {
@@ -337,4 +338,24 @@ async fn the_entry_an_agent_names_is_stored_with_the_session(db: TestDb) {
     let row = store.session(id).await.expect("query").expect("row");
     assert_eq!((row.team.as_str(), row.car_number.as_str()), ("Apex Racing", "12"));
     assert_eq!(row.meta(), offline.meta);
+}
+
+async fn lap_edges_are_the_first_frame_of_each_lap_and_the_last_frame(db: TestDb) {
+    let store = &db.store;
+    let s = store.create_session(&meta("Monza", 0), None).await.expect("create");
+    assert_eq!(store.lap_edges(s.id, u64::MAX).await.expect("edges"), racecraft_store::LapEdges::default());
+    // 250 frames, 100 a lap, in chunks of at most 40 cut at lap changes: laps 1, 2 and 3 start at 0, 100, 200.
+    let all = frames(0, 250, 100);
+    store.write(&batch(s.id, 0, &all, &[])).await.expect("write");
+    let edges = store.lap_edges(s.id, u64::MAX).await.expect("edges");
+    let laps: Vec<u32> = edges.lap_starts.iter().map(|(lap, _)| *lap).collect();
+    assert_eq!(laps, [1, 2, 3]);
+    for ((_, got), want) in edges.lap_starts.iter().zip([&all[0], &all[100], &all[200]]) {
+        assert_bit_exact(std::slice::from_ref(got), std::slice::from_ref(want));
+    }
+    assert_bit_exact(&[edges.last.expect("a last frame")], &all[249..]);
+    // Only the channels asked for.
+    let mask = 1u64 << racecraft_core::Channel::Lap.index();
+    let edges = store.lap_edges(s.id, mask).await.expect("edges");
+    assert!(edges.lap_starts.iter().all(|(lap, f)| f.present_mask() == mask && f.lap() == Some(*lap)));
 }
