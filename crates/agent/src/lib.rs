@@ -163,6 +163,10 @@ pub struct CaptureConfig {
     pub server: String,
     /// Driver name for sessions whose source does not name one.
     pub driver: String,
+    /// The team the car races for (the pit wall groups a team's cars by it and `car_number`).
+    pub team: String,
+    /// The car's race number: a team's sessions with the same number on the same track are one car's stints.
+    pub car_number: String,
     /// Also record each session to this file (`name.rcr`; later sessions `name-2.rcr`, `name-3.rcr`, …).
     pub record: Option<PathBuf>,
     /// Keep the raw game packets in the recording (UDP sources), so a later decoder can re-read them.
@@ -185,6 +189,8 @@ impl CaptureConfig {
             sources,
             server: server.into(),
             driver: String::new(),
+            team: String::new(),
+            car_number: String::new(),
             record: None,
             record_raw: false,
             idle_timeout: Duration::from_secs(30),
@@ -572,6 +578,8 @@ impl Sessions {
         if meta.driver.is_empty() {
             meta.driver = self.config.driver.clone();
         }
+        meta.team = self.config.team.clone();
+        meta.car_number = self.config.car_number.clone();
         let agent = Agent::spawn(AgentConfig {
             token: self.config.token.clone(),
             ..AgentConfig::new(self.config.server.clone(), meta.clone())

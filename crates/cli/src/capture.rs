@@ -76,6 +76,13 @@ pub struct CaptureArgs {
     /// Driver name for games that do not report one.
     #[arg(long, env = "RACECRAFT_DRIVER", default_value = "")]
     driver: String,
+    /// The team the car races for, for the pit wall.
+    #[arg(long, env = "RACECRAFT_TEAM", default_value = "")]
+    team: String,
+    /// The car's race number, for the pit wall: a team's sessions with the same number on the same track are
+    /// one car's stints, so the next driver's capture continues the car (a driver swap).
+    #[arg(long, env = "RACECRAFT_CAR_NUMBER", default_value = "")]
+    car_number: String,
     /// Without `--server`: the address the local server listens on.
     #[arg(long, env = "RACECRAFT_LISTEN", default_value = "127.0.0.1:8080")]
     serve_on: SocketAddr,
@@ -193,6 +200,8 @@ pub async fn start(args: StartArgs) -> Result<()> {
         raw: false,
         idle_timeout: 30.0,
         driver: args.driver,
+        team: String::new(),
+        car_number: String::new(),
         serve_on: args.server.listen,
         data_dir: None,
         db: None,
@@ -230,6 +239,8 @@ async fn run(args: CaptureArgs, local: Option<ServerArgs>, open_browser: bool) -
     let server = args.server.clone().or_else(|| local.as_ref().map(|s| s.url())).context("no server")?;
     let mut config = CaptureConfig::new(sources(&args)?, server.clone());
     config.driver = args.driver.clone();
+    config.team = args.team.clone();
+    config.car_number = args.car_number.clone();
     config.token = args.token.token.clone();
     config.record = args.record.clone();
     config.record_raw = args.raw;

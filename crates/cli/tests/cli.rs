@@ -357,6 +357,7 @@ async fn capture_reads_the_simulator_publishing_as_a_game() {
     let mut cmd = racecraft();
     cmd.args(["capture", "--game", "json", "--listen", &listen, "--server", &server.url(), "--raw", "--record"])
         .arg(&rcr)
+        .args(["--team", "Apex", "--car-number", "7"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     // The capture binds before it prints its "Capturing ..." line: wait for that line instead of sleeping a guess.
@@ -397,6 +398,11 @@ async fn capture_reads_the_simulator_publishing_as_a_game() {
     assert!(stdout.contains("0 undelivered"), "{stdout}");
     let recording = racecraft_record::read_all(&rcr).expect("recording");
     assert_eq!(recording.frames.len() as u64, published);
+    // The entry named on the command line reaches the session and the recording, for the pit wall.
+    let session = &server.state().store().sessions(false).await.expect("sessions")[0];
+    assert_eq!((session.team.as_str(), session.car_number.as_str()), ("Apex", "7"));
+    let meta = recording.meta.as_ref().expect("meta");
+    assert_eq!((meta.team.as_str(), meta.car_number.as_str()), ("Apex", "7"));
     assert_eq!(recording.raw_count, published);
     server.shutdown().await.expect("shutdown");
 }

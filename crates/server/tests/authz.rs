@@ -40,7 +40,7 @@ fn expected(method: &Method, path: &str) -> Option<[u16; 9]> {
         ("GET", "/api/teams/{team}/members" | "/api/teams/{team}/tokens") => manage(200),
         ("POST", "/api/teams/{team}/members" | "/api/teams/{team}/tokens") => manage(201),
         ("DELETE", "/api/teams/{team}/members/{user}" | "/api/teams/{team}/tokens/{token}") => manage(204),
-        ("GET", "/api/sessions" | "/api/chat") => [401, 200, 200, 200, 200, 200, 403, 403, 401],
+        ("GET", "/api/sessions" | "/api/chat" | "/api/pitwall") => [401, 200, 200, 200, 200, 200, 403, 403, 401],
         // The readers of the session, but not a share link; 503 as no model is configured here.
         ("POST", "/api/sessions/{id}/chat") => [401, 503, 503, 503, 503, 404, 403, 404, 401],
         ("POST", "/api/sessions") => [401, 403, 201, 201, 201, 201, 403, 201, 401],
@@ -274,4 +274,28 @@ async fn every_route_answers_every_caller_as_the_policy_says_on_sqlite() {
 async fn every_route_answers_every_caller_as_the_policy_says_on_postgres() {
     let db = racecraft_testkit::PgDatabase::create().await;
     matrix(Some(db.url())).await;
+}
+
+/// The pit wall shows a team's cars to its members only, like the session list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pit_wall_shows_only_the_callers_teams_cars() {
+    let w = world(None).await;
+    // A car of team A that raced a moment ago (the pit wall shows the last 24 hours).
+    let now = racecraft_core::time::now_ms();
+    let meta = SessionMeta { team: "A".into(), car_number: "7".into(), started_at_ms: now, ..SessionMeta::default() };
+    let owner = Owner { team_id: w.team_a, driver_user_id: Some(w.driver) };
+    let car = w.state.store().create_owned_session(&meta, None, Some(owner)).await.expect("session");
+    let mut seen = Vec::new();
+    for caller in ["viewer", "engineer", "outsider"] {
+        let index = CALLERS.iter().position(|c| *c == caller).expect("caller");
+        let (name, value) = credentials(&w, index).await.expect("a login");
+        let req = Request::builder().uri("/api/pitwall").header(name, value).body(Body::empty()).expect("request");
+        let response = app(w.state.clone()).oneshot(req).await.expect("response");
+        assert_eq!(response.status(), 200, "{caller}");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+        let wall: racecraft_protocol::pitwall::PitWall = serde_json::from_slice(&body).expect("json");
+        seen.push(wall.cars.iter().map(|c| (c.car_number.clone(), c.session_id)).collect::<Vec<_>>());
+    }
+    let seven = vec![("7".to_owned(), car.id)];
+    assert_eq!(seen, [seven.clone(), seven, vec![]]);
 }
