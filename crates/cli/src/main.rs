@@ -178,6 +178,30 @@ struct SimArgs {
     /// Fuel in the tank at the start, litres.
     #[arg(long, value_name = "LITRES", default_value_t = 60.0)]
     fuel: f64,
+    /// A pit stop at the end of lap LAP, adding LITRES of fuel and, with `:tyres`, fitting new tyres
+    /// (e.g. `--pit 12:40:tyres`); repeat for more stops.
+    #[arg(long = "pit", value_name = "LAP[:LITRES[:tyres]]", value_parser = parse_pit_stop)]
+    pit_stops: Vec<racecraft_sim::PitStop>,
+}
+
+/// `LAP[:LITRES[:tyres]]` as a pit stop.
+fn parse_pit_stop(text: &str) -> std::result::Result<racecraft_sim::PitStop, String> {
+    let mut parts = text.split(':');
+    let lap = parts.next().unwrap_or_default();
+    let lap: u32 = lap.trim().parse().map_err(|_| format!("`{lap}` is not a lap number (LAP[:LITRES[:tyres]])"))?;
+    let fuel_l = match parts.next() {
+        None | Some("") => 0.0,
+        Some(l) => l.trim().parse::<f64>().map_err(|_| format!("`{l}` is not a number of litres"))?,
+    };
+    let tyres = match parts.next() {
+        None => false,
+        Some("tyres" | "tires") => true,
+        Some(other) => return Err(format!("`{other}`: the third part can only be `tyres`")),
+    };
+    if let Some(extra) = parts.next() {
+        return Err(format!("`{extra}`: a pit stop is LAP[:LITRES[:tyres]]"));
+    }
+    Ok(racecraft_sim::PitStop { lap, fuel_l, tyres })
 }
 
 #[derive(Debug, Args)]
@@ -480,6 +504,7 @@ fn simulation(sim: &SimArgs, laps: u32) -> Result<Simulation> {
         car_number: sim.car_number.clone(),
         driver_name: sim.driver.clone(),
         car: racecraft_sim::Car { fuel_start_l: sim.fuel, ..racecraft_sim::Car::default() },
+        pit_stops: sim.pit_stops.clone(),
         ..SimConfig::default()
     };
     Simulation::new(track, config).context("building the simulation")

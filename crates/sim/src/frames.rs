@@ -12,6 +12,7 @@ use racecraft_core::{Channel, Frame};
 
 use crate::car::G;
 use crate::consumption::wheel_load_g;
+use crate::pit::REFUEL_LPS;
 use crate::sim::Simulation;
 use crate::track::wrap_angle;
 
@@ -48,7 +49,11 @@ pub struct Frames<'a> {
     prev_t: f64,
     /// Fuel burnt from the start of lap 1 to the start of the current segment, litres.
     fuel_used_l: f64,
-    /// Tread worn from the start of lap 1 to the start of the current segment.
+    /// Fuel added by the pit stops before the current segment, litres.
+    fuel_added_l: f64,
+    /// Tread worn when the tyres on the car were fitted.
+    tyre_base: [f64; 4],
+    /// Tread worn since the tyres on the car were fitted, to the start of the current segment.
     tyre_worn: [f64; 4],
     tyre_c: [f64; 4],
     tyre_heat_cps: [f64; 4],
@@ -64,6 +69,8 @@ impl<'a> Frames<'a> {
             gear: sim.initial_gear,
             prev_t: 0.0,
             fuel_used_l: 0.0,
+            fuel_added_l: 0.0,
+            tyre_base: sim.cfg.tyre_wear_start,
             tyre_worn: [0.0; 4],
             tyre_c: [TYRE_START_C; 4],
             tyre_heat_cps: [0.0; 4],
@@ -87,6 +94,12 @@ impl<'a> Frames<'a> {
 
         while self.segment + 2 < sim.v.len() && sim.t[self.segment + 1] <= t {
             let i = self.segment;
+            if let Some(stop) = sim.stop_at(i) {
+                self.fuel_added_l += stop.fuel_l;
+                if stop.tyres {
+                    (self.tyre_base, self.tyre_worn) = ([0.0; 4], [0.0; 4]);
+                }
+            }
             self.fuel_used_l += sim.segment_fuel_l(i, sim.t[i + 1] - sim.t[i]);
             for (worn, w) in self.tyre_worn.iter_mut().zip(sim.segment_wear(i, ds)) {
                 *worn += w;
@@ -96,7 +109,16 @@ impl<'a> Frames<'a> {
         let i = self.segment;
         let (v0, v1) = (sim.v[i], sim.v[i + 1]);
         let accel = (v1 * v1 - v0 * v0) / (2.0 * ds);
-        let tau = (t - sim.t[i]).max(0.0);
+        let mut tau = (t - sim.t[i]).max(0.0);
+        // In the box: stationary, refuelling, the tyres changed as the stop starts; then away.
+        let (mut refuelling_l, mut tyre_base, mut tyre_worn) = (0.0, self.tyre_base, self.tyre_worn);
+        if let Some(stop) = sim.stop_at(i) {
+            refuelling_l = (tau * REFUEL_LPS).min(stop.fuel_l);
+            if stop.tyres {
+                (tyre_base, tyre_worn) = ([0.0; 4], [0.0; 4]);
+            }
+            tau = (tau - stop.stationary_s()).max(0.0);
+        }
         let speed = (v0 + accel * tau).clamp(v0.min(v1), v0.max(v1));
         let into = (v0 * tau + 0.5 * accel * tau * tau).clamp(0.0, ds);
         let lap = i / n;
@@ -147,7 +169,8 @@ impl<'a> Frames<'a> {
         for (heat, load_g) in self.tyre_heat_cps.iter_mut().zip(wheel_load_g(acc_lat_g, acc_long_g)) {
             *heat = speed * (TYRE_HEAT_ROLLING + TYRE_HEAT_PER_G * load_g);
         }
-        let fuel_l = car.fuel_start_l - self.fuel_used_l - sim.segment_fuel_l(i, tau);
+        let fuel_l =
+            car.fuel_start_l - self.fuel_used_l - sim.segment_fuel_l(i, tau) + self.fuel_added_l + refuelling_l;
         let partial_wear = sim.segment_wear(i, into);
         let grip_use = tyre_force / (car.mass_kg * car.grip_mps2(speed));
         let slip = |front: bool| {
@@ -198,9 +221,9 @@ impl<'a> Frames<'a> {
             frame.set_f64(TYRE_TEMP[w], temp);
             frame.set_f64(TYRE_PRESS[w], pressure);
             frame.set_f64(SLIP[w], slip(w < 2));
-            frame.set_f64(TYRE_WEAR[w], (sim.cfg.tyre_wear_start[w] + self.tyre_worn[w] + partial_wear[w]).min(1.0));
+            frame.set_f64(TYRE_WEAR[w], (tyre_base[w] + tyre_worn[w] + partial_wear[w]).min(1.0));
         }
-        frame.set(Channel::InPit, 0.0);
+        frame.set(Channel::InPit, if sim.in_pit_lane(i) { 1.0 } else { 0.0 });
         frame.set(Channel::LapValid, 1.0);
         frame
     }

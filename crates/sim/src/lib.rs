@@ -14,13 +14,15 @@
 //!   tread worn; JSON on disk.
 //!
 //! The method and its assumptions are described where they are decided: `track` (resampling, curvature),
-//! `car` (forces), `qss` (the speed profile), `driver` (corners, variation, mistakes), `consumption` (fuel and tread), `frames` (channels).
+//! `car` (forces), `qss` (the speed profile), `driver` (corners, variation, mistakes), `consumption` (fuel and tread), `pit` (pit lane and stops),
+//! `frames` (channels).
 
 mod car;
 mod consumption;
 mod driver;
 mod error;
 mod frames;
+mod pit;
 mod qss;
 mod sim;
 mod track;
@@ -30,6 +32,9 @@ pub use car::Car;
 pub use driver::{DriverModel, MistakeKind};
 pub use error::{CsvProblem, Error, Result};
 pub use frames::Frames;
+pub use pit::{
+    PIT_LANE_AFTER_M, PIT_LANE_BEFORE_M, PIT_LANE_SPEED_MPS, PitStop, REFUEL_LPS, STOP_BASE_S, TYRE_CHANGE_S,
+};
 pub use sim::{MAX_LAPS, OVERRUN_S, RATE_HZ_RANGE, SimConfig, Simulation};
 pub use track::Track;
-pub use truth::{CornerTruth, Direction, GroundTruth, LapTruth, MistakeTruth, ShiftPoint};
+pub use truth::{CornerTruth, Direction, GroundTruth, LapTruth, MistakeTruth, PitStopTruth, ShiftPoint};

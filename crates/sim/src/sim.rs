@@ -13,9 +13,10 @@ use crate::consumption::Consumption;
 use crate::driver::{self, Corner, DriverModel, LapPlan, LimitBuilder, MistakeKind};
 use crate::error::{Error, Result};
 use crate::frames::Frames;
+use crate::pit::{self, PitStop};
 use crate::qss::{self, segment_time};
 use crate::track::Track;
-use crate::truth::{CornerTruth, Direction, GroundTruth, LapTruth, MistakeTruth, ShiftPoint};
+use crate::truth::{CornerTruth, Direction, GroundTruth, LapTruth, MistakeTruth, PitStopTruth, ShiftPoint};
 
 /// Frames played after the last lap completes, seconds.
 pub const OVERRUN_S: f64 = 1.0;
@@ -48,6 +49,8 @@ pub struct SimConfig {
     pub car_number: String,
     /// Tread already worn at the start of lap 1, FL, FR, RL, RR (a stint on used tyres).
     pub tyre_wear_start: [f64; 4],
+    /// Pit stops, each at the end of a lap.
+    pub pit_stops: Vec<PitStop>,
 }
 
 impl Default for SimConfig {
@@ -62,6 +65,7 @@ impl Default for SimConfig {
             team: String::new(),
             car_number: String::new(),
             tyre_wear_start: [0.0; 4],
+            pit_stops: Vec::new(),
         }
     }
 }
@@ -78,6 +82,7 @@ impl SimConfig {
         if let Some(w) = self.tyre_wear_start.iter().find(|w| !(0.0..=1.0).contains(*w)) {
             return Err(Error::Config(format!("tyre_wear_start must be in 0..=1, is {w}")));
         }
+        pit::validate(&self.pit_stops, self.laps)?;
         self.car.validate()?;
         self.driver.validate()
     }
@@ -103,6 +108,17 @@ pub struct Simulation {
     pub(crate) frame_count: u64,
     pub(crate) truth: GroundTruth,
     pub(crate) consumption: Consumption,
+    /// The pit stops by session point of their box, in order.
+    pub(crate) stops: Vec<StopAt>,
+}
+
+/// A pit stop placed on the profile.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StopAt {
+    /// Session point of the box.
+    pub point: usize,
+    /// What is done there.
+    pub stop: PitStop,
 }
 
 impl Simulation {
@@ -142,9 +158,16 @@ impl Simulation {
             ds,
         };
 
+        let mut stops: Vec<StopAt> =
+            cfg.pit_stops.iter().map(|s| StopAt { point: (s.lap as usize + 1) * n, stop: *s }).collect();
+        stops.sort_by_key(|s| s.point);
+        let boxes: Vec<usize> = stops.iter().map(|s| s.point).collect();
+        let stationary = |i: usize| stops.iter().find(|s| s.point == i).map_or(0.0, |s| s.stop.stationary_s());
+
         let points = (laps + 2) * n + 1;
         let mut limits = vec![0.0; points];
         builder.fill(&mut limits, 0, None);
+        pit::apply(&mut limits, 0, &boxes, ds);
         let profile = qss::solve(car, curvature, 0, ds, &limits, nominal[0], nominal[0]);
         drop(limits);
         let v = profile.v;
@@ -152,7 +175,7 @@ impl Simulation {
         let mut t = Vec::with_capacity(points);
         t.push(0.0);
         for i in 0..points - 1 {
-            let next = t[i] + segment_time(ds, v[i], v[i + 1]);
+            let next = t[i] + segment_time(ds, v[i], v[i + 1]) + stationary(i);
             t.push(next);
         }
         let t0 = t[n];
@@ -179,6 +202,7 @@ impl Simulation {
                 let first = (lap - 1) * n;
                 let mut window = vec![0.0; 3 * n + 1];
                 builder.fill(&mut window, first, Some(lap));
+                pit::apply(&mut window, first, &boxes, ds);
                 let twin = qss::solve(car, curvature, first, ds, &window, v[first], v[first + 3 * n]);
                 let corner = &corners[m.corner];
                 let distance = match m.kind {
@@ -193,7 +217,10 @@ impl Simulation {
                     distance_m: distance,
                     kind: m.kind,
                     magnitude: m.amount,
-                    cost_s: (t[start + n] - t[start]) - lap_time(&twin.v, n),
+                    // The twin is driven through the same pit lane; the time stationary is no mistake's.
+                    cost_s: (t[start + n] - t[start])
+                        - (start..start + n).map(stationary).sum::<f64>()
+                        - lap_time(&twin.v, n),
                 });
             }
             lap_truths.push(LapTruth {
@@ -211,22 +238,55 @@ impl Simulation {
 
         let consumption = Consumption::new(car);
         let mut fuel_l = car.fuel_start_l;
-        let mut worn = [0.0; 4];
+        let mut wear = cfg.tyre_wear_start;
         for (lap, truth) in lap_truths.iter_mut().enumerate() {
             let start = (lap + 1) * n;
-            let fuel_before = fuel_l;
+            let mut burnt = 0.0;
             for i in start..start + n {
-                fuel_l -= segment_fuel_l(&consumption, car, &v, &t, ds, i, t[i + 1] - t[i]);
-                let wear = segment_wear(&v, curvature, ds, n, i, ds);
-                for (total, w) in worn.iter_mut().zip(wear) {
+                if let Some(s) = stops.iter().find(|s| s.point == i) {
+                    fuel_l += s.stop.fuel_l;
+                    if s.stop.tyres {
+                        wear = [0.0; 4];
+                    }
+                }
+                let moving_s = t[i + 1] - t[i] - stationary(i);
+                burnt += segment_fuel_l(&consumption, car, &v, ds, i, moving_s, moving_s);
+                for (total, w) in wear.iter_mut().zip(segment_wear(&v, curvature, ds, n, i, ds)) {
                     *total += w;
                 }
             }
-            truth.fuel_used_l = fuel_before - fuel_l;
+            fuel_l -= burnt;
+            truth.fuel_used_l = burnt;
             truth.fuel_at_end_l = fuel_l;
-            truth.tyre_wear_at_end = std::array::from_fn(|w| cfg.tyre_wear_start[w] + worn[w]);
+            truth.tyre_wear_at_end = wear;
         }
-        let fuel_per_lap_l = (car.fuel_start_l - fuel_l) / laps as f64;
+        let fuel_per_lap_l = lap_truths.iter().map(|l| l.fuel_used_l).sum::<f64>() / laps as f64;
+
+        // Each stop's cost: its in-lap and out-lap against the same two laps driven past the pit lane, solved
+        // over them and their neighbours and entered and left at the session's own speeds.
+        let pit_stop_truths = stops
+            .iter()
+            .map(|s| {
+                let lap = s.stop.lap as usize;
+                let first = (lap - 1) * n;
+                let mut window = vec![0.0; 4 * n + 1];
+                builder.fill(&mut window, first, None);
+                let others: Vec<usize> = boxes.iter().copied().filter(|b| *b != s.point).collect();
+                pit::apply(&mut window, first, &others, ds);
+                let twin = qss::solve(car, curvature, first, ds, &window, v[first], v[first + 4 * n]);
+                let without = lap_time(&twin.v, n) + lap_time(&twin.v, 2 * n);
+                let with = t[(lap + 2) * n]
+                    - t[lap * n]
+                    - (lap * n..(lap + 2) * n).filter(|&i| i != s.point).map(stationary).sum::<f64>();
+                PitStopTruth {
+                    lap: s.stop.lap,
+                    fuel_added_l: s.stop.fuel_l,
+                    tyres: s.stop.tyres,
+                    stationary_s: s.stop.stationary_s(),
+                    time_lost_s: with - without,
+                }
+            })
+            .collect();
 
         let (initial_gear, shifts) = shift_events(car, &v, &t, ds);
         let end_us = ((t[(laps + 1) * n] + OVERRUN_S) * 1e6).floor() as i64;
@@ -247,6 +307,7 @@ impl Simulation {
             driver: cfg.driver_name.clone(),
             fuel_start_l: car.fuel_start_l,
             fuel_per_lap_l,
+            pit_stops: pit_stop_truths,
             shift_points: (1..car.gear_count())
                 .filter_map(|g| {
                     let optimal_rpm = car.optimal_upshift_rpm(g)?;
@@ -266,6 +327,7 @@ impl Simulation {
             frame_count,
             truth,
             consumption,
+            stops,
         })
     }
 
@@ -283,9 +345,24 @@ impl Simulation {
         }
     }
 
-    /// Fuel burnt in the first `tau_s` seconds of profile segment `i`, litres.
+    /// Fuel burnt in the first `tau_s` seconds of moving through profile segment `i`, litres.
     pub(crate) fn segment_fuel_l(&self, i: usize, tau_s: f64) -> f64 {
-        segment_fuel_l(&self.consumption, &self.cfg.car, &self.v, &self.t, self.track.step_m(), i, tau_s)
+        let moving_s = self.t[i + 1] - self.t[i] - self.stop_at(i).map_or(0.0, |s| s.stationary_s());
+        segment_fuel_l(&self.consumption, &self.cfg.car, &self.v, self.track.step_m(), i, tau_s, moving_s)
+    }
+
+    /// The pit stop whose box is session point `i`, if there is one.
+    pub(crate) fn stop_at(&self, i: usize) -> Option<&PitStop> {
+        self.stops.iter().find(|s| s.point == i).map(|s| &s.stop)
+    }
+
+    /// Whether segment `i` (from point `i` to `i + 1`) lies in a pit lane the car drives through: both its
+    /// ends are under the pit-lane limit.
+    pub(crate) fn in_pit_lane(&self, i: usize) -> bool {
+        self.stops.iter().any(|s| {
+            let lane = pit::lane(s.point, self.track.step_m());
+            *lane.start() <= i && i < *lane.end()
+        })
     }
 
     /// Tread worn on each tyre over the first `metres` of profile segment `i`.
@@ -342,9 +419,18 @@ impl std::fmt::Debug for Simulation {
     }
 }
 
-/// Fuel burnt in the first `tau_s` seconds of segment `i` of the profile `v`, `t`, litres.
-fn segment_fuel_l(consumption: &Consumption, car: &Car, v: &[f64], t: &[f64], ds: f64, i: usize, tau_s: f64) -> f64 {
-    consumption.fuel_l(car, v[i], v[i + 1], ds, tau_s.min(t[i + 1] - t[i]))
+/// Fuel burnt in the first `tau_s` seconds of moving through segment `i` of the profile `v`, which takes
+/// `moving_s` seconds, litres.
+fn segment_fuel_l(
+    consumption: &Consumption,
+    car: &Car,
+    v: &[f64],
+    ds: f64,
+    i: usize,
+    tau_s: f64,
+    moving_s: f64,
+) -> f64 {
+    consumption.fuel_l(car, v[i], v[i + 1], ds, tau_s.min(moving_s))
 }
 
 /// Tread worn over the first `metres` of segment `i`: its acceleration and entry speed, the curvature where it

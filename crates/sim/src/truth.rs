@@ -46,6 +46,24 @@ pub struct GroundTruth {
     /// Fuel burnt per timed lap on average, litres.
     #[serde(default)]
     pub fuel_per_lap_l: f64,
+    /// The pit stops, in order.
+    #[serde(default)]
+    pub pit_stops: Vec<PitStopTruth>,
+}
+
+/// A pit stop and what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PitStopTruth {
+    /// At the end of this lap (the in-lap; the next one is the out-lap).
+    pub lap: u32,
+    /// Fuel added, litres.
+    pub fuel_added_l: f64,
+    /// A new set of tyres was fitted.
+    pub tyres: bool,
+    /// Time stationary in the box, s.
+    pub stationary_s: f64,
+    /// In-lap plus out-lap minus the same two laps without the stop, s: pit lane and time stationary.
+    pub time_lost_s: f64,
 }
 
 /// Direction of a corner.
@@ -94,7 +112,7 @@ pub struct LapTruth {
     pub corner_min_speeds_mps: Vec<f64>,
     /// The driver's mistakes on this lap (at most one).
     pub mistakes: Vec<MistakeTruth>,
-    /// Fuel burnt on this lap, litres.
+    /// Fuel burnt on this lap, litres (what a stop added is not counted).
     #[serde(default)]
     pub fuel_used_l: f64,
     /// Fuel left at the end of the lap, litres (negative once the model ran dry: the engine keeps running).

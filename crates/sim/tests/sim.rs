@@ -3,7 +3,10 @@
 use std::sync::OnceLock;
 
 use racecraft_core::{Channel, Frame, LapTracker, STANDARD_GRAVITY_MPS2 as G};
-use racecraft_sim::{Car, DriverModel, Error, GroundTruth, MistakeKind, OVERRUN_S, SimConfig, Simulation, Track};
+use racecraft_sim::{
+    Car, DriverModel, Error, GroundTruth, MistakeKind, OVERRUN_S, PIT_LANE_SPEED_MPS, PitStop, REFUEL_LPS, STOP_BASE_S,
+    SimConfig, Simulation, Track,
+};
 
 fn sim(track: &str, cfg: SimConfig) -> Simulation {
     Simulation::new(Track::builtin(track).expect("builtin track"), cfg).expect("simulation")
@@ -477,6 +480,69 @@ fn a_stint_on_used_tyres_starts_worn_and_a_lighter_tank_burns_the_same() {
     }
     let bad = SimConfig { tyre_wear_start: [0.0, 1.5, 0.0, 0.0], ..SimConfig::default() };
     assert!(matches!(Simulation::new(Track::builtin("Norisring").expect("track"), bad), Err(Error::Config(_))));
+}
+
+#[test]
+fn a_pit_stop_slows_the_car_in_the_lane_stops_it_refuels_and_fits_new_tyres() {
+    let base = SimConfig { laps: 3, rate_hz: 60.0, seed: 4, ..SimConfig::default() };
+    let stop = PitStop { lap: 1, fuel_l: 30.0, tyres: true };
+    let s = sim("Norisring", SimConfig { pit_stops: vec![stop], ..base.clone() });
+    let frames: Vec<Frame> = s.frames().collect();
+    let truth = s.truth();
+    let pit = &truth.pit_stops[0];
+    assert_eq!((pit.lap, pit.fuel_added_l, pit.tyres), (1, 30.0, true));
+    assert_eq!(pit.stationary_s, STOP_BASE_S + 30.0 / REFUEL_LPS);
+
+    // In the lane the car keeps to the limit; it stands still in the box for the time stationary.
+    let in_pit: Vec<&Frame> = frames.iter().filter(|f| get(f, Channel::InPit) == 1.0).collect();
+    assert!(!in_pit.is_empty());
+    assert!(in_pit.iter().all(|f| get(f, Channel::Speed) <= PIT_LANE_SPEED_MPS + 1e-4));
+    let laps_in_pit: std::collections::BTreeSet<u32> = in_pit.iter().map(|f| get(f, Channel::Lap) as u32).collect();
+    assert_eq!(laps_in_pit.into_iter().collect::<Vec<_>>(), [1, 2]);
+    let still: Vec<&Frame> = frames.iter().filter(|f| get(f, Channel::Speed) == 0.0).collect();
+    let rate = s.config().rate_hz;
+    assert!(((still.len() as f64) / rate - pit.stationary_s).abs() <= 2.0 / rate, "{} frames still", still.len());
+    // The tank fills by what was added while the car stands; the tyres are new from the stop on.
+    let (first, last) = (still[0], still[still.len() - 1]);
+    let filled = get(last, Channel::Fuel) - get(first, Channel::Fuel);
+    assert!((filled - 30.0).abs() < 0.1, "{filled}");
+    assert!(get(last, Channel::TyreWearFl) < 1e-6);
+    assert!(get(frames.last().expect("frames"), Channel::TyreWearFl) > 0.0);
+
+    // The lap tracker flags the in-lap and the out-lap; the truth's lap times are the frames'.
+    let mut tracker = LapTracker::new();
+    let laps: Vec<_> = frames.iter().filter_map(|f| tracker.push(f)).collect();
+    assert_eq!(laps.iter().map(|l| l.pit).collect::<Vec<_>>(), [true, true, false]);
+    for (got, want) in laps.iter().zip(&truth.laps) {
+        assert!((got.lap_time_s - want.lap_time_s).abs() < 2.0 / rate, "{got:?} vs {want:?}");
+    }
+    // Fuel adds up: start - burnt + added.
+    let burnt: f64 = truth.laps.iter().map(|l| l.fuel_used_l).sum();
+    let end = truth.laps.last().expect("laps").fuel_at_end_l;
+    assert!((truth.fuel_start_l - burnt + 30.0 - end).abs() < 1e-9);
+
+    // What the stop cost, against the same session driven without it: the in-lap and out-lap differ by exactly
+    // the truth's time lost, and the last lap is the same lap.
+    let without = sim("Norisring", base);
+    let two_laps = |t: &GroundTruth| t.laps[0].lap_time_s + t.laps[1].lap_time_s;
+    let lost = two_laps(truth) - two_laps(without.truth());
+    assert!((lost - pit.time_lost_s).abs() < 1e-6, "{lost} vs {}", pit.time_lost_s);
+    assert!(pit.time_lost_s > pit.stationary_s + 5.0, "{pit:?}");
+    assert!((truth.laps[2].lap_time_s - without.truth().laps[2].lap_time_s).abs() < 1e-6);
+
+    // Stops must follow a lap that is not the last, one per lap, with fuel that is a number.
+    for bad in [
+        vec![PitStop { lap: 3, fuel_l: 0.0, tyres: false }],
+        vec![PitStop { lap: 0, fuel_l: 0.0, tyres: false }],
+        vec![PitStop { lap: 1, fuel_l: f64::NAN, tyres: false }],
+        vec![stop, stop],
+    ] {
+        let cfg = SimConfig { laps: 3, pit_stops: bad.clone(), ..SimConfig::default() };
+        assert!(
+            matches!(Simulation::new(Track::builtin("Norisring").expect("track"), cfg), Err(Error::Config(_))),
+            "{bad:?}"
+        );
+    }
 }
 
 #[test]
