@@ -37,7 +37,7 @@ pub struct RaceSettings {
     pub tank_capacity: f64,
     /// Refuelling rate while stationary, fuel unit per second.
     pub refuel_rate_per_s: f64,
-    /// Time lost driving through the pit lane when no pit stop was measured yet, s.
+    /// Time lost driving through the pit lane (refuelling apart) until one of the car's stops is measured, s.
     pub pit_lane_loss_s: f64,
     /// Lap time lost per unit of fuel carried, s per lap.
     pub fuel_weight_s_per_lap: f64,
@@ -399,7 +399,8 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
         (None, None) => None,
     };
 
-    let measured_loss = pit_lane_loss_s(&laps, pace_s);
+    let in_pit_now = value(Channel::InPit).is_some_and(|v| v >= 0.5);
+    let measured_loss = pit_lane_loss_s(&laps, pace_s, rate.map(|r| r.per_lap), settings.refuel_rate_per_s, in_pit_now);
     let pit_lane_loss_s = measured_loss.unwrap_or(settings.pit_lane_loss_s);
     let fuel_now = value(fuel_channel);
     let fuel = fuel_now.map(|now| {
@@ -500,7 +501,7 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
         tyres,
         compound,
         damage,
-        in_pit: value(Channel::InPit).is_some_and(|v| v >= 0.5),
+        in_pit: in_pit_now,
         stint_time_s: latest.last.as_ref().map_or(0.0, |f| f.t_us.max(0) as f64 * 1e-6),
         laps_remaining,
         pit_lane_loss_s,
@@ -514,15 +515,44 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
     Some(status)
 }
 
-/// Time lost to pit stops measured on the car's laps: each in-lap and the out-lap after it, less two laps at
-/// `pace_s`, averaged. It includes the time stationary.
-fn pit_lane_loss_s(laps: &[(&StintInput, &CompletedLap, Option<LapFuel>)], pace_s: Option<f64>) -> Option<f64> {
+/// Time lost to the pit lane, measured on the car's stops: each run of laps flagged as in the pit lane (the
+/// in-lap and the out-lap, as the lap tracker flags them), less as many laps at `pace_s` and less the time
+/// refuelling what the stop added at `refuel_rate_per_s` (the plan counts that apart), averaged. A run that
+/// has not ended (the car still in the lane) is left out; the stop's other stationary work stays in.
+fn pit_lane_loss_s(
+    laps: &[(&StintInput, &CompletedLap, Option<LapFuel>)],
+    pace_s: Option<f64>,
+    fuel_per_lap: Option<f64>,
+    refuel_rate_per_s: f64,
+    in_pit_now: bool,
+) -> Option<f64> {
     let pace = pace_s?;
-    mean(laps.windows(2).filter_map(|w| {
-        let (inlap, outlap) = (w[0].1, w[1].1);
-        (inlap.pit && outlap.out_lap).then_some(inlap.lap_time_s + outlap.lap_time_s - 2.0 * pace)
-    }))
-    .filter(|loss| *loss > 0.0)
+    let mut losses = Vec::new();
+    let mut k = 0;
+    while k < laps.len() {
+        if !laps[k].1.pit {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < laps.len() && laps[k].1.pit {
+            k += 1;
+        }
+        if k == laps.len() && in_pit_now {
+            break;
+        }
+        let run = &laps[start..k];
+        let time: f64 = run.iter().map(|(_, l, _)| l.lap_time_s).sum();
+        let added = match (fuel_per_lap, run.iter().map(|(_, _, f)| *f).collect::<Option<Vec<LapFuel>>>()) {
+            (Some(per_lap), Some(fuel)) => {
+                (fuel.iter().map(|f| f.fuel_end - f.fuel_start).sum::<f64>() + run.len() as f64 * per_lap).max(0.0)
+            }
+            _ => 0.0,
+        };
+        let refuel_s = if refuel_rate_per_s > 0.0 { added / refuel_rate_per_s } else { 0.0 };
+        losses.push(time - run.len() as f64 * pace - refuel_s);
+    }
+    mean(losses.into_iter()).filter(|loss| *loss > 0.0 && loss.is_finite())
 }
 
 fn alerts(car: &CarStatus, settings: &RaceSettings, fuel_at_line: Option<f64>) -> Vec<Alert> {

@@ -205,12 +205,20 @@ fn alerts_for_low_fuel_the_box_call_hot_tyres_and_damage() {
 #[test]
 fn a_timed_race_counts_laps_from_the_line_and_pit_laps_measure_the_loss() {
     let mut s = stint(1, "Ana", 1_000_000, 8, 60.0, 10.0);
-    // Lap 4 an in-lap of 125 s, lap 5 the out-lap of 121 s.
+    // Lap 4 an in-lap of 125 s, lap 5 the out-lap of 121 s (both in the pit lane, as the lap tracker flags
+    // them), with 20 l added: lap 5 ends with 20 - 3 = 17 l more than it started with.
     s.laps[3].pit = true;
     s.laps[3].lap_time_s = 125.0;
-    s.laps[4].out_lap = true;
-    s.laps[4].valid = false;
+    s.laps[4].pit = true;
     s.laps[4].lap_time_s = 121.0;
+    for (lap, frame) in &mut s.lap_starts {
+        if *lap >= 6 {
+            frame.set(Channel::Fuel, frame.get(Channel::Fuel).expect("fuel") + 20.0);
+        }
+    }
+    if let Some(last) = s.last.as_mut() {
+        last.set(Channel::Fuel, last.get(Channel::Fuel).expect("fuel") + 20.0);
+    }
     // Pace over the last 5 green laps (3, 6, 7, 8, 2 → 101, 100, 101, 100, 100): 100.4 s. Lap 9 started 800 s
     // after the session's start; 1 000 s remain from there: floor(1000 / 100.4) + 1 = 10 laps.
     let ends_at = 1_000_000 + 800_000 + 1_000_000;
@@ -218,9 +226,22 @@ fn a_timed_race_counts_laps_from_the_line_and_pit_laps_measure_the_loss() {
     let status = car_status(&car(vec![s]), &settings, 0).expect("a car");
     assert_eq!(status.laps_remaining, Some(10.0));
     assert!(status.pit_lane_loss_measured);
-    assert!((status.pit_lane_loss_s - (125.0 + 121.0 - 2.0 * 100.4)).abs() < 1e-9, "{}", status.pit_lane_loss_s);
-    // The pit laps do not count for fuel: 6 counting laps, the last 5 used.
-    assert_eq!(status.fuel.and_then(|f| f.rate).map(|r| r.laps_used), Some(5));
+    // Two laps at 100.4 s and 20 l at 2 l/s are not the pit lane's: 246 - 200.8 - 10 = 35.2 s.
+    let want = 125.0 + 121.0 - 2.0 * 100.4 - 20.0 / settings.refuel_rate_per_s;
+    assert!((status.pit_lane_loss_s - want).abs() < 1e-4, "{} vs {want}", status.pit_lane_loss_s);
+    // The pit laps do not count for fuel: 6 counting laps, the last 5 used, and 3 l a lap.
+    let rate = status.fuel.as_ref().and_then(|f| f.rate).expect("rate");
+    assert_eq!(rate.laps_used, 5);
+    assert!((rate.per_lap - BURN_L).abs() < 1e-5);
+    // While the car is still in the lane after its in-lap, that stop is not measured yet.
+    let mut s = stint(1, "Ana", 1_000_000, 8, 60.0, 10.0);
+    s.laps[7].pit = true;
+    if let Some(last) = s.last.as_mut() {
+        last.set(Channel::InPit, 1.0);
+    }
+    let status = car_status(&car(vec![s]), &settings, 0).expect("a car");
+    assert!(!status.pit_lane_loss_measured && status.in_pit);
+    assert_eq!(status.pit_lane_loss_s, settings.pit_lane_loss_s);
 }
 
 #[test]

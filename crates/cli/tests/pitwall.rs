@@ -28,8 +28,10 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
         .expect("server");
     let url = server.url();
 
-    // Car 7: Ana drives 4 laps, then Ben takes the car over with the fuel she left and drives 3.
-    let ana = simulate(&url, &dir.path().join("ana.json"), &["--car", "7", "--driver", "Ana", "--laps", "4"]).await;
+    // Car 7: Ana drives 5 laps with a stop for 20 l after lap 2, then Ben takes the car over with the fuel she
+    // left and drives 3.
+    let ana_args = ["--car", "7", "--driver", "Ana", "--laps", "5", "--pit", "2:20"];
+    let ana = simulate(&url, &dir.path().join("ana.json"), &ana_args).await;
     let fuel_left = ana.laps.last().expect("laps").fuel_at_end_l;
     let ben_args = ["--car", "7", "--driver", "Ben", "--laps", "3", "--seed", "2", "--fuel", &format!("{fuel_left}")];
     let ben = simulate(&url, &dir.path().join("ben.json"), &ben_args).await;
@@ -49,13 +51,14 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
 
     // The swap continues the stint table.
     let stints: Vec<(u32, &str, u32)> = seven.stints.iter().map(|s| (s.stint, s.driver.as_str(), s.laps)).collect();
-    assert_eq!(stints, [(1, "Ana", 4), (2, "Ben", 3)]);
-    assert_eq!(seven.laps_completed, 7);
-    assert_eq!(seven.laps_remaining, Some(23.0));
+    assert_eq!(stints, [(1, "Ana", 5), (2, "Ben", 3)]);
+    assert_eq!(seven.laps_completed, 8);
+    assert_eq!(seven.laps_remaining, Some(22.0));
 
-    // Fuel per lap over the last 5 green laps (Ana's 3 and 4, Ben's 1 to 3) against the truth: within 1 %.
+    // Fuel per lap over the last 5 green laps (Ana's 4 and 5, Ben's 1 to 3: Ana's 2 and 3 were in the pit
+    // lane) against the truth: within 1 %.
     let truth_laps: Vec<f64> = ana.laps.iter().chain(&ben.laps).map(|l| l.fuel_used_l).collect();
-    let truth_rate = truth_laps[2..].iter().sum::<f64>() / 5.0;
+    let truth_rate = truth_laps[3..].iter().sum::<f64>() / 5.0;
     let fuel = seven.fuel.as_ref().expect("fuel");
     assert_eq!(fuel.unit, "l");
     let rate = fuel.rate.expect("a fuel rate");
@@ -68,6 +71,13 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
     // Ben's stint burns what the truth says too.
     let ben_rate = ben.laps.iter().map(|l| l.fuel_used_l).sum::<f64>() / 3.0;
     assert!((seven.stints[1].fuel_per_lap.expect("stint fuel") / ben_rate - 1.0).abs() < 0.01);
+
+    // The pit-lane loss measured on Ana's stop (refuelling apart, as the plan counts it) against the truth's,
+    // within a second (the laps it is measured against vary by the driver's own variation).
+    let stop = &ana.pit_stops[0];
+    let truth_loss = stop.time_lost_s - stop.fuel_added_l / racecraft_sim::REFUEL_LPS;
+    assert!(seven.pit_lane_loss_measured);
+    assert!((seven.pit_lane_loss_s - truth_loss).abs() < 1.0, "{} vs truth {truth_loss}", seven.pit_lane_loss_s);
 
     // The plan reaches the finish: what its stops add is what the finish needs beyond the fuel at the line.
     let plan = seven.plan.as_ref().expect("a plan");
