@@ -501,6 +501,14 @@ impl Sessions {
                     self.frame(source, frame)?;
                 }
             }
+            Event::Field { source, mut field } => {
+                if self.following == Some(source)
+                    && let Some(active) = self.active.as_ref()
+                {
+                    field.t_us -= active.origin_us;
+                    active.agent.field(field);
+                }
+            }
             Event::Raw { source, t_us, bytes } => match self.active.as_mut() {
                 Some(active) if self.following == Some(source) => {
                     if let Some(recorder) = active.recorder.as_mut() {

@@ -17,7 +17,7 @@ use racecraft_capture::assetto_corsa::{AcUdp, PageReader, PageSource, Update, de
 use racecraft_capture::f1::{self, F1Normalizer, Packet};
 use racecraft_capture::iracing::{LiveMemory, LiveRead, LiveReader};
 use racecraft_capture::{forza, json, outgauge};
-use racecraft_core::{Frame, SessionMeta};
+use racecraft_core::{Field, Frame, SessionMeta};
 use tokio::sync::mpsc;
 
 /// What a source thread reports.
@@ -29,6 +29,8 @@ pub(crate) enum Event {
     NewSession { source: usize },
     /// A normalized frame; `t_us` is the source's clock (game time or arrival time), rebased per session.
     Frame { source: usize, frame: Frame },
+    /// The field of the race, on the same clock as the frames.
+    Field { source: usize, field: Field },
     /// A packet as received, for recordings that keep raw bytes.
     Raw { source: usize, t_us: i64, bytes: Vec<u8> },
     /// A packet that did not decode.
@@ -156,6 +158,8 @@ pub(crate) struct Decoded {
     pub frame: Option<Frame>,
     pub meta: Option<SessionMeta>,
     pub new_session: bool,
+    /// The field of the race, a few times a second where the game reports it.
+    pub field: Option<Field>,
 }
 
 /// A decoder for one game's UDP datagrams.
@@ -352,6 +356,11 @@ fn forward(common: &Common, decoded: Decoded) -> bool {
     }
     if let Some(meta) = decoded.meta
         && !common.send(Event::Meta { source, meta })
+    {
+        return false;
+    }
+    if let Some(field) = decoded.field
+        && !common.send(Event::Field { source, field })
     {
         return false;
     }

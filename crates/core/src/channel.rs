@@ -21,6 +21,8 @@ impl Wheel {
 
 /// The tyre compound a car runs, as the [`Channel::TyreCompound`] channel codes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Compound {
     /// A compound the game names but this model does not (a street tyre, a vintage slick).
     Other = 0,

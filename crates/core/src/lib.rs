@@ -19,6 +19,7 @@
 pub mod bytes;
 mod channel;
 pub mod durable;
+mod field;
 mod frame;
 mod lap;
 pub mod positional;
@@ -28,6 +29,7 @@ mod team;
 pub mod time;
 
 pub use channel::{CHANNEL_COUNT, Channel, ChannelInfo, Compound, Wheel};
+pub use field::{Field, FieldCar};
 pub use frame::Frame;
 pub use lap::{CompletedLap, LapTracker};
 pub use session::SessionMeta;

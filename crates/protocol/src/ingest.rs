@@ -1,7 +1,7 @@
 //! The agent's stream, `GET /ws/ingest`: text messages both ways (tagged by `type`), and binary frame batches
 //! from the agent (`u8 2 · u64 first_seq · u32 count · chunk`, see `racecraft_codec::wire`).
 
-use racecraft_core::SessionMeta;
+use racecraft_core::{Field, SessionMeta};
 use serde::{Deserialize, Serialize};
 
 /// Agent → server.
@@ -17,6 +17,12 @@ pub enum AgentMessage {
         session_id: Option<i64>,
         /// A new session's meta.
         meta: Option<SessionMeta>,
+    },
+    /// The field of the race as the game reports it (every car's position, laps, gaps, tyres), a few times a
+    /// second where the game publishes it. The latest replaces the one before; it is not stored.
+    Field {
+        /// The snapshot, its time on the session's clock.
+        field: Field,
     },
     /// The session is over.
     End {

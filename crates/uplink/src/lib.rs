@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use racecraft_codec::chunk::ChunkEncoder;
-use racecraft_core::{Frame, SessionMeta};
+use racecraft_core::{Field, Frame, SessionMeta};
 use racecraft_protocol::ingest::{AgentMessage, IngestReply, hello_refusal_is_final};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -109,6 +109,7 @@ pub struct AgentStats {
 #[allow(clippy::large_enum_variant)]
 enum Cmd {
     Push(Frame),
+    Field(Box<Field>),
     Finish,
 }
 
@@ -134,6 +135,11 @@ impl Agent {
     pub fn push(&self, frame: Frame) {
         // Err only after the task has ended, when finish() reports why.
         let _ = self.tx.send(Cmd::Push(frame));
+    }
+
+    /// Sends the field of the race (replacing one not yet sent). Never blocks; not stored, not resent.
+    pub fn field(&self, field: Field) {
+        let _ = self.tx.send(Cmd::Field(Box::new(field)));
     }
 
     /// The latest counters.
@@ -217,6 +223,8 @@ struct Uplink {
     encoder: ChunkEncoder,
     out: Vec<u8>,
     batch: Vec<Frame>,
+    /// The newest field of the race not sent yet.
+    field: Option<Box<Field>>,
 }
 
 enum LinkEnd {
@@ -251,6 +259,7 @@ impl Uplink {
             encoder: ChunkEncoder::new(),
             out: Vec::new(),
             batch: Vec::new(),
+            field: None,
         }
     }
 
@@ -329,6 +338,7 @@ impl Uplink {
                     }
                 }
             }
+            Some(Cmd::Field(field)) => self.field = Some(field),
             // The Agent handle is gone without finish(): finish anyway so nothing pushed is abandoned.
             Some(Cmd::Finish) | None => self.finishing = true,
         }
@@ -404,6 +414,12 @@ impl Uplink {
                 }
                 self.cursor = first_seq + n as u64;
                 self.sent_upto = self.sent_upto.max(self.cursor);
+            }
+            if let Some(field) = self.field.take() {
+                let message = AgentMessage::Field { field: *field };
+                if ws.send(Message::Text(text(&message).into())).await.is_err() {
+                    return Ok(LinkEnd::Lost { welcomed: true });
+                }
             }
             if self.finishing && self.buffer.is_empty() {
                 let end = AgentMessage::End { ended_at_ms: self.config.ended_at_ms };
