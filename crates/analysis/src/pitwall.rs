@@ -13,7 +13,7 @@
 //! - The plan starts at the line the car crossed last, with the fuel it had there, so it does not move with
 //!   the fuel burnt since; "laps of fuel" uses the fuel now.
 
-use racecraft_core::{Channel, CompletedLap, Compound, Frame, Wheel};
+use racecraft_core::{Channel, CompletedLap, Compound, Field, Frame, Wheel};
 use serde::{Deserialize, Serialize};
 
 use crate::strategy::{self, LapFuel, PitPlans, PlanInput, RaceLength};
@@ -106,6 +106,8 @@ pub struct CarInput {
     pub car: String,
     /// Its sessions, oldest first (see [`group_stints`]).
     pub stints: Vec<StintInput>,
+    /// The field of the race its latest stint's game reports, if any.
+    pub field: Option<Field>,
 }
 
 /// A session as [`group_stints`] sees it.
@@ -230,6 +232,8 @@ pub struct CarStatus {
     pub stints: Vec<StintStatus>,
     /// What needs attention now.
     pub alerts: Vec<Alert>,
+    /// The whole field, where the game reports it (a timing tower).
+    pub field: Option<Field>,
 }
 
 /// Fuel figures, in the game's unit.
@@ -492,7 +496,10 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
         live: latest.live,
         lap: lap_now,
         laps_completed,
-        position: value(Channel::Position).filter(|p| *p >= 1.0).map(|p| p as u32),
+        position: value(Channel::Position)
+            .filter(|p| *p >= 1.0)
+            .map(|p| p as u32)
+            .or_else(|| car.field.as_ref()?.cars.iter().find(|c| c.is_player)?.position),
         last_lap_s: last_lap.map(|l| l.lap_time_s),
         best_lap_s,
         rolling_lap_s,
@@ -510,6 +517,7 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
         plan_error,
         stints,
         alerts: Vec::new(),
+        field: car.field.clone(),
     };
     status.alerts = alerts(&status, settings, fuel_at_line);
     Some(status)

@@ -107,7 +107,14 @@ fn stint(session_id: i64, driver: &str, started_at_ms: i64, laps: u32, fuel_star
 }
 
 fn car(stints: Vec<StintInput>) -> CarInput {
-    CarInput { team: "Apex".into(), car_number: "7".into(), track: "Spa".into(), car: "GT3".into(), stints }
+    CarInput {
+        team: "Apex".into(),
+        car_number: "7".into(),
+        track: "Spa".into(),
+        car: "GT3".into(),
+        stints,
+        field: None,
+    }
 }
 
 #[test]

@@ -12,6 +12,19 @@ pub use racecraft_analysis::pitwall::{
 };
 pub use racecraft_analysis::strategy::{FuelRate, PitPlan, PitPlans, Stop};
 
+pub use racecraft_core::{Field, FieldCar};
+
+/// `GET /api/sessions/{id}/field`: the field of the race the session's game reports, for a timing tower.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FieldBody {
+    /// The session.
+    #[ts(type = "number")]
+    pub session_id: i64,
+    /// The latest field its agent sent while it is live; `null` when it is not live or its game reports no
+    /// field.
+    pub field: Option<Field>,
+}
+
 /// The pit wall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PitWall {

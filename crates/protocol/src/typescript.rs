@@ -9,7 +9,7 @@ use ts_rs::{Config, TS, TypeVisitor};
 
 use crate::analysis::{LapAnalysis, LapAnalysisQuery, LapCompare, References, SessionAnalysisBody, TrackMap};
 use crate::chat::{AskEvent, AskRequest, ChatInfo};
-use crate::pitwall::{PitWall, RaceSettings};
+use crate::pitwall::{FieldBody, PitWall, RaceSettings};
 use crate::rest::{
     ChannelInfo, Columns, CreateSession, ErrorBody, ExportQuery, Health, Ingested, LapFrames, LapQuery,
     ListSessionsQuery, RecentFrames, RecentQuery, UpdateSession,
@@ -68,6 +68,7 @@ fn roots(v: &mut impl TypeVisitor) {
     v.visit::<LapCompare>();
     v.visit::<References>();
     v.visit::<PitWall>();
+    v.visit::<FieldBody>();
     v.visit::<RaceSettings>();
     v.visit::<Login>();
     v.visit::<Me>();

@@ -14,7 +14,7 @@ use std::time::Instant;
 use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 use racecraft_codec::chunk::{ChunkEncoder, Compression};
-use racecraft_core::{Channel, CompletedLap, Frame, LapTracker};
+use racecraft_core::{Channel, CompletedLap, Field, Frame, LapTracker};
 use racecraft_protocol::rest::Lap;
 use racecraft_protocol::viewer::ViewerMessage;
 use racecraft_store::{LapRow, Session, Writer};
@@ -247,6 +247,8 @@ pub struct LiveSession {
     state: Mutex<IngestState>,
     tx: broadcast::Sender<LiveEvent>,
     last_active: Mutex<Instant>,
+    /// The latest field of the race its agent sent, if its game reports one.
+    field: Mutex<Option<Arc<Field>>>,
 }
 
 #[derive(Debug)]
@@ -377,6 +379,7 @@ impl LiveSession {
             }),
             tx,
             last_active: Mutex::new(Instant::now()),
+            field: Mutex::new(None),
         };
         let recovered = live.replay(&replay, last_stored_lap);
         (live, recovered)
@@ -540,6 +543,16 @@ impl LiveSession {
         let skip = frames.len().saturating_sub(n);
         frames.drain(..skip);
         frames
+    }
+
+    /// Keeps the latest field of the race.
+    pub fn set_field(&self, field: Field) {
+        *lock(&self.field) = Some(Arc::new(field));
+    }
+
+    /// The latest field of the race, if the agent sent one.
+    pub fn field(&self) -> Option<Arc<Field>> {
+        lock(&self.field).clone()
     }
 
     /// The newest frame, if any frame of the current lap arrived.

@@ -54,6 +54,7 @@ fn expected(method: &Method, path: &str) -> Option<[u16; 9]> {
             | "/api/sessions/{id}/track"
             | "/api/sessions/{id}/export"
             | "/api/sessions/{id}/references"
+            | "/api/sessions/{id}/field"
             | "/api/laps/{id}"
             | "/api/laps/{id}/analysis"
             | "/api/laps/{id}/compare/{ref_id}",

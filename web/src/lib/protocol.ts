@@ -324,7 +324,11 @@ stints: Array<StintStatus>,
 /**
  * What needs attention now.
  */
-alerts: Array<Alert>, };
+alerts: Array<Alert>, 
+/**
+ * The whole field, where the game reports it (a timing tower).
+ */
+field: Field | null, };
 
 export type ChangePassword = { 
 /**
@@ -706,6 +710,97 @@ format: ExportFormat,
  * Comma-separated lap numbers, laid end to end; the whole session when absent.
  */
 laps?: string, };
+
+export type Field = { 
+/**
+ * Session time of the snapshot, µs (the clock of the session's frames).
+ */
+t_us: number, 
+/**
+ * The cars, by position (cars without one last).
+ */
+cars: Array<FieldCar>, };
+
+export type FieldBody = { 
+/**
+ * The session.
+ */
+session_id: number, 
+/**
+ * The latest field its agent sent while it is live; `null` when it is not live or its game reports no
+ * field.
+ */
+field: Field | null, };
+
+export type FieldCar = { 
+/**
+ * The game's index of the car (F1: 0..21, iRacing: CarIdx).
+ */
+index: number, 
+/**
+ * Race position, 1 leading.
+ */
+position: number | null, 
+/**
+ * Race number.
+ */
+number: string | null, 
+/**
+ * Driver name.
+ */
+driver: string, 
+/**
+ * Team name.
+ */
+team: string | null, 
+/**
+ * The car the recording or capture follows.
+ */
+is_player: boolean, 
+/**
+ * The lap the car is on.
+ */
+lap: number | null, 
+/**
+ * Last lap, s.
+ */
+last_lap_s: number | null, 
+/**
+ * Best lap, s.
+ */
+best_lap_s: number | null, 
+/**
+ * Gap to the leader, s.
+ */
+gap_to_leader_s: number | null, 
+/**
+ * Gap to the car ahead, s.
+ */
+interval_s: number | null, 
+/**
+ * In the pit lane now.
+ */
+in_pit: boolean, 
+/**
+ * Pit stops made.
+ */
+pit_stops: number | null, 
+/**
+ * Tyre compound fitted.
+ */
+compound: string | null, 
+/**
+ * Laps on this set of tyres.
+ */
+tyre_age_laps: number | null, 
+/**
+ * Damage of the worst damaged part, 0..1.
+ */
+damage: number | null, 
+/**
+ * Racing, or why not: `"retired"`, `"disqualified"`, `"not_classified"`, … (`None` while racing or unknown).
+ */
+status: string | null, };
 
 export type Finding = { "kind": "brake_earlier", 
 /**
@@ -1336,7 +1431,7 @@ tank_capacity: number,
  */
 refuel_rate_per_s: number, 
 /**
- * Time lost driving through the pit lane when no pit stop was measured yet, s.
+ * Time lost driving through the pit lane (refuelling apart) until one of the car's stops is measured, s.
  */
 pit_lane_loss_s: number, 
 /**

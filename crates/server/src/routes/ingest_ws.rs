@@ -149,6 +149,7 @@ where
                         }
                         super::analysis::prepare(&state, id);
                     }
+                    Ok(AgentMessage::Field { field }) => live.set_field(field),
                     Ok(AgentMessage::Hello { .. }) => {
                         metrics.reject("repeated_hello");
                         if send_error(&mut sink, "repeated_hello", "already said hello").await.is_err() {

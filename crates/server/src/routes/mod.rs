@@ -78,6 +78,7 @@ fn routes() -> Vec<Route> {
         route(g.clone(), "/api/laps/{id}/compare/{ref_id}", ReadLap, get(analysis::compare)),
         route(g.clone(), "/api/recent/{n}", SignedIn, get(api::recent)),
         route(g.clone(), "/api/pitwall", SignedIn, get(pitwall::pitwall)),
+        route(g.clone(), "/api/sessions/{id}/field", ReadSession, get(pitwall::field)),
         route(p.clone(), "/api/ingest", Stream, post(ingest_http::api_ingest)),
         route(p.clone(), "/ingest", Stream, post(ingest_http::ac_ingest)),
         route(g.clone(), "/ws/ingest", Stream, get(ingest_ws::upgrade)),

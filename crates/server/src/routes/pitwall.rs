@@ -6,10 +6,11 @@ use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use racecraft_analysis::pitwall::{self, CarInput, SessionKey, StintInput};
 use racecraft_auth::Principal;
-use racecraft_protocol::pitwall::{PitWall, RaceSettings};
+use racecraft_protocol::pitwall::{FieldBody, PitWall, RaceSettings};
 
 use crate::AppError;
 use crate::auth::access_of;
+use crate::error::PathParam;
 use crate::state::AppState;
 
 /// Cars whose last stint ended longer ago than this are not on the pit wall.
@@ -45,6 +46,7 @@ pub(super) async fn pitwall(
     let mut cars = Vec::new();
     for ids in pitwall::group_stints(&keys) {
         let mut stints = Vec::with_capacity(ids.len());
+        let mut field = None;
         for id in &ids {
             let Some(session) = sessions.iter().find(|s| s.id == *id) else { continue };
             let laps = state.store().laps(session.id).await?;
@@ -52,6 +54,7 @@ pub(super) async fn pitwall(
             let live = state.live().get(session.id).filter(|l| l.is_live());
             // The live session's newest frame is ahead of what the writer has stored.
             let last = live.as_ref().and_then(|l| l.latest()).or(edges.last);
+            field = live.as_ref().and_then(|l| l.field()).map(|f| (*f).clone());
             stints.push(StintInput {
                 session_id: session.id,
                 driver: session.driver.clone(),
@@ -70,8 +73,15 @@ pub(super) async fn pitwall(
             track: first.track.clone(),
             car: first.car.clone(),
             stints,
+            field,
         };
         cars.extend(pitwall::car_status(&car, &settings, now_ms));
     }
     Ok(Json(PitWall { settings, now_ms, cars }))
+}
+
+/// `GET /api/sessions/{id}/field`: the latest field of the race while the session is live.
+pub(super) async fn field(State(state): State<AppState>, PathParam(id): PathParam<i64>) -> Json<FieldBody> {
+    let field = state.live().get(id).filter(|l| l.is_live()).and_then(|l| l.field()).map(|f| (*f).clone());
+    Json(FieldBody { session_id: id, field })
 }
