@@ -17,7 +17,8 @@ function bestOf(laps) {
 async function liveSessionId() {
   if (process.env.RACECRAFT_SESSION) return Number(process.env.RACECRAFT_SESSION);
   const sessions = await getJson('/api/sessions');
-  const live = sessions.find((s) => s.live);
+  // The demo driver's session, not a pit-wall test car's (those name a car number).
+  const live = sessions.find((s) => s.live && !s.car_number) ?? sessions.find((s) => s.live);
   assert.ok(live, 'no live session on the server: start one or set RACECRAFT_SESSION');
   return live.id;
 }

@@ -7,7 +7,7 @@ import { CHART_BRAKE, CHART_SPEED, CHART_THROTTLE, LiveFeed } from './feed';
 const SESSION: Session = {
   id: 7, name: 'Test', archived: false, live: true, lap_count: 2, best_lap_s: 85.1, frame_count: 10,
   game: 'sim', car: 'GT3', track: 'Monza', driver: 'me', started_at_ms: 1763700000000, ended_at_ms: null,
-  team_id: null, visibility: 'team',
+  team_id: null, visibility: 'team', team: '', car_number: '',
 };
 const lap = (n: number, t: number, id = 30 + n, start = 0, valid = true): Lap => ({
   id, session_id: 7, lap_number: n, lap_time_s: t, sectors_s: [], start_t_s: start, frame_count: 100, valid,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDelta, formatGear, formatLapTime, formatSector, formatSpeedKmh, radToDeg } from './format';
+import { formatAmount, formatDelta, formatDuration, formatGear, formatLapTime, formatPercent, formatSector, formatSpeedKmh, radToDeg } from './format';
 
 describe('formatLapTime', () => {
   it('formats m:ss.mmm', () => {
@@ -42,5 +42,23 @@ describe('other formats', () => {
   it('radians to degrees', () => {
     expect(radToDeg(Math.PI)).toBeCloseTo(180, 10);
     expect(radToDeg(-Math.PI / 2)).toBeCloseTo(-90, 10);
+  });
+});
+
+describe('pit wall figures', () => {
+  it('formats elapsed time', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(63.9)).toBe('1:03');
+    expect(formatDuration(3600 + 125)).toBe('1:02:05');
+    for (const v of [null, undefined, NaN, -1]) expect(formatDuration(v)).toBe('--:--');
+  });
+  it('formats amounts with their unit and fractions as percent', () => {
+    expect(formatAmount(42.2999, 'l')).toBe('42.3 l');
+    expect(formatAmount(3, 'kg', 0)).toBe('3 kg');
+    expect(formatAmount(2.04, '')).toBe('2.0');
+    expect(formatAmount(null, 'l')).toBe('--');
+    expect(formatPercent(0.374)).toBe('37%');
+    expect(formatPercent(0)).toBe('0%');
+    expect(formatPercent(undefined)).toBe('--');
   });
 });

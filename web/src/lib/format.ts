@@ -57,3 +57,25 @@ export function formatStarted(ms: number | null | undefined): string {
 export function radToDeg(r: number): number {
   return (r * 180) / Math.PI;
 }
+
+/** Elapsed time as h:mm:ss (or m:ss under an hour); "--:--" when unknown. */
+export function formatDuration(s: number | null | undefined): string {
+  if (s == null || !Number.isFinite(s) || s < 0) return '--:--';
+  const t = Math.floor(s);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = String(t % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/** A quantity with `digits` decimals and its unit ("42.3 l"); "--" when unknown. */
+export function formatAmount(v: number | null | undefined, unit: string, digits = 1): string {
+  if (v == null || !Number.isFinite(v)) return '--';
+  return `${v.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+}
+
+/** A 0..1 fraction as a whole percentage ("37%"); "--" when unknown. */
+export function formatPercent(f: number | null | undefined): string {
+  if (f == null || !Number.isFinite(f)) return '--';
+  return `${Math.round(f * 100)}%`;
+}

@@ -13,6 +13,8 @@ describe('parseRoute', () => {
     expect(parseRoute('#/session/12?laps=3,5&ref=4')).toEqual({ page: 'session', id: 12, laps: [3, 5], ref: 4, xref: null });
     expect(parseRoute('#/session/12?laps=3,x&ref=best')).toEqual({ page: 'session', id: 12, laps: [3], ref: null, xref: null });
     expect(parseRoute('#/live/abc').page).toBe('notfound');
+    expect(parseRoute('#/pitwall')).toEqual({ page: 'pitwall' });
+    expect(parseRoute('#/pitwall/')).toEqual({ page: 'pitwall' });
   });
   it('parses a share link and nothing that is not one', () => {
     expect(parseRoute('#/share/rc_share_AbC-9_x')).toEqual({ page: 'share', token: 'rc_share_AbC-9_x' });

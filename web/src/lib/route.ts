@@ -1,8 +1,9 @@
-// Hash routes: #/ (sessions), #/share/{token} (a share link: opens its session), #/team/{id} (members, tokens), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers), where instead of
+// Hash routes: #/ (sessions), #/pitwall (every team car's race figures), #/share/{token} (a share link: opens its session), #/team/{id} (members, tokens), #/live/{id}, #/session/{id}[?laps=3,5&ref=4] (lap numbers), where instead of
 // `ref` an `xref` names the reference lap of another session on the same track by its lap id.
 
 export type Route =
   | { page: 'sessions' }
+  | { page: 'pitwall' }
   | { page: 'live'; id: number }
   | { page: 'session'; id: number; laps: number[] | null; ref: number | null; xref: number | null }
   | { page: 'share'; token: string }
@@ -12,6 +13,7 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').split('?')[0].replace(/\/+$/, '') || '/';
   if (path === '/' || path === '') return { page: 'sessions' };
+  if (path === '/pitwall') return { page: 'pitwall' };
   const share = /^\/share\/(rc_share_[A-Za-z0-9_-]+)$/.exec(path);
   if (share) return { page: 'share', token: share[1] };
   const team = /^\/team\/(\d+)$/.exec(path);

@@ -1,0 +1,129 @@
+// The pit wall in a browser: two team cars simulated on the server (scripts/e2e.sh: Apex #7 driven by Ana and then
+// Ben, a driver swap; Apex #12 short of fuel), updating without a reload, the swap in car 7's stint table, an alert,
+// the race settings form, and a car's click opening its driver's live dashboard with the car's alerts.
+//   RACECRAFT_URL=http://127.0.0.1:8080 [CHROMIUM=/usr/bin/chromium] node --test e2e/pitwall.test.mjs
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ARTIFACTS, BASE, launch, newPage as openPage } from './browser.mjs';
+
+const car = (n) => `[data-testid="car"][data-team="Apex"][data-car="${n}"]`;
+
+describe('pit wall', () => {
+  let browser;
+  const consoleErrors = [];
+
+  before(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    assert.deepEqual(consoleErrors, [], `console errors: ${consoleErrors.join('\n')}`);
+  });
+
+  test('shows both cars live, the driver swap, an alert and the plan, and opens a car\'s dashboard', async () => {
+    const page = await openPage(browser, consoleErrors, { width: 1440, height: 1000 });
+    // Count what the dashboard would say instead of saying it.
+    await page.addInitScript(() => {
+      window.__spoken = [];
+      if (window.speechSynthesis) window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);
+    });
+    try {
+      await page.goto(`${BASE}/#/`);
+      await page.getByRole('link', { name: 'Pit wall', exact: true }).click();
+      await page.waitForURL(/#\/pitwall$/);
+      await page.locator(car(7)).waitFor({ timeout: 30_000 });
+      await page.locator(car(12)).waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('[data-testid="car"]').count(), 2, 'one card per car');
+
+      // Live: car 7's lap or fuel changes while the page stays loaded.
+      const reading = () =>
+        page.evaluate((sel) => {
+          const c = document.querySelector(sel);
+          return `${c?.querySelector('[data-testid="car-lap"]')?.textContent}|${c?.querySelector('[data-testid="fuel-now"]')?.textContent}`;
+        }, car(7));
+      const first = await reading();
+      assert.match(first, /\| ?\d+\.\d l$/, `fuel with its unit: ${first}`);
+      await page.waitForFunction(
+        ([sel, was]) => {
+          const c = document.querySelector(sel);
+          return `${c?.querySelector('[data-testid="car-lap"]')?.textContent}|${c?.querySelector('[data-testid="fuel-now"]')?.textContent}` !== was;
+        },
+        [car(7), first],
+        { timeout: 20_000 },
+      );
+      const navigations = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+      assert.equal(navigations, 1, 'no reload');
+
+      // The driver swap: car 7's stints are Ana's and then Ben's, and Ben drives it now.
+      await page.waitForFunction(
+        (sel) => {
+          const drivers = [...document.querySelectorAll(`${sel} [data-testid="stint"]`)].map((r) => r.getAttribute('data-driver'));
+          return drivers.join(',') === 'Ana,Ben';
+        },
+        car(7),
+        { timeout: 60_000 },
+      );
+      assert.equal(await page.locator(`${car(7)} [data-testid="car-driver"]`).textContent(), 'Ben');
+      assert.equal(await page.locator(`${car(12)} [data-testid="car-driver"]`).textContent(), 'Cleo');
+
+      // Car 12 started on 6 l: fuel for fewer laps than the alert's threshold.
+      const lowFuel = page.locator(`${car(12)} [data-testid="alert"][data-kind="low_fuel"]`);
+      await lowFuel.first().waitFor({ timeout: 30_000 });
+      assert.match((await lowFuel.first().getAttribute('data-severity')) ?? '', /^(warning|critical)$/);
+      assert.match((await lowFuel.first().textContent()) ?? '', /fuel/i);
+
+      // Each car shows its tyres, FL FR RL RR.
+      assert.equal(await page.locator(`${car(7)} [data-testid="tyre-wear"]`).count(), 4);
+      assert.match((await page.locator(`${car(7)} [data-testid="tyre-pressure"]`).first().textContent()) ?? '', /^\d+$/);
+
+      // A race length from the form: it is sent as the query (the server echoes it) and a pit plan appears.
+      await page.getByTestId('set-race').selectOption('laps');
+      await page.getByTestId('set-race_laps').fill('60');
+      await page.waitForFunction(
+        (sel) => document.querySelector(`${sel} [data-testid="plan-stops"], ${sel} [data-testid="plan-error"]`) !== null,
+        car(7),
+        { timeout: 15_000 },
+      );
+      assert.ok(
+        (await page.locator(`${car(7)} [data-testid="one-more-stop"], ${car(7)} [data-testid="plan-error"]`).count()) >= 1,
+        'the plan says whether one more stop is faster, or why there is no plan',
+      );
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('racecraft.pitwall.settings') ?? 'null'));
+      assert.equal(stored?.race, 'laps');
+      assert.equal(stored?.race_laps, 60);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'pitwall.png'), fullPage: true });
+
+      // Kept over a reload.
+      await page.reload();
+      await page.locator(car(7)).waitFor({ timeout: 15_000 });
+      assert.equal(await page.getByTestId('set-race_laps').inputValue(), '60');
+
+      // Clicking car 12 opens its driver's live dashboard, which shows the car's alerts.
+      const sessionId = await page.locator(car(12)).getAttribute('data-session-id');
+      await page.locator(`${car(12)} [data-testid="car-link"]`).click();
+      await page.waitForURL(new RegExp(`#/live/${sessionId}$`));
+      await page.getByTestId('live-dashboard').waitFor();
+      await page.locator('[data-testid="dash-alert"][data-kind="low_fuel"]').first().waitFor({ timeout: 15_000 });
+
+      // "Speak alerts": each raised alert is said once, however many polls follow.
+      await page.getByTestId('speak-alerts').check();
+      const polls = Number(await page.getByTestId('dash-alerts').getAttribute('data-polls'));
+      await page.waitForFunction(
+        (n) => Number(document.querySelector('[data-testid="dash-alerts"]')?.getAttribute('data-polls')) >= n + 2,
+        polls,
+        { timeout: 15_000 },
+      );
+      const spoken = await page.evaluate(() => window.__spoken);
+      const fuelSaid = spoken.filter((t) => /fuel/i.test(t));
+      assert.ok(fuelSaid.length >= 1, `the low-fuel alert was spoken: ${JSON.stringify(spoken)}`);
+      assert.ok(fuelSaid.length <= 2, `spoken once (twice when it turned critical): ${JSON.stringify(spoken)}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'pitwall-dashboard.png') });
+    } finally {
+      await page.close();
+    }
+  });
+});
