@@ -452,39 +452,7 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
         value(Channel::TyreCompound).and_then(|c| Compound::from_code(c as f32)).map(|c| c.name().to_owned());
     let damage = value(Channel::Damage);
 
-    let stints = car
-        .stints
-        .iter()
-        .enumerate()
-        .map(|(k, stint)| {
-            let own: Vec<&(&StintInput, &CompletedLap, Option<LapFuel>)> =
-                laps.iter().filter(|(s, _, _)| s.session_id == stint.session_id).collect();
-            let first = stint.lap_starts.first().map(|(_, f)| f);
-            let worst_wear = first.and_then(|f| {
-                Wheel::ALL.iter().filter_map(|w| f.get(Channel::tyre_wear(*w))).map(f64::from).reduce(f64::max)
-            });
-            StintStatus {
-                stint: k as u32 + 1,
-                session_id: stint.session_id,
-                driver: stint.driver.clone(),
-                laps: stint.laps.len() as u32,
-                average_lap_s: mean(
-                    own.iter().filter(|(_, l, _)| l.valid && !l.out_lap && !l.pit).map(|(_, l, _)| l.lap_time_s),
-                ),
-                fuel_per_lap: mean(
-                    own.iter().filter_map(|(_, _, f)| f.filter(LapFuel::counts)).map(|f| f.fuel_start - f.fuel_end),
-                ),
-                compound: first
-                    .and_then(|f| f.get(Channel::TyreCompound))
-                    .and_then(Compound::from_code)
-                    .map(|c| c.name().to_owned()),
-                tyre_wear_start: worst_wear,
-                started_at_ms: stint.started_at_ms,
-                ended_at_ms: stint.ended_at_ms,
-                live: stint.live,
-            }
-        })
-        .collect();
+    let stints = stint_rows(car, &laps, in_pit_now);
 
     let mut status = CarStatus {
         team: car.team.clone(),
@@ -521,6 +489,72 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
     };
     status.alerts = alerts(&status, settings, fuel_at_line);
     Some(status)
+}
+
+/// The stint table: a stint is what one driver drove between the car's pit stops. A driver swap (a new
+/// session) starts one, and so does the last lap of each run of laps in the pit lane (the out-lap), once the
+/// car has left the lane.
+fn stint_rows(
+    car: &CarInput,
+    laps: &[(&StintInput, &CompletedLap, Option<LapFuel>)],
+    in_pit_now: bool,
+) -> Vec<StintStatus> {
+    let mut rows = Vec::new();
+    for session in &car.stints {
+        let own: Vec<&(&StintInput, &CompletedLap, Option<LapFuel>)> =
+            laps.iter().filter(|(s, _, _)| s.session_id == session.session_id).collect();
+        // Where each stint's laps start within the session.
+        let mut starts = vec![0];
+        for k in 1..own.len() {
+            let out_lap = own[k].1.pit && own.get(k + 1).map_or(!in_pit_now || !session.live, |next| !next.1.pit);
+            if out_lap {
+                starts.push(k);
+            }
+        }
+        for (n, &from) in starts.iter().enumerate() {
+            let to = starts.get(n + 1).copied().unwrap_or(own.len());
+            let stint_laps = &own[from..to];
+            let first_lap = stint_laps.first().map_or(1, |(_, l, _)| l.lap_number);
+            let first = session.lap_starts.iter().find(|(lap, _)| *lap == first_lap).map(|(_, f)| f);
+            let worst_wear = first.and_then(|f| {
+                Wheel::ALL.iter().filter_map(|w| f.get(Channel::tyre_wear(*w))).map(f64::from).reduce(f64::max)
+            });
+            let last = n + 1 == starts.len();
+            let end_of =
+                |k: usize| session.lap_starts.iter().find(|(lap, _)| *lap == own[k].1.lap_number).map(|(_, f)| f.t_us);
+            rows.push(StintStatus {
+                stint: rows.len() as u32 + 1,
+                session_id: session.session_id,
+                driver: session.driver.clone(),
+                laps: stint_laps.len() as u32,
+                average_lap_s: mean(
+                    stint_laps.iter().filter(|(_, l, _)| l.valid && !l.out_lap && !l.pit).map(|(_, l, _)| l.lap_time_s),
+                ),
+                fuel_per_lap: mean(
+                    stint_laps
+                        .iter()
+                        .filter_map(|(_, _, f)| f.filter(LapFuel::counts))
+                        .map(|f| f.fuel_start - f.fuel_end),
+                ),
+                compound: first
+                    .and_then(|f| f.get(Channel::TyreCompound))
+                    .and_then(Compound::from_code)
+                    .map(|c| c.name().to_owned()),
+                tyre_wear_start: worst_wear,
+                started_at_ms: match n {
+                    0 => session.started_at_ms,
+                    _ => session.started_at_ms + end_of(from).unwrap_or(0) / 1000,
+                },
+                ended_at_ms: if last {
+                    session.ended_at_ms
+                } else {
+                    Some(session.started_at_ms + end_of(to).unwrap_or(0) / 1000)
+                },
+                live: last && session.live,
+            });
+        }
+    }
+    rows
 }
 
 /// Time lost to the pit lane, measured on the car's stops: each run of laps flagged as in the pit lane (the

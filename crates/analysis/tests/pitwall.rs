@@ -240,6 +240,12 @@ fn a_timed_race_counts_laps_from_the_line_and_pit_laps_measure_the_loss() {
     let rate = status.fuel.as_ref().and_then(|f| f.rate).expect("rate");
     assert_eq!(rate.laps_used, 5);
     assert!((rate.per_lap - BURN_L).abs() < 1e-5);
+    // The stop splits Ana's session into two stints: laps 1-4 (the in-lap included), then the out-lap on.
+    let stints: Vec<(u32, u32)> = status.stints.iter().map(|s| (s.stint, s.laps)).collect();
+    assert_eq!(stints, [(1, 4), (2, 4)]);
+    assert_eq!(status.stints[1].started_at_ms, 1_000_000 + 400_000);
+    assert_eq!(status.stints[0].ended_at_ms, Some(1_000_000 + 400_000));
+    assert!(status.stints[1].live && !status.stints[0].live);
     // While the car is still in the lane after its in-lap, that stop is not measured yet.
     let mut s = stint(1, "Ana", 1_000_000, 8, 60.0, 10.0);
     s.laps[7].pit = true;
@@ -248,6 +254,8 @@ fn a_timed_race_counts_laps_from_the_line_and_pit_laps_measure_the_loss() {
     }
     let status = car_status(&car(vec![s]), &settings, 0).expect("a car");
     assert!(!status.pit_lane_loss_measured && status.in_pit);
+    // ... and its stint goes on until the car leaves the lane.
+    assert_eq!(status.stints.len(), 1);
     assert_eq!(status.pit_lane_loss_s, settings.pit_lane_loss_s);
 }
 

@@ -49,9 +49,10 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
     let seven = &wall.cars[1];
     assert_eq!((seven.team.as_str(), seven.track.as_str(), seven.driver.as_str()), ("Apex", "Spa", "Ben"));
 
-    // The swap continues the stint table.
+    // The swap continues the stint table; a pit stop starts a stint too.
     let stints: Vec<(u32, &str, u32)> = seven.stints.iter().map(|s| (s.stint, s.driver.as_str(), s.laps)).collect();
-    assert_eq!(stints, [(1, "Ana", 5), (2, "Ben", 3)]);
+    // Ana's stop splits her session: laps 1-2, then from the out-lap (lap 3) on.
+    assert_eq!(stints, [(1, "Ana", 2), (2, "Ana", 3), (3, "Ben", 3)]);
     assert_eq!(seven.laps_completed, 8);
     assert_eq!(seven.laps_remaining, Some(22.0));
 
@@ -70,7 +71,7 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
     assert!((laps_left - truth_left).abs() < 0.1, "{laps_left} vs truth {truth_left}");
     // Ben's stint burns what the truth says too.
     let ben_rate = ben.laps.iter().map(|l| l.fuel_used_l).sum::<f64>() / 3.0;
-    assert!((seven.stints[1].fuel_per_lap.expect("stint fuel") / ben_rate - 1.0).abs() < 0.01);
+    assert!((seven.stints[2].fuel_per_lap.expect("stint fuel") / ben_rate - 1.0).abs() < 0.01);
 
     // The pit-lane loss measured on Ana's stop (refuelling apart, as the plan counts it) against the truth's,
     // within a second (the laps it is measured against vary by the driver's own variation).
