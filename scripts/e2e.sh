@@ -39,13 +39,13 @@ trap 'kill $pid $team_pid $llm_pid 2>/dev/null || true; wait $pid $team_pid $llm
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$team_port/api/health" >/dev/null && break; sleep 0.1; done
 "$bin" simulate --server "http://127.0.0.1:$team_port" --token "$team_token" --track Spa --rate 60 --speed 0 --laps 1 >>"$data/simulate.log" 2>&1
 # Two team cars on the demo server for the pit wall test, running until the trap ends them: car 7 driven by Ana for
-# three laps and then by Ben (a driver swap, with less fuel), and car 12 on 6 l of fuel (a low-fuel alert).
+# three laps and then by Ben (a driver swap, with less fuel: 90 l last about 5 minutes), and car 12 on 6 l of fuel.
 # Norisring at x8 is about 6 s a lap. A TERM to the car 7 runner ends its current simulate too.
 sim_car=("$bin" simulate --server "http://127.0.0.1:$port" --track Norisring --rate 60 --speed 8 --team Apex)
 (
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM
-  "${sim_car[@]}" --car 7 --driver Ana --fuel 60 --laps 3 --seed 21 & wait $!
-  "${sim_car[@]}" --car 7 --driver Ben --fuel 50 --laps 500 --seed 22 & wait $!
+  "${sim_car[@]}" --car 7 --driver Ana --fuel 100 --laps 3 --seed 21 & wait $!
+  "${sim_car[@]}" --car 7 --driver Ben --fuel 90 --laps 500 --seed 22 & wait $!
 ) >"$data/pitwall-7.log" 2>&1 &
 car7_pid=$!
 "${sim_car[@]}" --car 12 --driver Cleo --fuel 6 --laps 500 --seed 23 >"$data/pitwall-12.log" 2>&1 &
