@@ -359,7 +359,8 @@ pub fn car_status(car: &CarInput, settings: &RaceSettings, now_ms: i64) -> Optio
                 lap_time_s: lap.lap_time_s,
                 fuel_start: start,
                 fuel_end: end,
-                green: lap.valid && !lap.out_lap,
+                // A lap on which the tank ran dry burnt less than the car needs: it measures nothing.
+                green: lap.valid && !lap.out_lap && end > 0.0,
                 pit: lap.pit,
             });
             laps.push((stint, lap, fuel));
@@ -599,7 +600,13 @@ fn pit_lane_loss_s(
 
 fn alerts(car: &CarStatus, settings: &RaceSettings, fuel_at_line: Option<f64>) -> Vec<Alert> {
     let mut out = Vec::new();
-    if let Some(fuel) = &car.fuel
+    if let Some(fuel) = car.fuel.as_ref().filter(|f| f.now <= 0.0) {
+        out.push(Alert {
+            kind: AlertKind::LowFuel,
+            severity: Severity::Critical,
+            message: format!("Out of fuel ({:.1} {})", fuel.now.max(0.0), fuel.unit),
+        });
+    } else if let Some(fuel) = &car.fuel
         && let Some(laps_left) = fuel.laps_left
     {
         let finishes = fuel.to_finish.is_some_and(|need| fuel_at_line.unwrap_or(fuel.now) >= need);

@@ -248,7 +248,7 @@ pub enum StrategyError {
     },
     /// Infeasible: the fuel aboard does not reach the end of the first lap with the margin, where the first
     /// stop could be.
-    #[error("infeasible: {fuel_now} of fuel does not last the first lap with the margin ({needed} needed)")]
+    #[error("infeasible: {fuel_now:.2} of fuel does not last the first lap with the margin ({needed:.2} needed)")]
     NotEnoughFuel {
         /// Fuel now.
         fuel_now: f64,

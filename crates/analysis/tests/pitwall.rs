@@ -269,3 +269,23 @@ fn a_car_without_frames_or_fuel_still_has_a_row() {
     assert!(status.plan.is_none() && status.alerts.is_empty());
     assert!(car_status(&car(vec![]), &RaceSettings::default(), 0).is_none());
 }
+
+#[test]
+fn a_dry_tank_measures_no_consumption_and_says_so() {
+    // 7 l at the start, 3 l a lap: dry during lap 3; the game shows 0 from then on.
+    let mut s = stint(1, "Ana", 0, 6, 7.0, 10.0);
+    let dry = |f: &mut Frame| f.set(Channel::Fuel, f.get(Channel::Fuel).expect("fuel").max(0.0));
+    s.lap_starts.iter_mut().for_each(|(_, f)| dry(f));
+    s.last.iter_mut().for_each(dry);
+    let status = car_status(&car(vec![s]), &RaceSettings { race_laps: Some(20), ..RaceSettings::default() }, 0)
+        .expect("a car");
+    let fuel = status.fuel.as_ref().expect("fuel");
+    // Laps 1 and 2 burnt 3 l each; laps 3 on ran dry and measure nothing.
+    let rate = fuel.rate.expect("a rate");
+    assert_eq!(rate.laps_used, 2);
+    assert!((rate.per_lap - BURN_L).abs() < 1e-5);
+    assert_eq!(fuel.now, 0.0);
+    let out = status.alerts.iter().find(|a| a.kind == AlertKind::LowFuel).expect("a fuel alert");
+    assert_eq!((out.severity, out.message.as_str()), (Severity::Critical, "Out of fuel (0.0 l)"));
+    assert!(status.plan_error.as_deref().is_some_and(|e| e.contains("0.00 of fuel")), "{:?}", status.plan_error);
+}
