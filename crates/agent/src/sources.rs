@@ -3,7 +3,8 @@
 //!
 //! Threads, not tasks: shared memory is polled with a fixed period, and a UDP receive with a timeout is the
 //! simplest loop that notices both data and silence. Each thread owns its decoder state; nothing here allocates
-//! per frame except the optional copy of a raw packet for the recording.
+//! per frame except the optional copy of a raw packet for the recording (and the field's snapshot, built at most
+//! twice a second).
 
 use std::fs::File;
 use std::net::{SocketAddr, UdpSocket};
@@ -168,23 +169,45 @@ pub(crate) trait DatagramDecoder: Send {
     fn decode(&mut self, bytes: &[u8], t_us: i64) -> Result<Decoded, String>;
 }
 
-/// F1 23/24/25: frames for the followed car, the session's track from the Session packet.
+/// How often a source sends the field, µs of the capture clock: a timing tower needs no more, and the game's
+/// lap data comes at the telemetry rate.
+const FIELD_PERIOD_US: i64 = 500_000;
+
+/// Whether a field is due at `t_us`, the last one having gone at `last` (capture clock); notes it if so.
+fn field_due(last: &mut Option<i64>, t_us: i64) -> bool {
+    // A clock that went back (a new epoch) sends at once rather than waiting for it to catch up.
+    let due = last.is_none_or(|l| t_us - l >= FIELD_PERIOD_US || t_us < l);
+    if due {
+        *last = Some(t_us);
+    }
+    due
+}
+
+/// F1 23/24/25: frames for the followed car, the session's track from the Session packet, and the field every
+/// [`FIELD_PERIOD_US`] once Lap Data has come.
 #[derive(Debug)]
 pub(crate) struct F1Decoder {
     normalizer: F1Normalizer,
     session_uid: Option<u64>,
     meta: Option<SessionMeta>,
     last_frame_id: Option<(u64, u32)>,
+    last_field_us: Option<i64>,
 }
 
 impl F1Decoder {
     pub(crate) fn new(follow: Option<u8>) -> F1Decoder {
-        F1Decoder { normalizer: F1Normalizer::new(follow), session_uid: None, meta: None, last_frame_id: None }
+        F1Decoder {
+            normalizer: F1Normalizer::new(follow),
+            session_uid: None,
+            meta: None,
+            last_frame_id: None,
+            last_field_us: None,
+        }
     }
 }
 
 impl DatagramDecoder for F1Decoder {
-    fn decode(&mut self, bytes: &[u8], _t_us: i64) -> Result<Decoded, String> {
+    fn decode(&mut self, bytes: &[u8], t_us: i64) -> Result<Decoded, String> {
         let packet = match f1::decode(bytes) {
             Ok(packet) => packet,
             // A packet the game defines but frames do not use (tyre sets, damage, …): not an error.
@@ -221,6 +244,18 @@ impl DatagramDecoder for F1Decoder {
             self.last_frame_id = Some(id);
         }
         out.frame = self.normalizer.push(&packet);
+        // Only a packet that changes the field can make it due, so a snapshot never repeats an old one.
+        let changes_field = matches!(
+            packet,
+            Packet::LapData(_)
+                | Packet::Participants(_)
+                | Packet::CarStatus(_)
+                | Packet::CarDamage(_)
+                | Packet::SessionHistory(_)
+        );
+        if changes_field && self.normalizer.has_lap_data() && field_due(&mut self.last_field_us, t_us) {
+            out.field = self.normalizer.field();
+        }
         Ok(out)
     }
 }
@@ -536,6 +571,7 @@ pub(crate) fn iracing_memory<M: LiveMap>(common: Common, mut map: M, period: Dur
     let mut silence = Silence::new();
     let mut reader: Option<(LiveReader, M::Memory)> = None;
     let mut last_tick = None;
+    let mut last_field_us = None;
     while !common.stopped() {
         if reader.is_none() {
             reader = map.open().and_then(|memory| Some((LiveReader::new(&memory).ok()?, memory)));
@@ -561,6 +597,13 @@ pub(crate) fn iracing_memory<M: LiveMap>(common: Common, mut map: M, period: Dur
                         silence.data();
                         if let Some(frame) = live.frame(&record)
                             && !common.send(Event::Frame { source: common.source, frame })
+                        {
+                            return;
+                        }
+                        // After the frame, so that the first row's field finds the session its frame started.
+                        if field_due(&mut last_field_us, common.now_us())
+                            && let Some(field) = live.field(memory, &record)
+                            && !common.send(Event::Field { source: common.source, field })
                         {
                             return;
                         }

@@ -280,6 +280,59 @@ async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
     server.shutdown().await.expect("shutdown");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_f1_packets_over_udp_give_the_server_the_field_while_live() {
+    use racecraft_capture::f1::{self, F1Normalizer};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = server(tmp.path()).await;
+    let listen = "127.0.0.1:0".parse().expect("addr");
+    let capture = Capture::spawn(CaptureConfig::new(vec![SourceConfig::F1 { listen, follow: None }], server.url()))
+        .expect("capture");
+    let to = capture.local_addrs()[0].expect("bound");
+
+    // One F1 24 session (uid 15747386989728148181): session, the player's telemetry (the frame that starts the
+    // capture's session), participants, car status, car damage, a history, and the lap data last, so that the
+    // first field due (once lap data has come) holds every car's names and tyres.
+    let all = f1_packets(2024);
+    let packets: Vec<&Vec<u8>> = [2, 7, 13, 8, 10, 1, 5].iter().map(|&i| &all[i]).collect();
+    // The oracle: the same packets through the decoder and normalizer directly.
+    let mut normalizer = F1Normalizer::new(None);
+    let mut frame_t_us = None;
+    for p in &packets {
+        let frame = normalizer.push(&f1::decode(p).expect("fixture packet"));
+        frame_t_us = frame_t_us.or(frame.map(|f| f.t_us));
+    }
+    let expected = normalizer.field().expect("a field");
+    assert_eq!(expected.cars.len(), 20);
+
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("game socket");
+    for p in &packets {
+        socket.send_to(p, to).expect("send");
+    }
+    // The field reaches the server's live session (an event on another task: polled with a deadline).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let (id, field) = loop {
+        let live = server.state().live();
+        if let Some(found) = live.live_ids().into_iter().find_map(|id| Some((id, live.get(id)?.field()?))) {
+            break found;
+        }
+        assert!(std::time::Instant::now() < deadline, "no field on the server: {:?}", capture.stats());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    // The cars as the decoder reads them; the time on the session's clock (from its first frame).
+    assert_eq!(field.cars, expected.cars);
+    assert_eq!(field.t_us, expected.t_us - frame_t_us.expect("a frame"));
+    let body = get(&format!("{}/api/sessions/{id}/field", server.url())).await;
+    let cars = body["field"]["cars"].as_array().expect("cars");
+    assert_eq!(cars.len(), 20, "{body}");
+    assert_eq!((cars[0]["driver"].as_str(), cars[0]["is_player"].as_bool()), (Some("COPPENS"), Some(true)));
+    assert_eq!(cars[0]["compound"], "wet", "{}", cars[0]);
+
+    let stats = capture.stop(Duration::from_secs(120)).await.expect("stop");
+    assert_eq!((stats.sessions, stats.frames), (vec![id], 1));
+    server.shutdown().await.expect("shutdown");
+}
+
 /// Plays `sim` as a datagram game into a capture listening on one port; returns the capture's stats and the
 /// stored session.
 async fn capture_datagrams(

@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`f1`]: EA/Codemasters F1 23, F1 24 and F1 25 UDP telemetry (default port 20777): [`f1::decode`] turns
 //!   one datagram into a typed [`f1::Packet`] that keeps the game's field names, and [`f1::F1Normalizer`]
-//!   turns a stream of packets into frames for one followed car.
+//!   turns a stream of packets into frames for one followed car and keeps the race's field (every car's
+//!   position, gaps, tyres, pit stops) for [`f1::F1Normalizer::field`].
 //! - [`iracing`]: iRacing `.ibt` files and the live memory map.
 //! - [`assetto_corsa`]: AC and ACC shared memory pages, and AC's UDP remote telemetry.
 //! - [`forza`]: Forza "Data Out" UDP (FM7, FH4/FH5, FM 2023): [`forza::decode`] picks the layout (Sled 232,

@@ -16,6 +16,7 @@
 //! Field names follow the game's specification in snake case (`m_lastLapTimeInMS` → `last_lap_time_in_ms`);
 //! `serde::Serialize` emits the specification's own names (the F1 25 ones where years differ).
 
+mod field;
 mod normalize;
 mod packets;
 

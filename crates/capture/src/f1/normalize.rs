@@ -19,8 +19,9 @@
 //!   packet has been seen in the session (no zeros stand in for a packet not received yet): `fuel_kg` and the
 //!   tyre compound from Car Status, tyre wear and damage from Car Damage, the race position from Lap Data.
 
+use super::field::FieldState;
 use super::{CAR_COUNT, CarDamageData, CarMotionData, CarStatusData, CarTelemetryData, LapData, Packet, PacketHeader};
-use racecraft_core::{Channel, Compound, Frame, Wheel};
+use racecraft_core::{Channel, Compound, Field, Frame, Wheel};
 
 /// Pounds per square inch to kilopascals.
 const KPA_PER_PSI: f32 = 6.894_757;
@@ -31,10 +32,15 @@ const KPA_PER_PSI: f32 = 6.894_757;
 /// and Car Damage values for the same car in the same session. The followed car is the player's
 /// (`m_playerCarIndex`); when the player is spectating (255) it is the car chosen with `follow`, or else the race
 /// leader from the latest Lap Data.
+///
+/// It also keeps what the session's [`Field`] needs of every car ([`F1Normalizer::field`]), in fixed arrays.
 #[derive(Debug, Clone)]
 pub struct F1Normalizer {
     follow: Option<u8>,
     session_uid: Option<u64>,
+    /// The latest packet's header: the field's time and followed car.
+    header: Option<PacketHeader>,
+    field: FieldState,
     motion: Option<[CarMotionData; CAR_COUNT]>,
     lap: Option<[LapData; CAR_COUNT]>,
     status: Option<[CarStatusData; CAR_COUNT]>,
@@ -48,6 +54,8 @@ impl F1Normalizer {
         F1Normalizer {
             follow,
             session_uid: None,
+            header: None,
+            field: FieldState::default(),
             motion: None,
             lap: None,
             status: None,
@@ -74,6 +82,8 @@ impl F1Normalizer {
             // Values from another session must never complete this session's frames.
             *self = F1Normalizer { session_uid: Some(header.session_uid), ..F1Normalizer::new(self.follow) };
         }
+        self.header = Some(*header);
+        self.field.push(packet);
         match packet {
             Packet::Motion(p) => self.motion = Some(p.car_motion_data),
             Packet::LapData(p) => self.lap = Some(p.lap_data),
@@ -103,6 +113,33 @@ impl F1Normalizer {
             | Packet::LobbyInfo(_) => {}
         }
         None
+    }
+
+    /// Whether a Lap Data packet of the current session has come (the field exists from then on).
+    pub fn has_lap_data(&self) -> bool {
+        self.lap.is_some()
+    }
+
+    /// The field of the session so far: every used car slot (`m_resultStatus` not 0, and among the first
+    /// `m_numActiveCars` once Participants has come) by position, at the latest packet's session time, the
+    /// followed car flagged as the player. `None` until a Lap Data packet of this session has come.
+    ///
+    /// Position, lap, last lap, gaps (milliseconds plus, from F1 24, minutes parts; the interval is the game's
+    /// `m_deltaToCarInFront`), pit lane and stops, and the status from Lap Data; name, race number and team
+    /// (the season's ten teams by id) from Participants; compound (as the `TyreCompound` channel) and tyre age
+    /// from Car Status; damage (as the `Damage` channel) from Car Damage; best lap from each car's latest Session
+    /// History. Status: `m_resultStatus` 1 `"inactive"`, 3 `"finished"`, 4 `"did_not_finish"`, 5
+    /// `"disqualified"`, 6 `"not_classified"`, 7 `"retired"`, and `None` while racing (2). The leader's gap is
+    /// 0 and it has no interval; another car's 0 (not timed yet) is no value.
+    pub fn field(&self) -> Option<Field> {
+        let lap = self.lap.as_ref()?;
+        let header = self.header.as_ref()?;
+        let t_s = f64::from(header.session_time);
+        let t_us = if t_s.is_finite() && t_s >= 0.0 { (t_s * 1e6).round() as i64 } else { 0 };
+        let format = header.format()?;
+        let field =
+            self.field.build(t_us, format, lap, self.status.as_ref(), self.damage.as_ref(), self.followed_car(header));
+        Some(field)
     }
 
     fn frame(&self, header: &PacketHeader, car: usize, t: &CarTelemetryData) -> Option<Frame> {
@@ -190,7 +227,7 @@ fn set_status(f: &mut Frame, s: &CarStatusData) {
 /// hard of the weekend's allocation), which is what our soft/medium/hard mean; the actual one (C0..C6) is not a
 /// position in the set. Other codes (F2's, whose numbering changed between the specifications) are another
 /// compound; 0 is an empty slot (every unused car's record has it), so no compound at all.
-fn visual_compound(code: u8) -> Option<Compound> {
+pub(super) fn visual_compound(code: u8) -> Option<Compound> {
     match code {
         0 => None,
         16 => Some(Compound::Soft),
@@ -217,7 +254,7 @@ fn set_damage(f: &mut Frame, d: &CarDamageData) {
 /// (they grow with use like tread wear, which has its own channels), the power unit components' wear (MGU-H,
 /// energy store, control electronics, ICE, MGU-K, turbocharger: ageing over a season, not damage) and the DRS
 /// and ERS fault flags (a fault, not an amount). A percentage above 100 is not one the game sends: no value.
-fn damage(d: &CarDamageData) -> Option<f32> {
+pub(super) fn damage(d: &CarDamageData) -> Option<f32> {
     let parts = [
         d.front_left_wing_damage,
         d.front_right_wing_damage,

@@ -1,8 +1,9 @@
 //! The live memory map: the same header and variables as a `.ibt`, with up to four rotating row slots.
 
+use super::field::IracingField;
 use super::header::{self, HEADER_LEN, Header, VarHeader, check_range};
 use super::normalize::{Origin, VarMap};
-use racecraft_core::{Frame, SessionMeta};
+use racecraft_core::{Field, Frame, SessionMeta};
 
 /// Copies before giving up when the simulator keeps overwriting the slot being read.
 const READ_ATTEMPTS: usize = 3;
@@ -81,6 +82,8 @@ pub struct LiveReader {
     pub vars: Vec<VarHeader>,
     map: VarMap,
     origin: Option<Origin>,
+    /// The field's variables and cars, with the `sessionInfoUpdate` whose YAML named the cars.
+    field: Option<(i32, Option<IracingField>)>,
 }
 
 fn read_header<M: LiveMemory + ?Sized>(mem: &M) -> Result<Header, super::Error> {
@@ -107,7 +110,7 @@ impl LiveReader {
             check_range("variable buffer", slot.buf_offset as usize, header.buf_len as usize, mem.len())?;
         }
         let map = VarMap::new(&vars);
-        Ok(LiveReader { header, vars, map, origin: None })
+        Ok(LiveReader { header, vars, map, origin: None, field: None })
     }
 
     /// The variable called `name`.
@@ -214,10 +217,7 @@ impl LiveReader {
 
     /// Car, track and driver from the session-info YAML in the map; the start time is not in the live map (0).
     pub fn session_meta<M: LiveMemory + ?Sized>(&self, mem: &M) -> Option<SessionMeta> {
-        let len = usize::try_from(self.header.session_info_len).ok()?;
-        let at = usize::try_from(self.header.session_info_offset).ok()?;
-        let mut text = vec![0; len];
-        mem.copy_to(at, &mut text).then(|| super::ibt::session_meta(&super::ibt::session_info_text(&text), 0))
+        self.session_info(mem).map(|text| super::ibt::session_meta(&text, 0))
     }
 
     /// The newest row as a frame; `t_us` is the simulator's `SessionTime` (time since the session began).
@@ -234,6 +234,35 @@ impl LiveReader {
             return None;
         }
         Some(self.map.frame(&record.bytes, (t_s * 1e6).round() as i64, &mut self.origin))
+    }
+
+    /// The field of `record` (see [`IracingField`]), on the frames' clock; `None` when the map has no `CarIdx*`
+    /// arrays or the row's time is not plausible. The cars are read again from the session-info YAML when the
+    /// simulator has rewritten it (as [`LiveReader::meta_if_changed`] notices).
+    pub fn field<M: LiveMemory + ?Sized>(&mut self, mem: &M, record: &LiveRecord) -> Option<Field> {
+        let t_s = match self.map.session_time(&record.bytes) {
+            Some(t_s) => t_s,
+            None if self.map.session_time.is_some() => return None,
+            None => 0.0,
+        };
+        if !(super::ibt::MIN_SESSION_TIME_S..=super::ibt::MAX_SESSION_TIME_S).contains(&t_s) {
+            return None;
+        }
+        let update = self.header.session_info_update;
+        if self.field.as_ref().is_none_or(|(seen, _)| *seen != update) {
+            let text = self.session_info(mem).unwrap_or_default();
+            self.field = Some((update, IracingField::new(&self.vars, &text)));
+        }
+        let (_, field) = self.field.as_ref()?;
+        Some(field.as_ref()?.field(&record.bytes, (t_s * 1e6).round() as i64))
+    }
+
+    /// The session-info YAML text in the map.
+    fn session_info<M: LiveMemory + ?Sized>(&self, mem: &M) -> Option<String> {
+        let len = usize::try_from(self.header.session_info_len).ok()?;
+        let at = usize::try_from(self.header.session_info_offset).ok()?;
+        let mut text = vec![0; len];
+        mem.copy_to(at, &mut text).then(|| super::ibt::session_info_text(&text))
     }
 
     /// [`LiveReader::latest`] then [`LiveReader::frame`].

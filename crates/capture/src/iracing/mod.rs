@@ -5,16 +5,20 @@
 //!   explicit little-endian reads and bounds checks.
 //! - [`IbtFile`]: a whole `.ibt` file: headers, session-info YAML text, records, and [`IbtFile::frames`]
 //!   normalized to [`racecraft_core::Frame`]s.
+//! - [`IracingField`]: the field of a session (every car's position, laps, gap) from a row's `CarIdx*` arrays and
+//!   the session-info YAML's drivers ([`Roster`]); the live map has them, `.ibt` files do not.
 //! - [`LiveReader`]: the live memory map (`Local\IRSDKMemMapFileName`), read from any [`LiveMemory`]: bytes, a
 //!   file, or (on Windows) the named mapping itself.
 //!
 //! Layout reference: `shared/reference/protocols.md` §6.
 
+mod field;
 pub mod header;
 mod ibt;
 mod live;
 mod normalize;
 
+pub use field::{Entrant, IracingField, Roster};
 pub use header::{DiskSubHeader, HEADER_LEN, Header, SUB_HEADER_LEN, VAR_HEADER_LEN, VarBuf, VarHeader, VarType};
 pub use ibt::{IbtFile, MAX_RECORD_STEP_S, MAX_SESSION_TIME_S, MIN_SESSION_TIME_S, Record};
 pub use live::{LiveMemory, LiveRead, LiveReader, LiveRecord};
