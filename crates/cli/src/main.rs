@@ -182,6 +182,10 @@ struct SimArgs {
     /// (e.g. `--pit 12:40:tyres`); repeat for more stops.
     #[arg(long = "pit", value_name = "LAP[:LITRES[:tyres]]", value_parser = parse_pit_stop)]
     pit_stops: Vec<racecraft_sim::PitStop>,
+    /// Race against this many simulated opponents, sent as the race's field (a timing tower) twice a second
+    /// [default: none; `demo`: 11].
+    #[arg(long = "field", value_name = "CARS", value_parser = clap::value_parser!(u32).range(0..=60))]
+    opponents: Option<u32>,
 }
 
 /// `LAP[:LITRES[:tyres]]` as a pit stop.
@@ -510,16 +514,28 @@ fn simulation(sim: &SimArgs, laps: u32) -> Result<Simulation> {
     Simulation::new(track, config).context("building the simulation")
 }
 
-/// Streams a simulation through an agent, paced by `speed`; returns the session id.
-async fn drive(simulation: &Simulation, server: &str, token: Option<&str>, speed: f64) -> Result<i64> {
+/// Simulated opponents of the demo's driver.
+const DEMO_OPPONENTS: u32 = 11;
+
+/// How often a simulated race's field is sent, in session time.
+const FIELD_EVERY_US: i64 = 500_000;
+
+/// Streams a simulation through an agent, paced by `speed`, with the field of `opponents` simulated cars;
+/// returns the session id.
+async fn drive(simulation: &Simulation, server: &str, token: Option<&str>, speed: f64, opponents: u32) -> Result<i64> {
     let meta = simulation.meta(now_ms());
     let config = AgentConfig { token: token.map(str::to_owned), ..AgentConfig::new(server, meta) };
     let agent = Agent::spawn(config).context("starting the agent")?;
     let started = tokio::time::Instant::now();
+    let mut next_field_us = 0;
     for frame in simulation.frames() {
         if speed > 0.0 {
             let due = started + Duration::from_secs_f64(frame.t_us as f64 * 1e-6 / speed);
             tokio::time::sleep_until(due).await;
+        }
+        if opponents > 0 && frame.t_us >= next_field_us {
+            agent.field(simulation.field_at(opponents, frame.t_us));
+            next_field_us = frame.t_us + FIELD_EVERY_US;
         }
         agent.push(frame);
     }
@@ -573,7 +589,9 @@ async fn simulate(args: SimulateArgs) -> Result<()> {
             ),
         }
     }
-    let session = drive(&simulation, &server, args.token.token.as_deref(), args.sim.speed).await?;
+    let session =
+        drive(&simulation, &server, args.token.token.as_deref(), args.sim.speed, args.sim.opponents.unwrap_or(0))
+            .await?;
     for lap in &truth.laps {
         println!("  lap {:>2}  {}", lap.lap_number, format_lap(lap.lap_time_s));
     }
@@ -733,7 +751,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         let mut seed = sim.seed;
         loop {
             let simulation = simulation(&SimArgs { seed, ..sim.clone() }, laps)?;
-            drive(&simulation, &url, None, sim.speed).await?;
+            drive(&simulation, &url, None, sim.speed, sim.opponents.unwrap_or(DEMO_OPPONENTS)).await?;
             seed += 1;
         }
         #[allow(unreachable_code)]

@@ -98,3 +98,49 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
     assert_eq!(bad.status(), 400);
     server.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_simulated_race_sends_its_field_for_the_timing_tower_while_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = RunningServer::start(ServerConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("data")))
+        .await
+        .expect("server");
+    let url = server.url();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_racecraft"));
+    cmd.args(["simulate", "--track", "Norisring", "--rate", "60", "--speed", "4", "--laps", "2", "--field", "5"])
+        .args(["--team", "Apex", "--car", "7", "--driver", "Ana", "--server", &url])
+        .stdout(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("simulate");
+
+    // Wait for the field to arrive (the session goes live, then a field comes every half second).
+    let mut field = None;
+    for _ in 0..600 {
+        let sessions: serde_json::Value =
+            reqwest::get(format!("{url}/api/sessions")).await.expect("GET").json().await.expect("json");
+        if let Some(id) = sessions.as_array().and_then(|a| a.first()).and_then(|s| s["id"].as_i64()) {
+            let body: racecraft_protocol::pitwall::FieldBody =
+                reqwest::get(format!("{url}/api/sessions/{id}/field")).await.expect("GET").json().await.expect("json");
+            if let Some(f) = body.field.filter(|f| f.t_us > 0) {
+                field = Some(f);
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let field = field.expect("a field while the session is live");
+    assert_eq!(field.cars.len(), 6);
+    let me = field.cars.iter().find(|c| c.is_player).expect("the simulated car");
+    assert_eq!((me.driver.as_str(), me.number.as_deref(), me.team.as_deref()), ("Ana", Some("7"), Some("Apex")));
+    assert_eq!(field.cars.iter().filter_map(|c| c.position).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
+
+    // The pit wall carries the car's race field too.
+    let wall: PitWall = reqwest::get(format!("{url}/api/pitwall")).await.expect("GET").json().await.expect("json");
+    let car = wall.cars.first().expect("car 7");
+    assert!(car.live);
+    assert_eq!(car.field.as_ref().map(|f| f.cars.len()), Some(6));
+    assert!(car.position.is_some(), "the car's position comes from the field");
+
+    child.kill().expect("stop simulate");
+    child.wait().expect("reaped");
+    server.shutdown().await.expect("shutdown");
+}

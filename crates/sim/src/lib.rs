@@ -21,6 +21,7 @@ mod car;
 mod consumption;
 mod driver;
 mod error;
+mod field;
 mod frames;
 mod pit;
 mod qss;

@@ -627,3 +627,41 @@ fn assert_json_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
         _ => assert_eq!(a, b, "{at}"),
     }
 }
+
+#[test]
+fn the_field_orders_the_car_and_its_opponents_by_progress() {
+    let (s, _) = monza();
+    let truth = s.truth();
+    assert_eq!(s.field_at(0, 5_000_000).cars.len(), 1, "no opponents asked for");
+    let end_us = ((truth.laps[2].start_s + truth.laps[2].lap_time_s) * 1e6) as i64;
+    for t_us in [1_000_000, end_us / 2, end_us - 1] {
+        let field = s.field_at(5, t_us);
+        assert_eq!(field.cars.len(), 6);
+        let positions: Vec<u32> = field.cars.iter().filter_map(|c| c.position).collect();
+        assert_eq!(positions, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(field.cars[0].gap_to_leader_s, Some(0.0));
+        let mut previous = 0.0;
+        for car in &field.cars {
+            let gap = car.gap_to_leader_s.expect("gap");
+            let interval = car.interval_s.expect("interval");
+            assert!(gap >= previous && (gap - previous - interval).abs() < 1e-9, "{car:?}");
+            previous = gap;
+        }
+        assert_eq!(field.cars.iter().filter(|c| c.is_player).count(), 1);
+    }
+    // At the end of lap 3: the fastest opponent (0.5 % quicker than the ideal lap) leads, the slowest is last,
+    // and the car itself has completed exactly 3 laps with the truth's times.
+    let field = s.field_at(5, end_us + 1_000);
+    assert_eq!(field.cars[0].driver, "Sim Opponent 5");
+    assert_eq!(field.cars[5].driver, "Sim Opponent 1");
+    let me = field.cars.iter().find(|c| c.is_player).expect("the car");
+    assert_eq!(me.lap, Some(4));
+    assert_eq!(me.last_lap_s, Some(truth.laps[2].lap_time_s));
+    let best = truth.laps.iter().map(|l| l.lap_time_s).fold(f64::INFINITY, f64::min);
+    assert_eq!(me.best_lap_s, Some(best));
+    // An opponent's lap time is its pace, its lap count follows it.
+    let slowest = &field.cars[5];
+    let pace = truth.ideal_lap_time_s * 1.045;
+    assert!((slowest.last_lap_s.expect("a lap") - pace).abs() < 1e-9);
+    assert_eq!(slowest.lap, Some(((end_us as f64 + 1_000.0) * 1e-6 / pace).floor() as u32 + 1));
+}
