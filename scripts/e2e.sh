@@ -45,7 +45,7 @@ sim_car=("$bin" simulate --server "http://127.0.0.1:$port" --track Norisring --r
 (
   trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM
   "${sim_car[@]}" --car 7 --driver Ana --fuel 100 --laps 3 --seed 21 & wait $!
-  "${sim_car[@]}" --car 7 --driver Ben --fuel 90 --laps 500 --seed 22 & wait $!
+  "${sim_car[@]}" --car 7 --driver Ben --fuel 90 --laps 500 --seed 22 --field 5 & wait $!
 ) >"$data/pitwall-7.log" 2>&1 &
 car7_pid=$!
 "${sim_car[@]}" --car 12 --driver Cleo --fuel 6 --laps 500 --seed 23 >"$data/pitwall-12.log" 2>&1 &

@@ -71,6 +71,14 @@ describe('pit wall', () => {
       assert.equal(await page.locator(`${car(7)} [data-testid="car-driver"]`).textContent(), 'Ben');
       assert.equal(await page.locator(`${car(12)} [data-testid="car-driver"]`).textContent(), 'Cleo');
 
+      // Ben races five simulated opponents: car 7's card shows the field as a timing tower, Ben's row marked.
+      const tower = `${car(7)} [data-testid="timing-tower"]`;
+      await page.waitForFunction((sel) => document.querySelectorAll(`${sel} [data-testid="tower-row"]`).length === 6, tower, { timeout: 20_000 });
+      const positions = await page.locator(`${tower} [data-testid="tower-row"]`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-position')));
+      assert.deepEqual(positions, ['1', '2', '3', '4', '5', '6']);
+      assert.match(await page.locator(`${tower} tr.player`).textContent(), /Ben/);
+      assert.equal(await page.locator(`${tower} [data-testid="tower-gap"]`).first().textContent(), 'Leader');
+
       // Car 12 started on 6 l: while its fuel lasts it has fewer laps of it than the alert's threshold (once the tank
       // is dry the simulated car drives on using none, and the alert goes as the window forgets the laps that did).
       const lowFuel = page.locator(`${car(12)} [data-testid="alert"][data-kind="low_fuel"]`);
