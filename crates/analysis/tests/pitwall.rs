@@ -277,8 +277,8 @@ fn a_dry_tank_measures_no_consumption_and_says_so() {
     let dry = |f: &mut Frame| f.set(Channel::Fuel, f.get(Channel::Fuel).expect("fuel").max(0.0));
     s.lap_starts.iter_mut().for_each(|(_, f)| dry(f));
     s.last.iter_mut().for_each(dry);
-    let status = car_status(&car(vec![s]), &RaceSettings { race_laps: Some(20), ..RaceSettings::default() }, 0)
-        .expect("a car");
+    let status =
+        car_status(&car(vec![s]), &RaceSettings { race_laps: Some(20), ..RaceSettings::default() }, 0).expect("a car");
     let fuel = status.fuel.as_ref().expect("fuel");
     // Laps 1 and 2 burnt 3 l each; laps 3 on ran dry and measure nothing.
     let rate = fuel.rate.expect("a rate");
