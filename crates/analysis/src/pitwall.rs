@@ -24,7 +24,7 @@ pub const STINT_GAP_MS: i64 = 30 * 60 * 1000;
 /// What the engineer sets for the race; everything has a default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RaceSettings {
     /// Race length in laps (the leader's count from the start), if the race is run over laps.
     pub race_laps: Option<u32>,

@@ -94,8 +94,10 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
     assert!((rate.per_lap / cleo_rate - 1.0).abs() < 0.01);
 
     // A malformed setting is refused, not guessed.
-    let bad = reqwest::get(format!("{url}/api/pitwall?race_laps=lots")).await.expect("GET");
-    assert_eq!(bad.status(), 400);
+    for query in ["race_laps=lots", "race_lapz=30"] {
+        let bad = reqwest::get(format!("{url}/api/pitwall?{query}")).await.expect("GET");
+        assert_eq!(bad.status(), 400, "{query}");
+    }
     server.shutdown().await.expect("shutdown");
 }
 

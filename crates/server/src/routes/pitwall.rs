@@ -35,7 +35,8 @@ pub(super) async fn pitwall(
         .iter()
         .map(|s| SessionKey {
             id: s.id,
-            team: (s.team_id, s.team.clone()),
+            // On a team server the owning team is the team; elsewhere the name the agent gave.
+            team: (s.team_id, if s.team_id.is_some() { String::new() } else { s.team.clone() }),
             car_number: s.car_number.clone(),
             track: s.track.clone(),
             started_at_ms: s.started_at_ms,
