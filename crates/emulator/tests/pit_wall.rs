@@ -85,5 +85,7 @@ fn iracing_live_map_carries_the_position_and_tyre_wear_of_the_file() {
         }
     }
     assert_eq!(expected[classified].get(Channel::Position), Some(1.0));
+    // The map must be closed before its file can go (Windows refuses to delete a mapped file).
+    drop(game);
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
