@@ -114,6 +114,11 @@ pub use accounts::{AgentToken, Member, Membership, ShareLink, User};
 const SELECT_SESSION: &str = concat!(select_session!(), "WHERE s.id = $1");
 const SELECT_SESSIONS: &str =
     concat!(select_session!(), "WHERE $1 OR NOT s.archived ORDER BY s.started_at_ms DESC, s.id DESC");
+const SELECT_CAR_SESSIONS: &str = concat!(
+    select_session!(),
+    "WHERE s.car_number <> '' AND NOT s.archived AND (s.ended_at_ms IS NULL OR s.ended_at_ms >= $1) \
+     ORDER BY s.started_at_ms DESC, s.id DESC"
+);
 
 const LAP_COLUMNS_BY_SESSION: &str = "SELECT id, session_id, lap_number, lap_time_s, sectors_s, start_t_us, \
      end_t_us, frame_count, valid, out_lap, pit FROM laps WHERE session_id = $1 ORDER BY lap_number";
@@ -473,6 +478,17 @@ impl Store {
         self.ready().await?;
         let records: Vec<SessionRecord> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_SESSIONS)
             .bind(include_archived)
+            .fetch_all(p)
+            .await?);
+        Ok(records.into_iter().map(Session::from).collect())
+    }
+
+    /// The sessions that name a car number (a team's cars, for the pit wall), not archived, running or
+    /// ended at `ended_since_ms` or later; newest first.
+    pub async fn car_sessions(&self, ended_since_ms: i64) -> Result<Vec<Session>> {
+        self.ready().await?;
+        let records: Vec<SessionRecord> = with_pool!(&self.pool, p => sqlx::query_as(SELECT_CAR_SESSIONS)
+            .bind(ended_since_ms)
             .fetch_all(p)
             .await?);
         Ok(records.into_iter().map(Session::from).collect())

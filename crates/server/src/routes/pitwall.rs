@@ -25,11 +25,10 @@ pub(super) async fn pitwall(
     let now_ms = racecraft_core::time::now_ms();
     let sessions: Vec<racecraft_store::Session> = state
         .store()
-        .sessions(false)
+        .car_sessions(now_ms - SHOWN_FOR_MS)
         .await?
         .into_iter()
-        .filter(|s| !s.car_number.is_empty() && principal.reads_session(&access_of(s)))
-        .filter(|s| s.ended_at_ms.is_none_or(|end| end >= now_ms - SHOWN_FOR_MS))
+        .filter(|s| principal.reads_session(&access_of(s)))
         .collect();
     let keys: Vec<SessionKey> = sessions
         .iter()

@@ -338,6 +338,17 @@ async fn the_entry_an_agent_names_is_stored_with_the_session(db: TestDb) {
     let row = store.session(id).await.expect("query").expect("row");
     assert_eq!((row.team.as_str(), row.car_number.as_str()), ("Apex Racing", "12"));
     assert_eq!(row.meta(), offline.meta);
+
+    // The pit wall's query: sessions with a car number, running or ended recently, not archived.
+    let plain = store.create_session(&meta("Spa", 2_000), None).await.expect("create");
+    let ids = |list: Vec<Session>| list.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.car_sessions(0).await.expect("cars")), vec![id, online.id], "newest first, no plain session");
+    assert!(store.end_session(online.id, 5_000).await.expect("end"));
+    assert_eq!(ids(store.car_sessions(5_000).await.expect("cars")), vec![id, online.id], "ended at the limit");
+    assert_eq!(ids(store.car_sessions(5_001).await.expect("cars")), vec![id], "ended before: gone; running: kept");
+    store.update_session(id, None, Some(true)).await.expect("archive");
+    assert_eq!(ids(store.car_sessions(0).await.expect("cars")), vec![online.id]);
+    assert!(store.session(plain.id).await.expect("query").is_some());
 }
 
 async fn lap_edges_are_the_first_frame_of_each_lap_and_the_last_frame(db: TestDb) {
