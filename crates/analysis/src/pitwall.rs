@@ -26,7 +26,8 @@ pub const STINT_GAP_MS: i64 = 30 * 60 * 1000;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default, deny_unknown_fields)]
 pub struct RaceSettings {
-    /// Race length in laps (the leader's count from the start), if the race is run over laps.
+    /// Race length in laps, if the race is run over laps: the laps still to run are this less the laps the
+    /// car has completed over all its stints (a lapped car's finish comes earlier, which this ignores).
     pub race_laps: Option<u32>,
     /// When the race ends, ms since the Unix epoch, if it is run over time.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]

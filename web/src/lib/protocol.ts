@@ -1411,7 +1411,8 @@ cars: Array<CarStatus>, };
 
 export type RaceSettings = { 
 /**
- * Race length in laps (the leader's count from the start), if the race is run over laps.
+ * Race length in laps, if the race is run over laps: the laps still to run are this less the laps the
+ * car has completed over all its stints (a lapped car's finish comes earlier, which this ignores).
  */
 race_laps: number | null, 
 /**
