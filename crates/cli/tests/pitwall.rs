@@ -44,6 +44,14 @@ async fn two_team_cars_and_a_driver_swap_on_the_pit_wall() {
         .json()
         .await
         .expect("json");
+    // Asked again, the pit wall answers from what it kept of the stored laps: the same figures.
+    let again: PitWall = reqwest::get(format!("{url}/api/pitwall?race_laps=30&tank_capacity=100&margin_laps=1"))
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(again.cars, wall.cars);
     let numbers: Vec<&str> = wall.cars.iter().map(|c| c.car_number.as_str()).collect();
     assert_eq!(numbers, ["12", "7"], "both cars, ordered by number as text");
     let seven = &wall.cars[1];

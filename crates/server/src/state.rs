@@ -58,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) access: AccessPolicy,
     /// Recent session analyses.
     pub(crate) analyses: crate::routes::analysis::AnalysisCache,
+    /// The first frames of the laps of the pit wall's sessions.
+    pub(crate) lap_starts: crate::routes::pitwall::LapStartsCache,
     /// Local or team mode, logins, revoked tokens.
     pub(crate) auth: crate::auth::Auth,
     /// The coaching chat's model, when configured.
@@ -97,6 +99,7 @@ impl AppState {
                 access,
                 auth: crate::auth::Auth::new(auth),
                 analyses: Default::default(),
+                lap_starts: Default::default(),
                 chat: std::sync::OnceLock::new(),
                 closing,
             }),

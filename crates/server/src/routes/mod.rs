@@ -9,7 +9,7 @@ mod in_process;
 mod ingest_http;
 mod ingest_ws;
 mod mcp;
-mod pitwall;
+pub(crate) mod pitwall;
 mod view_ws;
 mod web;
 
