@@ -229,15 +229,21 @@ fn f1_packets(year: u16) -> Vec<Vec<u8>> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
-    use racecraft_capture::f1::{self, F1Normalizer, Packet};
-    let tmp = tempfile::tempdir().expect("tmp");
-    let server = server(tmp.path()).await;
+/// A server in `dir` and an F1 capture into it on a port of its own (the address to send to).
+async fn f1_capture(dir: &Path) -> (RunningServer, Capture, std::net::SocketAddr) {
+    let server = server(dir).await;
     let listen = "127.0.0.1:0".parse().expect("addr");
     let capture = Capture::spawn(CaptureConfig::new(vec![SourceConfig::F1 { listen, follow: None }], server.url()))
         .expect("capture");
     let to = capture.local_addrs()[0].expect("bound");
+    (server, capture, to)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
+    use racecraft_capture::f1::{self, F1Normalizer, Packet};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (server, capture, to) = f1_capture(tmp.path()).await;
 
     // The oracle: the same datagrams through the decoder and normalizer directly.
     let packets = f1_packets(2024);
@@ -284,11 +290,7 @@ async fn real_f1_packets_over_udp_are_captured_like_the_decoder_reads_them() {
 async fn real_f1_packets_over_udp_give_the_server_the_field_while_live() {
     use racecraft_capture::f1::{self, F1Normalizer};
     let tmp = tempfile::tempdir().expect("tmp");
-    let server = server(tmp.path()).await;
-    let listen = "127.0.0.1:0".parse().expect("addr");
-    let capture = Capture::spawn(CaptureConfig::new(vec![SourceConfig::F1 { listen, follow: None }], server.url()))
-        .expect("capture");
-    let to = capture.local_addrs()[0].expect("bound");
+    let (server, capture, to) = f1_capture(tmp.path()).await;
 
     // One F1 24 session (uid 15747386989728148181): session, the player's telemetry (the frame that starts the
     // capture's session), participants, car status, car damage, a history, and the lap data last, so that the

@@ -522,7 +522,8 @@ fn stint_rows(
                 Wheel::ALL.iter().filter_map(|w| f.get(Channel::tyre_wear(*w))).map(f64::from).reduce(f64::max)
             });
             let last = n + 1 == starts.len();
-            let end_of =
+            // Session time at which lap `own[k]` started, µs.
+            let lap_start_us =
                 |k: usize| session.lap_starts.iter().find(|(lap, _)| *lap == own[k].1.lap_number).map(|(_, f)| f.t_us);
             rows.push(StintStatus {
                 stint: rows.len() as u32 + 1,
@@ -545,12 +546,12 @@ fn stint_rows(
                 tyre_wear_start: worst_wear,
                 started_at_ms: match n {
                     0 => session.started_at_ms,
-                    _ => session.started_at_ms + end_of(from).unwrap_or(0) / 1000,
+                    _ => session.started_at_ms + lap_start_us(from).unwrap_or(0) / 1000,
                 },
                 ended_at_ms: if last {
                     session.ended_at_ms
                 } else {
-                    Some(session.started_at_ms + end_of(to).unwrap_or(0) / 1000)
+                    Some(session.started_at_ms + lap_start_us(to).unwrap_or(0) / 1000)
                 },
                 live: last && session.live,
             });

@@ -220,19 +220,22 @@ impl LiveReader {
         self.session_info(mem).map(|text| super::ibt::session_meta(&text, 0))
     }
 
+    /// The row's `SessionTime`, s (0 for a map without it); `None` when the variable holds no number (a torn
+    /// row) or an implausible one (negative, beyond 30 days).
+    fn row_time_s(&self, record: &LiveRecord) -> Option<f64> {
+        let t_s = match self.map.session_time(&record.bytes) {
+            Some(t_s) => t_s,
+            None if self.map.session_time.is_some() => return None,
+            None => 0.0,
+        };
+        (super::ibt::MIN_SESSION_TIME_S..=super::ibt::MAX_SESSION_TIME_S).contains(&t_s).then_some(t_s)
+    }
+
     /// The newest row as a frame; `t_us` is the simulator's `SessionTime` (time since the session began).
     /// `None` when that time is not a plausible one (non-finite, negative, beyond 30 days): a torn or corrupt
     /// row, skipped rather than stamped with a time that would stretch the session over years.
     pub fn frame(&mut self, record: &LiveRecord) -> Option<Frame> {
-        let t_s = match self.map.session_time(&record.bytes) {
-            Some(t_s) => t_s,
-            // The variable is there but holds no number: a torn row.
-            None if self.map.session_time.is_some() => return None,
-            None => 0.0,
-        };
-        if !(super::ibt::MIN_SESSION_TIME_S..=super::ibt::MAX_SESSION_TIME_S).contains(&t_s) {
-            return None;
-        }
+        let t_s = self.row_time_s(record)?;
         Some(self.map.frame(&record.bytes, (t_s * 1e6).round() as i64, &mut self.origin))
     }
 
@@ -240,14 +243,7 @@ impl LiveReader {
     /// arrays or the row's time is not plausible. The cars are read again from the session-info YAML when the
     /// simulator has rewritten it (as [`LiveReader::meta_if_changed`] notices).
     pub fn field<M: LiveMemory + ?Sized>(&mut self, mem: &M, record: &LiveRecord) -> Option<Field> {
-        let t_s = match self.map.session_time(&record.bytes) {
-            Some(t_s) => t_s,
-            None if self.map.session_time.is_some() => return None,
-            None => 0.0,
-        };
-        if !(super::ibt::MIN_SESSION_TIME_S..=super::ibt::MAX_SESSION_TIME_S).contains(&t_s) {
-            return None;
-        }
+        let t_s = self.row_time_s(record)?;
         let update = self.header.session_info_update;
         if self.field.as_ref().is_none_or(|(seen, _)| *seen != update) {
             let text = self.session_info(mem).unwrap_or_default();
